@@ -1,0 +1,625 @@
+package core
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime/multipart"
+	"net/textproto"
+	"net/url"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/cenkalti/backoff/v4"
+)
+
+// Client calls the Clerk Backend API. It is safe for concurrent use. Every
+// operation of the table is reachable through Call (by name, JSON in and
+// out); the typed services (c.Users.List, c.Invitations.BulkCreate, ...) are
+// thin wrappers over it.
+type Client struct {
+	cfg ClientConfig
+	clientServices
+}
+
+// NewClient builds a client from cfg.
+func NewClient(cfg ClientConfig) *Client {
+	if cfg.clock == nil {
+		cfg.clock = SystemClock
+	}
+	if cfg.transport == nil && defaultTransport != nil {
+		cfg.transport = defaultTransport()
+	}
+	if cfg.apiURL == "" {
+		cfg.apiURL = DefaultAPIURL
+	}
+	if cfg.apiVersion == "" {
+		cfg.apiVersion = DefaultAPIVersion
+	}
+	c := &Client{cfg: cfg}
+	c.clientServices.init(c)
+	return c
+}
+
+// Config returns the client's configuration.
+func (c *Client) Config() ClientConfig { return c.cfg }
+
+// CallOption adjusts one call.
+type CallOption func(*callOptions)
+
+type callOptions struct {
+	retry       *RetryConfig
+	replayWrite bool
+	headers     Header
+	query       url.Values
+}
+
+// WithRetry overrides the client's retry policy for this call.
+func WithRetry(r RetryConfig) CallOption {
+	return func(o *callOptions) { o.retry = &r }
+}
+
+// WithReplayNonIdempotent allows replaying a POST after a 500/502/504, a
+// timeout or a reset once the request was sent. Only use it for operations
+// you know to be safe to apply twice: BAPI has no idempotency keys, so a
+// replayed create can make a second user or send a second email.
+func WithReplayNonIdempotent() CallOption {
+	return func(o *callOptions) { o.replayWrite = true }
+}
+
+// WithHeader adds a header to this call.
+func WithHeader(key, value string) CallOption {
+	return func(o *callOptions) {
+		if o.headers == nil {
+			o.headers = Header{}
+		}
+		o.headers.Set(key, value)
+	}
+}
+
+// WithQuery adds a query parameter to this call (for parameters the spec
+// does not list yet).
+func WithQuery(key, value string) CallOption {
+	return func(o *callOptions) {
+		if o.query == nil {
+			o.query = url.Values{}
+		}
+		o.query.Add(key, value)
+	}
+}
+
+// UnknownOperationError is returned for a name that is not in the table.
+type UnknownOperationError struct {
+	Name        string
+	Suggestions []string
+}
+
+func (e *UnknownOperationError) Error() string {
+	msg := fmt.Sprintf("unknown operation %q", e.Name)
+	if len(e.Suggestions) > 0 {
+		msg += "; did you mean " + strings.Join(e.Suggestions, ", ") + "?"
+	}
+	return msg
+}
+
+// ParamError reports parameters that do not fit an operation.
+type ParamError struct {
+	Operation string
+	Param     string
+	Problem   string
+}
+
+func (e *ParamError) Error() string {
+	if e.Param == "" {
+		return fmt.Sprintf("%s: %s", e.Operation, e.Problem)
+	}
+	return fmt.Sprintf("%s: parameter %q: %s", e.Operation, e.Param, e.Problem)
+}
+
+// Call invokes an operation by name ("users.list", or its @clerk/backend
+// alias) and returns the response body. params holds the path, query and
+// body parameters side by side under their wire (snake_case) names; it may
+// be nil, a map[string]any, JSON bytes (json.RawMessage or []byte) of an
+// object, or any value that marshals to a JSON object. For an operation whose
+// body is a JSON array (the bulk endpoints) put the array under "body". A
+// multipart file field is {"filename", "content_type", "data": base64} (or a
+// File value).
+func (c *Client) Call(ctx context.Context, name string, params any, opts ...CallOption) (json.RawMessage, error) {
+	op, ok := LookupOperation(name)
+	if !ok {
+		return nil, &UnknownOperationError{Name: name, Suggestions: SuggestOperations(name, 3)}
+	}
+	resp, err := c.Do(ctx, op, params, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if len(bytes.TrimSpace(resp.Body)) == 0 {
+		return json.RawMessage("null"), nil
+	}
+	return json.RawMessage(resp.Body), nil
+}
+
+// Do is Call for an Operation value; it returns the whole response.
+func (c *Client) Do(ctx context.Context, op *Operation, params any, opts ...CallOption) (*HTTPResponse, error) {
+	m, err := paramsMap(op.Name, params)
+	if err != nil {
+		return nil, err
+	}
+	req, err := c.buildRequest(op, m)
+	if err != nil {
+		return nil, err
+	}
+	co := collect(opts)
+	for k, vs := range co.query {
+		for _, v := range vs {
+			req.query.Add(k, v)
+		}
+	}
+	return c.send(ctx, op.Name, op.Idempotent(), req, co)
+}
+
+// Raw sends a request by path below the version prefix ("/jwks") with the
+// client's headers, retries and error decoding. The method's idempotency
+// decides replays as for Call.
+func (c *Client) Raw(ctx context.Context, method, path string, query url.Values, body []byte, opts ...CallOption) (*HTTPResponse, error) {
+	if !strings.HasPrefix(path, "/") {
+		path = "/" + path
+	}
+	req := &builtRequest{method: method, path: path, query: url.Values{}, body: body}
+	for k, vs := range query {
+		req.query[k] = append([]string(nil), vs...)
+	}
+	if body != nil {
+		req.contentType = "application/json"
+	}
+	co := collect(opts)
+	idem := (&Operation{HTTPMethod: method}).Idempotent()
+	return c.send(ctx, method+" "+path, idem, req, co)
+}
+
+func collect(opts []CallOption) *callOptions {
+	co := &callOptions{}
+	for _, o := range opts {
+		if o != nil {
+			o(co)
+		}
+	}
+	return co
+}
+
+type builtRequest struct {
+	method      string
+	path        string // escaped path below the version prefix
+	query       url.Values
+	body        []byte
+	contentType string
+}
+
+func (c *Client) url(req *builtRequest) string {
+	u := c.cfg.apiURL
+	if c.cfg.apiVersion != "" {
+		u += "/" + c.cfg.apiVersion
+	}
+	u += req.path
+	if len(req.query) > 0 {
+		u += "?" + req.query.Encode()
+	}
+	return u
+}
+
+// send runs the attempts of one call under the retry policy.
+func (c *Client) send(ctx context.Context, name string, idempotent bool, req *builtRequest, co *callOptions) (*HTTPResponse, error) {
+	if c.cfg.transport == nil {
+		return nil, errors.New("clerk: no transport configured (use ClientConfig.WithTransport)")
+	}
+	if c.cfg.secretKey == "" {
+		return nil, errors.New("clerk: missing secret key: set CLERK_SECRET_KEY or use WithSecretKey")
+	}
+	rc := c.cfg.retry
+	if co.retry != nil {
+		rc = *co.retry
+	}
+	disabled := rc.Disabled
+	rc = rc.withDefaults()
+	idem := idempotent || co.replayWrite
+
+	h := Header{}
+	for k, v := range c.cfg.headers {
+		h[k] = append([]string(nil), v...)
+	}
+	for k, v := range co.headers {
+		h[k] = append([]string(nil), v...)
+	}
+	h.Set("Authorization", "Bearer "+c.cfg.secretKey)
+	h.Set("Accept", "application/json")
+	if c.cfg.clerkAPIVersion != "" {
+		h.Set("Clerk-API-Version", c.cfg.clerkAPIVersion)
+	}
+	if c.cfg.userAgent != "" {
+		h.Set("User-Agent", c.cfg.userAgent)
+	}
+	if req.contentType != "" {
+		h.Set("Content-Type", req.contentType)
+	}
+	hr := &HTTPRequest{Method: req.method, URL: c.url(req), Header: h, Body: req.body}
+
+	clk := c.cfg.clock
+	start := clk.Now()
+	bo := newBackoff(rc, clk)
+	for attempt := 1; ; attempt++ {
+		resp, err := c.attempt(ctx, hr)
+		if err == nil && resp.StatusCode < 400 {
+			return resp, nil
+		}
+		var apiErr *APIError
+		if err == nil {
+			apiErr = newAPIError(name, resp)
+			apiErr.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), clk.Now())
+		}
+		fail := func() (*HTTPResponse, error) {
+			if apiErr != nil {
+				return nil, apiErr
+			}
+			return nil, &TransportError{Operation: name, Attempts: attempt, Err: err}
+		}
+		if ctx.Err() != nil || disabled || classify(resp, err, idem, rc) == noRetry {
+			return fail()
+		}
+		if rc.MaxAttempts > 0 && attempt >= rc.MaxAttempts {
+			return fail()
+		}
+		wait := bo.NextBackOff()
+		if wait == backoff.Stop {
+			return fail()
+		}
+		if apiErr != nil && apiErr.RetryAfter > wait {
+			wait = apiErr.RetryAfter
+		}
+		if clk.Now().Add(wait).Sub(start) > rc.MaxElapsedTime {
+			return fail()
+		}
+		if serr := clk.Sleep(ctx, wait); serr != nil {
+			return fail()
+		}
+	}
+}
+
+func (c *Client) attempt(ctx context.Context, hr *HTTPRequest) (*HTTPResponse, error) {
+	actx := ctx
+	if c.cfg.timeout > 0 {
+		var cancel context.CancelFunc
+		actx, cancel = context.WithTimeout(ctx, c.cfg.timeout)
+		defer cancel()
+	}
+	// Each attempt gets its own header map: transports may keep it.
+	req := *hr
+	req.Header = hr.Header.Clone()
+	resp, err := c.cfg.transport.RoundTrip(actx, &req)
+	if err == nil && resp == nil {
+		err = errors.New("transport returned no response")
+	}
+	if err == nil && resp.Header == nil {
+		resp.Header = Header{}
+	}
+	return resp, err
+}
+
+// TransportError is a failure to get any HTTP response.
+type TransportError struct {
+	Operation string
+	Attempts  int
+	Err       error
+}
+
+func (e *TransportError) Error() string {
+	s := fmt.Sprintf("clerk: %s: %v", e.Operation, e.Err)
+	if e.Attempts > 1 {
+		s += fmt.Sprintf(" (after %d attempts)", e.Attempts)
+	}
+	return s
+}
+
+func (e *TransportError) Unwrap() error { return e.Err }
+
+// paramsMap normalises the accepted params forms into a map. Numbers are
+// kept as json.Number so large integers survive.
+func paramsMap(opName string, params any) (map[string]any, error) {
+	var raw []byte
+	switch p := params.(type) {
+	case nil:
+		return map[string]any{}, nil
+	case map[string]any:
+		return p, nil
+	case json.RawMessage:
+		raw = p
+	case []byte:
+		raw = p
+	case string:
+		raw = []byte(p)
+	default:
+		rv := reflect.ValueOf(params)
+		if rv.Kind() == reflect.Pointer && rv.IsNil() {
+			return map[string]any{}, nil
+		}
+		b, err := json.Marshal(params)
+		if err != nil {
+			return nil, &ParamError{Operation: opName, Problem: "cannot encode params: " + err.Error()}
+		}
+		raw = b
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return map[string]any{}, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, &ParamError{Operation: opName, Problem: "params must be a JSON object: " + err.Error()}
+	}
+	if m == nil {
+		m = map[string]any{}
+	}
+	return m, nil
+}
+
+func (c *Client) buildRequest(op *Operation, m map[string]any) (*builtRequest, error) {
+	req := &builtRequest{method: op.HTTPMethod, query: url.Values{}}
+	used := make(map[string]bool, len(m))
+	path := op.Path
+	for _, p := range op.Params {
+		v, present := m[p.Name]
+		if present {
+			used[p.Name] = true
+		}
+		if !present || v == nil {
+			if p.Required {
+				return nil, &ParamError{Operation: op.Name, Param: p.Name, Problem: "is required"}
+			}
+			continue
+		}
+		switch p.In {
+		case "path":
+			s, err := scalarString(v)
+			if err != nil {
+				return nil, &ParamError{Operation: op.Name, Param: p.Name, Problem: err.Error()}
+			}
+			if s == "" {
+				return nil, &ParamError{Operation: op.Name, Param: p.Name, Problem: "must not be empty"}
+			}
+			path = strings.ReplaceAll(path, "{"+p.Name+"}", url.PathEscape(s))
+		case "query":
+			vals, err := queryValues(v)
+			if err != nil {
+				return nil, &ParamError{Operation: op.Name, Param: p.Name, Problem: err.Error()}
+			}
+			for _, s := range vals {
+				req.query.Add(p.Name, s)
+			}
+		}
+	}
+	req.path = path
+	rest := make(map[string]any)
+	for k, v := range m {
+		if !used[k] {
+			rest[k] = v
+		}
+	}
+	if op.Body == nil {
+		if len(rest) > 0 {
+			return nil, &ParamError{Operation: op.Name, Param: firstKey(rest), Problem: "unknown parameter (known: " + strings.Join(paramNames(op), ", ") + ")"}
+		}
+		return req, nil
+	}
+	if op.Body.Array {
+		b, ok := rest["body"]
+		if !ok {
+			if op.Body.Required {
+				return nil, &ParamError{Operation: op.Name, Param: "body", Problem: "is required: put the array of items under \"body\""}
+			}
+			return req, nil
+		}
+		if len(rest) > 1 {
+			delete(rest, "body")
+			return nil, &ParamError{Operation: op.Name, Param: firstKey(rest), Problem: "unknown parameter (the request body is an array under \"body\")"}
+		}
+		if _, isArr := b.([]any); !isArr {
+			if rv := reflect.ValueOf(b); !rv.IsValid() || rv.Kind() != reflect.Slice {
+				return nil, &ParamError{Operation: op.Name, Param: "body", Problem: "must be an array"}
+			}
+		}
+		enc, err := json.Marshal(b)
+		if err != nil {
+			return nil, &ParamError{Operation: op.Name, Param: "body", Problem: err.Error()}
+		}
+		req.body, req.contentType = enc, "application/json"
+		return req, nil
+	}
+	// An explicit "body" object is sent verbatim, for callers that keep
+	// body fields apart from path and query parameters.
+	if b, ok := rest["body"]; ok && len(rest) == 1 {
+		if bm, isMap := b.(map[string]any); isMap {
+			rest = bm
+		}
+	}
+	if strings.HasPrefix(op.Body.ContentType, "multipart/") {
+		body, ctype, err := multipartBody(op.Name, rest)
+		if err != nil {
+			return nil, err
+		}
+		req.body, req.contentType = body, ctype
+		return req, nil
+	}
+	if len(rest) == 0 && !op.Body.Required {
+		return req, nil
+	}
+	enc, err := json.Marshal(rest)
+	if err != nil {
+		return nil, &ParamError{Operation: op.Name, Problem: "cannot encode body: " + err.Error()}
+	}
+	req.body, req.contentType = enc, "application/json"
+	return req, nil
+}
+
+func firstKey(m map[string]any) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys[0]
+}
+
+func paramNames(op *Operation) []string {
+	var out []string
+	for _, p := range op.Params {
+		out = append(out, p.Name)
+	}
+	if len(out) == 0 {
+		out = []string{"none"}
+	}
+	return out
+}
+
+func scalarString(v any) (string, error) {
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case json.Number:
+		return x.String(), nil
+	case bool:
+		return strconv.FormatBool(x), nil
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64), nil
+	case float32:
+		return strconv.FormatFloat(float64(x), 'f', -1, 32), nil
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
+		return fmt.Sprint(x), nil
+	case fmt.Stringer:
+		return x.String(), nil
+	}
+	return "", fmt.Errorf("must be a string, number or boolean, got %T", v)
+}
+
+func queryValues(v any) ([]string, error) {
+	switch x := v.(type) {
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			s, err := scalarString(e)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	case []string:
+		return x, nil
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Slice {
+		out := make([]string, 0, rv.Len())
+		for i := 0; i < rv.Len(); i++ {
+			s, err := scalarString(rv.Index(i).Interface())
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	}
+	s, err := scalarString(v)
+	if err != nil {
+		return nil, err
+	}
+	return []string{s}, nil
+}
+
+// File is a file sent in a multipart request. Its JSON form is
+// {"filename", "content_type", "data": base64}.
+type File struct {
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type,omitempty"`
+	Data        []byte `json:"data"` // base64 in JSON
+}
+
+func asFile(v any) (*File, bool) {
+	switch x := v.(type) {
+	case File:
+		return &x, true
+	case *File:
+		return x, x != nil
+	case map[string]any:
+		d, ok := x["data"].(string)
+		if !ok {
+			return nil, false
+		}
+		data, err := base64.StdEncoding.DecodeString(d)
+		if err != nil {
+			return nil, false
+		}
+		f := &File{Data: data}
+		f.Filename, _ = x["filename"].(string)
+		f.ContentType, _ = x["content_type"].(string)
+		return f, true
+	}
+	return nil, false
+}
+
+func multipartBody(opName string, fields map[string]any) ([]byte, string, error) {
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := fields[k]
+		if f, ok := asFile(v); ok {
+			name := f.Filename
+			if name == "" {
+				name = k
+			}
+			h := make(textproto.MIMEHeader)
+			h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="%s"; filename="%s"`, escapeQuotes(k), escapeQuotes(name)))
+			ct := f.ContentType
+			if ct == "" {
+				ct = "application/octet-stream"
+			}
+			h.Set("Content-Type", ct)
+			pw, err := w.CreatePart(h)
+			if err != nil {
+				return nil, "", err
+			}
+			if _, err := pw.Write(f.Data); err != nil {
+				return nil, "", err
+			}
+			continue
+		}
+		if m, isMap := v.(map[string]any); isMap {
+			if _, hasData := m["data"]; hasData {
+				return nil, "", &ParamError{Operation: opName, Param: k, Problem: "file data must be base64"}
+			}
+		}
+		s, err := scalarString(v)
+		if err != nil {
+			return nil, "", &ParamError{Operation: opName, Param: k, Problem: "multipart field " + err.Error()}
+		}
+		if err := w.WriteField(k, s); err != nil {
+			return nil, "", err
+		}
+	}
+	if err := w.Close(); err != nil {
+		return nil, "", err
+	}
+	return buf.Bytes(), w.FormDataContentType(), nil
+}
+
+func escapeQuotes(s string) string {
+	return strings.NewReplacer("\\", "\\\\", `"`, "\\\"").Replace(s)
+}

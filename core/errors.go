@@ -1,0 +1,152 @@
+package core
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// APIError is the one error type for a Backend API response with a status of
+// 400 or more. It carries everything Clerk sent: the HTTP status, the
+// errors[] array, the trace id, Retry-After, and the raw body (useful when
+// the body is not JSON, for example an HTML page from a proxy).
+type APIError struct {
+	Operation  string         // the operation name ("users.create"), or "METHOD /path" for raw requests
+	StatusCode int            // HTTP status
+	Errors     []APIErrorItem // Clerk's errors[], empty when the body was not a ClerkErrors object
+	TraceID    string         // clerk_trace_id from the body, else the Clerk-Trace-Id header
+	RetryAfter time.Duration  // parsed Retry-After header, 0 when absent
+	Body       []byte         // the raw response body
+	Header     Header         // the response headers
+}
+
+// APIErrorItem is one entry of Clerk's errors[] array.
+type APIErrorItem struct {
+	Code        string          `json:"code"`
+	Message     string          `json:"message"`
+	LongMessage string          `json:"long_message,omitempty"`
+	Meta        json.RawMessage `json:"meta,omitempty"`
+}
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString("clerk: ")
+	if e.Operation != "" {
+		b.WriteString(e.Operation)
+		b.WriteString(": ")
+	}
+	fmt.Fprintf(&b, "HTTP %d", e.StatusCode)
+	if len(e.Errors) > 0 {
+		for i, it := range e.Errors {
+			if i > 0 {
+				b.WriteString(";")
+			}
+			msg := it.LongMessage
+			if msg == "" {
+				msg = it.Message
+			}
+			fmt.Fprintf(&b, " %s: %s", it.Code, msg)
+		}
+	} else if len(e.Body) > 0 {
+		b.WriteString(": ")
+		b.WriteString(snippet(e.Body, 200))
+	}
+	if e.RetryAfter > 0 {
+		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
+	}
+	if e.TraceID != "" {
+		fmt.Fprintf(&b, " [trace %s]", e.TraceID)
+	}
+	return b.String()
+}
+
+// Code returns the code of the first error item, or "".
+func (e *APIError) Code() string {
+	if len(e.Errors) == 0 {
+		return ""
+	}
+	return e.Errors[0].Code
+}
+
+// HasCode reports whether any error item carries code.
+func (e *APIError) HasCode(code string) bool {
+	for _, it := range e.Errors {
+		if it.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// AsAPIError returns the *APIError in err's chain, if any.
+func AsAPIError(err error) (*APIError, bool) {
+	var ae *APIError
+	ok := errors.As(err, &ae)
+	return ae, ok
+}
+
+// IsNotFound reports a 404 (resource_not_found and friends).
+func IsNotFound(err error) bool {
+	ae, ok := AsAPIError(err)
+	return ok && ae.StatusCode == 404
+}
+
+// IsIdentifierExists reports Clerk's form_identifier_exists (an email, phone
+// or username is already taken).
+func IsIdentifierExists(err error) bool { return HasErrorCode(err, "form_identifier_exists") }
+
+// IsDuplicate reports duplicate_record (for example a pending invitation for
+// the same address).
+func IsDuplicate(err error) bool { return HasErrorCode(err, "duplicate_record") }
+
+// IsRateLimited reports a 429.
+func IsRateLimited(err error) bool {
+	ae, ok := AsAPIError(err)
+	return ok && ae.StatusCode == 429
+}
+
+// HasErrorCode reports whether err is an *APIError with an item of this code.
+func HasErrorCode(err error, code string) bool {
+	ae, ok := AsAPIError(err)
+	return ok && ae.HasCode(code)
+}
+
+// newAPIError decodes a non-2xx response. Bodies that are not ClerkErrors
+// (HTML from a proxy, an empty body) still give a usable error.
+func newAPIError(op string, resp *HTTPResponse) *APIError {
+	e := &APIError{Operation: op, StatusCode: resp.StatusCode, Body: resp.Body, Header: resp.Header}
+	var body struct {
+		Errors  []APIErrorItem `json:"errors"`
+		TraceID string         `json:"clerk_trace_id"`
+	}
+	if json.Unmarshal(resp.Body, &body) == nil {
+		e.Errors = body.Errors
+		e.TraceID = body.TraceID
+	}
+	if e.TraceID == "" && resp.Header != nil {
+		e.TraceID = resp.Header.Get("Clerk-Trace-Id")
+	}
+	if resp.Header != nil {
+		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	}
+	return e
+}
+
+func snippet(b []byte, n int) string {
+	s := strings.TrimSpace(string(b))
+	s = strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' || r == '\t' {
+			return ' '
+		}
+		if r < 0x20 {
+			return -1
+		}
+		return r
+	}, s)
+	if len(s) > n {
+		s = s[:n] + "…"
+	}
+	return s
+}

@@ -1,0 +1,195 @@
+package core
+
+import (
+	"sort"
+	"strings"
+)
+
+// Operation describes one Backend API operation. The generator (internal/gen)
+// derives every Operation from the official OpenAPI spec; the Go API, the JS
+// bindings, the wasm call export, `clerkscript api` and the emulator's router
+// are all driven by this table.
+type Operation struct {
+	Name        string // "resource.method", e.g. "users.list"
+	Resource    string // "users"
+	Method      string // "list"
+	JSName      string // the @clerk/backend name ("users.getUserList"), "" when there is none
+	OperationID string // the spec's operationId
+	HTTPMethod  string // "GET", "POST", ...
+	Path        string // path template below the version prefix, e.g. "/users/{user_id}"
+	Summary     string
+	Deprecated  bool
+	Params      []Param // path and query parameters, in spec order
+	Body        *Body   // nil when the operation takes no request body
+	Response    Response
+}
+
+// Param is a path or query parameter.
+type Param struct {
+	Name     string
+	In       string // "path" or "query"
+	Type     string // "string", "integer", "number", "boolean", "array", "object"
+	ItemType string // element type when Type is "array"
+	Required bool
+	Enum     []string
+}
+
+// Body describes an operation's request body.
+type Body struct {
+	ContentType string // "application/json" or "multipart/form-data"
+	Schema      string // name of the schema in the derived schema set (see LookupSchema)
+	Array       bool   // the body is a JSON array (bulk endpoints)
+	Required    bool
+}
+
+// Shape is the JSON shape of a successful response.
+type Shape string
+
+const (
+	ShapeObject Shape = "object" // a single JSON object
+	ShapeArray  Shape = "array"  // a bare JSON array; see Response.Paginated
+	ShapeList   Shape = "list"   // {"data": [...], "total_count": n}
+	ShapeNone   Shape = "none"   // no body (or an empty one)
+	ShapeOther  Shape = "other"  // anything else (strings, objects with another list key)
+)
+
+// Response describes an operation's successful response.
+type Response struct {
+	Status    int    // the success status the spec declares (200, 201, 204)
+	Schema    string // name of the response schema in the derived schema set, "" if none
+	Shape     Shape
+	Paginated bool // the operation accepts paginated=true to turn a bare array into a ShapeList
+	// ItemsKey is the key holding the items when Shape is ShapeOther but the
+	// response is still a list (for example "m2m_tokens").
+	ItemsKey string
+}
+
+// IsList reports whether the operation returns a list that can be paginated
+// with limit and offset.
+func (op *Operation) IsList() bool {
+	if op.HTTPMethod != "GET" {
+		return false
+	}
+	if op.Response.Shape != ShapeArray && op.Response.Shape != ShapeList && op.Response.ItemsKey == "" {
+		return false
+	}
+	return op.HasParam("limit") && op.HasParam("offset")
+}
+
+// HasParam reports whether the operation declares a path or query parameter.
+func (op *Operation) HasParam(name string) bool { return op.Param(name) != nil }
+
+// Param returns the path or query parameter with this name, or nil.
+func (op *Operation) Param(name string) *Param {
+	for i := range op.Params {
+		if op.Params[i].Name == name {
+			return &op.Params[i]
+		}
+	}
+	return nil
+}
+
+// Idempotent reports whether replaying the request cannot apply it twice:
+// GET, HEAD, PUT, DELETE and PATCH. POST is never idempotent in BAPI (it has
+// no idempotency keys).
+func (op *Operation) Idempotent() bool {
+	switch op.HTTPMethod {
+	case "GET", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS":
+		return true
+	}
+	return false
+}
+
+var (
+	opsByName  map[string]*Operation
+	opsByAlias map[string]*Operation
+)
+
+func init() {
+	opsByName = make(map[string]*Operation, len(operationTable))
+	opsByAlias = make(map[string]*Operation, len(operationTable))
+	for i := range operationTable {
+		op := &operationTable[i]
+		opsByName[op.Name] = op
+		if op.JSName != "" {
+			if _, taken := opsByAlias[op.JSName]; !taken {
+				opsByAlias[op.JSName] = op
+			}
+		}
+	}
+}
+
+// Operations returns every operation of the table, sorted by name. The
+// returned slice must not be modified.
+func Operations() []Operation { return operationTable }
+
+// LookupOperation finds an operation by its "resource.method" name, or by its
+// @clerk/backend alias ("users.getUserList").
+func LookupOperation(name string) (*Operation, bool) {
+	if op, ok := opsByName[name]; ok {
+		return op, true
+	}
+	op, ok := opsByAlias[name]
+	return op, ok
+}
+
+// SuggestOperations returns up to n operation names closest to name, for
+// "did you mean" messages.
+func SuggestOperations(name string, n int) []string {
+	type cand struct {
+		name string
+		d    int
+	}
+	var cs []cand
+	lname := strings.ToLower(name)
+	for i := range operationTable {
+		op := &operationTable[i]
+		d := levenshtein(lname, strings.ToLower(op.Name))
+		if op.JSName != "" {
+			if d2 := levenshtein(lname, strings.ToLower(op.JSName)); d2 < d {
+				d = d2
+			}
+		}
+		if strings.Contains(strings.ToLower(op.Name), lname) && lname != "" {
+			d = min(d, 2)
+		}
+		cs = append(cs, cand{op.Name, d})
+	}
+	sort.Slice(cs, func(i, j int) bool {
+		if cs[i].d != cs[j].d {
+			return cs[i].d < cs[j].d
+		}
+		return cs[i].name < cs[j].name
+	})
+	var out []string
+	for _, c := range cs {
+		if len(out) == n {
+			break
+		}
+		if c.d > len(name)/2+3 {
+			break
+		}
+		out = append(out, c.name)
+	}
+	return out
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

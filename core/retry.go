@@ -1,0 +1,143 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+)
+
+// RetryConfig is the retry policy (the same knobs as Clerk's Speakeasy SDKs,
+// but honoured per call). Zero fields take the defaults of
+// DefaultRetryConfig; set Disabled to make exactly one attempt.
+type RetryConfig struct {
+	InitialInterval time.Duration // first backoff interval (default 500 ms)
+	MaxInterval     time.Duration // cap on one backoff interval (default 30 s); Retry-After may exceed it
+	Exponent        float64       // growth factor between intervals (default 1.5)
+	// MaxElapsedTime bounds the whole call including waits (default 5 min).
+	// A Retry-After that would end past it is not waited for: the 429 is
+	// returned at once, carrying RetryAfter.
+	MaxElapsedTime time.Duration
+	// NoConnectionRetries turns off retrying transport failures (the
+	// retryConnectionErrors knob of Clerk's SDKs, inverted so that the zero
+	// value keeps the safe default of retrying). Failures after the request
+	// may have been sent are only replayed for idempotent operations anyway.
+	NoConnectionRetries bool
+	// MaxAttempts caps the number of attempts (0 = no cap besides
+	// MaxElapsedTime).
+	MaxAttempts int
+	Disabled    bool
+}
+
+// DefaultRetryConfig returns the default policy: 500 ms initial interval,
+// ×1.5, 30 s cap, 5 min in all, connection errors retried.
+func DefaultRetryConfig() RetryConfig {
+	return RetryConfig{
+		InitialInterval: 500 * time.Millisecond,
+		MaxInterval:     30 * time.Second,
+		Exponent:        1.5,
+		MaxElapsedTime:  5 * time.Minute,
+	}
+}
+
+func (r RetryConfig) withDefaults() RetryConfig {
+	d := DefaultRetryConfig()
+	if r.InitialInterval <= 0 {
+		r.InitialInterval = d.InitialInterval
+	}
+	if r.MaxInterval <= 0 {
+		r.MaxInterval = d.MaxInterval
+	}
+	if r.Exponent < 1 {
+		r.Exponent = d.Exponent
+	}
+	if r.MaxElapsedTime <= 0 {
+		r.MaxElapsedTime = d.MaxElapsedTime
+	}
+	return r
+}
+
+type clockAdapter struct{ c Clock }
+
+func (a clockAdapter) Now() time.Time { return a.c.Now() }
+
+// retryDecision classifies one attempt's outcome.
+type retryDecision int
+
+const (
+	noRetry retryDecision = iota
+	retryNow
+)
+
+// classify decides whether an attempt may be replayed. The policy (see the
+// package doc): 429 and 503 are always retried (Clerk did not process the
+// request); failures before the request was sent are retried when
+// NoConnectionRetries is not set; 500/502/504 and failures after sending
+// (timeouts, resets) are replayed only for idempotent operations, or when
+// the caller opted in with WithReplayNonIdempotent.
+func classify(resp *HTTPResponse, err error, idempotent bool, rc RetryConfig) retryDecision {
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return noRetry
+		}
+		if rc.NoConnectionRetries {
+			return noRetry
+		}
+		if IsNotSent(err) || idempotent {
+			return retryNow
+		}
+		return noRetry
+	}
+	switch resp.StatusCode {
+	case 429, 503:
+		return retryNow
+	case 500, 502, 504:
+		if idempotent {
+			return retryNow
+		}
+	}
+	return noRetry
+}
+
+// parseRetryAfter reads delta-seconds or an HTTP date.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.ParseFloat(v, 64); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		if n > 86400 {
+			n = 86400
+		}
+		return time.Duration(n * float64(time.Second))
+	}
+	for _, layout := range []string{time.RFC1123, time.RFC1123Z, time.RFC850, time.ANSIC} {
+		if t, err := time.Parse(layout, v); err == nil {
+			if d := t.Sub(now); d > 0 {
+				return d
+			}
+			return 0
+		}
+	}
+	return 0
+}
+
+func newBackoff(rc RetryConfig, clk Clock) *backoff.ExponentialBackOff {
+	b := &backoff.ExponentialBackOff{
+		InitialInterval:     rc.InitialInterval,
+		RandomizationFactor: 0.25,
+		Multiplier:          rc.Exponent,
+		MaxInterval:         rc.MaxInterval,
+		MaxElapsedTime:      rc.MaxElapsedTime,
+		Stop:                backoff.Stop,
+		Clock:               clockAdapter{clk},
+	}
+	b.Reset()
+	return b
+}

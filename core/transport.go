@@ -1,0 +1,90 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"net/textproto"
+)
+
+// Header is a set of HTTP header fields with canonical keys. It mirrors
+// net/http.Header without importing net/http, so core stays small when built
+// for wasip1.
+type Header map[string][]string
+
+// Get returns the first value of key, or "".
+func (h Header) Get(key string) string {
+	if v := h[textproto.CanonicalMIMEHeaderKey(key)]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// Set replaces the values of key.
+func (h Header) Set(key, value string) { h[textproto.CanonicalMIMEHeaderKey(key)] = []string{value} }
+
+// Add appends a value to key.
+func (h Header) Add(key, value string) {
+	k := textproto.CanonicalMIMEHeaderKey(key)
+	h[k] = append(h[k], value)
+}
+
+// Del removes key.
+func (h Header) Del(key string) { delete(h, textproto.CanonicalMIMEHeaderKey(key)) }
+
+// Clone returns a deep copy.
+func (h Header) Clone() Header {
+	out := make(Header, len(h))
+	for k, v := range h {
+		out[k] = append([]string(nil), v...)
+	}
+	return out
+}
+
+// HTTPRequest is the request a Transport sends. URL is absolute.
+type HTTPRequest struct {
+	Method string
+	URL    string
+	Header Header
+	Body   []byte
+}
+
+// HTTPResponse is what a Transport returns: the whole body is read.
+type HTTPResponse struct {
+	StatusCode int
+	Header     Header
+	Body       []byte
+}
+
+// Transport sends one HTTP request. Natively it is backed by net/http
+// (NewHTTPTransport); inside the wasm guest it asks the host to make the
+// request. Implementations must honour ctx.
+//
+// A Transport reports failures that happened before any byte of the request
+// was written as a *NotSentError, so that the client can retry them even for
+// non-idempotent operations. Any other error is treated as "the request may
+// have been processed".
+type Transport interface {
+	RoundTrip(ctx context.Context, req *HTTPRequest) (*HTTPResponse, error)
+}
+
+// TransportFunc adapts a function to Transport.
+type TransportFunc func(ctx context.Context, req *HTTPRequest) (*HTTPResponse, error)
+
+// RoundTrip calls f.
+func (f TransportFunc) RoundTrip(ctx context.Context, req *HTTPRequest) (*HTTPResponse, error) {
+	return f(ctx, req)
+}
+
+// NotSentError wraps a transport failure that happened before the request
+// left the machine (DNS, connection refused, TLS handshake): replaying it can
+// never apply a write twice.
+type NotSentError struct{ Err error }
+
+func (e *NotSentError) Error() string { return "request not sent: " + e.Err.Error() }
+func (e *NotSentError) Unwrap() error { return e.Err }
+
+// IsNotSent reports whether err says the request never left the machine.
+func IsNotSent(err error) bool {
+	var ns *NotSentError
+	return errors.As(err, &ns)
+}

@@ -1,0 +1,95 @@
+//go:build !wasip1
+
+package core
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"sync/atomic"
+)
+
+func init() {
+	defaultTransport = func() Transport { return NewHTTPTransport(nil) }
+}
+
+// MaxResponseBytes caps a response body read by the net/http transport.
+const MaxResponseBytes = 64 << 20
+
+// NewHTTPTransport adapts an *http.Client (nil means a client that does not
+// follow redirects: a Backend API call never redirects, and following one
+// would send the secret key elsewhere).
+func NewHTTPTransport(c *http.Client) Transport {
+	if c == nil {
+		c = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
+	return &httpTransport{c: c}
+}
+
+type httpTransport struct{ c *http.Client }
+
+func (t *httpTransport) RoundTrip(ctx context.Context, r *HTTPRequest) (*HTTPResponse, error) {
+	// Whether any byte of the request was written decides if a failure may
+	// be replayed for a non-idempotent operation.
+	var wrote atomic.Bool
+	trace := &httptrace.ClientTrace{
+		WroteHeaders: func() { wrote.Store(true) },
+		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) },
+	}
+	ctx = httptrace.WithClientTrace(ctx, trace)
+	var body io.Reader
+	if r.Body != nil {
+		body = bytes.NewReader(r.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.Method, r.URL, body)
+	if err != nil {
+		return nil, &NotSentError{Err: err}
+	}
+	for k, v := range r.Header {
+		req.Header[k] = v
+	}
+	resp, err := t.c.Do(req)
+	if err != nil {
+		if !wrote.Load() && notSentCause(err) {
+			return nil, &NotSentError{Err: err}
+		}
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxResponseBytes {
+		return nil, errors.New("response body exceeds 64 MiB")
+	}
+	return &HTTPResponse{StatusCode: resp.StatusCode, Header: Header(resp.Header), Body: b}, nil
+}
+
+// notSentCause reports errors that can only happen before the request is
+// on the wire: dialing and TLS failures. A context deadline before writing
+// counts too (nothing was sent).
+func notSentCause(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return true
+	}
+	var rec tls.RecordHeaderError
+	if errors.As(err, &rec) {
+		return true
+	}
+	var cv *tls.CertificateVerificationError
+	if errors.As(err, &cv) {
+		return true
+	}
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
