@@ -397,6 +397,9 @@ func (c *Client) buildRequest(op *Operation, m map[string]any) (*builtRequest, e
 			if err != nil {
 				return nil, &ParamError{Operation: op.Name, Param: p.Name, Problem: err.Error()}
 			}
+			if p.CommaSeparated && len(vals) > 1 {
+				vals = []string{strings.Join(vals, ",")}
+			}
 			for _, s := range vals {
 				req.query.Add(p.Name, s)
 			}

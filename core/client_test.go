@@ -412,8 +412,15 @@ func TestPaginateShapes(t *testing.T) {
 				}
 				tc.write(w, r, page(r))
 			}, newFakeClock())
+			prev, had := opsByName[tc.op.Name]
 			opsByName[tc.op.Name] = tc.op
-			defer delete(opsByName, tc.op.Name)
+			defer func() {
+				if had {
+					opsByName[tc.op.Name] = prev // the real entry of the generated table
+				} else {
+					delete(opsByName, tc.op.Name)
+				}
+			}()
 			var got []string
 			for it, err := range c.Paginate(context.Background(), tc.op.Name, map[string]any{"limit": 5}) {
 				if err != nil {

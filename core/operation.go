@@ -32,6 +32,10 @@ type Param struct {
 	ItemType string // element type when Type is "array"
 	Required bool
 	Enum     []string
+	// CommaSeparated is set for an array query parameter the spec declares
+	// with style=form, explode=false: its values go in one comma-separated
+	// value (a=x,y) instead of repeated keys (a=x&a=y).
+	CommaSeparated bool
 }
 
 // Body describes an operation's request body.

@@ -2,7 +2,4625 @@
 
 package core
 
-// clientServices is a placeholder until the generator writes the typed services.
-type clientServices struct{}
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+)
 
-func (s *clientServices) init(any) {}
+// clientServices holds one typed service per resource; Client embeds it.
+type clientServices struct {
+	ActorTokens             *ActorTokensService
+	AdminPortalLinkTokens   *AdminPortalLinkTokensService
+	AgentTasks              *AgentTasksService
+	AllowlistIdentifiers    *AllowlistIdentifiersService
+	APIKeys                 *APIKeysService
+	BetaFeatures            *BetaFeaturesService
+	Billing                 *BillingService
+	BlocklistIdentifiers    *BlocklistIdentifiersService
+	Clients                 *ClientsService
+	Directories             *DirectoriesService
+	Domains                 *DomainsService
+	EmailAddresses          *EmailAddressesService
+	EmailAndSMSTemplates    *EmailAndSMSTemplatesService
+	EmailSMSTemplates       *EmailSMSTemplatesService
+	EnterpriseConnections   *EnterpriseConnectionsService
+	InstanceSettings        *InstanceSettingsService
+	Invitations             *InvitationsService
+	JWKS                    *JWKSService
+	JWTTemplates            *JWTTemplatesService
+	M2MTokens               *M2MTokensService
+	Machines                *MachinesService
+	Miscellaneous           *MiscellaneousService
+	OAuthAccessTokens       *OAuthAccessTokensService
+	OAuthApplications       *OAuthApplicationsService
+	OrganizationDomains     *OrganizationDomainsService
+	OrganizationInvitations *OrganizationInvitationsService
+	OrganizationMemberships *OrganizationMembershipsService
+	OrganizationPermissions *OrganizationPermissionsService
+	OrganizationRoles       *OrganizationRolesService
+	Organizations           *OrganizationsService
+	PhoneNumbers            *PhoneNumbersService
+	ProxyChecks             *ProxyChecksService
+	RedirectURLs            *RedirectURLsService
+	RoleSets                *RoleSetsService
+	SAMLConnections         *SAMLConnectionsService
+	SCIMDirectories         *SCIMDirectoriesService
+	Sessions                *SessionsService
+	SignInTokens            *SignInTokensService
+	SignUps                 *SignUpsService
+	Templates               *TemplatesService
+	TestingTokens           *TestingTokensService
+	Users                   *UsersService
+	WaitlistEntries         *WaitlistEntriesService
+	Webhooks                *WebhooksService
+}
+
+func (s *clientServices) init(c *Client) {
+	s.ActorTokens = &ActorTokensService{c: c}
+	s.AdminPortalLinkTokens = &AdminPortalLinkTokensService{c: c}
+	s.AgentTasks = &AgentTasksService{c: c}
+	s.AllowlistIdentifiers = &AllowlistIdentifiersService{c: c}
+	s.APIKeys = &APIKeysService{c: c}
+	s.BetaFeatures = &BetaFeaturesService{c: c}
+	s.Billing = &BillingService{c: c}
+	s.BlocklistIdentifiers = &BlocklistIdentifiersService{c: c}
+	s.Clients = &ClientsService{c: c}
+	s.Directories = &DirectoriesService{c: c}
+	s.Domains = &DomainsService{c: c}
+	s.EmailAddresses = &EmailAddressesService{c: c}
+	s.EmailAndSMSTemplates = &EmailAndSMSTemplatesService{c: c}
+	s.EmailSMSTemplates = &EmailSMSTemplatesService{c: c}
+	s.EnterpriseConnections = &EnterpriseConnectionsService{c: c}
+	s.InstanceSettings = &InstanceSettingsService{c: c}
+	s.Invitations = &InvitationsService{c: c}
+	s.JWKS = &JWKSService{c: c}
+	s.JWTTemplates = &JWTTemplatesService{c: c}
+	s.M2MTokens = &M2MTokensService{c: c}
+	s.Machines = &MachinesService{c: c}
+	s.Miscellaneous = &MiscellaneousService{c: c}
+	s.OAuthAccessTokens = &OAuthAccessTokensService{c: c}
+	s.OAuthApplications = &OAuthApplicationsService{c: c}
+	s.OrganizationDomains = &OrganizationDomainsService{c: c}
+	s.OrganizationInvitations = &OrganizationInvitationsService{c: c}
+	s.OrganizationMemberships = &OrganizationMembershipsService{c: c}
+	s.OrganizationPermissions = &OrganizationPermissionsService{c: c}
+	s.OrganizationRoles = &OrganizationRolesService{c: c}
+	s.Organizations = &OrganizationsService{c: c}
+	s.PhoneNumbers = &PhoneNumbersService{c: c}
+	s.ProxyChecks = &ProxyChecksService{c: c}
+	s.RedirectURLs = &RedirectURLsService{c: c}
+	s.RoleSets = &RoleSetsService{c: c}
+	s.SAMLConnections = &SAMLConnectionsService{c: c}
+	s.SCIMDirectories = &SCIMDirectoriesService{c: c}
+	s.Sessions = &SessionsService{c: c}
+	s.SignInTokens = &SignInTokensService{c: c}
+	s.SignUps = &SignUpsService{c: c}
+	s.Templates = &TemplatesService{c: c}
+	s.TestingTokens = &TestingTokensService{c: c}
+	s.Users = &UsersService{c: c}
+	s.WaitlistEntries = &WaitlistEntriesService{c: c}
+	s.Webhooks = &WebhooksService{c: c}
+}
+
+// callService merges path arguments, params and an array body into one
+// params object for Call, and decodes the response into out.
+func (c *Client) callService(ctx context.Context, name string, path []string, params, body, out any, opts []CallOption) error {
+	obj := map[string]json.RawMessage{}
+	if params != nil {
+		b, err := json.Marshal(params)
+		if err != nil {
+			return &ParamError{Operation: name, Problem: "cannot encode params: " + err.Error()}
+		}
+		if string(b) != "null" {
+			if err := json.Unmarshal(b, &obj); err != nil {
+				return &ParamError{Operation: name, Problem: "params must encode to a JSON object: " + err.Error()}
+			}
+		}
+	}
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return &ParamError{Operation: name, Param: "body", Problem: err.Error()}
+		}
+		obj["body"] = b
+	}
+	for i := 0; i+1 < len(path); i += 2 {
+		b, _ := json.Marshal(path[i+1])
+		obj[path[i]] = b
+	}
+	in, err := json.Marshal(obj)
+	if err != nil {
+		return &ParamError{Operation: name, Problem: err.Error()}
+	}
+	raw, err := c.Call(ctx, name, json.RawMessage(in), opts...)
+	if err != nil {
+		return err
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return fmt.Errorf("clerk: %s: decoding the response: %w", name, err)
+	}
+	return nil
+}
+
+// ActorTokensService groups the actorTokens.* operations.
+type ActorTokensService struct{ c *Client }
+
+// Create calls actorTokens.create (POST /actor_tokens): Create actor token.
+func (s *ActorTokensService) Create(ctx context.Context, params *ActorTokensCreateParams, opts ...CallOption) (*ActorToken, error) {
+	var out ActorToken
+	if err := s.c.callService(ctx, "actorTokens.create", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Revoke calls actorTokens.revoke (POST /actor_tokens/{actor_token_id}/revoke): Revoke actor token.
+func (s *ActorTokensService) Revoke(ctx context.Context, actorTokenID string, opts ...CallOption) (*ActorToken, error) {
+	var out ActorToken
+	if err := s.c.callService(ctx, "actorTokens.revoke", []string{"actor_token_id", actorTokenID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AdminPortalLinkTokensService groups the adminPortalLinkTokens.* operations.
+type AdminPortalLinkTokensService struct{ c *Client }
+
+// Create calls adminPortalLinkTokens.create (POST /admin_portal_link_tokens): Create an Admin Portal Link Token.
+func (s *AdminPortalLinkTokensService) Create(ctx context.Context, params *AdminPortalLinkTokensCreateParams, opts ...CallOption) (*CreateAdminPortalLinkTokenResponse, error) {
+	var out CreateAdminPortalLinkTokenResponse
+	if err := s.c.callService(ctx, "adminPortalLinkTokens.create", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Revoke calls adminPortalLinkTokens.revoke (POST /admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke): Revoke an Admin Portal Link Token.
+func (s *AdminPortalLinkTokensService) Revoke(ctx context.Context, adminPortalLinkTokenID string, params *AdminPortalLinkTokensRevokeParams, opts ...CallOption) (*RevokeAdminPortalLinkTokenResponse, error) {
+	var out RevokeAdminPortalLinkTokenResponse
+	if err := s.c.callService(ctx, "adminPortalLinkTokens.revoke", []string{"adminPortalLinkTokenID", adminPortalLinkTokenID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AgentTasksService groups the agentTasks.* operations.
+type AgentTasksService struct{ c *Client }
+
+// Create calls agentTasks.create (POST /agents/tasks): Create agent task.
+func (s *AgentTasksService) Create(ctx context.Context, params *AgentTasksCreateParams, opts ...CallOption) (*AgentTask, error) {
+	var out AgentTask
+	if err := s.c.callService(ctx, "agentTasks.create", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Revoke calls agentTasks.revoke (POST /agents/tasks/{agent_task_id}/revoke): Revoke agent task.
+func (s *AgentTasksService) Revoke(ctx context.Context, agentTaskID string, opts ...CallOption) (*AgentTask, error) {
+	var out AgentTask
+	if err := s.c.callService(ctx, "agentTasks.revoke", []string{"agent_task_id", agentTaskID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllowlistIdentifiersService groups the allowlistIdentifiers.* operations.
+type AllowlistIdentifiersService struct{ c *Client }
+
+// Create calls allowlistIdentifiers.create (POST /allowlist_identifiers): Add identifier to the allow-list.
+func (s *AllowlistIdentifiersService) Create(ctx context.Context, params *AllowlistIdentifiersCreateParams, opts ...CallOption) (*AllowlistIdentifier, error) {
+	var out AllowlistIdentifier
+	if err := s.c.callService(ctx, "allowlistIdentifiers.create", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Delete calls allowlistIdentifiers.delete (DELETE /allowlist_identifiers/{identifier_id}): Delete identifier from allow-list.
+func (s *AllowlistIdentifiersService) Delete(ctx context.Context, identifierID string, opts ...CallOption) (*DeletedObject, error) {
+	var out DeletedObject
+	if err := s.c.callService(ctx, "allowlistIdentifiers.delete", []string{"identifier_id", identifierID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// List calls allowlistIdentifiers.list (GET /allowlist_identifiers): List all identifiers on the allow-list.
+func (s *AllowlistIdentifiersService) List(ctx context.Context, params *AllowlistIdentifiersListParams, opts ...CallOption) ([]AllowlistIdentifier, error) {
+	var out []AllowlistIdentifier
+	if err := s.c.callService(ctx, "allowlistIdentifiers.list", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// APIKeysService groups the apiKeys.* operations.
+type APIKeysService struct{ c *Client }
+
+// Create calls apiKeys.create (POST /api_keys): Create an API Key.
+func (s *APIKeysService) Create(ctx context.Context, params *APIKeysCreateParams, opts ...CallOption) (*CreateAPIKeyResponse, error) {
+	var out CreateAPIKeyResponse
+	if err := s.c.callService(ctx, "apiKeys.create", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Delete calls apiKeys.delete (DELETE /api_keys/{apiKeyID}): Delete an API Key.
+func (s *APIKeysService) Delete(ctx context.Context, apiKeyID string, opts ...CallOption) (*DeleteAPIKeyResponse, error) {
+	var out DeleteAPIKeyResponse
+	if err := s.c.callService(ctx, "apiKeys.delete", []string{"apiKeyID", apiKeyID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Get calls apiKeys.get (GET /api_keys/{apiKeyID}): Get an API Key by ID.
+func (s *APIKeysService) Get(ctx context.Context, apiKeyID string, opts ...CallOption) (*GetAPIKeyResponse, error) {
+	var out GetAPIKeyResponse
+	if err := s.c.callService(ctx, "apiKeys.get", []string{"apiKeyID", apiKeyID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetSecret calls apiKeys.getSecret (GET /api_keys/{apiKeyID}/secret): Get an API Key Secret.
+func (s *APIKeysService) GetSecret(ctx context.Context, apiKeyID string, opts ...CallOption) (*GetAPIKeySecretResponse, error) {
+	var out GetAPIKeySecretResponse
+	if err := s.c.callService(ctx, "apiKeys.getSecret", []string{"apiKeyID", apiKeyID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// List calls apiKeys.list (GET /api_keys): Get API Keys.
+func (s *APIKeysService) List(ctx context.Context, params *APIKeysListParams, opts ...CallOption) (*GetAPIKeysResponse, error) {
+	var out GetAPIKeysResponse
+	if err := s.c.callService(ctx, "apiKeys.list", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Revoke calls apiKeys.revoke (POST /api_keys/{apiKeyID}/revoke): Revoke an API Key.
+func (s *APIKeysService) Revoke(ctx context.Context, apiKeyID string, params *APIKeysRevokeParams, opts ...CallOption) (*RevokeAPIKeyResponse, error) {
+	var out RevokeAPIKeyResponse
+	if err := s.c.callService(ctx, "apiKeys.revoke", []string{"apiKeyID", apiKeyID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Update calls apiKeys.update (PATCH /api_keys/{apiKeyID}): Update an API Key.
+func (s *APIKeysService) Update(ctx context.Context, apiKeyID string, params *APIKeysUpdateParams, opts ...CallOption) (*UpdateAPIKeyResponse, error) {
+	var out UpdateAPIKeyResponse
+	if err := s.c.callService(ctx, "apiKeys.update", []string{"apiKeyID", apiKeyID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Verify calls apiKeys.verify (POST /api_keys/verify): Verify an API Key.
+func (s *APIKeysService) Verify(ctx context.Context, params *APIKeysVerifyParams, opts ...CallOption) (*VerifyAPIKeyResponse, error) {
+	var out VerifyAPIKeyResponse
+	if err := s.c.callService(ctx, "apiKeys.verify", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// BetaFeaturesService groups the betaFeatures.* operations.
+type BetaFeaturesService struct{ c *Client }
+
+// UpdateInstanceSettings calls betaFeatures.updateInstanceSettings (PATCH /beta_features/instance_settings): Update instance settings.
+func (s *BetaFeaturesService) UpdateInstanceSettings(ctx context.Context, params *BetaFeaturesUpdateInstanceSettingsParams, opts ...CallOption) (*InstanceSettings, error) {
+	var out InstanceSettings
+	if err := s.c.callService(ctx, "betaFeatures.updateInstanceSettings", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// UpdateProductionInstanceDomain calls betaFeatures.updateProductionInstanceDomain (PUT /beta_features/domain): Update production instance domain.
+//
+// Deprecated: the Backend API marks this operation as deprecated.
+func (s *BetaFeaturesService) UpdateProductionInstanceDomain(ctx context.Context, params *BetaFeaturesUpdateProductionInstanceDomainParams, opts ...CallOption) error {
+	return s.c.callService(ctx, "betaFeatures.updateProductionInstanceDomain", nil, params, nil, nil, opts)
+}
+
+// BillingService groups the billing.* operations.
+type BillingService struct{ c *Client }
+
+// ApplySubscriptionItemDiscount calls billing.applySubscriptionItemDiscount (POST /billing/subscription_items/{subscription_item_id}/discounts): Apply a discount to a subscription item.
+func (s *BillingService) ApplySubscriptionItemDiscount(ctx context.Context, subscriptionItemID string, params *BillingApplySubscriptionItemDiscountParams, opts ...CallOption) (*CommerceDiscountRedemptionResponse, error) {
+	var out CommerceDiscountRedemptionResponse
+	if err := s.c.callService(ctx, "billing.applySubscriptionItemDiscount", []string{"subscription_item_id", subscriptionItemID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CancelCommerceSubscriptionItem calls billing.cancelCommerceSubscriptionItem (DELETE /billing/subscription_items/{subscription_item_id}): Cancel a subscription item.
+func (s *BillingService) CancelCommerceSubscriptionItem(ctx context.Context, subscriptionItemID string, params *BillingCancelCommerceSubscriptionItemParams, opts ...CallOption) (*CommerceSubscriptionItem, error) {
+	var out CommerceSubscriptionItem
+	if err := s.c.callService(ctx, "billing.cancelCommerceSubscriptionItem", []string{"subscription_item_id", subscriptionItemID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreatePrice calls billing.createPrice (POST /billing/prices): Create a custom billing price.
+func (s *BillingService) CreatePrice(ctx context.Context, params *BillingCreatePriceParams, opts ...CallOption) (*BillingPriceResponse, error) {
+	var out BillingPriceResponse
+	if err := s.c.callService(ctx, "billing.createPrice", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreatePriceTransition calls billing.createPriceTransition (POST /billing/subscription_items/{subscription_item_id}/price_transition): Create a price transition for a subscription item.
+func (s *BillingService) CreatePriceTransition(ctx context.Context, subscriptionItemID string, params *BillingCreatePriceTransitionParams, opts ...CallOption) (*CommercePriceTransitionResponse, error) {
+	var out CommercePriceTransitionResponse
+	if err := s.c.callService(ctx, "billing.createPriceTransition", []string{"subscription_item_id", subscriptionItemID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ExtendSubscriptionItemFreeTrial calls billing.extendSubscriptionItemFreeTrial (POST /billing/subscription_items/{subscription_item_id}/extend_free_trial): Extend free trial for a subscription item.
+func (s *BillingService) ExtendSubscriptionItemFreeTrial(ctx context.Context, subscriptionItemID string, params *BillingExtendSubscriptionItemFreeTrialParams, opts ...CallOption) (*CommerceSubscriptionItem2, error) {
+	var out CommerceSubscriptionItem2
+	if err := s.c.callService(ctx, "billing.extendSubscriptionItemFreeTrial", []string{"subscription_item_id", subscriptionItemID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetCommercePlanList calls billing.getCommercePlanList (GET /billing/plans): List all billing plans.
+func (s *BillingService) GetCommercePlanList(ctx context.Context, params *BillingGetCommercePlanListParams, opts ...CallOption) (*PaginatedCommercePlanResponse, error) {
+	var out PaginatedCommercePlanResponse
+	if err := s.c.callService(ctx, "billing.getCommercePlanList", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetCommerceSubscriptionItemList calls billing.getCommerceSubscriptionItemList (GET /billing/subscription_items): List all subscription items.
+func (s *BillingService) GetCommerceSubscriptionItemList(ctx context.Context, params *BillingGetCommerceSubscriptionItemListParams, opts ...CallOption) (*PaginatedCommerceSubscriptionItemResponse, error) {
+	var out PaginatedCommerceSubscriptionItemResponse
+	if err := s.c.callService(ctx, "billing.getCommerceSubscriptionItemList", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetPriceList calls billing.getPriceList (GET /billing/prices): List all billing prices.
+func (s *BillingService) GetPriceList(ctx context.Context, params *BillingGetPriceListParams, opts ...CallOption) (*PaginatedBillingPriceResponse, error) {
+	var out PaginatedBillingPriceResponse
+	if err := s.c.callService(ctx, "billing.getPriceList", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetStatement calls billing.getStatement (GET /billing/statements/{statementID}): Retrieve a billing statement.
+func (s *BillingService) GetStatement(ctx context.Context, statementID string, opts ...CallOption) (*BillingStatement, error) {
+	var out BillingStatement
+	if err := s.c.callService(ctx, "billing.getStatement", []string{"statementID", statementID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetStatementList calls billing.getStatementList (GET /billing/statements): List all billing statements.
+func (s *BillingService) GetStatementList(ctx context.Context, params *BillingGetStatementListParams, opts ...CallOption) (*PaginatedBillingStatementResponse, error) {
+	var out PaginatedBillingStatementResponse
+	if err := s.c.callService(ctx, "billing.getStatementList", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetStatementPaymentAttempts calls billing.getStatementPaymentAttempts (GET /billing/statements/{statementID}/payment_attempts): List payment attempts for a billing statement.
+func (s *BillingService) GetStatementPaymentAttempts(ctx context.Context, statementID string, params *BillingGetStatementPaymentAttemptsParams, opts ...CallOption) (*PaginatedBillingPaymentAttemptResponse, error) {
+	var out PaginatedBillingPaymentAttemptResponse
+	if err := s.c.callService(ctx, "billing.getStatementPaymentAttempts", []string{"statementID", statementID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// RemoveSubscriptionItemDiscount calls billing.removeSubscriptionItemDiscount (DELETE /billing/subscription_items/{subscription_item_id}/discounts/{discount_id}): Remove a discount from a subscription item.
+func (s *BillingService) RemoveSubscriptionItemDiscount(ctx context.Context, subscriptionItemID string, discountID string, opts ...CallOption) (*CommerceDiscountRedemptionResponse, error) {
+	var out CommerceDiscountRedemptionResponse
+	if err := s.c.callService(ctx, "billing.removeSubscriptionItemDiscount", []string{"subscription_item_id", subscriptionItemID, "discount_id", discountID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// BlocklistIdentifiersService groups the blocklistIdentifiers.* operations.
+type BlocklistIdentifiersService struct{ c *Client }
+
+// Create calls blocklistIdentifiers.create (POST /blocklist_identifiers): Add identifier to the block-list.
+func (s *BlocklistIdentifiersService) Create(ctx context.Context, params *BlocklistIdentifiersCreateParams, opts ...CallOption) (*BlocklistIdentifier, error) {
+	var out BlocklistIdentifier
+	if err := s.c.callService(ctx, "blocklistIdentifiers.create", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Delete calls blocklistIdentifiers.delete (DELETE /blocklist_identifiers/{identifier_id}): Delete identifier from block-list.
+func (s *BlocklistIdentifiersService) Delete(ctx context.Context, identifierID string, opts ...CallOption) (*DeletedObject, error) {
+	var out DeletedObject
+	if err := s.c.callService(ctx, "blocklistIdentifiers.delete", []string{"identifier_id", identifierID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// List calls blocklistIdentifiers.list (GET /blocklist_identifiers): List all identifiers on the block-list.
+func (s *BlocklistIdentifiersService) List(ctx context.Context, opts ...CallOption) (*BlocklistIdentifiers, error) {
+	var out BlocklistIdentifiers
+	if err := s.c.callService(ctx, "blocklistIdentifiers.list", nil, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ClientsService groups the clients.* operations.
+type ClientsService struct{ c *Client }
+
+// Get calls clients.get (GET /clients/{client_id}): Get a client.
+func (s *ClientsService) Get(ctx context.Context, clientID string, opts ...CallOption) (*ClientObject, error) {
+	var out ClientObject
+	if err := s.c.callService(ctx, "clients.get", []string{"client_id", clientID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// List calls clients.list (GET /clients): List all clients.
+//
+// Deprecated: the Backend API marks this operation as deprecated.
+func (s *ClientsService) List(ctx context.Context, params *ClientsListParams, opts ...CallOption) ([]ClientObject, error) {
+	var out []ClientObject
+	if err := s.c.callService(ctx, "clients.list", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Verify calls clients.verify (POST /clients/verify): Verify a client.
+func (s *ClientsService) Verify(ctx context.Context, params *ClientsVerifyParams, opts ...CallOption) (*ClientObject, error) {
+	var out ClientObject
+	if err := s.c.callService(ctx, "clients.verify", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DirectoriesService groups the directories.* operations.
+type DirectoriesService struct{ c *Client }
+
+// Create calls directories.create (POST /directories): Create a directory.
+func (s *DirectoriesService) Create(ctx context.Context, params *DirectoriesCreateParams, opts ...CallOption) (*Directory, error) {
+	var out Directory
+	if err := s.c.callService(ctx, "directories.create", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateGroupRoleMapping calls directories.createGroupRoleMapping (POST /directories/{directory_id}/group_role_mappings): Create a directory group role mapping.
+func (s *DirectoriesService) CreateGroupRoleMapping(ctx context.Context, directoryID string, params *DirectoriesCreateGroupRoleMappingParams, opts ...CallOption) (*DirectoryGroupRoleMapping, error) {
+	var out DirectoryGroupRoleMapping
+	if err := s.c.callService(ctx, "directories.createGroupRoleMapping", []string{"directory_id", directoryID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Delete calls directories.delete (DELETE /directories/{directory_id}): Delete a directory.
+func (s *DirectoriesService) Delete(ctx context.Context, directoryID string, opts ...CallOption) (*DeletedObject, error) {
+	var out DeletedObject
+	if err := s.c.callService(ctx, "directories.delete", []string{"directory_id", directoryID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DeleteGroupRoleMapping calls directories.deleteGroupRoleMapping (DELETE /directories/{directory_id}/group_role_mappings/{mapping_id}): Delete a directory group role mapping.
+func (s *DirectoriesService) DeleteGroupRoleMapping(ctx context.Context, directoryID string, mappingID string, opts ...CallOption) (*DirectoryGroupRoleMappingDeleted, error) {
+	var out DirectoryGroupRoleMappingDeleted
+	if err := s.c.callService(ctx, "directories.deleteGroupRoleMapping", []string{"directory_id", directoryID, "mapping_id", mappingID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Get calls directories.get (GET /directories/{directory_id}): Retrieve a directory.
+func (s *DirectoriesService) Get(ctx context.Context, directoryID string, opts ...CallOption) (*Directory, error) {
+	var out Directory
+	if err := s.c.callService(ctx, "directories.get", []string{"directory_id", directoryID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// List calls directories.list (GET /directories): List all directories.
+func (s *DirectoriesService) List(ctx context.Context, params *DirectoriesListParams, opts ...CallOption) (*DirectoryList, error) {
+	var out DirectoryList
+	if err := s.c.callService(ctx, "directories.list", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListGroupRoleMappings calls directories.listGroupRoleMappings (GET /directories/{directory_id}/group_role_mappings): List directory group role mappings.
+func (s *DirectoriesService) ListGroupRoleMappings(ctx context.Context, directoryID string, opts ...CallOption) (*DirectoryGroupRoleMappingList, error) {
+	var out DirectoryGroupRoleMappingList
+	if err := s.c.callService(ctx, "directories.listGroupRoleMappings", []string{"directory_id", directoryID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ReplaceGroupRoleMappings calls directories.replaceGroupRoleMappings (PUT /directories/{directory_id}/group_role_mappings): Replace directory group role mappings.
+func (s *DirectoriesService) ReplaceGroupRoleMappings(ctx context.Context, directoryID string, params *DirectoriesReplaceGroupRoleMappingsParams, opts ...CallOption) (*DirectoryGroupRoleMappingList, error) {
+	var out DirectoryGroupRoleMappingList
+	if err := s.c.callService(ctx, "directories.replaceGroupRoleMappings", []string{"directory_id", directoryID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// RotateAPIKey calls directories.rotateAPIKey (POST /directories/{directory_id}/rotate_api_key): Rotate a directory's API key.
+func (s *DirectoriesService) RotateAPIKey(ctx context.Context, directoryID string, opts ...CallOption) (*Directory, error) {
+	var out Directory
+	if err := s.c.callService(ctx, "directories.rotateAPIKey", []string{"directory_id", directoryID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Update calls directories.update (PATCH /directories/{directory_id}): Update a directory.
+func (s *DirectoriesService) Update(ctx context.Context, directoryID string, params *DirectoriesUpdateParams, opts ...CallOption) (*Directory, error) {
+	var out Directory
+	if err := s.c.callService(ctx, "directories.update", []string{"directory_id", directoryID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DomainsService groups the domains.* operations.
+type DomainsService struct{ c *Client }
+
+// Add calls domains.add (POST /domains): Add a domain.
+func (s *DomainsService) Add(ctx context.Context, params *DomainsAddParams, opts ...CallOption) (*Domain, error) {
+	var out Domain
+	if err := s.c.callService(ctx, "domains.add", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Delete calls domains.delete (DELETE /domains/{domain_id}): Delete a satellite domain.
+func (s *DomainsService) Delete(ctx context.Context, domainID string, opts ...CallOption) (*DeletedObject, error) {
+	var out DeletedObject
+	if err := s.c.callService(ctx, "domains.delete", []string{"domain_id", domainID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// List calls domains.list (GET /domains): List all instance domains.
+func (s *DomainsService) List(ctx context.Context, opts ...CallOption) (*Domains, error) {
+	var out Domains
+	if err := s.c.callService(ctx, "domains.list", nil, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Update calls domains.update (PATCH /domains/{domain_id}): Update a domain.
+func (s *DomainsService) Update(ctx context.Context, domainID string, params *DomainsUpdateParams, opts ...CallOption) (*Domain, error) {
+	var out Domain
+	if err := s.c.callService(ctx, "domains.update", []string{"domain_id", domainID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// EmailAddressesService groups the emailAddresses.* operations.
+type EmailAddressesService struct{ c *Client }
+
+// AttemptVerification calls emailAddresses.attemptVerification (POST /email_addresses/{email_address_id}/attempt_verification): Verify a code sent to an email address.
+func (s *EmailAddressesService) AttemptVerification(ctx context.Context, emailAddressID string, params *EmailAddressesAttemptVerificationParams, opts ...CallOption) (*VerificationResponse, error) {
+	var out VerificationResponse
+	if err := s.c.callService(ctx, "emailAddresses.attemptVerification", []string{"email_address_id", emailAddressID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Create calls emailAddresses.create (POST /email_addresses): Create an email address.
+func (s *EmailAddressesService) Create(ctx context.Context, params *EmailAddressesCreateParams, opts ...CallOption) (*EmailAddress, error) {
+	var out EmailAddress
+	if err := s.c.callService(ctx, "emailAddresses.create", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Delete calls emailAddresses.delete (DELETE /email_addresses/{email_address_id}): Delete an email address.
+func (s *EmailAddressesService) Delete(ctx context.Context, emailAddressID string, opts ...CallOption) (*DeletedObject, error) {
+	var out DeletedObject
+	if err := s.c.callService(ctx, "emailAddresses.delete", []string{"email_address_id", emailAddressID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Get calls emailAddresses.get (GET /email_addresses/{email_address_id}): Retrieve an email address.
+func (s *EmailAddressesService) Get(ctx context.Context, emailAddressID string, opts ...CallOption) (*EmailAddress, error) {
+	var out EmailAddress
+	if err := s.c.callService(ctx, "emailAddresses.get", []string{"email_address_id", emailAddressID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// PrepareVerification calls emailAddresses.prepareVerification (POST /email_addresses/{email_address_id}/prepare_verification): Send a verification code to an email address.
+func (s *EmailAddressesService) PrepareVerification(ctx context.Context, emailAddressID string, opts ...CallOption) (*VerificationResponse, error) {
+	var out VerificationResponse
+	if err := s.c.callService(ctx, "emailAddresses.prepareVerification", []string{"email_address_id", emailAddressID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Update calls emailAddresses.update (PATCH /email_addresses/{email_address_id}): Update an email address.
+func (s *EmailAddressesService) Update(ctx context.Context, emailAddressID string, params *EmailAddressesUpdateParams, opts ...CallOption) (*EmailAddress, error) {
+	var out EmailAddress
+	if err := s.c.callService(ctx, "emailAddresses.update", []string{"email_address_id", emailAddressID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// EmailAndSMSTemplatesService groups the emailAndSmsTemplates.* operations.
+type EmailAndSMSTemplatesService struct{ c *Client }
+
+// Upsert calls emailAndSmsTemplates.upsert (PUT /templates/{template_type}/{slug}): Update a template for a given type and slug.
+//
+// Deprecated: the Backend API marks this operation as deprecated.
+func (s *EmailAndSMSTemplatesService) Upsert(ctx context.Context, templateType string, slug string, params *EmailAndSMSTemplatesUpsertParams, opts ...CallOption) (*Template, error) {
+	var out Template
+	if err := s.c.callService(ctx, "emailAndSmsTemplates.upsert", []string{"template_type", templateType, "slug", slug}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// EmailSMSTemplatesService groups the emailSMSTemplates.* operations.
+type EmailSMSTemplatesService struct{ c *Client }
+
+// Get calls emailSMSTemplates.get (GET /templates/{template_type}/{slug}): Retrieve a template.
+//
+// Deprecated: the Backend API marks this operation as deprecated.
+func (s *EmailSMSTemplatesService) Get(ctx context.Context, templateType string, slug string, opts ...CallOption) (*Template, error) {
+	var out Template
+	if err := s.c.callService(ctx, "emailSMSTemplates.get", []string{"template_type", templateType, "slug", slug}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// List calls emailSMSTemplates.list (GET /templates/{template_type}): List all templates.
+//
+// Deprecated: the Backend API marks this operation as deprecated.
+func (s *EmailSMSTemplatesService) List(ctx context.Context, templateType string, params *EmailSMSTemplatesListParams, opts ...CallOption) ([]Template, error) {
+	var out []Template
+	if err := s.c.callService(ctx, "emailSMSTemplates.list", []string{"template_type", templateType}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Revert calls emailSMSTemplates.revert (POST /templates/{template_type}/{slug}/revert): Revert a template.
+//
+// Deprecated: the Backend API marks this operation as deprecated.
+func (s *EmailSMSTemplatesService) Revert(ctx context.Context, templateType string, slug string, opts ...CallOption) (*Template, error) {
+	var out Template
+	if err := s.c.callService(ctx, "emailSMSTemplates.revert", []string{"template_type", templateType, "slug", slug}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ToggleTemplateDelivery calls emailSMSTemplates.toggleTemplateDelivery (POST /templates/{template_type}/{slug}/toggle_delivery): Toggle the delivery by Clerk for a template of a given type and slug.
+//
+// Deprecated: the Backend API marks this operation as deprecated.
+func (s *EmailSMSTemplatesService) ToggleTemplateDelivery(ctx context.Context, templateType string, slug string, params *EmailSMSTemplatesToggleTemplateDeliveryParams, opts ...CallOption) (*Template, error) {
+	var out Template
+	if err := s.c.callService(ctx, "emailSMSTemplates.toggleTemplateDelivery", []string{"template_type", templateType, "slug", slug}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// EnterpriseConnectionsService groups the enterpriseConnections.* operations.
+type EnterpriseConnectionsService struct{ c *Client }
+
+// Create calls enterpriseConnections.create (POST /enterprise_connections): Create an enterprise connection.
+func (s *EnterpriseConnectionsService) Create(ctx context.Context, params *EnterpriseConnectionsCreateParams, opts ...CallOption) (*EnterpriseConnection, error) {
+	var out EnterpriseConnection
+	if err := s.c.callService(ctx, "enterpriseConnections.create", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateTestRun calls enterpriseConnections.createTestRun (POST /enterprise_connections/{enterprise_connection_id}/test_runs): Create an enterprise connection test run.
+func (s *EnterpriseConnectionsService) CreateTestRun(ctx context.Context, enterpriseConnectionID string, opts ...CallOption) (*EnterpriseConnectionTestRunResponse, error) {
+	var out EnterpriseConnectionTestRunResponse
+	if err := s.c.callService(ctx, "enterpriseConnections.createTestRun", []string{"enterprise_connection_id", enterpriseConnectionID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Delete calls enterpriseConnections.delete (DELETE /enterprise_connections/{enterprise_connection_id}): Delete an enterprise connection.
+func (s *EnterpriseConnectionsService) Delete(ctx context.Context, enterpriseConnectionID string, opts ...CallOption) (*DeletedObject, error) {
+	var out DeletedObject
+	if err := s.c.callService(ctx, "enterpriseConnections.delete", []string{"enterprise_connection_id", enterpriseConnectionID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Get calls enterpriseConnections.get (GET /enterprise_connections/{enterprise_connection_id}): Retrieve an enterprise connection.
+func (s *EnterpriseConnectionsService) Get(ctx context.Context, enterpriseConnectionID string, opts ...CallOption) (*EnterpriseConnection, error) {
+	var out EnterpriseConnection
+	if err := s.c.callService(ctx, "enterpriseConnections.get", []string{"enterprise_connection_id", enterpriseConnectionID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// List calls enterpriseConnections.list (GET /enterprise_connections): List enterprise connections.
+func (s *EnterpriseConnectionsService) List(ctx context.Context, params *EnterpriseConnectionsListParams, opts ...CallOption) (*EnterpriseConnections, error) {
+	var out EnterpriseConnections
+	if err := s.c.callService(ctx, "enterpriseConnections.list", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListTestRuns calls enterpriseConnections.listTestRuns (GET /enterprise_connections/{enterprise_connection_id}/test_runs): List enterprise connection test runs.
+func (s *EnterpriseConnectionsService) ListTestRuns(ctx context.Context, enterpriseConnectionID string, params *EnterpriseConnectionsListTestRunsParams, opts ...CallOption) (*EnterpriseConnectionTestRuns, error) {
+	var out EnterpriseConnectionTestRuns
+	if err := s.c.callService(ctx, "enterpriseConnections.listTestRuns", []string{"enterprise_connection_id", enterpriseConnectionID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Update calls enterpriseConnections.update (PATCH /enterprise_connections/{enterprise_connection_id}): Update an enterprise connection.
+func (s *EnterpriseConnectionsService) Update(ctx context.Context, enterpriseConnectionID string, params *EnterpriseConnectionsUpdateParams, opts ...CallOption) (*EnterpriseConnection, error) {
+	var out EnterpriseConnection
+	if err := s.c.callService(ctx, "enterpriseConnections.update", []string{"enterprise_connection_id", enterpriseConnectionID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// InstanceSettingsService groups the instanceSettings.* operations.
+type InstanceSettingsService struct{ c *Client }
+
+// ChangeDomain calls instanceSettings.changeDomain (POST /instance/change_domain): Update production instance domain.
+func (s *InstanceSettingsService) ChangeDomain(ctx context.Context, params *InstanceSettingsChangeDomainParams, opts ...CallOption) error {
+	return s.c.callService(ctx, "instanceSettings.changeDomain", nil, params, nil, nil, opts)
+}
+
+// Get calls instanceSettings.get (GET /instance): Fetch the current instance.
+func (s *InstanceSettingsService) Get(ctx context.Context, opts ...CallOption) (*Instance, error) {
+	var out Instance
+	if err := s.c.callService(ctx, "instanceSettings.get", nil, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetCommunication calls instanceSettings.getCommunication (GET /instance/communication): Get instance communication settings.
+func (s *InstanceSettingsService) GetCommunication(ctx context.Context, opts ...CallOption) (*InstanceCommunication, error) {
+	var out InstanceCommunication
+	if err := s.c.callService(ctx, "instanceSettings.getCommunication", nil, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetOAuthApplicationSettings calls instanceSettings.getOAuthApplicationSettings (GET /instance/oauth_application_settings): Get OAuth application settings.
+func (s *InstanceSettingsService) GetOAuthApplicationSettings(ctx context.Context, opts ...CallOption) (*OAuthApplicationSettings, error) {
+	var out OAuthApplicationSettings
+	if err := s.c.callService(ctx, "instanceSettings.getOAuthApplicationSettings", nil, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetOrganizationSettings calls instanceSettings.getOrganizationSettings (GET /instance/organization_settings): Get instance organization settings.
+func (s *InstanceSettingsService) GetOrganizationSettings(ctx context.Context, opts ...CallOption) (*OrganizationSettings, error) {
+	var out OrganizationSettings
+	if err := s.c.callService(ctx, "instanceSettings.getOrganizationSettings", nil, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetProtect calls instanceSettings.getProtect (GET /instance/protect): Get instance protect settings.
+func (s *InstanceSettingsService) GetProtect(ctx context.Context, opts ...CallOption) (*InstanceProtect, error) {
+	var out InstanceProtect
+	if err := s.c.callService(ctx, "instanceSettings.getProtect", nil, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Update calls instanceSettings.update (PATCH /instance): Update instance settings.
+func (s *InstanceSettingsService) Update(ctx context.Context, params *InstanceSettingsUpdateParams, opts ...CallOption) error {
+	return s.c.callService(ctx, "instanceSettings.update", nil, params, nil, nil, opts)
+}
+
+// UpdateCommunication calls instanceSettings.updateCommunication (PATCH /instance/communication): Update instance communication settings.
+func (s *InstanceSettingsService) UpdateCommunication(ctx context.Context, params *InstanceSettingsUpdateCommunicationParams, opts ...CallOption) (*InstanceCommunication, error) {
+	var out InstanceCommunication
+	if err := s.c.callService(ctx, "instanceSettings.updateCommunication", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// UpdateOAuthApplicationSettings calls instanceSettings.updateOAuthApplicationSettings (PATCH /instance/oauth_application_settings): Update OAuth application settings.
+func (s *InstanceSettingsService) UpdateOAuthApplicationSettings(ctx context.Context, params *InstanceSettingsUpdateOAuthApplicationSettingsParams, opts ...CallOption) (*OAuthApplicationSettings, error) {
+	var out OAuthApplicationSettings
+	if err := s.c.callService(ctx, "instanceSettings.updateOAuthApplicationSettings", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// UpdateOrganizationSettings calls instanceSettings.updateOrganizationSettings (PATCH /instance/organization_settings): Update instance organization settings.
+func (s *InstanceSettingsService) UpdateOrganizationSettings(ctx context.Context, params *InstanceSettingsUpdateOrganizationSettingsParams, opts ...CallOption) (*OrganizationSettings, error) {
+	var out OrganizationSettings
+	if err := s.c.callService(ctx, "instanceSettings.updateOrganizationSettings", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// UpdateProtect calls instanceSettings.updateProtect (PATCH /instance/protect): Update instance protect settings.
+func (s *InstanceSettingsService) UpdateProtect(ctx context.Context, params *InstanceSettingsUpdateProtectParams, opts ...CallOption) (*InstanceProtect, error) {
+	var out InstanceProtect
+	if err := s.c.callService(ctx, "instanceSettings.updateProtect", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// UpdateRestrictions calls instanceSettings.updateRestrictions (PATCH /instance/restrictions): Update instance restrictions.
+func (s *InstanceSettingsService) UpdateRestrictions(ctx context.Context, params *InstanceSettingsUpdateRestrictionsParams, opts ...CallOption) (*InstanceRestrictions, error) {
+	var out InstanceRestrictions
+	if err := s.c.callService(ctx, "instanceSettings.updateRestrictions", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// InvitationsService groups the invitations.* operations.
+type InvitationsService struct{ c *Client }
+
+// BulkCreate calls invitations.bulkCreate (POST /invitations/bulk): Create multiple invitations.
+func (s *InvitationsService) BulkCreate(ctx context.Context, items []CreateBulkInvitationsItem, opts ...CallOption) ([]Invitation, error) {
+	var out []Invitation
+	if err := s.c.callService(ctx, "invitations.bulkCreate", nil, nil, items, &out, opts); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Create calls invitations.create (POST /invitations): Create an invitation.
+func (s *InvitationsService) Create(ctx context.Context, params *InvitationsCreateParams, opts ...CallOption) (*Invitation, error) {
+	var out Invitation
+	if err := s.c.callService(ctx, "invitations.create", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// List calls invitations.list (GET /invitations): List all invitations.
+func (s *InvitationsService) List(ctx context.Context, params *InvitationsListParams, opts ...CallOption) ([]Invitation, error) {
+	var out []Invitation
+	if err := s.c.callService(ctx, "invitations.list", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Revoke calls invitations.revoke (POST /invitations/{invitation_id}/revoke): Revokes an invitation.
+func (s *InvitationsService) Revoke(ctx context.Context, invitationID string, opts ...CallOption) (*InvitationRevoked, error) {
+	var out InvitationRevoked
+	if err := s.c.callService(ctx, "invitations.revoke", []string{"invitation_id", invitationID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// JWKSService groups the jwks.* operations.
+type JWKSService struct{ c *Client }
+
+// GetJWKS calls jwks.getJWKS (GET /jwks): Retrieve the JSON Web Key Set of the instance.
+func (s *JWKSService) GetJWKS(ctx context.Context, opts ...CallOption) (*JWKSObject, error) {
+	var out JWKSObject
+	if err := s.c.callService(ctx, "jwks.getJWKS", nil, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// JWTTemplatesService groups the jwtTemplates.* operations.
+type JWTTemplatesService struct{ c *Client }
+
+// Create calls jwtTemplates.create (POST /jwt_templates): Create a JWT template.
+func (s *JWTTemplatesService) Create(ctx context.Context, params *JWTTemplatesCreateParams, opts ...CallOption) (*JWTTemplate, error) {
+	var out JWTTemplate
+	if err := s.c.callService(ctx, "jwtTemplates.create", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Delete calls jwtTemplates.delete (DELETE /jwt_templates/{template_id}): Delete a Template.
+func (s *JWTTemplatesService) Delete(ctx context.Context, templateID string, opts ...CallOption) (*DeletedObject, error) {
+	var out DeletedObject
+	if err := s.c.callService(ctx, "jwtTemplates.delete", []string{"template_id", templateID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Get calls jwtTemplates.get (GET /jwt_templates/{template_id}): Retrieve a template.
+func (s *JWTTemplatesService) Get(ctx context.Context, templateID string, opts ...CallOption) (*JWTTemplate, error) {
+	var out JWTTemplate
+	if err := s.c.callService(ctx, "jwtTemplates.get", []string{"template_id", templateID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// List calls jwtTemplates.list (GET /jwt_templates): List all templates.
+func (s *JWTTemplatesService) List(ctx context.Context, params *JWTTemplatesListParams, opts ...CallOption) ([]JWTTemplate, error) {
+	var out []JWTTemplate
+	if err := s.c.callService(ctx, "jwtTemplates.list", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Update calls jwtTemplates.update (PATCH /jwt_templates/{template_id}): Update a JWT template.
+func (s *JWTTemplatesService) Update(ctx context.Context, templateID string, params *JWTTemplatesUpdateParams, opts ...CallOption) (*JWTTemplate, error) {
+	var out JWTTemplate
+	if err := s.c.callService(ctx, "jwtTemplates.update", []string{"template_id", templateID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// M2MTokensService groups the m2mTokens.* operations.
+type M2MTokensService struct{ c *Client }
+
+// Create calls m2mTokens.create (POST /m2m_tokens): Create a M2M Token.
+func (s *M2MTokensService) Create(ctx context.Context, params *M2MTokensCreateParams, opts ...CallOption) (*CreateM2MTokenResponse, error) {
+	var out CreateM2MTokenResponse
+	if err := s.c.callService(ctx, "m2mTokens.create", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// List calls m2mTokens.list (GET /m2m_tokens): Get M2M Tokens.
+func (s *M2MTokensService) List(ctx context.Context, params *M2MTokensListParams, opts ...CallOption) (*GetM2MTokensResponse, error) {
+	var out GetM2MTokensResponse
+	if err := s.c.callService(ctx, "m2mTokens.list", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Revoke calls m2mTokens.revoke (POST /m2m_tokens/{m2m_token_id}/revoke): Revoke a M2M Token.
+func (s *M2MTokensService) Revoke(ctx context.Context, m2mTokenID string, params *M2MTokensRevokeParams, opts ...CallOption) (*RevokeM2MTokenResponse, error) {
+	var out RevokeM2MTokenResponse
+	if err := s.c.callService(ctx, "m2mTokens.revoke", []string{"m2m_token_id", m2mTokenID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Verify calls m2mTokens.verify (POST /m2m_tokens/verify): Verify a M2M Token.
+func (s *M2MTokensService) Verify(ctx context.Context, params *M2MTokensVerifyParams, opts ...CallOption) (*VerifyM2MTokenResponse, error) {
+	var out VerifyM2MTokenResponse
+	if err := s.c.callService(ctx, "m2mTokens.verify", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// MachinesService groups the machines.* operations.
+type MachinesService struct{ c *Client }
+
+// Create calls machines.create (POST /machines): Create a machine.
+func (s *MachinesService) Create(ctx context.Context, params *MachinesCreateParams, opts ...CallOption) (*MachineCreated, error) {
+	var out MachineCreated
+	if err := s.c.callService(ctx, "machines.create", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateScope calls machines.createScope (POST /machines/{machine_id}/scopes): Create a machine scope.
+func (s *MachinesService) CreateScope(ctx context.Context, machineID string, params *MachinesCreateScopeParams, opts ...CallOption) (*MachineScope, error) {
+	var out MachineScope
+	if err := s.c.callService(ctx, "machines.createScope", []string{"machine_id", machineID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Delete calls machines.delete (DELETE /machines/{machine_id}): Delete a machine.
+func (s *MachinesService) Delete(ctx context.Context, machineID string, opts ...CallOption) (*MachineDeleted, error) {
+	var out MachineDeleted
+	if err := s.c.callService(ctx, "machines.delete", []string{"machine_id", machineID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DeleteScope calls machines.deleteScope (DELETE /machines/{machine_id}/scopes/{other_machine_id}): Delete a machine scope.
+func (s *MachinesService) DeleteScope(ctx context.Context, machineID string, otherMachineID string, opts ...CallOption) (*MachineScopeDeleted, error) {
+	var out MachineScopeDeleted
+	if err := s.c.callService(ctx, "machines.deleteScope", []string{"machine_id", machineID, "other_machine_id", otherMachineID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Get calls machines.get (GET /machines/{machine_id}): Retrieve a machine.
+func (s *MachinesService) Get(ctx context.Context, machineID string, opts ...CallOption) (*Machine, error) {
+	var out Machine
+	if err := s.c.callService(ctx, "machines.get", []string{"machine_id", machineID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetSecretKey calls machines.getSecretKey (GET /machines/{machine_id}/secret_key): Retrieve a machine secret key.
+func (s *MachinesService) GetSecretKey(ctx context.Context, machineID string, opts ...CallOption) (*MachineSecretKey, error) {
+	var out MachineSecretKey
+	if err := s.c.callService(ctx, "machines.getSecretKey", []string{"machine_id", machineID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// List calls machines.list (GET /machines): Get a list of machines for an instance.
+func (s *MachinesService) List(ctx context.Context, params *MachinesListParams, opts ...CallOption) (*MachineList, error) {
+	var out MachineList
+	if err := s.c.callService(ctx, "machines.list", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// RotateSecretKey calls machines.rotateSecretKey (POST /machines/{machine_id}/secret_key/rotate): Rotate a machine's secret key.
+func (s *MachinesService) RotateSecretKey(ctx context.Context, machineID string, params *MachinesRotateSecretKeyParams, opts ...CallOption) (*MachineSecretKey, error) {
+	var out MachineSecretKey
+	if err := s.c.callService(ctx, "machines.rotateSecretKey", []string{"machine_id", machineID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Update calls machines.update (PATCH /machines/{machine_id}): Update a machine.
+func (s *MachinesService) Update(ctx context.Context, machineID string, params *MachinesUpdateParams, opts ...CallOption) (*Machine, error) {
+	var out Machine
+	if err := s.c.callService(ctx, "machines.update", []string{"machine_id", machineID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// MiscellaneousService groups the miscellaneous.* operations.
+type MiscellaneousService struct{ c *Client }
+
+// GetPublicInterstitial calls miscellaneous.getPublicInterstitial (GET /public/interstitial): Returns the markup for the interstitial page.
+func (s *MiscellaneousService) GetPublicInterstitial(ctx context.Context, params *MiscellaneousGetPublicInterstitialParams, opts ...CallOption) error {
+	return s.c.callService(ctx, "miscellaneous.getPublicInterstitial", nil, params, nil, nil, opts)
+}
+
+// OAuthAccessTokensService groups the oauthAccessTokens.* operations.
+type OAuthAccessTokensService struct{ c *Client }
+
+// Verify calls oauthAccessTokens.verify (POST /oauth_applications/access_tokens/verify): Verify an OAuth Access Token.
+func (s *OAuthAccessTokensService) Verify(ctx context.Context, params *OAuthAccessTokensVerifyParams, opts ...CallOption) (VerifyOAuthAccessTokenResponse, error) {
+	var out VerifyOAuthAccessTokenResponse
+	if err := s.c.callService(ctx, "oauthAccessTokens.verify", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// OAuthApplicationsService groups the oauthApplications.* operations.
+type OAuthApplicationsService struct{ c *Client }
+
+// Create calls oauthApplications.create (POST /oauth_applications): Create an OAuth application.
+func (s *OAuthApplicationsService) Create(ctx context.Context, params *OAuthApplicationsCreateParams, opts ...CallOption) (*OAuthApplicationWithSecret, error) {
+	var out OAuthApplicationWithSecret
+	if err := s.c.callService(ctx, "oauthApplications.create", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Delete calls oauthApplications.delete (DELETE /oauth_applications/{oauth_application_id}): Delete an OAuth application.
+func (s *OAuthApplicationsService) Delete(ctx context.Context, oauthApplicationID string, opts ...CallOption) (*DeletedObject, error) {
+	var out DeletedObject
+	if err := s.c.callService(ctx, "oauthApplications.delete", []string{"oauth_application_id", oauthApplicationID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Get calls oauthApplications.get (GET /oauth_applications/{oauth_application_id}): Retrieve an OAuth application by ID.
+func (s *OAuthApplicationsService) Get(ctx context.Context, oauthApplicationID string, opts ...CallOption) (*OAuthApplication, error) {
+	var out OAuthApplication
+	if err := s.c.callService(ctx, "oauthApplications.get", []string{"oauth_application_id", oauthApplicationID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// List calls oauthApplications.list (GET /oauth_applications): Get a list of OAuth applications for an instance.
+func (s *OAuthApplicationsService) List(ctx context.Context, params *OAuthApplicationsListParams, opts ...CallOption) (*OAuthApplications, error) {
+	var out OAuthApplications
+	if err := s.c.callService(ctx, "oauthApplications.list", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// RevokeToken calls oauthApplications.revokeToken (POST /oauth_applications/{oauth_application_id}/revoke_token): Revoke an OAuth application token.
+func (s *OAuthApplicationsService) RevokeToken(ctx context.Context, oauthApplicationID string, params *OAuthApplicationsRevokeTokenParams, opts ...CallOption) error {
+	return s.c.callService(ctx, "oauthApplications.revokeToken", []string{"oauth_application_id", oauthApplicationID}, params, nil, nil, opts)
+}
+
+// RotateSecret calls oauthApplications.rotateSecret (POST /oauth_applications/{oauth_application_id}/rotate_secret): Rotate the client secret of the given OAuth application.
+func (s *OAuthApplicationsService) RotateSecret(ctx context.Context, oauthApplicationID string, opts ...CallOption) (*OAuthApplicationWithSecret, error) {
+	var out OAuthApplicationWithSecret
+	if err := s.c.callService(ctx, "oauthApplications.rotateSecret", []string{"oauth_application_id", oauthApplicationID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Update calls oauthApplications.update (PATCH /oauth_applications/{oauth_application_id}): Update an OAuth application.
+func (s *OAuthApplicationsService) Update(ctx context.Context, oauthApplicationID string, params *OAuthApplicationsUpdateParams, opts ...CallOption) (*OAuthApplication, error) {
+	var out OAuthApplication
+	if err := s.c.callService(ctx, "oauthApplications.update", []string{"oauth_application_id", oauthApplicationID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// UploadLogo calls oauthApplications.uploadLogo (PUT /oauth_applications/{oauth_application_id}/logo): Upload a logo for the OAuth application.
+func (s *OAuthApplicationsService) UploadLogo(ctx context.Context, oauthApplicationID string, params *OAuthApplicationsUploadLogoParams, opts ...CallOption) (*OAuthApplication, error) {
+	var out OAuthApplication
+	if err := s.c.callService(ctx, "oauthApplications.uploadLogo", []string{"oauth_application_id", oauthApplicationID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// OrganizationDomainsService groups the organizationDomains.* operations.
+type OrganizationDomainsService struct{ c *Client }
+
+// Create calls organizationDomains.create (POST /organizations/{organization_id}/domains): Create a new organization domain.
+func (s *OrganizationDomainsService) Create(ctx context.Context, organizationID string, params *OrganizationDomainsCreateParams, opts ...CallOption) (*OrganizationDomain, error) {
+	var out OrganizationDomain
+	if err := s.c.callService(ctx, "organizationDomains.create", []string{"organization_id", organizationID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Delete calls organizationDomains.delete (DELETE /organizations/{organization_id}/domains/{domain_id}): Remove a domain from an organization.
+func (s *OrganizationDomainsService) Delete(ctx context.Context, organizationID string, domainID string, opts ...CallOption) (*DeletedObject, error) {
+	var out DeletedObject
+	if err := s.c.callService(ctx, "organizationDomains.delete", []string{"organization_id", organizationID, "domain_id", domainID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// List calls organizationDomains.list (GET /organizations/{organization_id}/domains): Get a list of all domains of an organization.
+func (s *OrganizationDomainsService) List(ctx context.Context, organizationID string, params *OrganizationDomainsListParams, opts ...CallOption) (*OrganizationDomains, error) {
+	var out OrganizationDomains
+	if err := s.c.callService(ctx, "organizationDomains.list", []string{"organization_id", organizationID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListAll calls organizationDomains.listAll (GET /organization_domains): List all organization domains.
+func (s *OrganizationDomainsService) ListAll(ctx context.Context, params *OrganizationDomainsListAllParams, opts ...CallOption) (*OrganizationDomains, error) {
+	var out OrganizationDomains
+	if err := s.c.callService(ctx, "organizationDomains.listAll", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Update calls organizationDomains.update (PATCH /organizations/{organization_id}/domains/{domain_id}): Update an organization domain.
+func (s *OrganizationDomainsService) Update(ctx context.Context, organizationID string, domainID string, params *OrganizationDomainsUpdateParams, opts ...CallOption) (*OrganizationDomain, error) {
+	var out OrganizationDomain
+	if err := s.c.callService(ctx, "organizationDomains.update", []string{"organization_id", organizationID, "domain_id", domainID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// VerifyOwnership calls organizationDomains.verifyOwnership (POST /organizations/{organization_id}/domains/{domain_id}/verify_ownership): Mark an organization domain's ownership as verified.
+func (s *OrganizationDomainsService) VerifyOwnership(ctx context.Context, organizationID string, domainID string, opts ...CallOption) (*OrganizationDomain, error) {
+	var out OrganizationDomain
+	if err := s.c.callService(ctx, "organizationDomains.verifyOwnership", []string{"organization_id", organizationID, "domain_id", domainID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// OrganizationInvitationsService groups the organizationInvitations.* operations.
+type OrganizationInvitationsService struct{ c *Client }
+
+// BulkCreate calls organizationInvitations.bulkCreate (POST /organizations/{organization_id}/invitations/bulk): Bulk create and send organization invitations.
+func (s *OrganizationInvitationsService) BulkCreate(ctx context.Context, organizationID string, items []CreateOrganizationInvitationBulkItem, opts ...CallOption) (*OrganizationInvitations, error) {
+	var out OrganizationInvitations
+	if err := s.c.callService(ctx, "organizationInvitations.bulkCreate", []string{"organization_id", organizationID}, nil, items, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Create calls organizationInvitations.create (POST /organizations/{organization_id}/invitations): Create and send an organization invitation.
+func (s *OrganizationInvitationsService) Create(ctx context.Context, organizationID string, params *OrganizationInvitationsCreateParams, opts ...CallOption) (*OrganizationInvitation, error) {
+	var out OrganizationInvitation
+	if err := s.c.callService(ctx, "organizationInvitations.create", []string{"organization_id", organizationID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Get calls organizationInvitations.get (GET /organizations/{organization_id}/invitations/{invitation_id}): Retrieve an organization invitation by ID.
+func (s *OrganizationInvitationsService) Get(ctx context.Context, organizationID string, invitationID string, opts ...CallOption) (*OrganizationInvitation, error) {
+	var out OrganizationInvitation
+	if err := s.c.callService(ctx, "organizationInvitations.get", []string{"organization_id", organizationID, "invitation_id", invitationID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetAll calls organizationInvitations.getAll (GET /organization_invitations): Get a list of organization invitations for the current instance.
+func (s *OrganizationInvitationsService) GetAll(ctx context.Context, params *OrganizationInvitationsGetAllParams, opts ...CallOption) (*OrganizationInvitationsWithPublicOrganizationData, error) {
+	var out OrganizationInvitationsWithPublicOrganizationData
+	if err := s.c.callService(ctx, "organizationInvitations.getAll", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// List calls organizationInvitations.list (GET /organizations/{organization_id}/invitations): Get a list of organization invitations.
+func (s *OrganizationInvitationsService) List(ctx context.Context, organizationID string, params *OrganizationInvitationsListParams, opts ...CallOption) (*OrganizationInvitations, error) {
+	var out OrganizationInvitations
+	if err := s.c.callService(ctx, "organizationInvitations.list", []string{"organization_id", organizationID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListPending calls organizationInvitations.listPending (GET /organizations/{organization_id}/invitations/pending): Get a list of pending organization invitations.
+//
+// Deprecated: the Backend API marks this operation as deprecated.
+func (s *OrganizationInvitationsService) ListPending(ctx context.Context, organizationID string, params *OrganizationInvitationsListPendingParams, opts ...CallOption) (*OrganizationInvitations, error) {
+	var out OrganizationInvitations
+	if err := s.c.callService(ctx, "organizationInvitations.listPending", []string{"organization_id", organizationID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Revoke calls organizationInvitations.revoke (POST /organizations/{organization_id}/invitations/{invitation_id}/revoke): Revoke a pending organization invitation.
+func (s *OrganizationInvitationsService) Revoke(ctx context.Context, organizationID string, invitationID string, params *OrganizationInvitationsRevokeParams, opts ...CallOption) (*OrganizationInvitation, error) {
+	var out OrganizationInvitation
+	if err := s.c.callService(ctx, "organizationInvitations.revoke", []string{"organization_id", organizationID, "invitation_id", invitationID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// OrganizationMembershipsService groups the organizationMemberships.* operations.
+type OrganizationMembershipsService struct{ c *Client }
+
+// Create calls organizationMemberships.create (POST /organizations/{organization_id}/memberships): Create a new organization membership.
+func (s *OrganizationMembershipsService) Create(ctx context.Context, organizationID string, params *OrganizationMembershipsCreateParams, opts ...CallOption) (*OrganizationMembership, error) {
+	var out OrganizationMembership
+	if err := s.c.callService(ctx, "organizationMemberships.create", []string{"organization_id", organizationID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Delete calls organizationMemberships.delete (DELETE /organizations/{organization_id}/memberships/{user_id}): Remove a member from an organization.
+func (s *OrganizationMembershipsService) Delete(ctx context.Context, organizationID string, userID string, opts ...CallOption) (*OrganizationMembership, error) {
+	var out OrganizationMembership
+	if err := s.c.callService(ctx, "organizationMemberships.delete", []string{"organization_id", organizationID, "user_id", userID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// List calls organizationMemberships.list (GET /organizations/{organization_id}/memberships): Get a list of all members of an organization.
+func (s *OrganizationMembershipsService) List(ctx context.Context, organizationID string, params *OrganizationMembershipsListParams, opts ...CallOption) (*OrganizationMemberships, error) {
+	var out OrganizationMemberships
+	if err := s.c.callService(ctx, "organizationMemberships.list", []string{"organization_id", organizationID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Update calls organizationMemberships.update (PATCH /organizations/{organization_id}/memberships/{user_id}): Update an organization membership.
+func (s *OrganizationMembershipsService) Update(ctx context.Context, organizationID string, userID string, params *OrganizationMembershipsUpdateParams, opts ...CallOption) (*OrganizationMembership, error) {
+	var out OrganizationMembership
+	if err := s.c.callService(ctx, "organizationMemberships.update", []string{"organization_id", organizationID, "user_id", userID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// UpdateMetadata calls organizationMemberships.updateMetadata (PATCH /organizations/{organization_id}/memberships/{user_id}/metadata): Merge and update organization membership metadata.
+func (s *OrganizationMembershipsService) UpdateMetadata(ctx context.Context, organizationID string, userID string, params *OrganizationMembershipsUpdateMetadataParams, opts ...CallOption) (*OrganizationMembership, error) {
+	var out OrganizationMembership
+	if err := s.c.callService(ctx, "organizationMemberships.updateMetadata", []string{"organization_id", organizationID, "user_id", userID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// OrganizationPermissionsService groups the organizationPermissions.* operations.
+type OrganizationPermissionsService struct{ c *Client }
+
+// Create calls organizationPermissions.create (POST /organization_permissions): Create a new organization permission.
+func (s *OrganizationPermissionsService) Create(ctx context.Context, params *OrganizationPermissionsCreateParams, opts ...CallOption) (*Permission, error) {
+	var out Permission
+	if err := s.c.callService(ctx, "organizationPermissions.create", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Delete calls organizationPermissions.delete (DELETE /organization_permissions/{permission_id}): Delete an organization permission.
+func (s *OrganizationPermissionsService) Delete(ctx context.Context, permissionID string, opts ...CallOption) (*DeletedObject, error) {
+	var out DeletedObject
+	if err := s.c.callService(ctx, "organizationPermissions.delete", []string{"permission_id", permissionID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Get calls organizationPermissions.get (GET /organization_permissions/{permission_id}): Get an organization permission.
+func (s *OrganizationPermissionsService) Get(ctx context.Context, permissionID string, opts ...CallOption) (*Permission, error) {
+	var out Permission
+	if err := s.c.callService(ctx, "organizationPermissions.get", []string{"permission_id", permissionID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// List calls organizationPermissions.list (GET /organization_permissions): Get a list of all organization permissions.
+func (s *OrganizationPermissionsService) List(ctx context.Context, params *OrganizationPermissionsListParams, opts ...CallOption) (*Permissions, error) {
+	var out Permissions
+	if err := s.c.callService(ctx, "organizationPermissions.list", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Update calls organizationPermissions.update (PATCH /organization_permissions/{permission_id}): Update an organization permission.
+func (s *OrganizationPermissionsService) Update(ctx context.Context, permissionID string, params *OrganizationPermissionsUpdateParams, opts ...CallOption) (*Permission, error) {
+	var out Permission
+	if err := s.c.callService(ctx, "organizationPermissions.update", []string{"permission_id", permissionID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// OrganizationRolesService groups the organizationRoles.* operations.
+type OrganizationRolesService struct{ c *Client }
+
+// AssignPermission calls organizationRoles.assignPermission (POST /organization_roles/{organization_role_id}/permissions/{permission_id}): Assign a permission to an organization role.
+func (s *OrganizationRolesService) AssignPermission(ctx context.Context, organizationRoleID string, permissionID string, opts ...CallOption) (*Role, error) {
+	var out Role
+	if err := s.c.callService(ctx, "organizationRoles.assignPermission", []string{"organization_role_id", organizationRoleID, "permission_id", permissionID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Create calls organizationRoles.create (POST /organization_roles): Create an organization role.
+func (s *OrganizationRolesService) Create(ctx context.Context, params *OrganizationRolesCreateParams, opts ...CallOption) (*Role, error) {
+	var out Role
+	if err := s.c.callService(ctx, "organizationRoles.create", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Delete calls organizationRoles.delete (DELETE /organization_roles/{organization_role_id}): Delete an organization role.
+func (s *OrganizationRolesService) Delete(ctx context.Context, organizationRoleID string, opts ...CallOption) (*DeletedObject, error) {
+	var out DeletedObject
+	if err := s.c.callService(ctx, "organizationRoles.delete", []string{"organization_role_id", organizationRoleID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Get calls organizationRoles.get (GET /organization_roles/{organization_role_id}): Retrieve an organization role.
+func (s *OrganizationRolesService) Get(ctx context.Context, organizationRoleID string, opts ...CallOption) (*Role, error) {
+	var out Role
+	if err := s.c.callService(ctx, "organizationRoles.get", []string{"organization_role_id", organizationRoleID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// List calls organizationRoles.list (GET /organization_roles): Get a list of organization roles.
+func (s *OrganizationRolesService) List(ctx context.Context, params *OrganizationRolesListParams, opts ...CallOption) (*Roles, error) {
+	var out Roles
+	if err := s.c.callService(ctx, "organizationRoles.list", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// RemovePermission calls organizationRoles.removePermission (DELETE /organization_roles/{organization_role_id}/permissions/{permission_id}): Remove a permission from an organization role.
+func (s *OrganizationRolesService) RemovePermission(ctx context.Context, organizationRoleID string, permissionID string, opts ...CallOption) (*Role, error) {
+	var out Role
+	if err := s.c.callService(ctx, "organizationRoles.removePermission", []string{"organization_role_id", organizationRoleID, "permission_id", permissionID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Update calls organizationRoles.update (PATCH /organization_roles/{organization_role_id}): Update an organization role.
+func (s *OrganizationRolesService) Update(ctx context.Context, organizationRoleID string, params *OrganizationRolesUpdateParams, opts ...CallOption) (*Role, error) {
+	var out Role
+	if err := s.c.callService(ctx, "organizationRoles.update", []string{"organization_role_id", organizationRoleID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// OrganizationsService groups the organizations.* operations.
+type OrganizationsService struct{ c *Client }
+
+// AdjustBillingCreditBalance calls organizations.adjustBillingCreditBalance (POST /organizations/{organization_id}/billing/credits): Adjust an organization's credit balance.
+func (s *OrganizationsService) AdjustBillingCreditBalance(ctx context.Context, organizationID string, params *OrganizationsAdjustBillingCreditBalanceParams, opts ...CallOption) (*CommerceCreditLedgerResponse, error) {
+	var out CommerceCreditLedgerResponse
+	if err := s.c.callService(ctx, "organizations.adjustBillingCreditBalance", []string{"organization_id", organizationID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Create calls organizations.create (POST /organizations): Create an organization.
+func (s *OrganizationsService) Create(ctx context.Context, params *OrganizationsCreateParams, opts ...CallOption) (*Organization, error) {
+	var out Organization
+	if err := s.c.callService(ctx, "organizations.create", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Delete calls organizations.delete (DELETE /organizations/{organization_id}): Delete an organization.
+func (s *OrganizationsService) Delete(ctx context.Context, organizationID string, opts ...CallOption) (*DeletedObject, error) {
+	var out DeletedObject
+	if err := s.c.callService(ctx, "organizations.delete", []string{"organization_id", organizationID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DeleteLogo calls organizations.deleteLogo (DELETE /organizations/{organization_id}/logo): Delete the organization's logo.
+func (s *OrganizationsService) DeleteLogo(ctx context.Context, organizationID string, opts ...CallOption) (*Organization, error) {
+	var out Organization
+	if err := s.c.callService(ctx, "organizations.deleteLogo", []string{"organization_id", organizationID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Get calls organizations.get (GET /organizations/{organization_id}): Retrieve an organization by ID or slug.
+func (s *OrganizationsService) Get(ctx context.Context, organizationID string, params *OrganizationsGetParams, opts ...CallOption) (*Organization, error) {
+	var out Organization
+	if err := s.c.callService(ctx, "organizations.get", []string{"organization_id", organizationID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetBillingCreditBalance calls organizations.getBillingCreditBalance (GET /organizations/{organization_id}/billing/credits): Retrieve an organization's credit balance.
+func (s *OrganizationsService) GetBillingCreditBalance(ctx context.Context, organizationID string, opts ...CallOption) (*CommerceCreditBalanceResponse, error) {
+	var out CommerceCreditBalanceResponse
+	if err := s.c.callService(ctx, "organizations.getBillingCreditBalance", []string{"organization_id", organizationID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetBillingSubscription calls organizations.getBillingSubscription (GET /organizations/{organization_id}/billing/subscription): Retrieve an organization's billing subscription.
+func (s *OrganizationsService) GetBillingSubscription(ctx context.Context, organizationID string, opts ...CallOption) (*CommerceSubscription, error) {
+	var out CommerceSubscription
+	if err := s.c.callService(ctx, "organizations.getBillingSubscription", []string{"organization_id", organizationID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// List calls organizations.list (GET /organizations): Get a list of organizations for an instance.
+func (s *OrganizationsService) List(ctx context.Context, params *OrganizationsListParams, opts ...CallOption) (*Organizations, error) {
+	var out Organizations
+	if err := s.c.callService(ctx, "organizations.list", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// MergeMetadata calls organizations.mergeMetadata (PATCH /organizations/{organization_id}/metadata): Merge and update metadata for an organization.
+func (s *OrganizationsService) MergeMetadata(ctx context.Context, organizationID string, params *OrganizationsMergeMetadataParams, opts ...CallOption) (*Organization, error) {
+	var out Organization
+	if err := s.c.callService(ctx, "organizations.mergeMetadata", []string{"organization_id", organizationID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ReplaceMetadata calls organizations.replaceMetadata (PUT /organizations/{organization_id}/metadata): Replace metadata for an organization.
+func (s *OrganizationsService) ReplaceMetadata(ctx context.Context, organizationID string, params *OrganizationsReplaceMetadataParams, opts ...CallOption) (*Organization, error) {
+	var out Organization
+	if err := s.c.callService(ctx, "organizations.replaceMetadata", []string{"organization_id", organizationID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Update calls organizations.update (PATCH /organizations/{organization_id}): Update an organization.
+func (s *OrganizationsService) Update(ctx context.Context, organizationID string, params *OrganizationsUpdateParams, opts ...CallOption) (*Organization, error) {
+	var out Organization
+	if err := s.c.callService(ctx, "organizations.update", []string{"organization_id", organizationID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// UploadLogo calls organizations.uploadLogo (PUT /organizations/{organization_id}/logo): Upload a logo for the organization.
+func (s *OrganizationsService) UploadLogo(ctx context.Context, organizationID string, params *OrganizationsUploadLogoParams, opts ...CallOption) (*OrganizationWithLogo, error) {
+	var out OrganizationWithLogo
+	if err := s.c.callService(ctx, "organizations.uploadLogo", []string{"organization_id", organizationID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// PhoneNumbersService groups the phoneNumbers.* operations.
+type PhoneNumbersService struct{ c *Client }
+
+// AttemptVerification calls phoneNumbers.attemptVerification (POST /phone_numbers/{phone_number_id}/attempt_verification): Verify a code sent to a phone number.
+func (s *PhoneNumbersService) AttemptVerification(ctx context.Context, phoneNumberID string, params *PhoneNumbersAttemptVerificationParams, opts ...CallOption) (*VerificationResponse, error) {
+	var out VerificationResponse
+	if err := s.c.callService(ctx, "phoneNumbers.attemptVerification", []string{"phone_number_id", phoneNumberID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Create calls phoneNumbers.create (POST /phone_numbers): Create a phone number.
+func (s *PhoneNumbersService) Create(ctx context.Context, params *PhoneNumbersCreateParams, opts ...CallOption) (*PhoneNumber, error) {
+	var out PhoneNumber
+	if err := s.c.callService(ctx, "phoneNumbers.create", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Delete calls phoneNumbers.delete (DELETE /phone_numbers/{phone_number_id}): Delete a phone number.
+func (s *PhoneNumbersService) Delete(ctx context.Context, phoneNumberID string, opts ...CallOption) (*DeletedObject, error) {
+	var out DeletedObject
+	if err := s.c.callService(ctx, "phoneNumbers.delete", []string{"phone_number_id", phoneNumberID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Get calls phoneNumbers.get (GET /phone_numbers/{phone_number_id}): Retrieve a phone number.
+func (s *PhoneNumbersService) Get(ctx context.Context, phoneNumberID string, opts ...CallOption) (*PhoneNumber, error) {
+	var out PhoneNumber
+	if err := s.c.callService(ctx, "phoneNumbers.get", []string{"phone_number_id", phoneNumberID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// PrepareVerification calls phoneNumbers.prepareVerification (POST /phone_numbers/{phone_number_id}/prepare_verification): Send a verification code to a phone number.
+func (s *PhoneNumbersService) PrepareVerification(ctx context.Context, phoneNumberID string, opts ...CallOption) (*VerificationResponse, error) {
+	var out VerificationResponse
+	if err := s.c.callService(ctx, "phoneNumbers.prepareVerification", []string{"phone_number_id", phoneNumberID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Update calls phoneNumbers.update (PATCH /phone_numbers/{phone_number_id}): Update a phone number.
+func (s *PhoneNumbersService) Update(ctx context.Context, phoneNumberID string, params *PhoneNumbersUpdateParams, opts ...CallOption) (*PhoneNumber, error) {
+	var out PhoneNumber
+	if err := s.c.callService(ctx, "phoneNumbers.update", []string{"phone_number_id", phoneNumberID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ProxyChecksService groups the proxyChecks.* operations.
+type ProxyChecksService struct{ c *Client }
+
+// Verify calls proxyChecks.verify (POST /proxy_checks): Verify the proxy configuration for your domain.
+func (s *ProxyChecksService) Verify(ctx context.Context, params *ProxyChecksVerifyParams, opts ...CallOption) (*ProxyCheck, error) {
+	var out ProxyCheck
+	if err := s.c.callService(ctx, "proxyChecks.verify", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// RedirectURLsService groups the redirectUrls.* operations.
+type RedirectURLsService struct{ c *Client }
+
+// Create calls redirectUrls.create (POST /redirect_urls): Create a redirect URL.
+func (s *RedirectURLsService) Create(ctx context.Context, params *RedirectURLsCreateParams, opts ...CallOption) (*RedirectURL, error) {
+	var out RedirectURL
+	if err := s.c.callService(ctx, "redirectUrls.create", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Delete calls redirectUrls.delete (DELETE /redirect_urls/{id}): Delete a redirect URL.
+func (s *RedirectURLsService) Delete(ctx context.Context, id string, opts ...CallOption) (*DeletedObject, error) {
+	var out DeletedObject
+	if err := s.c.callService(ctx, "redirectUrls.delete", []string{"id", id}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Get calls redirectUrls.get (GET /redirect_urls/{id}): Retrieve a redirect URL.
+func (s *RedirectURLsService) Get(ctx context.Context, id string, opts ...CallOption) (*RedirectURL, error) {
+	var out RedirectURL
+	if err := s.c.callService(ctx, "redirectUrls.get", []string{"id", id}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// List calls redirectUrls.list (GET /redirect_urls): List all redirect URLs.
+func (s *RedirectURLsService) List(ctx context.Context, params *RedirectURLsListParams, opts ...CallOption) ([]RedirectURL, error) {
+	var out []RedirectURL
+	if err := s.c.callService(ctx, "redirectUrls.list", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// RoleSetsService groups the roleSets.* operations.
+type RoleSetsService struct{ c *Client }
+
+// AddRoles calls roleSets.addRoles (POST /role_sets/{role_set_key_or_id}/roles): Add roles to a role set.
+func (s *RoleSetsService) AddRoles(ctx context.Context, roleSetKeyOrID string, params *RoleSetsAddRolesParams, opts ...CallOption) (*RoleSet, error) {
+	var out RoleSet
+	if err := s.c.callService(ctx, "roleSets.addRoles", []string{"role_set_key_or_id", roleSetKeyOrID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Create calls roleSets.create (POST /role_sets): Create a role set.
+func (s *RoleSetsService) Create(ctx context.Context, params *RoleSetsCreateParams, opts ...CallOption) (*RoleSet, error) {
+	var out RoleSet
+	if err := s.c.callService(ctx, "roleSets.create", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Get calls roleSets.get (GET /role_sets/{role_set_key_or_id}): Retrieve a role set.
+func (s *RoleSetsService) Get(ctx context.Context, roleSetKeyOrID string, opts ...CallOption) (*RoleSet, error) {
+	var out RoleSet
+	if err := s.c.callService(ctx, "roleSets.get", []string{"role_set_key_or_id", roleSetKeyOrID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// List calls roleSets.list (GET /role_sets): Get a list of role sets.
+func (s *RoleSetsService) List(ctx context.Context, params *RoleSetsListParams, opts ...CallOption) (*RoleSets, error) {
+	var out RoleSets
+	if err := s.c.callService(ctx, "roleSets.list", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Replace calls roleSets.replace (POST /role_sets/{role_set_key_or_id}/replace): Replace a role set.
+func (s *RoleSetsService) Replace(ctx context.Context, roleSetKeyOrID string, params *RoleSetsReplaceParams, opts ...CallOption) (*DeletedObject, error) {
+	var out DeletedObject
+	if err := s.c.callService(ctx, "roleSets.replace", []string{"role_set_key_or_id", roleSetKeyOrID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ReplaceRole calls roleSets.replaceRole (POST /role_sets/{role_set_key_or_id}/roles/replace): Replace a role in a role set.
+func (s *RoleSetsService) ReplaceRole(ctx context.Context, roleSetKeyOrID string, params *RoleSetsReplaceRoleParams, opts ...CallOption) (*RoleSet, error) {
+	var out RoleSet
+	if err := s.c.callService(ctx, "roleSets.replaceRole", []string{"role_set_key_or_id", roleSetKeyOrID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Update calls roleSets.update (PATCH /role_sets/{role_set_key_or_id}): Update a role set.
+func (s *RoleSetsService) Update(ctx context.Context, roleSetKeyOrID string, params *RoleSetsUpdateParams, opts ...CallOption) (*RoleSet, error) {
+	var out RoleSet
+	if err := s.c.callService(ctx, "roleSets.update", []string{"role_set_key_or_id", roleSetKeyOrID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// SAMLConnectionsService groups the samlConnections.* operations.
+type SAMLConnectionsService struct{ c *Client }
+
+// Create calls samlConnections.create (POST /saml_connections): Create a SAML Connection.
+//
+// Deprecated: the Backend API marks this operation as deprecated.
+func (s *SAMLConnectionsService) Create(ctx context.Context, params *SAMLConnectionsCreateParams, opts ...CallOption) (*SAMLConnection, error) {
+	var out SAMLConnection
+	if err := s.c.callService(ctx, "samlConnections.create", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Delete calls samlConnections.delete (DELETE /saml_connections/{saml_connection_id}): Delete a SAML Connection.
+//
+// Deprecated: the Backend API marks this operation as deprecated.
+func (s *SAMLConnectionsService) Delete(ctx context.Context, samlConnectionID string, opts ...CallOption) (*DeletedObject, error) {
+	var out DeletedObject
+	if err := s.c.callService(ctx, "samlConnections.delete", []string{"saml_connection_id", samlConnectionID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Get calls samlConnections.get (GET /saml_connections/{saml_connection_id}): Retrieve a SAML Connection by ID.
+//
+// Deprecated: the Backend API marks this operation as deprecated.
+func (s *SAMLConnectionsService) Get(ctx context.Context, samlConnectionID string, opts ...CallOption) (*SAMLConnection, error) {
+	var out SAMLConnection
+	if err := s.c.callService(ctx, "samlConnections.get", []string{"saml_connection_id", samlConnectionID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// List calls samlConnections.list (GET /saml_connections): Get a list of SAML Connections for an instance.
+//
+// Deprecated: the Backend API marks this operation as deprecated.
+func (s *SAMLConnectionsService) List(ctx context.Context, params *SAMLConnectionsListParams, opts ...CallOption) (*SAMLConnections, error) {
+	var out SAMLConnections
+	if err := s.c.callService(ctx, "samlConnections.list", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Update calls samlConnections.update (PATCH /saml_connections/{saml_connection_id}): Update a SAML Connection.
+//
+// Deprecated: the Backend API marks this operation as deprecated.
+func (s *SAMLConnectionsService) Update(ctx context.Context, samlConnectionID string, params *SAMLConnectionsUpdateParams, opts ...CallOption) (*SAMLConnection, error) {
+	var out SAMLConnection
+	if err := s.c.callService(ctx, "samlConnections.update", []string{"saml_connection_id", samlConnectionID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// SCIMDirectoriesService groups the scimDirectories.* operations.
+type SCIMDirectoriesService struct{ c *Client }
+
+// Create calls scimDirectories.create (POST /scim_directories): Create a directory.
+func (s *SCIMDirectoriesService) Create(ctx context.Context, params *SCIMDirectoriesCreateParams, opts ...CallOption) (*SCIMDirectory, error) {
+	var out SCIMDirectory
+	if err := s.c.callService(ctx, "scimDirectories.create", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateGroupRoleMapping calls scimDirectories.createGroupRoleMapping (POST /scim_directories/{scim_directory_id}/group_role_mappings): Create a SCIM group role mapping.
+func (s *SCIMDirectoriesService) CreateGroupRoleMapping(ctx context.Context, scimDirectoryID string, params *SCIMDirectoriesCreateGroupRoleMappingParams, opts ...CallOption) (*SCIMGroupRoleMapping, error) {
+	var out SCIMGroupRoleMapping
+	if err := s.c.callService(ctx, "scimDirectories.createGroupRoleMapping", []string{"scim_directory_id", scimDirectoryID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Delete calls scimDirectories.delete (DELETE /scim_directories/{scim_directory_id}): Delete a directory.
+func (s *SCIMDirectoriesService) Delete(ctx context.Context, scimDirectoryID string, opts ...CallOption) (*DeletedObject, error) {
+	var out DeletedObject
+	if err := s.c.callService(ctx, "scimDirectories.delete", []string{"scim_directory_id", scimDirectoryID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DeleteGroupRoleMapping calls scimDirectories.deleteGroupRoleMapping (DELETE /scim_directories/{scim_directory_id}/group_role_mappings/{mapping_id}): Delete a SCIM group role mapping.
+func (s *SCIMDirectoriesService) DeleteGroupRoleMapping(ctx context.Context, scimDirectoryID string, mappingID string, opts ...CallOption) (*SCIMGroupRoleMappingDeleted, error) {
+	var out SCIMGroupRoleMappingDeleted
+	if err := s.c.callService(ctx, "scimDirectories.deleteGroupRoleMapping", []string{"scim_directory_id", scimDirectoryID, "mapping_id", mappingID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Get calls scimDirectories.get (GET /scim_directories/{scim_directory_id}): Retrieve a directory.
+func (s *SCIMDirectoriesService) Get(ctx context.Context, scimDirectoryID string, opts ...CallOption) (*SCIMDirectory, error) {
+	var out SCIMDirectory
+	if err := s.c.callService(ctx, "scimDirectories.get", []string{"scim_directory_id", scimDirectoryID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// List calls scimDirectories.list (GET /scim_directories): List all directories.
+func (s *SCIMDirectoriesService) List(ctx context.Context, params *SCIMDirectoriesListParams, opts ...CallOption) (*SCIMDirectoryList, error) {
+	var out SCIMDirectoryList
+	if err := s.c.callService(ctx, "scimDirectories.list", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListGroupRoleMappings calls scimDirectories.listGroupRoleMappings (GET /scim_directories/{scim_directory_id}/group_role_mappings): List SCIM group role mappings.
+func (s *SCIMDirectoriesService) ListGroupRoleMappings(ctx context.Context, scimDirectoryID string, opts ...CallOption) (*SCIMGroupRoleMappingList, error) {
+	var out SCIMGroupRoleMappingList
+	if err := s.c.callService(ctx, "scimDirectories.listGroupRoleMappings", []string{"scim_directory_id", scimDirectoryID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ReplaceGroupRoleMappings calls scimDirectories.replaceGroupRoleMappings (PUT /scim_directories/{scim_directory_id}/group_role_mappings): Replace SCIM group role mappings.
+func (s *SCIMDirectoriesService) ReplaceGroupRoleMappings(ctx context.Context, scimDirectoryID string, params *SCIMDirectoriesReplaceGroupRoleMappingsParams, opts ...CallOption) (*SCIMGroupRoleMappingList, error) {
+	var out SCIMGroupRoleMappingList
+	if err := s.c.callService(ctx, "scimDirectories.replaceGroupRoleMappings", []string{"scim_directory_id", scimDirectoryID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// RotateAPIKey calls scimDirectories.rotateAPIKey (POST /scim_directories/{scim_directory_id}/rotate_api_key): Rotate a directory's API key.
+func (s *SCIMDirectoriesService) RotateAPIKey(ctx context.Context, scimDirectoryID string, opts ...CallOption) (*SCIMDirectory, error) {
+	var out SCIMDirectory
+	if err := s.c.callService(ctx, "scimDirectories.rotateAPIKey", []string{"scim_directory_id", scimDirectoryID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Update calls scimDirectories.update (PATCH /scim_directories/{scim_directory_id}): Update a directory.
+func (s *SCIMDirectoriesService) Update(ctx context.Context, scimDirectoryID string, params *SCIMDirectoriesUpdateParams, opts ...CallOption) (*SCIMDirectory, error) {
+	var out SCIMDirectory
+	if err := s.c.callService(ctx, "scimDirectories.update", []string{"scim_directory_id", scimDirectoryID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// SessionsService groups the sessions.* operations.
+type SessionsService struct{ c *Client }
+
+// Create calls sessions.create (POST /sessions): Create a new active session.
+func (s *SessionsService) Create(ctx context.Context, params *SessionsCreateParams, opts ...CallOption) (*Session, error) {
+	var out Session
+	if err := s.c.callService(ctx, "sessions.create", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateToken calls sessions.createToken (POST /sessions/{session_id}/tokens): Create a session token.
+func (s *SessionsService) CreateToken(ctx context.Context, sessionID string, params *SessionsCreateTokenParams, opts ...CallOption) (*CreateSessionTokenResponse, error) {
+	var out CreateSessionTokenResponse
+	if err := s.c.callService(ctx, "sessions.createToken", []string{"session_id", sessionID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateTokenFromTemplate calls sessions.createTokenFromTemplate (POST /sessions/{session_id}/tokens/{template_name}): Create a session token from a JWT template.
+func (s *SessionsService) CreateTokenFromTemplate(ctx context.Context, sessionID string, templateName string, params *SessionsCreateTokenFromTemplateParams, opts ...CallOption) (*CreateSessionTokenFromTemplateResponse, error) {
+	var out CreateSessionTokenFromTemplateResponse
+	if err := s.c.callService(ctx, "sessions.createTokenFromTemplate", []string{"session_id", sessionID, "template_name", templateName}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Get calls sessions.get (GET /sessions/{session_id}): Retrieve a session.
+func (s *SessionsService) Get(ctx context.Context, sessionID string, opts ...CallOption) (*Session, error) {
+	var out Session
+	if err := s.c.callService(ctx, "sessions.get", []string{"session_id", sessionID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// List calls sessions.list (GET /sessions): List all sessions.
+func (s *SessionsService) List(ctx context.Context, params *SessionsListParams, opts ...CallOption) ([]Session, error) {
+	var out []Session
+	if err := s.c.callService(ctx, "sessions.list", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Refresh calls sessions.refresh (POST /sessions/{session_id}/refresh): Refresh a session.
+func (s *SessionsService) Refresh(ctx context.Context, sessionID string, params *SessionsRefreshParams, opts ...CallOption) (SessionRefresh, error) {
+	var out SessionRefresh
+	if err := s.c.callService(ctx, "sessions.refresh", []string{"session_id", sessionID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Revoke calls sessions.revoke (POST /sessions/{session_id}/revoke): Revoke a session.
+func (s *SessionsService) Revoke(ctx context.Context, sessionID string, opts ...CallOption) (*Session, error) {
+	var out Session
+	if err := s.c.callService(ctx, "sessions.revoke", []string{"session_id", sessionID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Verify calls sessions.verify (POST /sessions/{session_id}/verify): Verify a session.
+//
+// Deprecated: the Backend API marks this operation as deprecated.
+func (s *SessionsService) Verify(ctx context.Context, sessionID string, params *SessionsVerifyParams, opts ...CallOption) (*Session, error) {
+	var out Session
+	if err := s.c.callService(ctx, "sessions.verify", []string{"session_id", sessionID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// SignInTokensService groups the signInTokens.* operations.
+type SignInTokensService struct{ c *Client }
+
+// Create calls signInTokens.create (POST /sign_in_tokens): Create sign-in token.
+func (s *SignInTokensService) Create(ctx context.Context, params *SignInTokensCreateParams, opts ...CallOption) (*SignInToken, error) {
+	var out SignInToken
+	if err := s.c.callService(ctx, "signInTokens.create", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Revoke calls signInTokens.revoke (POST /sign_in_tokens/{sign_in_token_id}/revoke): Revoke the given sign-in token.
+func (s *SignInTokensService) Revoke(ctx context.Context, signInTokenID string, opts ...CallOption) (*SignInToken, error) {
+	var out SignInToken
+	if err := s.c.callService(ctx, "signInTokens.revoke", []string{"sign_in_token_id", signInTokenID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// SignUpsService groups the signUps.* operations.
+type SignUpsService struct{ c *Client }
+
+// Get calls signUps.get (GET /sign_ups/{id}): Retrieve a sign-up by ID.
+func (s *SignUpsService) Get(ctx context.Context, id string, opts ...CallOption) (*SignUp, error) {
+	var out SignUp
+	if err := s.c.callService(ctx, "signUps.get", []string{"id", id}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Update calls signUps.update (PATCH /sign_ups/{id}): Update a sign-up.
+func (s *SignUpsService) Update(ctx context.Context, id string, params *SignUpsUpdateParams, opts ...CallOption) (*SignUp, error) {
+	var out SignUp
+	if err := s.c.callService(ctx, "signUps.update", []string{"id", id}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// TemplatesService groups the templates.* operations.
+type TemplatesService struct{ c *Client }
+
+// Preview calls templates.preview (POST /templates/{template_type}/{slug}/preview): Preview changes to a template.
+//
+// Deprecated: the Backend API marks this operation as deprecated.
+func (s *TemplatesService) Preview(ctx context.Context, templateType string, slug string, params *TemplatesPreviewParams, opts ...CallOption) (map[string]any, error) {
+	var out map[string]any
+	if err := s.c.callService(ctx, "templates.preview", []string{"template_type", templateType, "slug", slug}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// TestingTokensService groups the testingTokens.* operations.
+type TestingTokensService struct{ c *Client }
+
+// Create calls testingTokens.create (POST /testing_tokens): Retrieve a new testing token.
+func (s *TestingTokensService) Create(ctx context.Context, opts ...CallOption) (*TestingToken, error) {
+	var out TestingToken
+	if err := s.c.callService(ctx, "testingTokens.create", nil, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// UsersService groups the users.* operations.
+type UsersService struct{ c *Client }
+
+// AdjustBillingCreditBalance calls users.adjustBillingCreditBalance (POST /users/{user_id}/billing/credits): Adjust a user's credit balance.
+func (s *UsersService) AdjustBillingCreditBalance(ctx context.Context, userID string, params *UsersAdjustBillingCreditBalanceParams, opts ...CallOption) (*CommerceCreditLedgerResponse, error) {
+	var out CommerceCreditLedgerResponse
+	if err := s.c.callService(ctx, "users.adjustBillingCreditBalance", []string{"user_id", userID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Ban calls users.ban (POST /users/{user_id}/ban): Ban a user.
+func (s *UsersService) Ban(ctx context.Context, userID string, opts ...CallOption) (*User, error) {
+	var out User
+	if err := s.c.callService(ctx, "users.ban", []string{"user_id", userID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// BulkBan calls users.bulkBan (POST /users/ban): Ban multiple users.
+func (s *UsersService) BulkBan(ctx context.Context, params *UsersBulkBanParams, opts ...CallOption) ([]User, error) {
+	var out []User
+	if err := s.c.callService(ctx, "users.bulkBan", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// BulkUnban calls users.bulkUnban (POST /users/unban): Unban multiple users.
+func (s *UsersService) BulkUnban(ctx context.Context, params *UsersBulkUnbanParams, opts ...CallOption) ([]User, error) {
+	var out []User
+	if err := s.c.callService(ctx, "users.bulkUnban", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Count calls users.count (GET /users/count): Count users.
+func (s *UsersService) Count(ctx context.Context, params *UsersCountParams, opts ...CallOption) (*TotalCount, error) {
+	var out TotalCount
+	if err := s.c.callService(ctx, "users.count", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Create calls users.create (POST /users): Create a new user.
+func (s *UsersService) Create(ctx context.Context, params *UsersCreateParams, opts ...CallOption) (*User, error) {
+	var out User
+	if err := s.c.callService(ctx, "users.create", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Delete calls users.delete (DELETE /users/{user_id}): Delete a user.
+func (s *UsersService) Delete(ctx context.Context, userID string, opts ...CallOption) (*DeletedObject, error) {
+	var out DeletedObject
+	if err := s.c.callService(ctx, "users.delete", []string{"user_id", userID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DeleteBackupCodes calls users.deleteBackupCodes (DELETE /users/{user_id}/backup_code): Disable all user's Backup codes.
+func (s *UsersService) DeleteBackupCodes(ctx context.Context, userID string, opts ...CallOption) (*DeleteBackupCodeResponse, error) {
+	var out DeleteBackupCodeResponse
+	if err := s.c.callService(ctx, "users.deleteBackupCodes", []string{"user_id", userID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DeleteExternalAccount calls users.deleteExternalAccount (DELETE /users/{user_id}/external_accounts/{external_account_id}): Delete External Account.
+func (s *UsersService) DeleteExternalAccount(ctx context.Context, userID string, externalAccountID string, opts ...CallOption) (*DeletedObject, error) {
+	var out DeletedObject
+	if err := s.c.callService(ctx, "users.deleteExternalAccount", []string{"user_id", userID, "external_account_id", externalAccountID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DeletePasskey calls users.deletePasskey (DELETE /users/{user_id}/passkeys/{passkey_identification_id}): Delete a user passkey.
+func (s *UsersService) DeletePasskey(ctx context.Context, userID string, passkeyIdentificationID string, opts ...CallOption) (*DeletedObject, error) {
+	var out DeletedObject
+	if err := s.c.callService(ctx, "users.deletePasskey", []string{"user_id", userID, "passkey_identification_id", passkeyIdentificationID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DeleteProfileImage calls users.deleteProfileImage (DELETE /users/{user_id}/profile_image): Delete user profile image.
+func (s *UsersService) DeleteProfileImage(ctx context.Context, userID string, opts ...CallOption) (*User, error) {
+	var out User
+	if err := s.c.callService(ctx, "users.deleteProfileImage", []string{"user_id", userID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DeleteTOTP calls users.deleteTOTP (DELETE /users/{user_id}/totp): Delete all the user's TOTPs.
+func (s *UsersService) DeleteTOTP(ctx context.Context, userID string, opts ...CallOption) (*DeleteTOTPResponse, error) {
+	var out DeleteTOTPResponse
+	if err := s.c.callService(ctx, "users.deleteTOTP", []string{"user_id", userID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DeleteWeb3Wallet calls users.deleteWeb3Wallet (DELETE /users/{user_id}/web3_wallets/{web3_wallet_identification_id}): Delete a user web3 wallet.
+func (s *UsersService) DeleteWeb3Wallet(ctx context.Context, userID string, web3WalletIdentificationID string, opts ...CallOption) (*DeletedObject, error) {
+	var out DeletedObject
+	if err := s.c.callService(ctx, "users.deleteWeb3Wallet", []string{"user_id", userID, "web3_wallet_identification_id", web3WalletIdentificationID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DisableMFA calls users.disableMfa (DELETE /users/{user_id}/mfa): Disable a user's MFA methods.
+func (s *UsersService) DisableMFA(ctx context.Context, userID string, opts ...CallOption) (*DisableMFAResponse, error) {
+	var out DisableMFAResponse
+	if err := s.c.callService(ctx, "users.disableMfa", []string{"user_id", userID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Get calls users.get (GET /users/{user_id}): Retrieve a user.
+func (s *UsersService) Get(ctx context.Context, userID string, opts ...CallOption) (*User, error) {
+	var out User
+	if err := s.c.callService(ctx, "users.get", []string{"user_id", userID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetBillingCreditBalance calls users.getBillingCreditBalance (GET /users/{user_id}/billing/credits): Retrieve a user's credit balance.
+func (s *UsersService) GetBillingCreditBalance(ctx context.Context, userID string, opts ...CallOption) (*CommerceCreditBalanceResponse, error) {
+	var out CommerceCreditBalanceResponse
+	if err := s.c.callService(ctx, "users.getBillingCreditBalance", []string{"user_id", userID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetBillingSubscription calls users.getBillingSubscription (GET /users/{user_id}/billing/subscription): Retrieve a user's billing subscription.
+func (s *UsersService) GetBillingSubscription(ctx context.Context, userID string, opts ...CallOption) (*CommerceSubscription, error) {
+	var out CommerceSubscription
+	if err := s.c.callService(ctx, "users.getBillingSubscription", []string{"user_id", userID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetInstanceOrganizationMemberships calls users.getInstanceOrganizationMemberships (GET /organization_memberships): Get a list of all organization memberships within an instance.
+func (s *UsersService) GetInstanceOrganizationMemberships(ctx context.Context, params *UsersGetInstanceOrganizationMembershipsParams, opts ...CallOption) (*OrganizationMemberships, error) {
+	var out OrganizationMemberships
+	if err := s.c.callService(ctx, "users.getInstanceOrganizationMemberships", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetOAuthAccessToken calls users.getOAuthAccessToken (GET /users/{user_id}/oauth_access_tokens/{provider}): Retrieve the OAuth access token of a user.
+func (s *UsersService) GetOAuthAccessToken(ctx context.Context, userID string, provider string, params *UsersGetOAuthAccessTokenParams, opts ...CallOption) ([]OAuthAccessTokenItem, error) {
+	var out []OAuthAccessTokenItem
+	if err := s.c.callService(ctx, "users.getOAuthAccessToken", []string{"user_id", userID, "provider", provider}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// GetOrganizationInvitations calls users.getOrganizationInvitations (GET /users/{user_id}/organization_invitations): Retrieve all invitations for a user.
+func (s *UsersService) GetOrganizationInvitations(ctx context.Context, userID string, params *UsersGetOrganizationInvitationsParams, opts ...CallOption) (*OrganizationInvitationsWithPublicOrganizationData, error) {
+	var out OrganizationInvitationsWithPublicOrganizationData
+	if err := s.c.callService(ctx, "users.getOrganizationInvitations", []string{"user_id", userID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetOrganizationMemberships calls users.getOrganizationMemberships (GET /users/{user_id}/organization_memberships): Retrieve all memberships for a user.
+func (s *UsersService) GetOrganizationMemberships(ctx context.Context, userID string, params *UsersGetOrganizationMembershipsParams, opts ...CallOption) (*OrganizationMemberships, error) {
+	var out OrganizationMemberships
+	if err := s.c.callService(ctx, "users.getOrganizationMemberships", []string{"user_id", userID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// List calls users.list (GET /users): List all users.
+func (s *UsersService) List(ctx context.Context, params *UsersListParams, opts ...CallOption) ([]User, error) {
+	var out []User
+	if err := s.c.callService(ctx, "users.list", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ListTrustedDevices calls users.listTrustedDevices (GET /users/{user_id}/trusted_devices): List a user's trusted devices.
+func (s *UsersService) ListTrustedDevices(ctx context.Context, userID string, opts ...CallOption) (*TrustedDeviceList, error) {
+	var out TrustedDeviceList
+	if err := s.c.callService(ctx, "users.listTrustedDevices", []string{"user_id", userID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Lock calls users.lock (POST /users/{user_id}/lock): Lock a user.
+func (s *UsersService) Lock(ctx context.Context, userID string, opts ...CallOption) (*User, error) {
+	var out User
+	if err := s.c.callService(ctx, "users.lock", []string{"user_id", userID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// RemovePassword calls users.removePassword (POST /users/{user_id}/remove_password): Remove a user's password.
+func (s *UsersService) RemovePassword(ctx context.Context, userID string, params *UsersRemovePasswordParams, opts ...CallOption) (*User, error) {
+	var out User
+	if err := s.c.callService(ctx, "users.removePassword", []string{"user_id", userID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ReplaceEmailAddress calls users.replaceEmailAddress (PUT /users/{user_id}/email_address): Replace a user's email address.
+func (s *UsersService) ReplaceEmailAddress(ctx context.Context, userID string, params *UsersReplaceEmailAddressParams, opts ...CallOption) (*EmailAddress, error) {
+	var out EmailAddress
+	if err := s.c.callService(ctx, "users.replaceEmailAddress", []string{"user_id", userID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ReplaceMetadata calls users.replaceMetadata (PUT /users/{user_id}/metadata): Replace a user's metadata.
+func (s *UsersService) ReplaceMetadata(ctx context.Context, userID string, params *UsersReplaceMetadataParams, opts ...CallOption) (*User, error) {
+	var out User
+	if err := s.c.callService(ctx, "users.replaceMetadata", []string{"user_id", userID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ReplacePhoneNumber calls users.replacePhoneNumber (PUT /users/{user_id}/phone_number): Replace a user's phone number.
+func (s *UsersService) ReplacePhoneNumber(ctx context.Context, userID string, params *UsersReplacePhoneNumberParams, opts ...CallOption) (*PhoneNumber, error) {
+	var out PhoneNumber
+	if err := s.c.callService(ctx, "users.replacePhoneNumber", []string{"user_id", userID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// RevokeTrustedDevice calls users.revokeTrustedDevice (DELETE /users/{user_id}/trusted_devices/{trusted_device_id}): Revoke a user's trusted device.
+func (s *UsersService) RevokeTrustedDevice(ctx context.Context, userID string, trustedDeviceID string, opts ...CallOption) (*TrustedDevice, error) {
+	var out TrustedDevice
+	if err := s.c.callService(ctx, "users.revokeTrustedDevice", []string{"user_id", userID, "trusted_device_id", trustedDeviceID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// SetPasswordCompromised calls users.setPasswordCompromised (POST /users/{user_id}/password/set_compromised): Set a user's password as compromised.
+func (s *UsersService) SetPasswordCompromised(ctx context.Context, userID string, params *UsersSetPasswordCompromisedParams, opts ...CallOption) (*User, error) {
+	var out User
+	if err := s.c.callService(ctx, "users.setPasswordCompromised", []string{"user_id", userID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// SetProfileImage calls users.setProfileImage (POST /users/{user_id}/profile_image): Set user profile image.
+func (s *UsersService) SetProfileImage(ctx context.Context, userID string, params *UsersSetProfileImageParams, opts ...CallOption) (*User, error) {
+	var out User
+	if err := s.c.callService(ctx, "users.setProfileImage", []string{"user_id", userID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Unban calls users.unban (POST /users/{user_id}/unban): Unban a user.
+func (s *UsersService) Unban(ctx context.Context, userID string, opts ...CallOption) (*User, error) {
+	var out User
+	if err := s.c.callService(ctx, "users.unban", []string{"user_id", userID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Unlock calls users.unlock (POST /users/{user_id}/unlock): Unlock a user.
+func (s *UsersService) Unlock(ctx context.Context, userID string, opts ...CallOption) (*User, error) {
+	var out User
+	if err := s.c.callService(ctx, "users.unlock", []string{"user_id", userID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// UnsetPasswordCompromised calls users.unsetPasswordCompromised (POST /users/{user_id}/password/unset_compromised): Unset a user's password as compromised.
+func (s *UsersService) UnsetPasswordCompromised(ctx context.Context, userID string, opts ...CallOption) (*User, error) {
+	var out User
+	if err := s.c.callService(ctx, "users.unsetPasswordCompromised", []string{"user_id", userID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Update calls users.update (PATCH /users/{user_id}): Update a user.
+func (s *UsersService) Update(ctx context.Context, userID string, params *UsersUpdateParams, opts ...CallOption) (*User, error) {
+	var out User
+	if err := s.c.callService(ctx, "users.update", []string{"user_id", userID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// UpdateMetadata calls users.updateMetadata (PATCH /users/{user_id}/metadata): Merge and update a user's metadata.
+func (s *UsersService) UpdateMetadata(ctx context.Context, userID string, params *UsersUpdateMetadataParams, opts ...CallOption) (*User, error) {
+	var out User
+	if err := s.c.callService(ctx, "users.updateMetadata", []string{"user_id", userID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// VerifyPassword calls users.verifyPassword (POST /users/{user_id}/verify_password): Verify the password of a user.
+func (s *UsersService) VerifyPassword(ctx context.Context, userID string, params *UsersVerifyPasswordParams, opts ...CallOption) (*VerifyPasswordResponse, error) {
+	var out VerifyPasswordResponse
+	if err := s.c.callService(ctx, "users.verifyPassword", []string{"user_id", userID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// VerifyTOTP calls users.verifyTotp (POST /users/{user_id}/verify_totp): Verify a TOTP or backup code for a user.
+func (s *UsersService) VerifyTOTP(ctx context.Context, userID string, params *UsersVerifyTOTPParams, opts ...CallOption) (*VerifyTOTPResponse, error) {
+	var out VerifyTOTPResponse
+	if err := s.c.callService(ctx, "users.verifyTotp", []string{"user_id", userID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// WaitlistEntriesService groups the waitlistEntries.* operations.
+type WaitlistEntriesService struct{ c *Client }
+
+// BulkCreate calls waitlistEntries.bulkCreate (POST /waitlist_entries/bulk): Create multiple waitlist entries.
+func (s *WaitlistEntriesService) BulkCreate(ctx context.Context, items []CreateBulkWaitlistEntriesItem, opts ...CallOption) ([]WaitlistEntry, error) {
+	var out []WaitlistEntry
+	if err := s.c.callService(ctx, "waitlistEntries.bulkCreate", nil, nil, items, &out, opts); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Create calls waitlistEntries.create (POST /waitlist_entries): Create a waitlist entry.
+func (s *WaitlistEntriesService) Create(ctx context.Context, params *WaitlistEntriesCreateParams, opts ...CallOption) (*WaitlistEntry, error) {
+	var out WaitlistEntry
+	if err := s.c.callService(ctx, "waitlistEntries.create", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Delete calls waitlistEntries.delete (DELETE /waitlist_entries/{waitlist_entry_id}): Delete a pending waitlist entry.
+func (s *WaitlistEntriesService) Delete(ctx context.Context, waitlistEntryID string, opts ...CallOption) (*DeletedObject, error) {
+	var out DeletedObject
+	if err := s.c.callService(ctx, "waitlistEntries.delete", []string{"waitlist_entry_id", waitlistEntryID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Invite calls waitlistEntries.invite (POST /waitlist_entries/{waitlist_entry_id}/invite): Invite a waitlist entry.
+func (s *WaitlistEntriesService) Invite(ctx context.Context, waitlistEntryID string, params *WaitlistEntriesInviteParams, opts ...CallOption) (*WaitlistEntry, error) {
+	var out WaitlistEntry
+	if err := s.c.callService(ctx, "waitlistEntries.invite", []string{"waitlist_entry_id", waitlistEntryID}, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// List calls waitlistEntries.list (GET /waitlist_entries): List all waitlist entries.
+func (s *WaitlistEntriesService) List(ctx context.Context, params *WaitlistEntriesListParams, opts ...CallOption) (*WaitlistEntries, error) {
+	var out WaitlistEntries
+	if err := s.c.callService(ctx, "waitlistEntries.list", nil, params, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Reject calls waitlistEntries.reject (POST /waitlist_entries/{waitlist_entry_id}/reject): Reject a waitlist entry.
+func (s *WaitlistEntriesService) Reject(ctx context.Context, waitlistEntryID string, opts ...CallOption) (*WaitlistEntry, error) {
+	var out WaitlistEntry
+	if err := s.c.callService(ctx, "waitlistEntries.reject", []string{"waitlist_entry_id", waitlistEntryID}, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// WebhooksService groups the webhooks.* operations.
+type WebhooksService struct{ c *Client }
+
+// CreateSvixApp calls webhooks.createSvixApp (POST /webhooks/svix): Create a Svix app.
+func (s *WebhooksService) CreateSvixApp(ctx context.Context, opts ...CallOption) (*SvixURL, error) {
+	var out SvixURL
+	if err := s.c.callService(ctx, "webhooks.createSvixApp", nil, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DeleteSvixApp calls webhooks.deleteSvixApp (DELETE /webhooks/svix): Delete a Svix app.
+func (s *WebhooksService) DeleteSvixApp(ctx context.Context, opts ...CallOption) error {
+	return s.c.callService(ctx, "webhooks.deleteSvixApp", nil, nil, nil, nil, opts)
+}
+
+// GenerateSvixAuthURL calls webhooks.generateSvixAuthURL (POST /webhooks/svix_url): Create a Svix Dashboard URL.
+func (s *WebhooksService) GenerateSvixAuthURL(ctx context.Context, opts ...CallOption) (*SvixURL, error) {
+	var out SvixURL
+	if err := s.c.callService(ctx, "webhooks.generateSvixAuthURL", nil, nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ActorTokensCreateParams holds the parameters of actorTokens.create (POST /actor_tokens): Create actor token.
+type ActorTokensCreateParams struct {
+	// The ID of the user being impersonated.
+	UserID string `json:"user_id"`
+	// The actor payload.
+	Actor ActorTokensCreateParamsActor `json:"actor"`
+	// Optional parameter to specify the life duration of the actor token in seconds.
+	ExpiresInSeconds *int64 `json:"expires_in_seconds,omitempty"`
+	// The maximum duration that the session which will be created by the generated actor token should last.
+	SessionMaxDurationInSeconds *int64 `json:"session_max_duration_in_seconds,omitempty"`
+}
+
+// AdminPortalLinkTokensCreateParams holds the parameters of adminPortalLinkTokens.create (POST /admin_portal_link_tokens): Create an Admin Portal Link Token.
+type AdminPortalLinkTokensCreateParams struct {
+	OrganizationID         *string  `json:"organization_id,omitempty"`
+	ItContactID            *string  `json:"it_contact_id,omitempty"`
+	Scopes                 []string `json:"scopes,omitempty"`
+	SecondsUntilExpiration *int64   `json:"seconds_until_expiration,omitempty"`
+}
+
+// AdminPortalLinkTokensRevokeParams holds the parameters of adminPortalLinkTokens.revoke (POST /admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke): Revoke an Admin Portal Link Token.
+type AdminPortalLinkTokensRevokeParams struct {
+	RevocationReason *string `json:"revocation_reason,omitempty"`
+}
+
+// AgentTasksCreateParams holds the parameters of agentTasks.create (POST /agents/tasks): Create agent task.
+type AgentTasksCreateParams struct {
+	// Identifies the user on whose behalf the agent task is created.
+	OnBehalfOf AgentTasksCreateParamsOnBehalfOf `json:"on_behalf_of"`
+	// The permissions granted to the agent task.
+	Permissions string `json:"permissions"`
+	// A name identifying the agent.
+	AgentName string `json:"agent_name"`
+	// A description of the task being performed.
+	TaskDescription string `json:"task_description"`
+	// The URL the user is redirected to after the agent task is accepted.
+	RedirectURL string `json:"redirect_url"`
+	// The maximum duration that the session which will be created by the generated agent task should last.
+	SessionMaxDurationInSeconds *int64 `json:"session_max_duration_in_seconds,omitempty"`
+}
+
+// AllowlistIdentifiersCreateParams holds the parameters of allowlistIdentifiers.create (POST /allowlist_identifiers): Add identifier to the allow-list.
+type AllowlistIdentifiersCreateParams struct {
+	// The identifier to be added in the allow-list.
+	Identifier string `json:"identifier"`
+	// This flag denotes whether the given identifier will receive an invitation to join the application.
+	Notify *bool `json:"notify,omitempty"`
+}
+
+// AllowlistIdentifiersListParams holds the parameters of allowlistIdentifiers.list (GET /allowlist_identifiers): List all identifiers on the allow-list.
+type AllowlistIdentifiersListParams struct {
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+}
+
+// APIKeysCreateParams holds the parameters of apiKeys.create (POST /api_keys): Create an API Key.
+type APIKeysCreateParams struct {
+	Type                   *string         `json:"type,omitempty"`
+	Name                   string          `json:"name"`
+	Description            *string         `json:"description,omitempty"`
+	Subject                string          `json:"subject"`
+	Claims                 json.RawMessage `json:"claims,omitempty"`
+	Scopes                 []string        `json:"scopes,omitempty"`
+	CreatedBy              *string         `json:"created_by,omitempty"`
+	SecondsUntilExpiration *float64        `json:"seconds_until_expiration,omitempty"`
+}
+
+// APIKeysListParams holds the parameters of apiKeys.list (GET /api_keys): Get API Keys.
+type APIKeysListParams struct {
+	Type           *string  `json:"type,omitempty"`
+	Subject        string   `json:"subject"`
+	IncludeInvalid *string  `json:"include_invalid,omitempty"`
+	Limit          *float64 `json:"limit,omitempty"`
+	Offset         *float64 `json:"offset,omitempty"`
+	Query          *string  `json:"query,omitempty"`
+}
+
+// APIKeysRevokeParams holds the parameters of apiKeys.revoke (POST /api_keys/{apiKeyID}/revoke): Revoke an API Key.
+type APIKeysRevokeParams struct {
+	RevocationReason *string `json:"revocation_reason,omitempty"`
+}
+
+// APIKeysUpdateParams holds the parameters of apiKeys.update (PATCH /api_keys/{apiKeyID}): Update an API Key.
+type APIKeysUpdateParams struct {
+	Claims                 json.RawMessage `json:"claims,omitempty"`
+	Scopes                 []string        `json:"scopes,omitempty"`
+	Description            *string         `json:"description,omitempty"`
+	Subject                *string         `json:"subject,omitempty"`
+	SecondsUntilExpiration *float64        `json:"seconds_until_expiration,omitempty"`
+}
+
+// APIKeysVerifyParams holds the parameters of apiKeys.verify (POST /api_keys/verify): Verify an API Key.
+type APIKeysVerifyParams struct {
+	Secret string `json:"secret"`
+}
+
+// BetaFeaturesUpdateInstanceSettingsParams holds the parameters of betaFeatures.updateInstanceSettings (PATCH /beta_features/instance_settings): Update instance settings.
+type BetaFeaturesUpdateInstanceSettingsParams struct {
+	// Whether sign up is restricted to email addresses, phone numbers and usernames that are on the allowlist.
+	RestrictedToAllowlist *bool `json:"restricted_to_allowlist,omitempty"`
+	// The local part of the email address from which authentication-related emails (e.g.
+	FromEmailAddress *string `json:"from_email_address,omitempty"`
+	// Enable the Progressive Sign Up algorithm.
+	ProgressiveSignUp *bool `json:"progressive_sign_up,omitempty"`
+	// Toggles test mode for this instance, allowing the use of test email addresses and phone numbers.
+	TestMode *bool `json:"test_mode,omitempty"`
+}
+
+// BetaFeaturesUpdateProductionInstanceDomainParams holds the parameters of betaFeatures.updateProductionInstanceDomain (PUT /beta_features/domain): Update production instance domain.
+//
+// Deprecated: the Backend API marks this operation as deprecated.
+type BetaFeaturesUpdateProductionInstanceDomainParams struct {
+	// The new home URL of the production instance e.g.
+	HomeURL *string `json:"home_url,omitempty"`
+	// Whether the domain is a secondary app.
+	IsSecondary *bool `json:"is_secondary,omitempty"`
+}
+
+// BillingApplySubscriptionItemDiscountParams holds the parameters of billing.applySubscriptionItemDiscount (POST /billing/subscription_items/{subscription_item_id}/discounts): Apply a discount to a subscription item.
+type BillingApplySubscriptionItemDiscountParams struct {
+	// The ID of the discount to apply to the subscription item.
+	DiscountID string `json:"discount_id"`
+}
+
+// BillingCancelCommerceSubscriptionItemParams holds the parameters of billing.cancelCommerceSubscriptionItem (DELETE /billing/subscription_items/{subscription_item_id}): Cancel a subscription item.
+type BillingCancelCommerceSubscriptionItemParams struct {
+	// Whether to cancel the subscription immediately (true) or at the end of the current billing period (false, default)
+	EndNow *bool `json:"end_now,omitempty"`
+}
+
+// BillingCreatePriceParams holds the parameters of billing.createPrice (POST /billing/prices): Create a custom billing price.
+type BillingCreatePriceParams struct {
+	// The ID of the plan this price belongs to.
+	PlanID string `json:"plan_id"`
+	// The currency code (e.g., "USD").
+	Currency *string `json:"currency,omitempty"`
+	// The monthly amount in cents.
+	Amount *int64 `json:"amount"`
+	// The monthly amount in cents when billed annually.
+	AnnualMonthlyAmount *int64 `json:"annual_monthly_amount,omitempty"`
+	// An optional description for this custom price.
+	Description *string `json:"description,omitempty"`
+	// Which billing periods this price supports.
+	SupportedBillingPeriods *string `json:"supported_billing_periods,omitempty"`
+}
+
+// BillingCreatePriceTransitionParams holds the parameters of billing.createPriceTransition (POST /billing/subscription_items/{subscription_item_id}/price_transition): Create a price transition for a subscription item.
+type BillingCreatePriceTransitionParams struct {
+	// The current price ID of the subscription item.
+	FromPriceID string `json:"from_price_id"`
+	// The target price ID to transition to.
+	ToPriceID string `json:"to_price_id"`
+}
+
+// BillingExtendSubscriptionItemFreeTrialParams holds the parameters of billing.extendSubscriptionItemFreeTrial (POST /billing/subscription_items/{subscription_item_id}/extend_free_trial): Extend free trial for a subscription item.
+type BillingExtendSubscriptionItemFreeTrialParams struct {
+	// RFC3339 timestamp to extend the free trial to.
+	ExtendTo string `json:"extend_to"`
+}
+
+// BillingGetCommercePlanListParams holds the parameters of billing.getCommercePlanList (GET /billing/plans): List all billing plans.
+type BillingGetCommercePlanListParams struct {
+	// Whether to paginate the results.
+	Paginated *bool `json:"paginated,omitempty"`
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+	// Filter plans by payer type
+	PayerType *string `json:"payer_type,omitempty"`
+}
+
+// BillingGetCommerceSubscriptionItemListParams holds the parameters of billing.getCommerceSubscriptionItemList (GET /billing/subscription_items): List all subscription items.
+type BillingGetCommerceSubscriptionItemListParams struct {
+	// Whether to paginate the results.
+	Paginated *bool `json:"paginated,omitempty"`
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+	// Filter subscription items by status
+	Status *string `json:"status,omitempty"`
+	// Filter subscription items by payer type
+	PayerType *string `json:"payer_type,omitempty"`
+	// Filter subscription items by plan ID
+	PlanID *string `json:"plan_id,omitempty"`
+	// Whether to include free plan subscription items
+	IncludeFree *bool `json:"include_free,omitempty"`
+	// Search query to filter subscription items
+	Query *string `json:"query,omitempty"`
+}
+
+// BillingGetPriceListParams holds the parameters of billing.getPriceList (GET /billing/prices): List all billing prices.
+type BillingGetPriceListParams struct {
+	// Whether to paginate the results.
+	Paginated *bool `json:"paginated,omitempty"`
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+	// Filter prices by plan ID
+	PlanID *string `json:"plan_id,omitempty"`
+}
+
+// BillingGetStatementListParams holds the parameters of billing.getStatementList (GET /billing/statements): List all billing statements.
+type BillingGetStatementListParams struct {
+	// Whether to paginate the results.
+	Paginated *bool `json:"paginated,omitempty"`
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+}
+
+// BillingGetStatementPaymentAttemptsParams holds the parameters of billing.getStatementPaymentAttempts (GET /billing/statements/{statementID}/payment_attempts): List payment attempts for a billing statement.
+type BillingGetStatementPaymentAttemptsParams struct {
+	// Whether to paginate the results.
+	Paginated *bool `json:"paginated,omitempty"`
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+}
+
+// BlocklistIdentifiersCreateParams holds the parameters of blocklistIdentifiers.create (POST /blocklist_identifiers): Add identifier to the block-list.
+type BlocklistIdentifiersCreateParams struct {
+	// The identifier to be added in the block-list.
+	Identifier string `json:"identifier"`
+}
+
+// ClientsListParams holds the parameters of clients.list (GET /clients): List all clients.
+//
+// Deprecated: the Backend API marks this operation as deprecated.
+type ClientsListParams struct {
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+}
+
+// ClientsVerifyParams holds the parameters of clients.verify (POST /clients/verify): Verify a client.
+type ClientsVerifyParams struct {
+	// A JWT that represents the active client.
+	Token string `json:"token"`
+}
+
+// DirectoriesCreateParams holds the parameters of directories.create (POST /directories): Create a directory.
+type DirectoriesCreateParams struct {
+	// The ID of the enterprise connection to associate with this directory.
+	EnterpriseConnectionID string `json:"enterprise_connection_id"`
+	// A human-friendly name for the directory.
+	Name *string `json:"name,omitempty"`
+	// The identity provider for this directory.
+	Provider string `json:"provider"`
+	// Optional directory group to organization role mappings to create with the directory.
+	GroupRoleMappings []DirectoriesCreateParamsGroupRoleMappingsItem `json:"group_role_mappings,omitempty"`
+}
+
+// DirectoriesCreateGroupRoleMappingParams holds the parameters of directories.createGroupRoleMapping (POST /directories/{directory_id}/group_role_mappings): Create a directory group role mapping.
+type DirectoriesCreateGroupRoleMappingParams struct {
+	// The group ID from the identity provider.
+	DirectoryGroupID *string `json:"directory_group_id,omitempty"`
+	// The legacy name for `directory_group_id`.
+	SCIMGroupID *string `json:"scim_group_id,omitempty"`
+	// The ID of the organization role to assign to members of the group.
+	RoleID string `json:"role_id"`
+	// The precedence for this mapping.
+	Precedence *int64 `json:"precedence,omitempty"`
+}
+
+// DirectoriesListParams holds the parameters of directories.list (GET /directories): List all directories.
+type DirectoriesListParams struct {
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+}
+
+// DirectoriesReplaceGroupRoleMappingsParams holds the parameters of directories.replaceGroupRoleMappings (PUT /directories/{directory_id}/group_role_mappings): Replace directory group role mappings.
+type DirectoriesReplaceGroupRoleMappingsParams struct {
+	// The desired set of mappings.
+	Mappings []DirectoriesReplaceGroupRoleMappingsParamsMappingsItem `json:"mappings"`
+}
+
+// DirectoriesUpdateParams holds the parameters of directories.update (PATCH /directories/{directory_id}): Update a directory.
+type DirectoriesUpdateParams struct {
+	// A human-friendly name for the directory.
+	Name *string `json:"name,omitempty"`
+	// Whether the directory is enabled.
+	Enabled *bool `json:"enabled,omitempty"`
+	// The identity provider for this directory.
+	Provider *string `json:"provider,omitempty"`
+	// Attribute-to-directory-path entries to merge into the directory's attribute mapping.
+	AttributeMapping map[string]string `json:"attribute_mapping,omitempty"`
+	// Whether group-to-role mapping is enabled for this directory.
+	GroupRoleMappingEnabled *bool `json:"group_role_mapping_enabled,omitempty"`
+}
+
+// DomainsAddParams holds the parameters of domains.add (POST /domains): Add a domain.
+type DomainsAddParams struct {
+	// The new domain name.
+	Name string `json:"name"`
+	// Marks the new domain as satellite.
+	IsSatellite bool `json:"is_satellite"`
+	// The full URL of the proxy which will forward requests to the Clerk Frontend API for this domain.
+	ProxyURL *string `json:"proxy_url,omitempty"`
+}
+
+// DomainsUpdateParams holds the parameters of domains.update (PATCH /domains/{domain_id}): Update a domain.
+type DomainsUpdateParams struct {
+	// The new domain name.
+	Name *string `json:"name,omitempty"`
+	// The full URL of the proxy that will forward requests to Clerk's Frontend API.
+	ProxyURL *string `json:"proxy_url,omitempty"`
+	// Whether this is a domain for a secondary app, meaning that any subdomain provided is significant and will be stored as part of the domain.
+	IsSecondary *bool `json:"is_secondary,omitempty"`
+}
+
+// EmailAddressesAttemptVerificationParams holds the parameters of emailAddresses.attemptVerification (POST /email_addresses/{email_address_id}/attempt_verification): Verify a code sent to an email address.
+type EmailAddressesAttemptVerificationParams struct {
+	// The ID of the verification to check, such as one returned by prepare_verification
+	VerificationID string `json:"verification_id"`
+	// The verification code that was sent to the email address
+	Code string `json:"code"`
+}
+
+// EmailAddressesCreateParams holds the parameters of emailAddresses.create (POST /email_addresses): Create an email address.
+type EmailAddressesCreateParams struct {
+	// The ID representing the user
+	UserID string `json:"user_id"`
+	// The new email address.
+	EmailAddress string `json:"email_address"`
+	// When created, the email address will be marked as verified.
+	Verified *bool `json:"verified,omitempty"`
+	// Create this email address as the primary email address for the user.
+	Primary *bool `json:"primary,omitempty"`
+	// If set to `true` and the email address is created as the user's new primary, the previous primary email address is notified of the change.
+	NotifyPrimaryEmailAddressChanged *bool `json:"notify_primary_email_address_changed,omitempty"`
+}
+
+// EmailAddressesUpdateParams holds the parameters of emailAddresses.update (PATCH /email_addresses/{email_address_id}): Update an email address.
+type EmailAddressesUpdateParams struct {
+	// The email address will be marked as verified.
+	Verified *bool `json:"verified,omitempty"`
+	// Set this email address as the primary email address for the user.
+	Primary *bool `json:"primary,omitempty"`
+	// If set to `true` and this update makes the email address the user's new primary, the previous primary email address is notified of the change.
+	NotifyPrimaryEmailAddressChanged *bool `json:"notify_primary_email_address_changed,omitempty"`
+}
+
+// EmailAndSMSTemplatesUpsertParams holds the parameters of emailAndSmsTemplates.upsert (PUT /templates/{template_type}/{slug}): Update a template for a given type and slug.
+//
+// Deprecated: the Backend API marks this operation as deprecated.
+type EmailAndSMSTemplatesUpsertParams struct {
+	// The user-friendly name of the template
+	Name *string `json:"name,omitempty"`
+	// The email subject.
+	Subject *string `json:"subject,omitempty"`
+	// The editor markup used to generate the body of the template
+	Markup *string `json:"markup,omitempty"`
+	// The template body before variable interpolation
+	Body *string `json:"body,omitempty"`
+	// Whether Clerk should deliver emails or SMS messages based on the current template
+	DeliveredByClerk *bool `json:"delivered_by_clerk,omitempty"`
+	// The local part of the From email address that will be used for emails.
+	FromEmailName *string `json:"from_email_name,omitempty"`
+	// The local part of the Reply To email address that will be used for emails.
+	ReplyToEmailName *string `json:"reply_to_email_name,omitempty"`
+}
+
+// EmailSMSTemplatesListParams holds the parameters of emailSMSTemplates.list (GET /templates/{template_type}): List all templates.
+//
+// Deprecated: the Backend API marks this operation as deprecated.
+type EmailSMSTemplatesListParams struct {
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+}
+
+// EmailSMSTemplatesToggleTemplateDeliveryParams holds the parameters of emailSMSTemplates.toggleTemplateDelivery (POST /templates/{template_type}/{slug}/toggle_delivery): Toggle the delivery by Clerk for a template of a given type and slug.
+//
+// Deprecated: the Backend API marks this operation as deprecated.
+type EmailSMSTemplatesToggleTemplateDeliveryParams struct {
+	// Whether Clerk should deliver emails or SMS messages based on the current template
+	DeliveredByClerk *bool `json:"delivered_by_clerk,omitempty"`
+}
+
+// EnterpriseConnectionsCreateParams holds the parameters of enterpriseConnections.create (POST /enterprise_connections): Create an enterprise connection.
+type EnterpriseConnectionsCreateParams struct {
+	// The display name of the connection
+	Name string `json:"name"`
+	// The identity provider (e.g.
+	Provider string `json:"provider"`
+	// Domains associated with the enterprise connection (required; at least one).
+	Domains []string `json:"domains"`
+	// Organization ID when the connection is linked to an organization
+	OrganizationID *string `json:"organization_id,omitempty"`
+	// Whether this connection supports account linking via organization membership
+	AllowOrganizationAccountLinking *bool `json:"allow_organization_account_linking,omitempty"`
+	// Whether the enterprise connection is active.
+	Active *bool `json:"active,omitempty"`
+	// SAML connection-specific properties.
+	SAML *EnterpriseConnectionsCreateParamsSAML `json:"saml,omitempty"`
+	// OIDC connection-specific properties.
+	OIDC *EnterpriseConnectionsCreateParamsOIDC `json:"oidc,omitempty"`
+	// Custom attributes to map from the IdP to the user's profile via SSO or SCIM provisioning.
+	CustomAttributes []EnterpriseConnectionsCreateParamsCustomAttributesItem `json:"custom_attributes,omitempty"`
+}
+
+// EnterpriseConnectionsListParams holds the parameters of enterpriseConnections.list (GET /enterprise_connections): List enterprise connections.
+type EnterpriseConnectionsListParams struct {
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+	// Filter enterprise connections by organization ID
+	OrganizationID *string `json:"organization_id,omitempty"`
+	// Filter by active status.
+	Active *bool `json:"active,omitempty"`
+}
+
+// EnterpriseConnectionsListTestRunsParams holds the parameters of enterpriseConnections.listTestRuns (GET /enterprise_connections/{enterprise_connection_id}/test_runs): List enterprise connection test runs.
+type EnterpriseConnectionsListTestRunsParams struct {
+	// Filter test runs by status (may be repeated)
+	Status []string `json:"status,omitempty"`
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+}
+
+// EnterpriseConnectionsUpdateParams holds the parameters of enterpriseConnections.update (PATCH /enterprise_connections/{enterprise_connection_id}): Update an enterprise connection.
+type EnterpriseConnectionsUpdateParams struct {
+	// The display name of the enterprise connection
+	Name *string `json:"name,omitempty"`
+	// Domains associated with the enterprise connection.
+	Domains []string `json:"domains,omitempty"`
+	// Whether the enterprise connection is active.
+	Active *bool `json:"active,omitempty"`
+	// Whether to sync user attributes on sign-in
+	SyncUserAttributes *bool `json:"sync_user_attributes,omitempty"`
+	// Whether to disable additional identifications
+	DisableAdditionalIdentifications *bool `json:"disable_additional_identifications,omitempty"`
+	// Whether this connection supports account linking via organization membership
+	AllowOrganizationAccountLinking *bool `json:"allow_organization_account_linking,omitempty"`
+	// Organization ID to link to this enterprise connection.
+	OrganizationID *string `json:"organization_id,omitempty"`
+	// SAML connection-specific properties.
+	SAML *EnterpriseConnectionsUpdateParamsSAML `json:"saml,omitempty"`
+	// OIDC connection-specific properties.
+	OIDC *EnterpriseConnectionsUpdateParamsOIDC `json:"oidc,omitempty"`
+	// Custom attributes to map from the IdP to the user's profile via SSO or SCIM provisioning.
+	CustomAttributes []EnterpriseConnectionsUpdateParamsCustomAttributesItem `json:"custom_attributes,omitempty"`
+}
+
+// InstanceSettingsChangeDomainParams holds the parameters of instanceSettings.changeDomain (POST /instance/change_domain): Update production instance domain.
+type InstanceSettingsChangeDomainParams struct {
+	// The new home URL of the production instance e.g.
+	HomeURL *string `json:"home_url,omitempty"`
+	// Whether this is a domain for a secondary app, meaning that any subdomain provided is significant and will be stored as part of the domain.
+	IsSecondary *bool `json:"is_secondary,omitempty"`
+}
+
+// InstanceSettingsUpdateParams holds the parameters of instanceSettings.update (PATCH /instance): Update instance settings.
+type InstanceSettingsUpdateParams struct {
+	// Toggles test mode for this instance, allowing the use of test email addresses and phone numbers.
+	TestMode *bool `json:"test_mode,omitempty"`
+	// Whether the instance should be using the HIBP service to check passwords for breaches
+	Hibp              *bool   `json:"hibp,omitempty"`
+	SupportEmail      *string `json:"support_email,omitempty"`
+	ClerkJsVersion    *string `json:"clerk_js_version,omitempty"`
+	DevelopmentOrigin *string `json:"development_origin,omitempty"`
+	// For browser-like stacks such as browser extensions, Electron (not officially supported), or Capacitor.js (not officially supported), the instance allowed origins need to be updated with the request...
+	AllowedOrigins []string `json:"allowed_origins,omitempty"`
+	// Whether the instance should operate in cookieless development mode (i.e.
+	CookielessDev *bool `json:"cookieless_dev,omitempty"`
+	// Whether the instance should use URL-based session syncing in development mode (i.e.
+	URLBasedSessionSyncing *bool `json:"url_based_session_syncing,omitempty"`
+	// When password is required at the instance level, sets the preferred sign-in strategy surfaced to Clerk components.
+	PreferredSignInStrategyWhenPasswordRequired *string `json:"preferred_sign_in_strategy_when_password_required,omitempty"`
+}
+
+// InstanceSettingsUpdateCommunicationParams holds the parameters of instanceSettings.updateCommunication (PATCH /instance/communication): Update instance communication settings.
+type InstanceSettingsUpdateCommunicationParams struct {
+	// ISO 3166-1 alpha-2 country codes to block for SMS delivery.
+	BlockedCountryCodes []string `json:"blocked_country_codes,omitempty"`
+}
+
+// InstanceSettingsUpdateOAuthApplicationSettingsParams holds the parameters of instanceSettings.updateOAuthApplicationSettings (PATCH /instance/oauth_application_settings): Update OAuth application settings.
+type InstanceSettingsUpdateOAuthApplicationSettingsParams struct {
+	// Whether dynamic OAuth client registration is enabled for the instance (RFC 7591).
+	DynamicOAuthClientRegistration *bool `json:"dynamic_oauth_client_registration,omitempty"`
+	// Default scopes.
+	DefaultScopes []string `json:"default_scopes,omitempty"`
+	// Whether OAuth JWT access tokens are enabled for the instance (disabled indicates opaque access tokens).
+	OAuthJWTAccessTokens *bool `json:"oauth_jwt_access_tokens,omitempty"`
+	// Whether the instance advertises support for Client ID Metadata Documents in its OAuth authorization server metadata.
+	ClientIDMetadataDocumentsAdvertised *bool `json:"client_id_metadata_documents_advertised,omitempty"`
+	// When true, new unknown CIMD clients are rejected.
+	ClientIDMetadataDocumentsOnlyAllowPreRegisteredClients *bool `json:"client_id_metadata_documents_only_allow_pre_registered_clients,omitempty"`
+	// When true, recorded implicitly allowed CIMD clients are rejected on future client lookups.
+	ClientIDMetadataDocumentsBlockImplicitlyAllowedClients *bool `json:"client_id_metadata_documents_block_implicitly_allowed_clients,omitempty"`
+}
+
+// InstanceSettingsUpdateOrganizationSettingsParams holds the parameters of instanceSettings.updateOrganizationSettings (PATCH /instance/organization_settings): Update instance organization settings.
+type InstanceSettingsUpdateOrganizationSettingsParams struct {
+	Enabled               *bool  `json:"enabled,omitempty"`
+	MaxAllowedMemberships *int64 `json:"max_allowed_memberships,omitempty"`
+	AdminDeleteEnabled    *bool  `json:"admin_delete_enabled,omitempty"`
+	DomainsEnabled        *bool  `json:"domains_enabled,omitempty"`
+	SlugDisabled          *bool  `json:"slug_disabled,omitempty"`
+	// Specify which enrollment modes to enable for your Organization Domains.
+	DomainsEnrollmentModes []string `json:"domains_enrollment_modes,omitempty"`
+	// Specify what the default organization role is for an organization creator.
+	CreatorRoleID *string `json:"creator_role_id,omitempty"`
+	// Specify what the default organization role is for the organization domains.
+	DomainsDefaultRoleID *string `json:"domains_default_role_id,omitempty"`
+}
+
+// InstanceSettingsUpdateProtectParams holds the parameters of instanceSettings.updateProtect (PATCH /instance/protect): Update instance protect settings.
+type InstanceSettingsUpdateProtectParams struct {
+	RulesEnabled   *bool `json:"rules_enabled,omitempty"`
+	SpecterEnabled *bool `json:"specter_enabled,omitempty"`
+}
+
+// InstanceSettingsUpdateRestrictionsParams holds the parameters of instanceSettings.updateRestrictions (PATCH /instance/restrictions): Update instance restrictions.
+type InstanceSettingsUpdateRestrictionsParams struct {
+	Allowlist                          *bool `json:"allowlist,omitempty"`
+	Blocklist                          *bool `json:"blocklist,omitempty"`
+	AllowlistBlocklistDisabledOnSignIn *bool `json:"allowlist_blocklist_disabled_on_sign_in,omitempty"`
+	BlockEmailSubaddresses             *bool `json:"block_email_subaddresses,omitempty"`
+	BlockDisposableEmailDomains        *bool `json:"block_disposable_email_domains,omitempty"`
+}
+
+// InvitationsCreateParams holds the parameters of invitations.create (POST /invitations): Create an invitation.
+type InvitationsCreateParams struct {
+	// The email address the invitation will be sent to
+	EmailAddress string `json:"email_address"`
+	// Metadata that will be attached to the newly created invitation.
+	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
+	// Optional URL which specifies where to redirect the user once they click the invitation link.
+	RedirectURL *string `json:"redirect_url,omitempty"`
+	// Optional flag which denotes whether an email invitation should be sent to the given email address.
+	Notify *bool `json:"notify,omitempty"`
+	// Whether an invitation should be created if there is already an existing invitation for this email address, or it's claimed by another user.
+	IgnoreExisting *bool `json:"ignore_existing,omitempty"`
+	// The number of days the invitation will be valid for.
+	ExpiresInDays *int64 `json:"expires_in_days,omitempty"`
+	// The slug of the email template to use for the invitation email.
+	TemplateSlug *string `json:"template_slug,omitempty"`
+}
+
+// InvitationsListParams holds the parameters of invitations.list (GET /invitations): List all invitations.
+type InvitationsListParams struct {
+	// Filter invitations based on their status
+	Status *string `json:"status,omitempty"`
+	// Filter invitations based on their `email_address` or `id`
+	Query *string `json:"query,omitempty"`
+	// Allows to return invitations in a particular order.
+	OrderBy *string `json:"order_by,omitempty"`
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+}
+
+// JWTTemplatesCreateParams holds the parameters of jwtTemplates.create (POST /jwt_templates): Create a JWT template.
+type JWTTemplatesCreateParams struct {
+	// JWT template name
+	Name string `json:"name"`
+	// JWT template claims in JSON format
+	Claims map[string]any `json:"claims"`
+	// JWT lifetime
+	Lifetime *int64 `json:"lifetime,omitempty"`
+	// JWT allowed clock skew
+	AllowedClockSkew *int64 `json:"allowed_clock_skew,omitempty"`
+	// Whether a custom signing key/algorithm is also provided for this template
+	CustomSigningKey *bool `json:"custom_signing_key,omitempty"`
+	// The custom signing algorithm to use when minting JWTs.
+	SigningAlgorithm *string `json:"signing_algorithm,omitempty"`
+	// The custom signing private key to use when minting JWTs.
+	SigningKey *string `json:"signing_key,omitempty"`
+}
+
+// JWTTemplatesListParams holds the parameters of jwtTemplates.list (GET /jwt_templates): List all templates.
+type JWTTemplatesListParams struct {
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+}
+
+// JWTTemplatesUpdateParams holds the parameters of jwtTemplates.update (PATCH /jwt_templates/{template_id}): Update a JWT template.
+type JWTTemplatesUpdateParams struct {
+	// JWT template name
+	Name string `json:"name"`
+	// JWT template claims in JSON format
+	Claims map[string]any `json:"claims"`
+	// JWT lifetime
+	Lifetime *int64 `json:"lifetime,omitempty"`
+	// JWT allowed clock skew
+	AllowedClockSkew *int64 `json:"allowed_clock_skew,omitempty"`
+	// Whether a custom signing key/algorithm is also provided for this template
+	CustomSigningKey *bool `json:"custom_signing_key,omitempty"`
+	// The custom signing algorithm to use when minting JWTs.
+	SigningAlgorithm *string `json:"signing_algorithm,omitempty"`
+	// The custom signing private key to use when minting JWTs.
+	SigningKey *string `json:"signing_key,omitempty"`
+}
+
+// M2MTokensCreateParams holds the parameters of m2mTokens.create (POST /m2m_tokens): Create a M2M Token.
+type M2MTokensCreateParams struct {
+	TokenFormat            *string         `json:"token_format,omitempty"`
+	SecondsUntilExpiration *float64        `json:"seconds_until_expiration,omitempty"`
+	Claims                 json.RawMessage `json:"claims,omitempty"`
+	// Enables server-side token reuse for opaque-format tokens.
+	MinRemainingTTLSeconds *int64 `json:"min_remaining_ttl_seconds,omitempty"`
+}
+
+// M2MTokensListParams holds the parameters of m2mTokens.list (GET /m2m_tokens): Get M2M Tokens.
+type M2MTokensListParams struct {
+	Subject string   `json:"subject"`
+	Revoked *bool    `json:"revoked,omitempty"`
+	Expired *bool    `json:"expired,omitempty"`
+	Limit   *float64 `json:"limit,omitempty"`
+	Offset  *float64 `json:"offset,omitempty"`
+}
+
+// M2MTokensRevokeParams holds the parameters of m2mTokens.revoke (POST /m2m_tokens/{m2m_token_id}/revoke): Revoke a M2M Token.
+type M2MTokensRevokeParams struct {
+	RevocationReason *string `json:"revocation_reason,omitempty"`
+}
+
+// M2MTokensVerifyParams holds the parameters of m2mTokens.verify (POST /m2m_tokens/verify): Verify a M2M Token.
+type M2MTokensVerifyParams struct {
+	Token string `json:"token"`
+}
+
+// MachinesCreateParams holds the parameters of machines.create (POST /machines): Create a machine.
+type MachinesCreateParams struct {
+	// The name of the machine
+	Name string `json:"name"`
+	// Array of machine IDs that this machine will have access to.
+	ScopedMachines []string `json:"scoped_machines,omitempty"`
+	// The default time-to-live (TTL) in seconds for tokens created by this machine.
+	DefaultTokenTTL *int64 `json:"default_token_ttl,omitempty"`
+}
+
+// MachinesCreateScopeParams holds the parameters of machines.createScope (POST /machines/{machine_id}/scopes): Create a machine scope.
+type MachinesCreateScopeParams struct {
+	// The ID of the machine that will be scoped to the current machine
+	ToMachineID string `json:"to_machine_id"`
+}
+
+// MachinesListParams holds the parameters of machines.list (GET /machines): Get a list of machines for an instance.
+type MachinesListParams struct {
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+	// Returns machines with ID or name that match the given query.
+	Query *string `json:"query,omitempty"`
+	// Allows to return machines in a particular order.
+	OrderBy *string `json:"order_by,omitempty"`
+}
+
+// MachinesRotateSecretKeyParams holds the parameters of machines.rotateSecretKey (POST /machines/{machine_id}/secret_key/rotate): Rotate a machine's secret key.
+type MachinesRotateSecretKeyParams struct {
+	// The time in seconds that the previous secret key will remain valid after rotation.
+	PreviousTokenTTL int64 `json:"previous_token_ttl"`
+}
+
+// MachinesUpdateParams holds the parameters of machines.update (PATCH /machines/{machine_id}): Update a machine.
+type MachinesUpdateParams struct {
+	// The name of the machine
+	Name *string `json:"name,omitempty"`
+	// The default time-to-live (TTL) in seconds for tokens created by this machine.
+	DefaultTokenTTL *int64 `json:"default_token_ttl,omitempty"`
+}
+
+// MiscellaneousGetPublicInterstitialParams holds the parameters of miscellaneous.getPublicInterstitial (GET /public/interstitial): Returns the markup for the interstitial page.
+type MiscellaneousGetPublicInterstitialParams struct {
+	// Please use `frontend_api` instead
+	FrontendAPI *string `json:"frontendApi,omitempty"`
+	// The Frontend API key of your instance
+	FrontendAPI2 *string `json:"frontend_api,omitempty"`
+	// The publishable key of your instance
+	PublishableKey *string `json:"publishable_key,omitempty"`
+	// The proxy URL of your instance
+	ProxyURL *string `json:"proxy_url,omitempty"`
+	// The domain of your instance
+	Domain *string `json:"domain,omitempty"`
+	// The sign in URL of your instance
+	SignInURL *string `json:"sign_in_url,omitempty"`
+	// Whether to use the domain for the script URL
+	UseDomainForScript *bool `json:"use_domain_for_script,omitempty"`
+}
+
+// OAuthAccessTokensVerifyParams holds the parameters of oauthAccessTokens.verify (POST /oauth_applications/access_tokens/verify): Verify an OAuth Access Token.
+type OAuthAccessTokensVerifyParams struct {
+	// The access token to verify.
+	AccessToken *string `json:"access_token,omitempty"`
+	// The access token to verify.
+	Secret *string `json:"secret,omitempty"`
+}
+
+// OAuthApplicationsCreateParams holds the parameters of oauthApplications.create (POST /oauth_applications): Create an OAuth application.
+type OAuthApplicationsCreateParams struct {
+	// The name of the new OAuth application.
+	Name string `json:"name"`
+	// An array of redirect URIs of the new OAuth application
+	RedirectUris []string `json:"redirect_uris,omitempty"`
+	// The callback URL of the new OAuth application
+	CallbackURL *string `json:"callback_url,omitempty"`
+	// Define the allowed scopes for the new OAuth applications that dictate the user payload of the OAuth user info endpoint.
+	Scopes *string `json:"scopes,omitempty"`
+	// True to enable a consent screen to display in the authentication flow.
+	ConsentScreenEnabled *bool `json:"consent_screen_enabled,omitempty"`
+	// True to require the Proof Key of Code Exchange (PKCE) flow.
+	PkceRequired *bool `json:"pkce_required,omitempty"`
+	// If true, this client is public and you can use the Proof Key of Code Exchange (PKCE) flow.
+	Public *bool `json:"public,omitempty"`
+}
+
+// OAuthApplicationsListParams holds the parameters of oauthApplications.list (GET /oauth_applications): Get a list of OAuth applications for an instance.
+type OAuthApplicationsListParams struct {
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+	// Allows to return OAuth applications in a particular order.
+	OrderBy *string `json:"order_by,omitempty"`
+	// Returns OAuth applications with names that match the given query, via case-insensitive partial match.
+	NameQuery *string `json:"name_query,omitempty"`
+}
+
+// OAuthApplicationsRevokeTokenParams holds the parameters of oauthApplications.revokeToken (POST /oauth_applications/{oauth_application_id}/revoke_token): Revoke an OAuth application token.
+type OAuthApplicationsRevokeTokenParams struct {
+	// The opaque OAuth access token or refresh token to revoke.
+	Token string `json:"token"`
+}
+
+// OAuthApplicationsUpdateParams holds the parameters of oauthApplications.update (PATCH /oauth_applications/{oauth_application_id}): Update an OAuth application.
+type OAuthApplicationsUpdateParams struct {
+	// The new name of the OAuth application.
+	Name *string `json:"name,omitempty"`
+	// An array of redirect URIs of the new OAuth application
+	RedirectUris []string `json:"redirect_uris,omitempty"`
+	// The new callback URL of the OAuth application
+	CallbackURL *string `json:"callback_url,omitempty"`
+	// Define the allowed scopes for the new OAuth applications that dictate the user payload of the OAuth user info endpoint.
+	Scopes *string `json:"scopes,omitempty"`
+	// True to enable a consent screen to display in the authentication flow.
+	ConsentScreenEnabled *bool `json:"consent_screen_enabled,omitempty"`
+	// True to require the Proof Key of Code Exchange (PKCE) flow.
+	PkceRequired *bool `json:"pkce_required,omitempty"`
+	// If true, this client is public and you can use the Proof Key of Code Exchange (PKCE) flow.
+	Public *bool `json:"public,omitempty"`
+}
+
+// OAuthApplicationsUploadLogoParams holds the parameters of oauthApplications.uploadLogo (PUT /oauth_applications/{oauth_application_id}/logo): Upload a logo for the OAuth application.
+type OAuthApplicationsUploadLogoParams struct {
+	// The ID of the user that will be credited with the image upload.
+	UploaderUserID *string `json:"uploader_user_id,omitempty"`
+	File           File    `json:"file"`
+}
+
+// OrganizationDomainsCreateParams holds the parameters of organizationDomains.create (POST /organizations/{organization_id}/domains): Create a new organization domain.
+type OrganizationDomainsCreateParams struct {
+	// The name of the new domain
+	Name *string `json:"name,omitempty"`
+	// The enrollment_mode for the new domain.
+	EnrollmentMode *string `json:"enrollment_mode,omitempty"`
+	// The status of domain's verification.
+	Verified *bool `json:"verified,omitempty"`
+}
+
+// OrganizationDomainsListParams holds the parameters of organizationDomains.list (GET /organizations/{organization_id}/domains): Get a list of all domains of an organization.
+type OrganizationDomainsListParams struct {
+	// Filter domains by their verification status.
+	Verified *string `json:"verified,omitempty"`
+	// Filter domains by their enrollment mode.
+	EnrollmentMode *string `json:"enrollment_mode,omitempty"`
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+}
+
+// OrganizationDomainsListAllParams holds the parameters of organizationDomains.listAll (GET /organization_domains): List all organization domains.
+type OrganizationDomainsListAllParams struct {
+	// The ID of the organization to filter domains by
+	OrganizationID *string `json:"organization_id,omitempty"`
+	// Filter by verification status
+	Verified *string `json:"verified,omitempty"`
+	// Filter by enrollment mode.
+	EnrollmentMode []string `json:"enrollment_mode,omitempty"`
+	// Search domains by name or organization ID.
+	Query *string `json:"query,omitempty"`
+	// Filter by exact domain names.
+	Domains []string `json:"domains,omitempty"`
+	// Allows to return organization domains in a particular order.
+	OrderBy *string `json:"order_by,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+}
+
+// OrganizationDomainsUpdateParams holds the parameters of organizationDomains.update (PATCH /organizations/{organization_id}/domains/{domain_id}): Update an organization domain.
+type OrganizationDomainsUpdateParams struct {
+	// The enrollment_mode for the new domain.
+	EnrollmentMode *string `json:"enrollment_mode,omitempty"`
+	// The status of the domain's verification
+	Verified *bool `json:"verified,omitempty"`
+}
+
+// OrganizationInvitationsCreateParams holds the parameters of organizationInvitations.create (POST /organizations/{organization_id}/invitations): Create and send an organization invitation.
+type OrganizationInvitationsCreateParams struct {
+	// The email address of the new member that is going to be invited to the organization
+	EmailAddress string `json:"email_address"`
+	// The ID of the user that invites the new member to the organization.
+	InviterUserID *string `json:"inviter_user_id,omitempty"`
+	// The role of the new member in the organization
+	Role string `json:"role"`
+	// Metadata saved on the organization invitation, read-only from the Frontend API and fully accessible (read/write) from the Backend API.
+	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
+	// Metadata saved on the organization invitation, fully accessible (read/write) from the Backend API but not visible from the Frontend API.
+	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
+	// Optional URL that the invitee will be redirected to once they accept the invitation by clicking the join link in the invitation email.
+	RedirectURL *string `json:"redirect_url,omitempty"`
+	// The number of days the invitation will be valid for.
+	ExpiresInDays *int64 `json:"expires_in_days,omitempty"`
+	// Optional flag which denotes whether an email invitation should be sent to the given email address.
+	Notify *bool `json:"notify,omitempty"`
+}
+
+// OrganizationInvitationsGetAllParams holds the parameters of organizationInvitations.getAll (GET /organization_invitations): Get a list of organization invitations for the current instance.
+type OrganizationInvitationsGetAllParams struct {
+	// Allows to return organization invitations in a particular order.
+	OrderBy *string `json:"order_by,omitempty"`
+	// Filter organization invitations based on their status
+	Status *string `json:"status,omitempty"`
+	// Filter organization invitations based on their `email_address`
+	Query *string `json:"query,omitempty"`
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+}
+
+// OrganizationInvitationsListParams holds the parameters of organizationInvitations.list (GET /organizations/{organization_id}/invitations): Get a list of organization invitations.
+type OrganizationInvitationsListParams struct {
+	// Filter organization invitations based on their status
+	Status *string `json:"status,omitempty"`
+	// Returns organization invitations inviting the specified email address.
+	EmailAddress *string `json:"email_address,omitempty"`
+	// Allows to return organization invitations in a particular order.
+	OrderBy *string `json:"order_by,omitempty"`
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+}
+
+// OrganizationInvitationsListPendingParams holds the parameters of organizationInvitations.listPending (GET /organizations/{organization_id}/invitations/pending): Get a list of pending organization invitations.
+//
+// Deprecated: the Backend API marks this operation as deprecated.
+type OrganizationInvitationsListPendingParams struct {
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+}
+
+// OrganizationInvitationsRevokeParams holds the parameters of organizationInvitations.revoke (POST /organizations/{organization_id}/invitations/{invitation_id}/revoke): Revoke a pending organization invitation.
+type OrganizationInvitationsRevokeParams struct {
+	// The ID of the user that revokes the invitation.
+	RequestingUserID *string `json:"requesting_user_id,omitempty"`
+}
+
+// OrganizationMembershipsCreateParams holds the parameters of organizationMemberships.create (POST /organizations/{organization_id}/memberships): Create a new organization membership.
+type OrganizationMembershipsCreateParams struct {
+	// The ID of the user that will be added as a member in the organization.
+	UserID string `json:"user_id"`
+	// The role that the new member will have in the organization.
+	Role string `json:"role"`
+	// Metadata saved on the organization membership, that is visible to both your frontend and backend.
+	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
+	// Metadata saved on the organization membership that is only visible to your backend.
+	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
+}
+
+// OrganizationMembershipsListParams holds the parameters of organizationMemberships.list (GET /organizations/{organization_id}/memberships): Get a list of all members of an organization.
+type OrganizationMembershipsListParams struct {
+	// Sorts organizations memberships by phone_number, email_address, created_at, first_name, last_name or username.
+	OrderBy *string `json:"order_by,omitempty"`
+	// Returns users with the user IDs specified.
+	UserID []string `json:"user_id,omitempty"`
+	// Returns users with the specified email addresses.
+	EmailAddress []string `json:"email_address,omitempty"`
+	// Returns users with the specified phone numbers.
+	PhoneNumber []string `json:"phone_number,omitempty"`
+	// Returns users with the specified usernames.
+	Username []string `json:"username,omitempty"`
+	// Returns users with the specified web3 wallet addresses.
+	Web3Wallet []string `json:"web3_wallet,omitempty"`
+	// Returns users with the specified roles.
+	Role []string `json:"role,omitempty"`
+	// Returns users that match the given query.
+	Query *string `json:"query,omitempty"`
+	// Returns users with emails that match the given query, via case-insensitive partial match.
+	EmailAddressQuery *string `json:"email_address_query,omitempty"`
+	// Returns users with phone numbers that match the given query, via case-insensitive partial match.
+	PhoneNumberQuery *string `json:"phone_number_query,omitempty"`
+	// Returns users with usernames that match the given query, via case-insensitive partial match.
+	UsernameQuery *string `json:"username_query,omitempty"`
+	// Returns users with names that match the given query, via case-insensitive partial match.
+	NameQuery *string `json:"name_query,omitempty"`
+	// Returns users whose last session activity was before the given date (with millisecond precision).
+	LastActiveAtBefore *int64 `json:"last_active_at_before,omitempty"`
+	// Returns users whose last session activity was after the given date (with millisecond precision).
+	LastActiveAtAfter *int64 `json:"last_active_at_after,omitempty"`
+	// Returns users who have been created before the given date (with millisecond precision).
+	CreatedAtBefore *int64 `json:"created_at_before,omitempty"`
+	// Returns users who have been created after the given date (with millisecond precision).
+	CreatedAtAfter *int64 `json:"created_at_after,omitempty"`
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+}
+
+// OrganizationMembershipsUpdateParams holds the parameters of organizationMemberships.update (PATCH /organizations/{organization_id}/memberships/{user_id}): Update an organization membership.
+type OrganizationMembershipsUpdateParams struct {
+	// The new role of the given membership.
+	Role string `json:"role"`
+}
+
+// OrganizationMembershipsUpdateMetadataParams holds the parameters of organizationMemberships.updateMetadata (PATCH /organizations/{organization_id}/memberships/{user_id}/metadata): Merge and update organization membership metadata.
+type OrganizationMembershipsUpdateMetadataParams struct {
+	// Metadata saved on the organization membership, that is visible to both your frontend and backend.
+	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
+	// Metadata saved on the organization membership that is only visible to your backend.
+	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
+}
+
+// OrganizationPermissionsCreateParams holds the parameters of organizationPermissions.create (POST /organization_permissions): Create a new organization permission.
+type OrganizationPermissionsCreateParams struct {
+	// The name of the permission.
+	Name string `json:"name"`
+	// The key of the permission.
+	Key string `json:"key"`
+	// A description of the permission.
+	Description *string `json:"description,omitempty"`
+}
+
+// OrganizationPermissionsListParams holds the parameters of organizationPermissions.list (GET /organization_permissions): Get a list of all organization permissions.
+type OrganizationPermissionsListParams struct {
+	// Returns organization permissions with ID, name, or key that match the given query.
+	Query *string `json:"query,omitempty"`
+	// Allows to return organization permissions in a particular order.
+	OrderBy *string `json:"order_by,omitempty"`
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+}
+
+// OrganizationPermissionsUpdateParams holds the parameters of organizationPermissions.update (PATCH /organization_permissions/{permission_id}): Update an organization permission.
+type OrganizationPermissionsUpdateParams struct {
+	// The name of the permission.
+	Name *string `json:"name,omitempty"`
+	// The key of the permission.
+	Key *string `json:"key,omitempty"`
+	// A description of the permission.
+	Description *string `json:"description,omitempty"`
+}
+
+// OrganizationRolesCreateParams holds the parameters of organizationRoles.create (POST /organization_roles): Create an organization role.
+type OrganizationRolesCreateParams struct {
+	// The name of the new organization role
+	Name string `json:"name"`
+	// A unique key for the organization role.
+	Key string `json:"key"`
+	// Optional description for the role
+	Description *string `json:"description,omitempty"`
+	// Array of permission IDs to assign to the role
+	Permissions []string `json:"permissions,omitempty"`
+	// Whether this role should be included in the initial role set
+	IncludeInInitialRoleSet *bool `json:"include_in_initial_role_set,omitempty"`
+}
+
+// OrganizationRolesListParams holds the parameters of organizationRoles.list (GET /organization_roles): Get a list of organization roles.
+type OrganizationRolesListParams struct {
+	// Returns organization roles with ID, name, or key that match the given query.
+	Query *string `json:"query,omitempty"`
+	// Allows to return organization roles in a particular order.
+	OrderBy *string `json:"order_by,omitempty"`
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+}
+
+// OrganizationRolesUpdateParams holds the parameters of organizationRoles.update (PATCH /organization_roles/{organization_role_id}): Update an organization role.
+type OrganizationRolesUpdateParams struct {
+	// The new name for the organization role
+	Name *string `json:"name,omitempty"`
+	// A unique key for the organization role.
+	Key *string `json:"key,omitempty"`
+	// Optional description for the role
+	Description *string `json:"description,omitempty"`
+	// Array of permission IDs to assign to the role.
+	Permissions []string `json:"permissions,omitempty"`
+}
+
+// OrganizationsAdjustBillingCreditBalanceParams holds the parameters of organizations.adjustBillingCreditBalance (POST /organizations/{organization_id}/billing/credits): Adjust an organization's credit balance.
+type OrganizationsAdjustBillingCreditBalanceParams struct {
+	// The credit amount in cents.
+	Amount int64 `json:"amount"`
+	// Whether to increase or decrease the credit balance.
+	Action string `json:"action"`
+	// The currency code (e.g.
+	Currency *string `json:"currency,omitempty"`
+	// A unique key to ensure the adjustment is applied only once.
+	IdempotencyKey string `json:"idempotency_key"`
+	// An optional note to attach to the ledger entry.
+	Note *string `json:"note,omitempty"`
+}
+
+// OrganizationsCreateParams holds the parameters of organizations.create (POST /organizations): Create an organization.
+type OrganizationsCreateParams struct {
+	// The name of the new organization.
+	Name string `json:"name"`
+	// The ID of the User who will become the administrator for the new organization
+	CreatedBy *string `json:"created_by,omitempty"`
+	// Metadata saved on the organization, accessible only from the Backend API
+	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
+	// Metadata saved on the organization, read-only from the Frontend API and fully accessible (read/write) from the Backend API
+	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
+	// A slug for the new organization.
+	Slug *string `json:"slug,omitempty"`
+	// The maximum number of memberships allowed for this organization
+	MaxAllowedMemberships *int64 `json:"max_allowed_memberships,omitempty"`
+	// A custom date/time denoting _when_ the organization was created, specified in RFC3339 format (e.g.
+	CreatedAt *string `json:"created_at,omitempty"`
+	// The key of the [role set](https://clerk.com/docs/guides/organizations/control-access/role-sets) to assign to this organization.
+	RoleSetKey *string `json:"role_set_key,omitempty"`
+}
+
+// OrganizationsGetParams holds the parameters of organizations.get (GET /organizations/{organization_id}): Retrieve an organization by ID or slug.
+type OrganizationsGetParams struct {
+	// Flag to denote whether or not the organization's members count should be included in the response.
+	IncludeMembersCount *bool `json:"include_members_count,omitempty"`
+	// Flag to denote whether or not to include a member with elevated permissions who is not currently a member of the organization.
+	IncludeMissingMemberWithElevatedPermissions *bool `json:"include_missing_member_with_elevated_permissions,omitempty"`
+}
+
+// OrganizationsListParams holds the parameters of organizations.list (GET /organizations): Get a list of organizations for an instance.
+type OrganizationsListParams struct {
+	// Flag to denote whether the member counts of each organization should be included in the response or not.
+	IncludeMembersCount *bool `json:"include_members_count,omitempty"`
+	// Flag to denote whether or not to include a member with elevated permissions who is not currently a member of the organization.
+	IncludeMissingMemberWithElevatedPermissions *bool `json:"include_missing_member_with_elevated_permissions,omitempty"`
+	// Returns organizations with ID, name, or slug that match the given query.
+	Query *string `json:"query,omitempty"`
+	// Returns organizations that include any of the specified user IDs as members.
+	UserID []string `json:"user_id,omitempty"`
+	// Returns organizations with the organization IDs specified.
+	OrganizationID []string `json:"organization_id,omitempty"`
+	// Allows to return organizations in a particular order.
+	OrderBy *string `json:"order_by,omitempty"`
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+}
+
+// OrganizationsMergeMetadataParams holds the parameters of organizations.mergeMetadata (PATCH /organizations/{organization_id}/metadata): Merge and update metadata for an organization.
+type OrganizationsMergeMetadataParams struct {
+	// Metadata saved on the organization, that is visible to both your frontend and backend.
+	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
+	// Metadata saved on the organization that is only visible to your backend.
+	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
+}
+
+// OrganizationsReplaceMetadataParams holds the parameters of organizations.replaceMetadata (PUT /organizations/{organization_id}/metadata): Replace metadata for an organization.
+type OrganizationsReplaceMetadataParams struct {
+	// Metadata saved on the organization, that is visible to both your frontend and backend.
+	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
+	// Metadata saved on the organization that is only visible to your backend.
+	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
+}
+
+// OrganizationsUpdateParams holds the parameters of organizations.update (PATCH /organizations/{organization_id}): Update an organization.
+type OrganizationsUpdateParams struct {
+	// The new name of the organization.
+	Name *string `json:"name,omitempty"`
+	// The new slug of the organization, which needs to be unique in the instance
+	Slug *string `json:"slug,omitempty"`
+	// The maximum number of memberships allowed for this organization
+	MaxAllowedMemberships *int64 `json:"max_allowed_memberships,omitempty"`
+	// If true, an admin can delete this organization with the Frontend API.
+	AdminDeleteEnabled *bool `json:"admin_delete_enabled,omitempty"`
+	// A custom date/time denoting _when_ the organization was created, specified in RFC3339 format (e.g.
+	CreatedAt *string `json:"created_at,omitempty"`
+	// The key of the [role set](https://clerk.com/docs/guides/organizations/control-access/role-sets) to assign to this organization.
+	RoleSetKey *string `json:"role_set_key,omitempty"`
+}
+
+// OrganizationsUploadLogoParams holds the parameters of organizations.uploadLogo (PUT /organizations/{organization_id}/logo): Upload a logo for the organization.
+type OrganizationsUploadLogoParams struct {
+	// The ID of the user that will be credited with the image upload.
+	UploaderUserID *string `json:"uploader_user_id,omitempty"`
+	File           File    `json:"file"`
+}
+
+// PhoneNumbersAttemptVerificationParams holds the parameters of phoneNumbers.attemptVerification (POST /phone_numbers/{phone_number_id}/attempt_verification): Verify a code sent to a phone number.
+type PhoneNumbersAttemptVerificationParams struct {
+	// The ID of the verification to check, such as one returned by prepare_verification
+	VerificationID string `json:"verification_id"`
+	// The verification code that was sent to the phone number
+	Code string `json:"code"`
+}
+
+// PhoneNumbersCreateParams holds the parameters of phoneNumbers.create (POST /phone_numbers): Create a phone number.
+type PhoneNumbersCreateParams struct {
+	// The ID representing the user
+	UserID string `json:"user_id"`
+	// The new phone number.
+	PhoneNumber string `json:"phone_number"`
+	// When created, the phone number will be marked as verified.
+	Verified *bool `json:"verified,omitempty"`
+	// Create this phone number as the primary phone number for the user.
+	Primary *bool `json:"primary,omitempty"`
+	// Create this phone number as reserved for multi-factor authentication.
+	ReservedForSecondFactor *bool `json:"reserved_for_second_factor,omitempty"`
+}
+
+// PhoneNumbersUpdateParams holds the parameters of phoneNumbers.update (PATCH /phone_numbers/{phone_number_id}): Update a phone number.
+type PhoneNumbersUpdateParams struct {
+	// The phone number will be marked as verified.
+	Verified *bool `json:"verified,omitempty"`
+	// Set this phone number as the primary phone number for the user.
+	Primary *bool `json:"primary,omitempty"`
+	// Set this phone number as reserved for multi-factor authentication.
+	ReservedForSecondFactor *bool `json:"reserved_for_second_factor,omitempty"`
+}
+
+// ProxyChecksVerifyParams holds the parameters of proxyChecks.verify (POST /proxy_checks): Verify the proxy configuration for your domain.
+type ProxyChecksVerifyParams struct {
+	// The ID of the domain that will be updated.
+	DomainID *string `json:"domain_id,omitempty"`
+	// The full URL of the proxy which will forward requests to the Clerk Frontend API for this domain.
+	ProxyURL *string `json:"proxy_url,omitempty"`
+}
+
+// RedirectURLsCreateParams holds the parameters of redirectUrls.create (POST /redirect_urls): Create a redirect URL.
+type RedirectURLsCreateParams struct {
+	// The full URL value prefixed with `https://` or a custom scheme e.g.
+	URL string `json:"url"`
+}
+
+// RedirectURLsListParams holds the parameters of redirectUrls.list (GET /redirect_urls): List all redirect URLs.
+type RedirectURLsListParams struct {
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+}
+
+// RoleSetsAddRolesParams holds the parameters of roleSets.addRoles (POST /role_sets/{role_set_key_or_id}/roles): Add roles to a role set.
+type RoleSetsAddRolesParams struct {
+	// Array of role keys to add to the role set.
+	RoleKeys []string `json:"role_keys"`
+	// Optionally update the default role to one of the newly added roles.
+	DefaultRoleKey *string `json:"default_role_key,omitempty"`
+	// Optionally update the creator role to one of the newly added roles.
+	CreatorRoleKey *string `json:"creator_role_key,omitempty"`
+}
+
+// RoleSetsCreateParams holds the parameters of roleSets.create (POST /role_sets): Create a role set.
+type RoleSetsCreateParams struct {
+	// The name of the new role set
+	Name string `json:"name"`
+	// A unique key for the role set.
+	Key *string `json:"key,omitempty"`
+	// Optional description for the role set
+	Description *string `json:"description,omitempty"`
+	// The key of the role to use as the default role for new organization members.
+	DefaultRoleKey string `json:"default_role_key"`
+	// The key of the role to assign to organization creators.
+	CreatorRoleKey string `json:"creator_role_key"`
+	// The type of the role set.
+	Type *string `json:"type,omitempty"`
+	// Array of role keys to include in the role set.
+	Roles []string `json:"roles"`
+}
+
+// RoleSetsListParams holds the parameters of roleSets.list (GET /role_sets): Get a list of role sets.
+type RoleSetsListParams struct {
+	// Returns role sets with ID, name, or key that match the given query.
+	Query *string `json:"query,omitempty"`
+	// Allows to return role sets in a particular order.
+	OrderBy *string `json:"order_by,omitempty"`
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+}
+
+// RoleSetsReplaceParams holds the parameters of roleSets.replace (POST /role_sets/{role_set_key_or_id}/replace): Replace a role set.
+type RoleSetsReplaceParams struct {
+	// The key of the destination role set
+	DestRoleSetKey string `json:"dest_role_set_key"`
+	// Mappings from source role keys to destination role keys.
+	ReassignmentMappings map[string]string `json:"reassignment_mappings,omitempty"`
+}
+
+// RoleSetsReplaceRoleParams holds the parameters of roleSets.replaceRole (POST /role_sets/{role_set_key_or_id}/roles/replace): Replace a role in a role set.
+type RoleSetsReplaceRoleParams struct {
+	// The key of the role to remove from the role set
+	RoleKey string `json:"role_key"`
+	// The key of the role to reassign members to
+	ToRoleKey string `json:"to_role_key"`
+}
+
+// RoleSetsUpdateParams holds the parameters of roleSets.update (PATCH /role_sets/{role_set_key_or_id}): Update a role set.
+type RoleSetsUpdateParams struct {
+	// The new name for the role set
+	Name *string `json:"name,omitempty"`
+	// A unique key for the role set.
+	Key *string `json:"key,omitempty"`
+	// Optional description for the role set
+	Description *string `json:"description,omitempty"`
+	// Set to "initial" to make this the default role set for new organizations.
+	Type *string `json:"type,omitempty"`
+	// The key of the role to use as the default role for new organization members.
+	DefaultRoleKey *string `json:"default_role_key,omitempty"`
+	// The key of the role to assign to organization creators.
+	CreatorRoleKey *string `json:"creator_role_key,omitempty"`
+}
+
+// SAMLConnectionsCreateParams holds the parameters of samlConnections.create (POST /saml_connections): Create a SAML Connection.
+//
+// Deprecated: the Backend API marks this operation as deprecated.
+type SAMLConnectionsCreateParams struct {
+	// The name to use as a label for this SAML Connection
+	Name string `json:"name"`
+	// The domain of your organization.
+	Domain *string `json:"domain,omitempty"`
+	// The domains of your organization.
+	Domains []string `json:"domains,omitempty"`
+	// The IdP provider of the connection.
+	Provider string `json:"provider"`
+	// The Entity ID as provided by the IdP
+	IDPEntityID *string `json:"idp_entity_id,omitempty"`
+	// The Single-Sign On URL as provided by the IdP
+	IDPSSOURL *string `json:"idp_sso_url,omitempty"`
+	// The X.509 certificate as provided by the IdP
+	IDPCertificate *string `json:"idp_certificate,omitempty"`
+	// The URL which serves the IdP metadata.
+	IDPMetadataURL *string `json:"idp_metadata_url,omitempty"`
+	// The XML content of the IdP metadata file.
+	IDPMetadata *string `json:"idp_metadata,omitempty"`
+	// The ID of the organization to which users of this SAML Connection will be added
+	OrganizationID *string `json:"organization_id,omitempty"`
+	// Define the attribute name mapping between Identity Provider and Clerk's user properties
+	AttributeMapping *SAMLConnectionsCreateParamsAttributeMapping `json:"attribute_mapping,omitempty"`
+	// Enable or deactivate ForceAuthn
+	ForceAuthn *bool `json:"force_authn,omitempty"`
+	// Configuration for the login_hint sent to the IdP on SSO sign-in
+	LoginHint *SAMLConnectionsCreateParamsLoginHint `json:"login_hint,omitempty"`
+}
+
+// SAMLConnectionsListParams holds the parameters of samlConnections.list (GET /saml_connections): Get a list of SAML Connections for an instance.
+//
+// Deprecated: the Backend API marks this operation as deprecated.
+type SAMLConnectionsListParams struct {
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+	// Returns SAML connections that have a name that matches the given query, via case-insensitive partial match.
+	Query *string `json:"query,omitempty"`
+	// Sorts organizations memberships by phone_number, email_address, created_at, first_name, last_name or username.
+	OrderBy *string `json:"order_by,omitempty"`
+	// Returns SAML connections that have an associated organization ID to the given organizations.
+	OrganizationID []string `json:"organization_id,omitempty"`
+}
+
+// SAMLConnectionsUpdateParams holds the parameters of samlConnections.update (PATCH /saml_connections/{saml_connection_id}): Update a SAML Connection.
+//
+// Deprecated: the Backend API marks this operation as deprecated.
+type SAMLConnectionsUpdateParams struct {
+	// The name of the new SAML Connection
+	Name *string `json:"name,omitempty"`
+	// The domain to use for the new SAML Connection
+	Domain *string `json:"domain,omitempty"`
+	// A list of the domains on use for the SAML connection
+	Domains []string `json:"domains,omitempty"`
+	// The Entity ID as provided by the IdP
+	IDPEntityID *string `json:"idp_entity_id,omitempty"`
+	// The SSO URL as provided by the IdP
+	IDPSSOURL *string `json:"idp_sso_url,omitempty"`
+	// The x509 certificated as provided by the IdP
+	IDPCertificate *string `json:"idp_certificate,omitempty"`
+	// The URL which serves the IdP metadata.
+	IDPMetadataURL *string `json:"idp_metadata_url,omitempty"`
+	// The XML content of the IdP metadata file.
+	IDPMetadata *string `json:"idp_metadata,omitempty"`
+	// The ID of the organization to which users of this SAML Connection will be added
+	OrganizationID *string `json:"organization_id,omitempty"`
+	// Define the attribute name mapping between Identity Provider and Clerk's user properties
+	AttributeMapping *SAMLConnectionsUpdateParamsAttributeMapping `json:"attribute_mapping,omitempty"`
+	// Activate or de-activate the SAML Connection
+	Active *bool `json:"active,omitempty"`
+	// Controls whether to update the user's attributes in each sign-in
+	SyncUserAttributes *bool `json:"sync_user_attributes,omitempty"`
+	// Allow users with an email address subdomain to use this connection in order to authenticate
+	AllowSubdomains *bool `json:"allow_subdomains,omitempty"`
+	// Enable or deactivate IdP-initiated flows
+	AllowIDPInitiated *bool `json:"allow_idp_initiated,omitempty"`
+	// Enable or deactivate additional identifications
+	DisableAdditionalIdentifications *bool `json:"disable_additional_identifications,omitempty"`
+	// Whether this connection supports account linking via organization membership
+	AllowOrganizationAccountLinking *bool `json:"allow_organization_account_linking,omitempty"`
+	// Enable or deactivate ForceAuthn
+	ForceAuthn *bool `json:"force_authn,omitempty"`
+	// Configuration for the login_hint sent to the IdP on SSO sign-in
+	LoginHint *SAMLConnectionsUpdateParamsLoginHint `json:"login_hint,omitempty"`
+	// When enabling the connection, controls behavior when verified domains used for enrollment modes like automatic invitation or automatic suggestion already exist for the same domain.
+	ConsentVerifiedDomainsDeletion *bool `json:"consent_verified_domains_deletion,omitempty"`
+}
+
+// SCIMDirectoriesCreateParams holds the parameters of scimDirectories.create (POST /scim_directories): Create a directory.
+type SCIMDirectoriesCreateParams struct {
+	// The ID of the enterprise connection to associate with this directory.
+	EnterpriseConnectionID string `json:"enterprise_connection_id"`
+	// A human-friendly name for the directory.
+	Name *string `json:"name,omitempty"`
+	// The identity provider for this directory.
+	Provider string `json:"provider"`
+	// Optional SCIM group to organization role mappings to create with the directory.
+	GroupRoleMappings []SCIMDirectoriesCreateParamsGroupRoleMappingsItem `json:"group_role_mappings,omitempty"`
+}
+
+// SCIMDirectoriesCreateGroupRoleMappingParams holds the parameters of scimDirectories.createGroupRoleMapping (POST /scim_directories/{scim_directory_id}/group_role_mappings): Create a SCIM group role mapping.
+type SCIMDirectoriesCreateGroupRoleMappingParams struct {
+	// The SCIM group ID from the identity provider.
+	SCIMGroupID string `json:"scim_group_id"`
+	// The ID of the organization role to assign to members of the SCIM group.
+	RoleID string `json:"role_id"`
+	// The precedence for this mapping.
+	Precedence *int64 `json:"precedence,omitempty"`
+}
+
+// SCIMDirectoriesListParams holds the parameters of scimDirectories.list (GET /scim_directories): List all directories.
+type SCIMDirectoriesListParams struct {
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+}
+
+// SCIMDirectoriesReplaceGroupRoleMappingsParams holds the parameters of scimDirectories.replaceGroupRoleMappings (PUT /scim_directories/{scim_directory_id}/group_role_mappings): Replace SCIM group role mappings.
+type SCIMDirectoriesReplaceGroupRoleMappingsParams struct {
+	// The desired set of mappings.
+	Mappings []SCIMDirectoriesReplaceGroupRoleMappingsParamsMappingsItem `json:"mappings"`
+}
+
+// SCIMDirectoriesUpdateParams holds the parameters of scimDirectories.update (PATCH /scim_directories/{scim_directory_id}): Update a directory.
+type SCIMDirectoriesUpdateParams struct {
+	// A human-friendly name for the directory.
+	Name *string `json:"name,omitempty"`
+	// Whether the directory is enabled.
+	Enabled *bool `json:"enabled,omitempty"`
+	// The identity provider for this directory.
+	Provider *string `json:"provider,omitempty"`
+	// Attribute-to-SCIM-path entries to merge into the directory's attribute mapping.
+	AttributeMapping map[string]string `json:"attribute_mapping,omitempty"`
+	// Whether group-to-role mapping is enabled for this directory.
+	GroupRoleMappingEnabled *bool `json:"group_role_mapping_enabled,omitempty"`
+}
+
+// SessionsCreateParams holds the parameters of sessions.create (POST /sessions): Create a new active session.
+type SessionsCreateParams struct {
+	// The ID representing the user
+	UserID string `json:"user_id"`
+	// The ID of the organization to set as active for this session
+	ActiveOrganizationID *string `json:"active_organization_id,omitempty"`
+}
+
+// SessionsCreateTokenParams holds the parameters of sessions.createToken (POST /sessions/{session_id}/tokens): Create a session token.
+type SessionsCreateTokenParams struct {
+	// Use this parameter to override the default session token lifetime.
+	ExpiresInSeconds *int64 `json:"expires_in_seconds,omitempty"`
+}
+
+// SessionsCreateTokenFromTemplateParams holds the parameters of sessions.createTokenFromTemplate (POST /sessions/{session_id}/tokens/{template_name}): Create a session token from a JWT template.
+type SessionsCreateTokenFromTemplateParams struct {
+	// Use this parameter to override the JWT lifetime.
+	ExpiresInSeconds *int64 `json:"expires_in_seconds,omitempty"`
+}
+
+// SessionsListParams holds the parameters of sessions.list (GET /sessions): List all sessions.
+type SessionsListParams struct {
+	// List sessions for the given client
+	ClientID *string `json:"client_id,omitempty"`
+	// List sessions for the given user
+	UserID *string `json:"user_id,omitempty"`
+	// Filter sessions by the provided status
+	Status *string `json:"status,omitempty"`
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+}
+
+// SessionsRefreshParams holds the parameters of sessions.refresh (POST /sessions/{session_id}/refresh): Refresh a session.
+type SessionsRefreshParams struct {
+	// The JWT that is sent via the `__session` cookie from your frontend.
+	ExpiredToken string `json:"expired_token"`
+	// The refresh token from the `__refresh` cookie set via FAPI's handshake flow.
+	RefreshToken string `json:"refresh_token"`
+	// The origin of the request.
+	RequestOrigin string `json:"request_origin"`
+	// The headers of the request.
+	RequestHeaders map[string]any `json:"request_headers,omitempty"`
+	// The format of the response.
+	Format *string `json:"format,omitempty"`
+	// The IP address of the request.
+	RequestOriginatingIP *string `json:"request_originating_ip,omitempty"`
+}
+
+// SessionsVerifyParams holds the parameters of sessions.verify (POST /sessions/{session_id}/verify): Verify a session.
+//
+// Deprecated: the Backend API marks this operation as deprecated.
+type SessionsVerifyParams struct {
+	// The JWT that is sent via the `__session` cookie from your frontend.
+	Token *string `json:"token,omitempty"`
+}
+
+// SignInTokensCreateParams holds the parameters of signInTokens.create (POST /sign_in_tokens): Create sign-in token.
+type SignInTokensCreateParams struct {
+	// The ID of the user that can use the newly created sign in token
+	UserID string `json:"user_id"`
+	// The ID of the organization to activate when the user signs in.
+	OrgID *string `json:"org_id,omitempty"`
+	// Optional parameter to specify the life duration of the sign in token in seconds.
+	ExpiresInSeconds *int64 `json:"expires_in_seconds,omitempty"`
+}
+
+// SignUpsUpdateParams holds the parameters of signUps.update (PATCH /sign_ups/{id}): Update a sign-up.
+type SignUpsUpdateParams struct {
+	// The ID of the guest attempting to sign up as used in your external systems or your previous authentication solution.
+	ExternalID *string `json:"external_id,omitempty"`
+	// If true, the sign-up will be marked as a custom action.
+	CustomAction *bool `json:"custom_action,omitempty"`
+}
+
+// TemplatesPreviewParams holds the parameters of templates.preview (POST /templates/{template_type}/{slug}/preview): Preview changes to a template.
+//
+// Deprecated: the Backend API marks this operation as deprecated.
+type TemplatesPreviewParams struct {
+	// The email subject.
+	Subject *string `json:"subject,omitempty"`
+	// The template body before variable interpolation
+	Body *string `json:"body,omitempty"`
+	// The local part of the From email address that will be used for emails.
+	FromEmailName *string `json:"from_email_name,omitempty"`
+	// The local part of the Reply To email address that will be used for emails.
+	ReplyToEmailName *string `json:"reply_to_email_name,omitempty"`
+}
+
+// UsersAdjustBillingCreditBalanceParams holds the parameters of users.adjustBillingCreditBalance (POST /users/{user_id}/billing/credits): Adjust a user's credit balance.
+type UsersAdjustBillingCreditBalanceParams struct {
+	// The credit amount in cents.
+	Amount int64 `json:"amount"`
+	// Whether to increase or decrease the credit balance.
+	Action string `json:"action"`
+	// The currency code (e.g.
+	Currency *string `json:"currency,omitempty"`
+	// A unique key to ensure the adjustment is applied only once.
+	IdempotencyKey string `json:"idempotency_key"`
+	// An optional note to attach to the ledger entry.
+	Note *string `json:"note,omitempty"`
+}
+
+// UsersBulkBanParams holds the parameters of users.bulkBan (POST /users/ban): Ban multiple users.
+type UsersBulkBanParams struct {
+	// Array of user IDs to ban
+	UserIDs []string `json:"user_ids"`
+}
+
+// UsersBulkUnbanParams holds the parameters of users.bulkUnban (POST /users/unban): Unban multiple users.
+type UsersBulkUnbanParams struct {
+	// Array of user IDs to unban
+	UserIDs []string `json:"user_ids"`
+}
+
+// UsersCountParams holds the parameters of users.count (GET /users/count): Count users.
+type UsersCountParams struct {
+	// Counts users with the specified email addresses.
+	EmailAddress []string `json:"email_address,omitempty"`
+	// Counts users with the specified phone numbers.
+	PhoneNumber []string `json:"phone_number,omitempty"`
+	// Counts users with the specified external IDs.
+	ExternalID []string `json:"external_id,omitempty"`
+	// Counts users with the specified usernames.
+	Username []string `json:"username,omitempty"`
+	// Counts users with the specified web3 wallet addresses.
+	Web3Wallet []string `json:"web3_wallet,omitempty"`
+	// Counts users with the user IDs specified.
+	UserID []string `json:"user_id,omitempty"`
+	// Returns users that have memberships to the given organizations.
+	OrganizationID []string `json:"organization_id,omitempty"`
+	// Counts users that match the given query.
+	Query *string `json:"query,omitempty"`
+	// Counts users with emails that match the given query, via case-insensitive partial match.
+	EmailAddressQuery *string `json:"email_address_query,omitempty"`
+	// Counts users with phone numbers that match the given query, via case-insensitive partial match.
+	PhoneNumberQuery *string `json:"phone_number_query,omitempty"`
+	// Counts users with usernames that match the given query, via case-insensitive partial match.
+	UsernameQuery *string `json:"username_query,omitempty"`
+	// Returns users with names that match the given query, via case-insensitive partial match.
+	NameQuery *string `json:"name_query,omitempty"`
+	// Counts users which are either banned (`banned=true`) or not banned (`banned=false`).
+	Banned *bool `json:"banned,omitempty"`
+	// Returns users whose last session activity was before the given date (with millisecond precision).
+	LastActiveAtBefore *int64 `json:"last_active_at_before,omitempty"`
+	// Returns users whose last session activity was after the given date (with millisecond precision).
+	LastActiveAtAfter *int64 `json:"last_active_at_after,omitempty"`
+	// Returns users that had session activity since the given date.
+	LastActiveAtSince *int64 `json:"last_active_at_since,omitempty"`
+	// Returns users who have been created before the given date (with millisecond precision).
+	CreatedAtBefore *int64 `json:"created_at_before,omitempty"`
+	// Returns users who have been created after the given date (with millisecond precision).
+	CreatedAtAfter *int64 `json:"created_at_after,omitempty"`
+	// Counts users whose last sign-in was before the given date (with millisecond precision).
+	LastSignInAtBefore *int64 `json:"last_sign_in_at_before,omitempty"`
+	// Counts users whose last sign-in was after the given date (with millisecond precision).
+	LastSignInAtAfter *int64 `json:"last_sign_in_at_after,omitempty"`
+	// Counts users with external accounts for the specified OAuth provider.
+	Provider *string `json:"provider,omitempty"`
+	// Counts users with the specified provider user IDs for a specific provider.
+	ProviderUserID []string `json:"provider_user_id,omitempty"`
+}
+
+// UsersCreateParams holds the parameters of users.create (POST /users): Create a new user.
+type UsersCreateParams struct {
+	// The ID of the user as used in your external systems or your previous authentication solution.
+	ExternalID *string `json:"external_id,omitempty"`
+	// The first name to assign to the user
+	FirstName *string `json:"first_name,omitempty"`
+	// The last name to assign to the user
+	LastName *string `json:"last_name,omitempty"`
+	// The locale to assign to the user (e.g., "en-US", "fr-FR")
+	Locale *string `json:"locale,omitempty"`
+	// Email addresses to add to the user.
+	EmailAddress []string `json:"email_address,omitempty"`
+	// Controls the status each email address is created with.
+	EmailAddressIdentificationStatus []string `json:"email_address_identification_status,omitempty"`
+	// Phone numbers to add to the user.
+	PhoneNumber []string `json:"phone_number,omitempty"`
+	// Controls the status each phone number is created with.
+	PhoneNumberIdentificationStatus []string `json:"phone_number_identification_status,omitempty"`
+	// Web3 wallets to add to the user.
+	Web3Wallet []string `json:"web3_wallet,omitempty"`
+	// The username to give to the user.
+	Username *string `json:"username,omitempty"`
+	// The plaintext password to give the user.
+	Password *string `json:"password,omitempty"`
+	// In case you already have the password digests and not the passwords, you can use them for the newly created user via this property.
+	PasswordDigest *string `json:"password_digest,omitempty"`
+	// The hashing algorithm that was used to generate the password digest.
+	PasswordHasher *string `json:"password_hasher,omitempty"`
+	// When set to `true` all password checks are skipped.
+	SkipPasswordChecks *bool `json:"skip_password_checks,omitempty"`
+	// When set to `true`, `password` is not required anymore when creating the user and can be omitted.
+	SkipPasswordRequirement *bool `json:"skip_password_requirement,omitempty"`
+	// In case TOTP is configured on the instance, you can provide the secret to enable it on the newly created user without the need to reset it.
+	TOTPSecret *string `json:"totp_secret,omitempty"`
+	// If Backup Codes are configured on the instance, you can provide them to enable it on the newly created user without the need to reset them.
+	BackupCodes []string `json:"backup_codes,omitempty"`
+	// Metadata saved on the user, that is visible to both your Frontend and Backend APIs
+	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
+	// Metadata saved on the user, that is only visible to your Backend API
+	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
+	// Metadata saved on the user, that can be updated from both the Frontend and Backend APIs.
+	UnsafeMetadata map[string]any `json:"unsafe_metadata,omitempty"`
+	// If enabled, user can delete themselves via FAPI.
+	DeleteSelfEnabled *bool `json:"delete_self_enabled,omitempty"`
+	// A custom timestamp denoting _when_ the user accepted legal requirements, specified in RFC3339 format (e.g.
+	LegalAcceptedAt *string `json:"legal_accepted_at,omitempty"`
+	// When set to `true` all legal checks are skipped.
+	SkipLegalChecks *bool `json:"skip_legal_checks,omitempty"`
+	// When set to `true`, identification types are not enforced.
+	SkipUserRequirement *bool `json:"skip_user_requirement,omitempty"`
+	// If enabled, user can create organizations via FAPI.
+	CreateOrganizationEnabled *bool `json:"create_organization_enabled,omitempty"`
+	// The maximum number of organizations the user can create.
+	CreateOrganizationsLimit *int64 `json:"create_organizations_limit,omitempty"`
+	// A custom date/time denoting _when_ the user signed up to the application, specified in RFC3339 format (e.g.
+	CreatedAt *string `json:"created_at,omitempty"`
+	// When set to `true`, the user will bypass Device Trust checks during sign-in.
+	BypassClientTrust *bool `json:"bypass_client_trust,omitempty"`
+	// When set to `true`, the user is created already banned and cannot sign in.
+	Banned *bool `json:"banned,omitempty"`
+	// When set to `true`, the user is created already locked.
+	Locked *bool `json:"locked,omitempty"`
+}
+
+// UsersGetInstanceOrganizationMembershipsParams holds the parameters of users.getInstanceOrganizationMemberships (GET /organization_memberships): Get a list of all organization memberships within an instance.
+type UsersGetInstanceOrganizationMembershipsParams struct {
+	// Sorts organizations memberships by phone_number, email_address, created_at, first_name, last_name or username.
+	OrderBy *string `json:"order_by,omitempty"`
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+}
+
+// UsersGetOAuthAccessTokenParams holds the parameters of users.getOAuthAccessToken (GET /users/{user_id}/oauth_access_tokens/{provider}): Retrieve the OAuth access token of a user.
+type UsersGetOAuthAccessTokenParams struct {
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+}
+
+// UsersGetOrganizationInvitationsParams holds the parameters of users.getOrganizationInvitations (GET /users/{user_id}/organization_invitations): Retrieve all invitations for a user.
+type UsersGetOrganizationInvitationsParams struct {
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+	// Filter organization invitations based on their status
+	Status *string `json:"status,omitempty"`
+}
+
+// UsersGetOrganizationMembershipsParams holds the parameters of users.getOrganizationMemberships (GET /users/{user_id}/organization_memberships): Retrieve all memberships for a user.
+type UsersGetOrganizationMembershipsParams struct {
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+}
+
+// UsersListParams holds the parameters of users.list (GET /users): List all users.
+type UsersListParams struct {
+	// Returns users with the specified email addresses.
+	EmailAddress []string `json:"email_address,omitempty"`
+	// Returns users with the specified phone numbers.
+	PhoneNumber []string `json:"phone_number,omitempty"`
+	// Returns users with the specified external IDs.
+	ExternalID []string `json:"external_id,omitempty"`
+	// Returns users with the specified usernames.
+	Username []string `json:"username,omitempty"`
+	// Returns users with the specified web3 wallet addresses.
+	Web3Wallet []string `json:"web3_wallet,omitempty"`
+	// Returns users with the user IDs specified.
+	UserID []string `json:"user_id,omitempty"`
+	// Returns users that have memberships to the given organizations.
+	OrganizationID []string `json:"organization_id,omitempty"`
+	// Returns users that match the given query.
+	Query *string `json:"query,omitempty"`
+	// Returns users with emails that match the given query, via case-insensitive partial match.
+	EmailAddressQuery *string `json:"email_address_query,omitempty"`
+	// Returns users with phone numbers that match the given query, via case-insensitive partial match.
+	PhoneNumberQuery *string `json:"phone_number_query,omitempty"`
+	// Returns users with usernames that match the given query, via case-insensitive partial match.
+	UsernameQuery *string `json:"username_query,omitempty"`
+	// Returns users with names that match the given query, via case-insensitive partial match.
+	NameQuery *string `json:"name_query,omitempty"`
+	// Returns users which are either banned (`banned=true`) or not banned (`banned=false`).
+	Banned *bool `json:"banned,omitempty"`
+	// Returns users whose last session activity was before the given date (with millisecond precision).
+	LastActiveAtBefore *int64 `json:"last_active_at_before,omitempty"`
+	// Returns users whose last session activity was after the given date (with millisecond precision).
+	LastActiveAtAfter *int64 `json:"last_active_at_after,omitempty"`
+	// Returns users that had session activity since the given date.
+	LastActiveAtSince *int64 `json:"last_active_at_since,omitempty"`
+	// Returns users who have been created before the given date (with millisecond precision).
+	CreatedAtBefore *int64 `json:"created_at_before,omitempty"`
+	// Returns users who have been created after the given date (with millisecond precision).
+	CreatedAtAfter *int64 `json:"created_at_after,omitempty"`
+	// Returns users whose last sign-in was before the given date (with millisecond precision).
+	LastSignInAtBefore *int64 `json:"last_sign_in_at_before,omitempty"`
+	// Returns users whose last sign-in was after the given date (with millisecond precision).
+	LastSignInAtAfter *int64 `json:"last_sign_in_at_after,omitempty"`
+	// Returns users with external accounts for the specified OAuth provider.
+	Provider *string `json:"provider,omitempty"`
+	// Returns users with the specified provider user IDs for a specific provider.
+	ProviderUserID []string `json:"provider_user_id,omitempty"`
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+	// A cursor for pagination: the `id` of the last user on the previous page.
+	StartingAfter *string `json:"starting_after,omitempty"`
+	// Allows to return users in a particular order.
+	OrderBy *string `json:"order_by,omitempty"`
+}
+
+// UsersRemovePasswordParams holds the parameters of users.removePassword (POST /users/{user_id}/remove_password): Remove a user's password.
+type UsersRemovePasswordParams struct {
+	// Set to `true` to revoke all of the user's active sessions after removing the password.
+	SignOutOfOtherSessions *bool `json:"sign_out_of_other_sessions,omitempty"`
+}
+
+// UsersReplaceEmailAddressParams holds the parameters of users.replaceEmailAddress (PUT /users/{user_id}/email_address): Replace a user's email address.
+type UsersReplaceEmailAddressParams struct {
+	// The new email address.
+	EmailAddress string `json:"email_address"`
+	// Controls the status of the replacement email address.
+	IdentificationStatus *string `json:"identification_status,omitempty"`
+	// If set to `true`, the user's previous primary email address is notified that the primary email address has changed.
+	NotifyPrimaryEmailAddressChanged *bool `json:"notify_primary_email_address_changed,omitempty"`
+}
+
+// UsersReplaceMetadataParams holds the parameters of users.replaceMetadata (PUT /users/{user_id}/metadata): Replace a user's metadata.
+type UsersReplaceMetadataParams struct {
+	// Metadata saved on the user, that is visible to both your frontend and backend.
+	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
+	// Metadata saved on the user that is only visible to your backend.
+	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
+	// Metadata saved on the user, that can be updated from both the Frontend and Backend APIs.
+	UnsafeMetadata map[string]any `json:"unsafe_metadata,omitempty"`
+}
+
+// UsersReplacePhoneNumberParams holds the parameters of users.replacePhoneNumber (PUT /users/{user_id}/phone_number): Replace a user's phone number.
+type UsersReplacePhoneNumberParams struct {
+	// The new phone number.
+	PhoneNumber string `json:"phone_number"`
+	// Controls the status of the replacement phone number.
+	IdentificationStatus *string `json:"identification_status,omitempty"`
+}
+
+// UsersSetPasswordCompromisedParams holds the parameters of users.setPasswordCompromised (POST /users/{user_id}/password/set_compromised): Set a user's password as compromised.
+type UsersSetPasswordCompromisedParams struct {
+	RevokeAllSessions *bool `json:"revoke_all_sessions,omitempty"`
+}
+
+// UsersSetProfileImageParams holds the parameters of users.setProfileImage (POST /users/{user_id}/profile_image): Set user profile image.
+type UsersSetProfileImageParams struct {
+	File *File `json:"file,omitempty"`
+}
+
+// UsersUpdateParams holds the parameters of users.update (PATCH /users/{user_id}): Update a user.
+type UsersUpdateParams struct {
+	// The ID of the user as used in your external systems or your previous authentication solution.
+	ExternalID *string `json:"external_id,omitempty"`
+	// The first name to assign to the user
+	FirstName *string `json:"first_name,omitempty"`
+	// The last name to assign to the user
+	LastName *string `json:"last_name,omitempty"`
+	// The locale to assign to the user (e.g., "en-US", "fr-FR")
+	Locale *string `json:"locale,omitempty"`
+	// The ID of the email address to set as primary.
+	PrimaryEmailAddressID *string `json:"primary_email_address_id,omitempty"`
+	// If set to `true`, the user will be notified that their primary email address has changed.
+	NotifyPrimaryEmailAddressChanged *bool `json:"notify_primary_email_address_changed,omitempty"`
+	// The ID of the phone number to set as primary.
+	PrimaryPhoneNumberID *string `json:"primary_phone_number_id,omitempty"`
+	// The ID of the web3 wallets to set as primary.
+	PrimaryWeb3WalletID *string `json:"primary_web3_wallet_id,omitempty"`
+	// The username to give to the user.
+	Username *string `json:"username,omitempty"`
+	// The ID of the image to set as the user's profile image
+	ProfileImageID *string `json:"profile_image_id,omitempty"`
+	// The plaintext password to give the user.
+	Password *string `json:"password,omitempty"`
+	// In case you already have the password digests and not the passwords, you can use them for the newly created user via this property.
+	PasswordDigest *string `json:"password_digest,omitempty"`
+	// The hashing algorithm that was used to generate the password digest.
+	PasswordHasher *string `json:"password_hasher,omitempty"`
+	// Set it to `true` if you're updating the user's password and want to skip any password policy settings check.
+	SkipPasswordChecks *bool `json:"skip_password_checks,omitempty"`
+	// Set to `true` to sign out the user from all their active sessions once their password is updated.
+	SignOutOfOtherSessions *bool `json:"sign_out_of_other_sessions,omitempty"`
+	// In case TOTP is configured on the instance, you can provide the secret to enable it on the specific user without the need to reset it.
+	TOTPSecret *string `json:"totp_secret,omitempty"`
+	// If Backup Codes are configured on the instance, you can provide them to enable it on the specific user without the need to reset them.
+	BackupCodes []string `json:"backup_codes,omitempty"`
+	// If true, the user can delete themselves with the Frontend API.
+	DeleteSelfEnabled *bool `json:"delete_self_enabled,omitempty"`
+	// If true, the user can create organizations with the Frontend API.
+	CreateOrganizationEnabled *bool `json:"create_organization_enabled,omitempty"`
+	// A custom timestamp denoting _when_ the user accepted legal requirements, specified in RFC3339 format.
+	LegalAcceptedAt *string `json:"legal_accepted_at,omitempty"`
+	// When set to `true` all legal checks are skipped.
+	SkipLegalChecks *bool `json:"skip_legal_checks,omitempty"`
+	// The maximum number of organizations the user can create.
+	CreateOrganizationsLimit *int64 `json:"create_organizations_limit,omitempty"`
+	// A custom date/time denoting _when_ the user signed up to the application.
+	CreatedAt *string `json:"created_at,omitempty"`
+	// When set to `true`, the user will bypass Device Trust checks during sign-in.
+	BypassClientTrust *bool `json:"bypass_client_trust,omitempty"`
+}
+
+// UsersUpdateMetadataParams holds the parameters of users.updateMetadata (PATCH /users/{user_id}/metadata): Merge and update a user's metadata.
+type UsersUpdateMetadataParams struct {
+	// Metadata saved on the user, that is visible to both your frontend and backend.
+	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
+	// Metadata saved on the user that is only visible to your backend.
+	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
+	// Metadata saved on the user, that can be updated from both the Frontend and Backend APIs.
+	UnsafeMetadata map[string]any `json:"unsafe_metadata,omitempty"`
+}
+
+// UsersVerifyPasswordParams holds the parameters of users.verifyPassword (POST /users/{user_id}/verify_password): Verify the password of a user.
+type UsersVerifyPasswordParams struct {
+	// The user password to verify
+	Password string `json:"password"`
+}
+
+// UsersVerifyTOTPParams holds the parameters of users.verifyTotp (POST /users/{user_id}/verify_totp): Verify a TOTP or backup code for a user.
+type UsersVerifyTOTPParams struct {
+	// The TOTP or backup code to verify
+	Code string `json:"code"`
+}
+
+// WaitlistEntriesCreateParams holds the parameters of waitlistEntries.create (POST /waitlist_entries): Create a waitlist entry.
+type WaitlistEntriesCreateParams struct {
+	// The email address to add to the waitlist
+	EmailAddress string `json:"email_address"`
+	// Optional flag which denotes whether a confirmation email should be sent to the given email address.
+	Notify *bool `json:"notify,omitempty"`
+}
+
+// WaitlistEntriesInviteParams holds the parameters of waitlistEntries.invite (POST /waitlist_entries/{waitlist_entry_id}/invite): Invite a waitlist entry.
+type WaitlistEntriesInviteParams struct {
+	// Whether an invitation should be created if there is already an existing invitation for this email address, or it's claimed by another user.
+	IgnoreExisting *bool `json:"ignore_existing,omitempty"`
+}
+
+// WaitlistEntriesListParams holds the parameters of waitlistEntries.list (GET /waitlist_entries): List all waitlist entries.
+type WaitlistEntriesListParams struct {
+	// Applies a limit to the number of results returned.
+	Limit *int64 `json:"limit,omitempty"`
+	// Skip the first `offset` results when paginating.
+	Offset *int64 `json:"offset,omitempty"`
+	// Filter waitlist entries by `email_address` or `id`
+	Query *string `json:"query,omitempty"`
+	// Filter waitlist entries by their status
+	Status *string `json:"status,omitempty"`
+	// Specify the order of results.
+	OrderBy *string `json:"order_by,omitempty"`
+}
+
+// ActorTokensCreateParamsActor — The actor payload.
+type ActorTokensCreateParamsActor struct {
+	// The ID of the actor.
+	Sub string `json:"sub"`
+}
+
+// AgentTasksCreateParamsOnBehalfOf — Identifies the user on whose behalf the agent task is created.
+type AgentTasksCreateParamsOnBehalfOf struct {
+	// The ID of the user.
+	UserID *string `json:"user_id,omitempty"`
+	// A verified identifier (e.g.
+	Identifier *string `json:"identifier,omitempty"`
+}
+
+// DirectoriesCreateParamsGroupRoleMappingsItem — is part of a request body.
+type DirectoriesCreateParamsGroupRoleMappingsItem struct {
+	// The group ID from the identity provider.
+	DirectoryGroupID *string `json:"directory_group_id,omitempty"`
+	// The legacy name for `directory_group_id`.
+	SCIMGroupID *string `json:"scim_group_id,omitempty"`
+	// Optional display name for the group.
+	DirectoryGroupDisplayName *string `json:"directory_group_display_name,omitempty"`
+	// The legacy name for `directory_group_display_name`.
+	SCIMGroupDisplayName *string `json:"scim_group_display_name,omitempty"`
+	// The organization role ID to assign to members of the group.
+	RoleID string `json:"role_id"`
+	// The precedence for this mapping.
+	Precedence *int64 `json:"precedence,omitempty"`
+}
+
+// DirectoriesReplaceGroupRoleMappingsParamsMappingsItem — is part of a request body.
+type DirectoriesReplaceGroupRoleMappingsParamsMappingsItem struct {
+	// The group ID from the identity provider.
+	DirectoryGroupID *string `json:"directory_group_id,omitempty"`
+	// The legacy name for `directory_group_id`.
+	SCIMGroupID *string `json:"scim_group_id,omitempty"`
+	// The ID of the organization role to assign to members of the group.
+	RoleID string `json:"role_id"`
+}
+
+// EnterpriseConnectionsCreateParamsCustomAttributesItem — is part of a request body.
+type EnterpriseConnectionsCreateParamsCustomAttributesItem struct {
+	// Display name for the custom attribute
+	Name string `json:"name"`
+	// Key used to store the attribute in the user's metadata
+	Key string `json:"key"`
+	// Path to extract the attribute value from SSO claims
+	SSOPath *string `json:"sso_path,omitempty"`
+	// GJSON path to extract the attribute value from SCIM user resources
+	SCIMPath *string `json:"scim_path,omitempty"`
+	// The new name for `scim_path`.
+	DirectoryPath *string `json:"directory_path,omitempty"`
+	// When true, the attribute supports multiple values; values from the IdP are written to public_metadata as an array.
+	MultiValued *bool `json:"multi_valued,omitempty"`
+}
+
+// EnterpriseConnectionsCreateParamsOIDC — OIDC connection-specific properties.
+type EnterpriseConnectionsCreateParamsOIDC struct {
+	// OIDC client ID
+	ClientID *string `json:"client_id,omitempty"`
+	// OIDC client secret
+	ClientSecret *string `json:"client_secret,omitempty"`
+	// OIDC discovery URL
+	DiscoveryURL *string `json:"discovery_url,omitempty"`
+	// OIDC authorization URL
+	AuthURL *string `json:"auth_url,omitempty"`
+	// OIDC token URL
+	TokenURL *string `json:"token_url,omitempty"`
+	// OIDC userinfo URL
+	UserInfoURL *string `json:"user_info_url,omitempty"`
+	// Whether PKCE is required (must be true for public clients with no client secret)
+	RequiresPkce *bool `json:"requires_pkce,omitempty"`
+}
+
+// EnterpriseConnectionsCreateParamsSAML — SAML connection-specific properties.
+type EnterpriseConnectionsCreateParamsSAML struct {
+	// IdP entity ID
+	IDPEntityID *string `json:"idp_entity_id,omitempty"`
+	// IdP SSO URL
+	IDPSSOURL *string `json:"idp_sso_url,omitempty"`
+	// IdP certificate (PEM)
+	IDPCertificate *string `json:"idp_certificate,omitempty"`
+	// URL to IdP metadata
+	IDPMetadataURL *string `json:"idp_metadata_url,omitempty"`
+	// Raw IdP metadata XML
+	IDPMetadata *string `json:"idp_metadata,omitempty"`
+	// Attribute mapping for SAML attributes
+	AttributeMapping  *EnterpriseConnectionsCreateParamsSAMLAttributeMapping `json:"attribute_mapping,omitempty"`
+	AllowSubdomains   *bool                                                  `json:"allow_subdomains,omitempty"`
+	AllowIDPInitiated *bool                                                  `json:"allow_idp_initiated,omitempty"`
+	ForceAuthn        *bool                                                  `json:"force_authn,omitempty"`
+	// Configuration for the login_hint sent to the IdP on SSO sign-in
+	LoginHint *EnterpriseConnectionsCreateParamsSAMLLoginHint `json:"login_hint,omitempty"`
+}
+
+// EnterpriseConnectionsCreateParamsSAMLAttributeMapping — Attribute mapping for SAML attributes
+type EnterpriseConnectionsCreateParamsSAMLAttributeMapping struct {
+	UserID       *string `json:"user_id,omitempty"`
+	EmailAddress *string `json:"email_address,omitempty"`
+	FirstName    *string `json:"first_name,omitempty"`
+	LastName     *string `json:"last_name,omitempty"`
+}
+
+// EnterpriseConnectionsCreateParamsSAMLLoginHint — Configuration for the login_hint sent to the IdP on SSO sign-in
+type EnterpriseConnectionsCreateParamsSAMLLoginHint struct {
+	// Controls the login_hint sent to the IdP on SSO sign-in
+	Mode string `json:"mode"`
+	// The user public_metadata key whose value is sent as the login_hint when mode is custom_attribute
+	Source *string `json:"source,omitempty"`
+}
+
+// EnterpriseConnectionsUpdateParamsCustomAttributesItem — is part of a request body.
+type EnterpriseConnectionsUpdateParamsCustomAttributesItem struct {
+	// Display name for the custom attribute
+	Name string `json:"name"`
+	// Key used to store the attribute in the user's metadata
+	Key string `json:"key"`
+	// Path to extract the attribute value from SSO claims
+	SSOPath *string `json:"sso_path,omitempty"`
+	// GJSON path to extract the attribute value from SCIM user resources
+	SCIMPath *string `json:"scim_path,omitempty"`
+	// The new name for `scim_path`.
+	DirectoryPath *string `json:"directory_path,omitempty"`
+	// When true, the attribute supports multiple values; values from the IdP are written to public_metadata as an array.
+	MultiValued *bool `json:"multi_valued,omitempty"`
+}
+
+// EnterpriseConnectionsUpdateParamsOIDC — OIDC connection-specific properties.
+type EnterpriseConnectionsUpdateParamsOIDC struct {
+	// OIDC client ID
+	ClientID *string `json:"client_id,omitempty"`
+	// OIDC client secret
+	ClientSecret *string `json:"client_secret,omitempty"`
+	// OIDC discovery URL
+	DiscoveryURL *string `json:"discovery_url,omitempty"`
+	// OIDC authorization URL
+	AuthURL *string `json:"auth_url,omitempty"`
+	// OIDC token URL
+	TokenURL *string `json:"token_url,omitempty"`
+	// OIDC userinfo URL
+	UserInfoURL *string `json:"user_info_url,omitempty"`
+	// Whether PKCE is required (must be true for public clients with no client secret)
+	RequiresPkce *bool `json:"requires_pkce,omitempty"`
+}
+
+// EnterpriseConnectionsUpdateParamsSAML — SAML connection-specific properties.
+type EnterpriseConnectionsUpdateParamsSAML struct {
+	// Display name of the SAML connection
+	Name *string `json:"name,omitempty"`
+	// IdP entity ID
+	IDPEntityID *string `json:"idp_entity_id,omitempty"`
+	// IdP SSO URL
+	IDPSSOURL *string `json:"idp_sso_url,omitempty"`
+	// IdP certificate (PEM)
+	IDPCertificate *string `json:"idp_certificate,omitempty"`
+	// URL to IdP metadata
+	IDPMetadataURL *string `json:"idp_metadata_url,omitempty"`
+	// Raw IdP metadata XML
+	IDPMetadata *string `json:"idp_metadata,omitempty"`
+	// Attribute mapping for SAML attributes
+	AttributeMapping  *EnterpriseConnectionsUpdateParamsSAMLAttributeMapping `json:"attribute_mapping,omitempty"`
+	AllowSubdomains   *bool                                                  `json:"allow_subdomains,omitempty"`
+	AllowIDPInitiated *bool                                                  `json:"allow_idp_initiated,omitempty"`
+	ForceAuthn        *bool                                                  `json:"force_authn,omitempty"`
+	// Configuration for the login_hint sent to the IdP on SSO sign-in
+	LoginHint *EnterpriseConnectionsUpdateParamsSAMLLoginHint `json:"login_hint,omitempty"`
+}
+
+// EnterpriseConnectionsUpdateParamsSAMLAttributeMapping — Attribute mapping for SAML attributes
+type EnterpriseConnectionsUpdateParamsSAMLAttributeMapping struct {
+	UserID       *string `json:"user_id,omitempty"`
+	EmailAddress *string `json:"email_address,omitempty"`
+	FirstName    *string `json:"first_name,omitempty"`
+	LastName     *string `json:"last_name,omitempty"`
+}
+
+// EnterpriseConnectionsUpdateParamsSAMLLoginHint — Configuration for the login_hint sent to the IdP on SSO sign-in
+type EnterpriseConnectionsUpdateParamsSAMLLoginHint struct {
+	// Controls the login_hint sent to the IdP on SSO sign-in
+	Mode string `json:"mode"`
+	// The user public_metadata key whose value is sent as the login_hint when mode is custom_attribute
+	Source *string `json:"source,omitempty"`
+}
+
+// SAMLConnectionsCreateParamsAttributeMapping — Define the attribute name mapping between Identity Provider and Clerk's user properties
+type SAMLConnectionsCreateParamsAttributeMapping struct {
+	UserID       *string `json:"user_id,omitempty"`
+	EmailAddress *string `json:"email_address,omitempty"`
+	FirstName    *string `json:"first_name,omitempty"`
+	LastName     *string `json:"last_name,omitempty"`
+}
+
+// SAMLConnectionsCreateParamsLoginHint — Configuration for the login_hint sent to the IdP on SSO sign-in
+type SAMLConnectionsCreateParamsLoginHint struct {
+	// Controls the login_hint sent to the IdP on SSO sign-in
+	Mode string `json:"mode"`
+	// The user public_metadata key whose value is sent as the login_hint when mode is custom_attribute
+	Source *string `json:"source,omitempty"`
+}
+
+// SAMLConnectionsUpdateParamsAttributeMapping — Define the attribute name mapping between Identity Provider and Clerk's user properties
+type SAMLConnectionsUpdateParamsAttributeMapping struct {
+	UserID       *string `json:"user_id,omitempty"`
+	EmailAddress *string `json:"email_address,omitempty"`
+	FirstName    *string `json:"first_name,omitempty"`
+	LastName     *string `json:"last_name,omitempty"`
+}
+
+// SAMLConnectionsUpdateParamsLoginHint — Configuration for the login_hint sent to the IdP on SSO sign-in
+type SAMLConnectionsUpdateParamsLoginHint struct {
+	// Controls the login_hint sent to the IdP on SSO sign-in
+	Mode string `json:"mode"`
+	// The user public_metadata key whose value is sent as the login_hint when mode is custom_attribute
+	Source *string `json:"source,omitempty"`
+}
+
+// SCIMDirectoriesCreateParamsGroupRoleMappingsItem — is part of a request body.
+type SCIMDirectoriesCreateParamsGroupRoleMappingsItem struct {
+	// The SCIM group ID from the identity provider.
+	SCIMGroupID string `json:"scim_group_id"`
+	// Optional display name for the SCIM group.
+	SCIMGroupDisplayName *string `json:"scim_group_display_name,omitempty"`
+	// The organization role ID to assign to members of the SCIM group.
+	RoleID string `json:"role_id"`
+	// The precedence for this mapping.
+	Precedence *int64 `json:"precedence,omitempty"`
+}
+
+// SCIMDirectoriesReplaceGroupRoleMappingsParamsMappingsItem — is part of a request body.
+type SCIMDirectoriesReplaceGroupRoleMappingsParamsMappingsItem struct {
+	// The SCIM group ID from the identity provider.
+	SCIMGroupID string `json:"scim_group_id"`
+	// The ID of the organization role to assign to members of the SCIM group.
+	RoleID string `json:"role_id"`
+}
