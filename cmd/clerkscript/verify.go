@@ -1,0 +1,223 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/clerkscript/clerkscript/core"
+)
+
+func init() {
+	register(&command{
+		name:    "verify",
+		summary: "verify a Clerk session token (networkless with a PEM key)",
+		usage: `Usage:
+  clerkscript verify [--jwt-key FILE|PEM] [--authorized-party URL]...
+                     [--audience A]... [--issuer URL] [--clock-skew 5s]
+                     [--json] TOKEN|-
+
+Verifies a Clerk session token as @clerk/backend's verifyToken does and
+prints the verdict and the claims. TOKEN may be "-" to read it from stdin; a
+leading "Bearer " is ignored.
+
+  --jwt-key           the instance PEM public key, or a file holding it
+                      (default CLERK_JWT_KEY). Without a key the JWKS is
+                      fetched with CLERK_SECRET_KEY from CLERK_API_URL.
+  --authorized-party  an accepted azp origin; repeat. When given, the token
+                      must carry one of them.
+  --audience          an accepted aud value; repeat.
+  --issuer            require exactly this iss (Clerk's SDKs do not check it)
+  --clock-skew        tolerance for exp/nbf/iat (default 5s; 0 for none)
+  --json              print one JSON object: {"status":"signed-in"|
+                      "signed-out","reason":null|"<clerk reason>",
+                      "message":null|"...","claims":{...}|null}
+
+Exit status: 0 signed in, 1 token rejected, 2 usage or configuration error
+(no key, a bad key, an invalid secret key, the JWKS cannot be loaded).`,
+		run: runVerify,
+	})
+}
+
+// verifyNow is the CLI's clock; tests replace it.
+var verifyNow = time.Now
+
+// maxTokenInput bounds what "verify -" reads from stdin.
+const maxTokenInput = 1 << 20
+
+func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var (
+		jwtKey, issuer     string
+		parties, audiences stringList
+		skew               time.Duration
+		asJSON             bool
+	)
+	fs.StringVar(&jwtKey, "jwt-key", "", "")
+	fs.Var(&parties, "authorized-party", "")
+	fs.Var(&audiences, "audience", "")
+	fs.StringVar(&issuer, "issuer", "", "")
+	fs.DurationVar(&skew, "clock-skew", 5*time.Second, "")
+	fs.BoolVar(&asJSON, "json", false, "")
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "clerkscript verify: "+format+"\n", a...)
+		fmt.Fprintln(stderr, "Run 'clerkscript help verify' for usage.")
+		return 2
+	}
+
+	// Flags may come after the token.
+	var positional []string
+	rest := args
+	for {
+		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintln(stdout, commands["verify"].usage)
+				return 0
+			}
+			return usageErr("%v", err)
+		}
+		rest = fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		positional, rest = append(positional, rest[0]), rest[1:]
+	}
+	if len(positional) != 1 {
+		return usageErr("want exactly one TOKEN (or - for stdin), got %d arguments", len(positional))
+	}
+	if skew < 0 {
+		return usageErr("--clock-skew must not be negative")
+	}
+
+	token := positional[0]
+	if token == "-" {
+		b, err := io.ReadAll(io.LimitReader(stdin, maxTokenInput+1))
+		if err != nil {
+			return usageErr("reading the token from stdin: %v", err)
+		}
+		if len(b) > maxTokenInput {
+			return usageErr("the token on stdin is larger than 1 MiB")
+		}
+		token = string(b)
+	}
+	token = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(token), "Bearer "))
+	if token == "" {
+		return usageErr("the token is empty")
+	}
+
+	opts := core.VerifyOptions{
+		AuthorizedParties: parties,
+		Audience:          audiences,
+		Issuer:            issuer,
+		ClockSkew:         skew,
+		Now:               verifyNow,
+	}
+	if skew == 0 {
+		opts.ClockSkew = core.NoClockSkew
+	}
+	switch {
+	case jwtKey != "":
+		key, err := readKeyArg(jwtKey)
+		if err != nil {
+			return usageErr("--jwt-key: %v", err)
+		}
+		opts.JWTKey = key
+	case strings.TrimSpace(os.Getenv("CLERK_JWT_KEY")) != "":
+		opts.JWTKey = os.Getenv("CLERK_JWT_KEY")
+	case strings.TrimSpace(os.Getenv("CLERK_SECRET_KEY")) != "":
+		opts.SecretKey = strings.TrimSpace(os.Getenv("CLERK_SECRET_KEY"))
+		opts.APIURL = strings.TrimSpace(os.Getenv("CLERK_API_URL"))
+		opts.APIVersion = strings.TrimSpace(os.Getenv("CLERK_API_VERSION"))
+	default:
+		return usageErr("no key: pass --jwt-key, or set CLERK_JWT_KEY or CLERK_SECRET_KEY")
+	}
+
+	v := core.NewVerifier(core.VerifierConfig{TokenCacheSize: -1})
+	claims, err := v.Verify(ctx, token, opts)
+	var te *core.TokenVerificationError
+	if err != nil && !errors.As(err, &te) {
+		fmt.Fprintf(stderr, "clerkscript verify: %v\n", err)
+		return 2
+	}
+	code := 0
+	if te != nil {
+		code = 1
+		if te.IsConfigurationError() {
+			code = 2
+		}
+	}
+	if asJSON {
+		out := struct {
+			Status  string          `json:"status"`
+			Reason  *string         `json:"reason"`
+			Message *string         `json:"message"`
+			Claims  json.RawMessage `json:"claims"`
+		}{Status: "signed-in", Claims: json.RawMessage("null")}
+		if te != nil {
+			msg := te.Message
+			if te.Action != "" {
+				msg += " " + te.Action
+			}
+			out.Status, out.Reason, out.Message = "signed-out", &te.Reason, &msg
+		} else {
+			out.Claims = claims.Raw
+		}
+		b, err := json.Marshal(out)
+		if err != nil {
+			fmt.Fprintf(stderr, "clerkscript verify: %v\n", err)
+			return 2
+		}
+		fmt.Fprintln(stdout, string(b))
+		return code
+	}
+	if te != nil {
+		fmt.Fprintf(stdout, "signed-out\n  reason:  %s\n  message: %s\n", te.Reason, te.Message)
+		if te.Action != "" {
+			fmt.Fprintf(stdout, "  action:  %s\n", te.Action)
+		}
+		return code
+	}
+	printClaims(stdout, claims, verifyNow())
+	return 0
+}
+
+func printClaims(w io.Writer, c *core.Claims, now time.Time) {
+	fmt.Fprintln(w, "signed-in")
+	line := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(w, "  %-12s %s\n", k+":", v)
+		}
+	}
+	line("user", c.Subject)
+	line("session", c.SessionID)
+	line("status", c.SessionStatus)
+	line("issuer", c.Issuer)
+	line("azp", c.AuthorizedParty)
+	line("audience", strings.Join(c.Audience, ", "))
+	exp := time.Unix(c.Expiry, 0).UTC()
+	line("expires", fmt.Sprintf("%s (in %s)", exp.Format(time.RFC3339), exp.Sub(now).Round(time.Second)))
+	if c.IssuedAt != 0 {
+		line("issued", time.Unix(c.IssuedAt, 0).UTC().Format(time.RFC3339))
+	}
+	line("org", c.OrgID)
+	line("org slug", c.OrgSlug)
+	line("org role", c.OrgRole)
+	line("permissions", strings.Join(c.OrgPermissions, ", "))
+	line("features", strings.Join(c.Features, ", "))
+	line("plans", strings.Join(c.Plans, ", "))
+	if c.FactorVerificationAge != nil {
+		line("factor age", fmt.Sprintf("%d, %d (minutes; -1 never)", c.FactorVerificationAge[0], c.FactorVerificationAge[1]))
+	}
+	if len(c.Actor) > 0 {
+		line("actor", string(c.Actor))
+	}
+	line("key", c.KeyID+" "+c.Algorithm)
+	line("version", fmt.Sprint(c.Version))
+}

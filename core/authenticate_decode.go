@@ -1,0 +1,168 @@
+package core
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// unverifiedJWT is what the request-level decisions read from a token
+// before (or instead of) verifying it: the cookie logic compares iat with
+// __client_uat and iss with the instance, and routing looks at typ, cat and
+// sub. Nothing here is trusted for authentication.
+type unverifiedJWT struct {
+	typ, cat  string
+	sub, iss  string
+	sid       string
+	iat, exp  float64
+	hasIat    bool
+	hasExp    bool
+	issIsTrue bool // iss present and truthy, as JS tests it
+}
+
+type jwtHeaderFields struct {
+	Typ any `json:"typ"`
+	Cat any `json:"cat"`
+}
+
+// decodeUnverified splits and decodes a JWT the way @clerk/backend's
+// decodeJwt does, returning its token-invalid errors.
+func decodeUnverified(token string) (*unverifiedJWT, *TokenVerificationError) {
+	if len(token) > maxTokenLength {
+		return nil, errTooLarge
+	}
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return nil, errInvalidForm
+	}
+	hb, err1 := decodeB64Loose(parts[0])
+	pb, err2 := decodeB64Loose(parts[1])
+	_, err3 := decodeB64Loose(parts[2])
+	if err1 != nil || err2 != nil || err3 != nil {
+		return nil, errUndecodable
+	}
+	var h jwtHeaderFields
+	var p map[string]json.RawMessage
+	if json.Unmarshal(hb, &h) != nil || json.Unmarshal(pb, &p) != nil || p == nil {
+		return nil, errUndecodable
+	}
+	u := &unverifiedJWT{}
+	u.typ, _ = h.Typ.(string)
+	u.cat, _ = h.Cat.(string)
+	str := func(k string) string {
+		var s string
+		_ = json.Unmarshal(p[k], &s)
+		return s
+	}
+	num := func(k string) (float64, bool) {
+		var f float64
+		if raw, ok := p[k]; ok && json.Unmarshal(raw, &f) == nil {
+			return f, true
+		}
+		return 0, false
+	}
+	u.sub, u.iss, u.sid = str("sub"), str("iss"), str("sid")
+	u.iat, u.hasIat = num("iat")
+	u.exp, u.hasExp = num("exp")
+	if raw, ok := p["iss"]; ok {
+		var v any
+		if json.Unmarshal(raw, &v) == nil {
+			u.issIsTrue = truthy(v)
+		}
+	}
+	return u, nil
+}
+
+// decodeB64Loose accepts base64url with or without padding, and the standard
+// alphabet too: @clerk/backend's decoder is that forgiving.
+func decodeB64Loose(s string) ([]byte, error) {
+	s = strings.TrimRight(s, "=")
+	s = strings.NewReplacer("+", "-", "/", "_").Replace(s)
+	return decodeB64URL(s)
+}
+
+func truthy(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return x
+	case string:
+		return x != ""
+	case float64:
+		return x != 0
+	}
+	return true
+}
+
+// The JWT categories (header "cat") of session tokens; anything else (an
+// M2M JWT's cl_B7d4PD333AAA) is not a session token.
+var sessionJWTCategories = map[string]bool{"cl_B7d4PD111AAA": true, "cl_I7d4PD111III": true}
+
+const m2mJWTCategory = "cl_B7d4PD333AAA"
+
+// machineJWTType returns the machine token type of a JWT: OAuth for typ
+// at+jwt, M2M for a subject starting mch_; "" for anything else.
+func (u *unverifiedJWT) machineJWTType() TokenType {
+	switch {
+	case u.typ == "at+jwt" || u.typ == "application/at+jwt":
+		return TokenTypeOAuth
+	case strings.HasPrefix(u.sub, "mch_"):
+		return TokenTypeM2M
+	}
+	return ""
+}
+
+// notSessionJWT reports a machine JWT or a non-session category.
+func (u *unverifiedJWT) notSessionJWT() bool {
+	return u.machineJWTType() != "" || (u.cat != "" && !sessionJWTCategories[u.cat])
+}
+
+// opaqueMachineTokenType routes opaque machine tokens by prefix.
+func opaqueMachineTokenType(token string) TokenType {
+	switch {
+	case strings.HasPrefix(token, "mt_"):
+		return TokenTypeM2M
+	case strings.HasPrefix(token, "oat_"):
+		return TokenTypeOAuth
+	case strings.HasPrefix(token, "ak_"):
+		return TokenTypeAPIKey
+	}
+	return ""
+}
+
+// detectTokenType classifies a header token: opaque machine tokens by
+// prefix, machine JWTs by typ/sub, everything else as a session token.
+func detectTokenType(token string) TokenType {
+	if t := opaqueMachineTokenType(token); t != "" {
+		return t
+	}
+	if u, err := decodeUnverified(token); err == nil {
+		if t := u.machineJWTType(); t != "" {
+			return t
+		}
+	}
+	return TokenTypeSession
+}
+
+// parseAuthorizationHeader extracts the token as @clerk/backend does, which
+// splits the value on " " with a limit of 2: the second part after a
+// "Bearer" scheme (case-sensitive), the whole value when there is no second
+// part (a bare token; also "Bearer " and "Bearer  x", which then fail as
+// token-invalid), and nothing for any other scheme ("Basic ...").
+func parseAuthorizationHeader(h string) string {
+	if h == "" {
+		return ""
+	}
+	scheme, rest, found := strings.Cut(h, " ")
+	if !found {
+		return scheme
+	}
+	token, _, _ := strings.Cut(rest, " ")
+	if token == "" {
+		return scheme
+	}
+	if scheme == "Bearer" {
+		return token
+	}
+	return ""
+}

@@ -1,0 +1,373 @@
+package core
+
+import (
+	"encoding/json"
+	"math"
+	"strconv"
+	"strings"
+	"unsafe"
+)
+
+// Claims are the verified claims of a Clerk session token. Registered claims
+// and Clerk's own are typed; Raw keeps the payload exactly as signed for
+// anything else (custom claims of a JWT template), and Map decodes it.
+//
+// Claims returned by a Verifier may be shared between callers through the
+// verified-token cache, and their strings share memory with Raw: treat them
+// (Raw included) as read-only.
+type Claims struct {
+	Subject         string   // sub: the user id (user_...)
+	SessionID       string   // sid (sess_...)
+	AuthorizedParty string   // azp: the origin the token was issued to
+	Issuer          string   // iss: the Frontend API URL
+	SessionStatus   string   // sts: "active" or "pending" ("" when absent)
+	ID              string   // jti
+	Audience        []string // aud, as a list whether the token has a string or an array
+	Expiry          int64    // exp, Unix seconds (rounded down)
+	NotBefore       int64    // nbf, Unix seconds, 0 when absent
+	IssuedAt        int64    // iat, Unix seconds, 0 when absent
+
+	// FactorVerificationAge is fva: minutes since the first and second
+	// factor verifications, -1 for never; nil when the token has no fva.
+	FactorVerificationAge *[2]int
+	// Actor is act, the impersonator ({"iss","sid","sub",...}); nil when
+	// the session is not an impersonation.
+	Actor json.RawMessage
+
+	// Version is the claims version: 2 for tokens with "v": 2, else 1.
+	Version int
+	// Active organization, from the v1 org_* claims or expanded from the v2
+	// "o" claim: the role is prefixed ("org:admin"), and v2 permissions are
+	// decoded from fea/per/fpm (see docs/VERIFICATION.md).
+	OrgID          string
+	OrgSlug        string
+	OrgRole        string
+	OrgPermissions []string
+	// Features (fea) and Plans (pla) of v2 tokens, each "scope:name"
+	// ("o:dashboard", "u:pro").
+	Features []string
+	Plans    []string
+
+	KeyID     string          // the header kid of the token
+	Algorithm string          // the header alg (RS256, RS384, RS512)
+	Raw       json.RawMessage // the payload JSON, as signed
+
+	// Exact values for the time checks, which re-run on every cache hit.
+	exp, nbf, iat    float64
+	hasNbf, hasIat   bool
+	audRaw, azpRaw   jsonValue
+	typ              string
+	hasTyp           bool
+	deferredClaimErr *TokenVerificationError // sub/exp/nbf/iat type errors, reported in Clerk's order
+	deferredAt       int                     // the check before which deferredClaimErr is reported
+}
+
+// Map decodes the raw claims into a map (numbers as float64, as
+// encoding/json does).
+func (c *Claims) Map() (map[string]any, error) {
+	var m map[string]any
+	if err := json.Unmarshal(c.Raw, &m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// HasPermission reports whether the active organization grants permission
+// (for example "org:invoices:read").
+func (c *Claims) HasPermission(permission string) bool {
+	for _, p := range c.OrgPermissions {
+		if p == permission {
+			return true
+		}
+	}
+	return false
+}
+
+// Positions of the claim checks, in Clerk's order; a type error found while
+// decoding is reported when its check comes up, so that a token failing two
+// checks gets the same reason as from @clerk/backend.
+const (
+	checkSub = iota
+	checkAud
+	checkAzp
+	checkIss
+	checkExp
+	checkNbf
+	checkIat
+)
+
+// rawClaims holds the members of the payload the verifier interprets.
+type rawClaims struct {
+	sub, sid, azp, iss, sts, jti, aud jsonValue
+	exp, nbf, iat                     jsonValue
+	v, fva, act, o, fea, pla          jsonValue
+	orgID, orgSlug, orgRole, orgPerms jsonValue
+}
+
+// scanClaims checks that payload is a JSON object and picks out the members
+// Clerk defines; later duplicates win, as with JSON.parse.
+func scanClaims(payload []byte, rc *rawClaims) error {
+	return scanObject(payload, func(key []byte, esc bool, v jsonValue) {
+		k := string(key) // no allocation: only compared
+		if esc {
+			k = unquote(key, true)
+		}
+		switch k {
+		case "sub":
+			rc.sub = v
+		case "sid":
+			rc.sid = v
+		case "azp":
+			rc.azp = v
+		case "iss":
+			rc.iss = v
+		case "sts":
+			rc.sts = v
+		case "jti":
+			rc.jti = v
+		case "aud":
+			rc.aud = v
+		case "exp":
+			rc.exp = v
+		case "nbf":
+			rc.nbf = v
+		case "iat":
+			rc.iat = v
+		case "v":
+			rc.v = v
+		case "fva":
+			rc.fva = v
+		case "act":
+			rc.act = v
+		case "o":
+			rc.o = v
+		case "fea":
+			rc.fea = v
+		case "pla":
+			rc.pla = v
+		case "org_id":
+			rc.orgID = v
+		case "org_slug":
+			rc.orgSlug = v
+		case "org_role":
+			rc.orgRole = v
+		case "org_permissions":
+			rc.orgPerms = v
+		}
+	})
+}
+
+// buildClaims turns scanned claims into Claims. Type errors of sub, exp, nbf
+// and iat are not returned but deferred to their place in the check order.
+// payload is retained (as Raw): the caller must not reuse it.
+func buildClaims(rc *rawClaims, payload []byte) *Claims {
+	c := &Claims{Raw: payload, audRaw: rc.aud, azpRaw: rc.azp}
+	st := newStringSource(payload)
+	if rc.sub.kind == jsonString {
+		c.Subject = st.get(rc.sub)
+	} else {
+		c.defer_(checkSub, tokenErr(ReasonTokenVerificationFailed,
+			"Subject claim (sub) is required and must be a string. Received "+jsJSON(rc.sub)+".", ""))
+	}
+	c.SessionID = st.get(rc.sid)
+	c.AuthorizedParty = st.get(rc.azp)
+	c.Issuer = st.get(rc.iss)
+	c.SessionStatus = st.get(rc.sts)
+	c.ID = st.get(rc.jti)
+	switch rc.aud.kind {
+	case jsonString:
+		c.Audience = []string{st.get(rc.aud)}
+	case jsonArray:
+		_ = scanArray(rc.aud.raw, func(v jsonValue) {
+			if v.kind == jsonString {
+				c.Audience = append(c.Audience, st.get(v))
+			}
+		})
+	}
+
+	if f, ok := rc.exp.num(); ok {
+		c.exp, c.Expiry = f, floorUnix(f)
+	} else {
+		c.defer_(checkExp, tokenErr(ReasonTokenVerificationFailed,
+			"Invalid JWT expiry date claim (exp) "+jsJSON(rc.exp)+". Expected number.", ""))
+	}
+	if rc.nbf.present() {
+		if f, ok := rc.nbf.num(); ok {
+			c.nbf, c.NotBefore, c.hasNbf = f, floorUnix(f), true
+		} else {
+			c.defer_(checkNbf, tokenErr(ReasonTokenVerificationFailed,
+				"Invalid JWT not before date claim (nbf) "+jsJSON(rc.nbf)+". Expected number.", ""))
+		}
+	}
+	if rc.iat.present() {
+		if f, ok := rc.iat.num(); ok {
+			c.iat, c.IssuedAt, c.hasIat = f, floorUnix(f), true
+		} else {
+			c.defer_(checkIat, tokenErr(ReasonTokenVerificationFailed,
+				"Invalid JWT issued at date claim (iat) "+jsJSON(rc.iat)+". Expected number.", ""))
+		}
+	}
+
+	if rc.fva.kind == jsonArray {
+		var fva [2]int
+		n := 0
+		ok := true
+		_ = scanArray(rc.fva.raw, func(v jsonValue) {
+			f, isNum := v.num()
+			if !isNum || n >= 2 || f != math.Trunc(f) || math.Abs(f) > math.MaxInt32 {
+				ok = false
+				return
+			}
+			fva[n] = int(f)
+			n++
+		})
+		if ok && n == 2 {
+			c.FactorVerificationAge = &fva
+		}
+	}
+	if rc.act.kind == jsonObject {
+		c.Actor = json.RawMessage(rc.act.raw)
+	}
+
+	c.Version = 1
+	if f, ok := rc.v.num(); ok && f == 2 {
+		c.Version = 2
+	}
+	if c.Version == 2 {
+		c.Features = splitList(st.get(rc.fea))
+		c.Plans = splitList(st.get(rc.pla))
+		if rc.o.kind == jsonObject {
+			c.expandOrgV2(rc.o.raw, st)
+		}
+	} else {
+		c.OrgID = st.get(rc.orgID)
+		c.OrgSlug = st.get(rc.orgSlug)
+		c.OrgRole = st.get(rc.orgRole)
+		if rc.orgPerms.kind == jsonArray {
+			_ = scanArray(rc.orgPerms.raw, func(v jsonValue) {
+				if v.kind == jsonString {
+					c.OrgPermissions = append(c.OrgPermissions, st.get(v))
+				}
+			})
+		}
+	}
+	return c
+}
+
+// defer_ records the first type error found (checks run in a fixed order,
+// so the earliest position wins).
+func (c *Claims) defer_(at int, err *TokenVerificationError) {
+	if c.deferredClaimErr == nil || at < c.deferredAt {
+		c.deferredClaimErr, c.deferredAt = err, at
+	}
+}
+
+// floorUnix converts a NumericDate to whole seconds, saturating instead of
+// overflowing on absurd values.
+func floorUnix(f float64) int64 {
+	f = math.Floor(f)
+	switch {
+	case f >= math.MaxInt64:
+		return math.MaxInt64
+	case f <= math.MinInt64:
+		return math.MinInt64
+	}
+	return int64(f)
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	parts := strings.Split(s, ",")
+	out := parts[:0]
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// expandOrgV2 reads the v2 "o" claim: {id, slg, rol, per, fpm}. Permissions
+// follow Clerk's documented rule: the i-th number of fpm is the bitmask of
+// the i-th feature of fea (counting every feature, whatever its scope); bit
+// j, least significant first, grants per[j]; only features whose scope
+// includes the organization ("o", "uo", "ou") yield org:<feature>:<perm>.
+func (c *Claims) expandOrgV2(raw []byte, st stringSource) {
+	var id, slg, rol, per, fpm jsonValue
+	_ = scanObject(raw, func(key []byte, esc bool, v jsonValue) {
+		k := string(key)
+		if esc {
+			k = unquote(key, true)
+		}
+		switch k {
+		case "id":
+			id = v
+		case "slg":
+			slg = v
+		case "rol":
+			rol = v
+		case "per":
+			per = v
+		case "fpm":
+			fpm = v
+		}
+	})
+	c.OrgID = st.get(id)
+	c.OrgSlug = st.get(slg)
+	if r := st.get(rol); r != "" {
+		c.OrgRole = "org:" + r
+	}
+	perms := splitList(st.get(per))
+	masks := st.get(fpm)
+	for i, feature := range c.Features {
+		var mask string
+		if masks == "" {
+			break
+		}
+		mask, masks, _ = strings.Cut(masks, ",")
+		scope, name, ok := strings.Cut(feature, ":")
+		if !ok || name == "" || !strings.Contains(scope, "o") {
+			continue
+		}
+		bits, err := strconv.ParseUint(strings.TrimSpace(mask), 10, 64)
+		if err != nil {
+			continue
+		}
+		if c.OrgPermissions == nil {
+			c.OrgPermissions = make([]string, 0, len(perms)*(len(c.Features)-i))
+		}
+		for j, p := range perms {
+			if j < 64 && bits&(1<<uint(j)) != 0 {
+				c.OrgPermissions = append(c.OrgPermissions, "org:"+name+":"+p)
+			}
+		}
+	}
+}
+
+// stringSource hands out claim strings as substrings of the payload, which
+// Raw holds: no allocation per claim. Claims are read-only (they may be
+// shared through the verified-token cache), so the aliasing is never seen.
+type stringSource struct {
+	base []byte
+	s    string
+}
+
+func newStringSource(payload []byte) stringSource {
+	return stringSource{base: payload, s: unsafe.String(unsafe.SliceData(payload), len(payload))}
+}
+
+func (st stringSource) get(v jsonValue) string {
+	if v.kind != jsonString {
+		return ""
+	}
+	if v.esc || len(st.base) == 0 {
+		return v.str()
+	}
+	off := int(uintptr(unsafe.Pointer(unsafe.SliceData(v.raw))) - uintptr(unsafe.Pointer(unsafe.SliceData(st.base))))
+	if off < 0 || off+len(v.raw) > len(st.s) {
+		return v.str()
+	}
+	return st.s[off+1 : off+len(v.raw)-1]
+}

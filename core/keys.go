@@ -1,0 +1,223 @@
+package core
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/sha512"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+	"unsafe"
+)
+
+// Bounds on RSA key sizes: below 1024 bits Go's crypto/rsa refuses to
+// verify; above 16384 bits one verification becomes a denial of service.
+const (
+	minRSABits = 1024
+	maxRSABits = 16384
+)
+
+// verifyKey is a parsed public key ready to check signatures. Verifiers hand
+// out the same *verifyKey for the same key material and source for as long
+// as it stays valid, so the verified-token cache can tell by pointer whether
+// the key that signed an entry is still the current one.
+type verifyKey struct {
+	kid string
+	// alg is the algorithm the key is restricted to ("RS256" for a PEM key,
+	// as in Clerk's SDKs; the JWK's "alg"); "" allows RS256, RS384, RS512.
+	alg string
+	pub *rsa.PublicKey
+	// unusable explains why a JWKS entry cannot verify anything (an EC
+	// key, a PS256 key); "" for usable keys.
+	unusable string
+	// scope is the JWKS scope the key came from; nil for PEM keys.
+	scope *jwksScope
+}
+
+// parsePublicKeyPEM reads CLERK_JWT_KEY: a PEM "PUBLIC KEY" (SPKI) or "RSA
+// PUBLIC KEY" (PKCS #1) block, or the bare base64 body of either, of any
+// RSA size between 1024 and 16384 bits.
+func parsePublicKeyPEM(s string) (*rsa.PublicKey, error) {
+	// .env files often hold the PEM on one line with literal "\n"s.
+	s = strings.TrimSpace(strings.ReplaceAll(s, `\n`, "\n"))
+	if s == "" {
+		return nil, errors.New("the key is empty")
+	}
+	var der []byte
+	if strings.Contains(s, "-----BEGIN") {
+		block, rest := pem.Decode([]byte(s))
+		if block == nil {
+			return nil, errors.New("no PEM block found")
+		}
+		if strings.TrimSpace(string(rest)) != "" {
+			return nil, errors.New("unexpected data after the PEM block")
+		}
+		if block.Type != "PUBLIC KEY" && block.Type != "RSA PUBLIC KEY" {
+			return nil, fmt.Errorf("PEM block is %q, want PUBLIC KEY", block.Type)
+		}
+		der = block.Bytes
+	} else {
+		body := strings.Map(func(r rune) rune {
+			if r == ' ' || r == '\n' || r == '\r' || r == '\t' {
+				return -1
+			}
+			return r
+		}, s)
+		var err error
+		if der, err = base64.StdEncoding.DecodeString(body); err != nil {
+			if der, err = base64.RawStdEncoding.DecodeString(body); err != nil {
+				return nil, errors.New("not PEM and not a base64 key body")
+			}
+		}
+	}
+	var pub *rsa.PublicKey
+	if k, err := x509.ParsePKIXPublicKey(der); err == nil {
+		rk, ok := k.(*rsa.PublicKey)
+		if !ok {
+			return nil, fmt.Errorf("the key is %T, want an RSA key", k)
+		}
+		pub = rk
+	} else if rk, err2 := x509.ParsePKCS1PublicKey(der); err2 == nil {
+		pub = rk
+	} else {
+		return nil, errors.New("not an RSA public key (SPKI or PKCS #1)")
+	}
+	if err := checkRSAKey(pub); err != nil {
+		return nil, err
+	}
+	return pub, nil
+}
+
+func checkRSAKey(pub *rsa.PublicKey) error {
+	bits := pub.N.BitLen()
+	if bits < minRSABits || bits > maxRSABits {
+		return fmt.Errorf("RSA key of %d bits, want %d to %d", bits, minRSABits, maxRSABits)
+	}
+	if pub.E < 3 || pub.E&1 == 0 {
+		return fmt.Errorf("RSA public exponent %d is not an odd number >= 3", pub.E)
+	}
+	return nil
+}
+
+// jwk is one entry of BAPI's /v1/jwks.
+type jwk struct {
+	Kid string `json:"kid"`
+	Kty string `json:"kty"`
+	Alg string `json:"alg"`
+	Use string `json:"use"`
+	N   string `json:"n"`
+	E   string `json:"e"`
+}
+
+// newJWKKey parses a JWK. Keys that cannot verify Clerk session tokens are
+// kept (marked unusable), so a token naming them gets a precise error rather
+// than a kid mismatch.
+func newJWKKey(j jwk) *verifyKey {
+	k := &verifyKey{kid: j.Kid, alg: j.Alg}
+	if j.Kty != "RSA" {
+		k.unusable = fmt.Sprintf("the JWK %q has key type %q, not RSA", j.Kid, j.Kty)
+		return k
+	}
+	if j.Alg != "" && hashForAlg(j.Alg) == 0 {
+		k.unusable = fmt.Sprintf("the JWK %q is for algorithm %q, not RS256, RS384 or RS512", j.Kid, j.Alg)
+		return k
+	}
+	if j.Use != "" && j.Use != "sig" {
+		k.unusable = fmt.Sprintf("the JWK %q is for use %q, not sig", j.Kid, j.Use)
+		return k
+	}
+	n, err1 := decodeB64URL(j.N)
+	e, err2 := decodeB64URL(j.E)
+	if err1 != nil || err2 != nil || len(n) == 0 || len(e) == 0 || len(e) > 4 {
+		k.unusable = fmt.Sprintf("the JWK %q has an invalid modulus or exponent", j.Kid)
+		return k
+	}
+	ev := 0
+	for _, b := range e {
+		ev = ev<<8 | int(b)
+	}
+	pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: ev}
+	if err := checkRSAKey(pub); err != nil {
+		k.unusable = fmt.Sprintf("the JWK %q: %v", j.Kid, err)
+		return k
+	}
+	k.pub = pub
+	return k
+}
+
+// sameMaterial reports whether two keys would verify the same signatures.
+func (k *verifyKey) sameMaterial(o *verifyKey) bool {
+	if k.kid != o.kid || k.alg != o.alg || k.unusable != o.unusable {
+		return false
+	}
+	if k.pub == nil || o.pub == nil {
+		return k.pub == o.pub
+	}
+	return k.pub.E == o.pub.E && k.pub.N.Cmp(o.pub.N) == 0
+}
+
+// decodeB64URL decodes base64url with or without padding (JWT segments and
+// JWK members), rejecting the standard alphabet.
+func decodeB64URL(s string) ([]byte, error) {
+	s = strings.TrimRight(s, "=")
+	return base64.RawURLEncoding.DecodeString(s)
+}
+
+func hashForAlg(alg string) crypto.Hash {
+	switch alg {
+	case "RS256":
+		return crypto.SHA256
+	case "RS384":
+		return crypto.SHA384
+	case "RS512":
+		return crypto.SHA512
+	}
+	return 0
+}
+
+// SignatureChecker verifies RSA PKCS #1 v1.5 signatures on the verifier's
+// behalf. The wasm guest plugs in one that asks its host, so a plugin gets
+// native speed (pure-Go RSA under wazero is about 13 times slower); declined
+// means "not handled, check it yourself", so the guest works on any host.
+type SignatureChecker interface {
+	CheckRSA(hash crypto.Hash, pub *rsa.PublicKey, digest, sig []byte) (valid bool, declined bool)
+}
+
+// checkSignature verifies sig over signingInput. The digest lives on the
+// stack and the input is hashed in place, so this allocates nothing beyond
+// what crypto/rsa does (a digest handed to a SignatureChecker, an interface,
+// has to be copied to the heap: that path is separate).
+func checkSignature(sc SignatureChecker, key *verifyKey, h crypto.Hash, signingInput string, sig []byte) bool {
+	in := unsafe.Slice(unsafe.StringData(signingInput), len(signingInput)) // read-only view
+	var buf [sha512.Size]byte
+	var digest []byte
+	switch h {
+	case crypto.SHA256:
+		d := sha256.Sum256(in)
+		digest = buf[:copy(buf[:], d[:])]
+	case crypto.SHA384:
+		d := sha512.Sum384(in)
+		digest = buf[:copy(buf[:], d[:])]
+	case crypto.SHA512:
+		d := sha512.Sum512(in)
+		digest = buf[:copy(buf[:], d[:])]
+	default:
+		return false
+	}
+	if sc != nil {
+		if valid, declined := askChecker(sc, h, key.pub, digest, sig); !declined {
+			return valid
+		}
+	}
+	return rsa.VerifyPKCS1v15(key.pub, h, digest, sig) == nil
+}
+
+func askChecker(sc SignatureChecker, h crypto.Hash, pub *rsa.PublicKey, digest, sig []byte) (valid, declined bool) {
+	return sc.CheckRSA(h, pub, bytes.Clone(digest), sig)
+}

@@ -1,0 +1,569 @@
+package core
+
+import (
+	"context"
+	"encoding/base64"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+)
+
+// NoClockSkew, as VerifyOptions.ClockSkew, demands exact times: no tolerance
+// for clocks that disagree. (A zero ClockSkew means the default, 5 s.)
+const NoClockSkew time.Duration = -1
+
+// VerifyOptions say how to verify one session token. They follow
+// @clerk/backend's VerifyTokenOptions; docs/VERIFICATION.md lists every
+// difference.
+type VerifyOptions struct {
+	// JWTKey is the instance's PEM public key (CLERK_JWT_KEY), or the bare
+	// base64 body of it. With it verification needs no network. It wins
+	// over SecretKey and Client when both are set, as in Clerk's SDKs.
+	JWTKey string
+	// SecretKey, APIURL and APIVersion locate the JWKS: GET
+	// {APIURL}/{APIVersion}/jwks with the secret key. Defaults
+	// https://api.clerk.com and v1. CLERK_SECRET_KEY is not read here:
+	// callers pass it.
+	SecretKey  string
+	APIURL     string
+	APIVersion string
+	// Client, when set, fetches the JWKS instead (with its transport,
+	// retries and headers); SecretKey/APIURL/APIVersion are then ignored.
+	Client *Client
+
+	// AuthorizedParties, when non-empty, requires the azp claim to be
+	// present and one of these origins ("https://app.example.com"). Empty
+	// skips the check (unlike the PHP SDK v0.2.0, which then rejects every
+	// token that has an azp).
+	AuthorizedParties []string
+	// Audience, when non-empty, requires a token that has an aud claim to
+	// name one of these (a token without aud passes, as in Clerk's SDKs).
+	Audience []string
+	// ClockSkew is the tolerance for exp, nbf and iat. 0 means 5 s;
+	// NoClockSkew (any negative value) means none.
+	ClockSkew time.Duration
+	// Issuer, when set, requires iss to equal it exactly
+	// ("https://clerk.example.com"). IssuerFunc, when set, must accept iss.
+	// Clerk's SDKs do not check iss by default: the key already ties the
+	// token to an instance.
+	Issuer     string
+	IssuerFunc func(iss string) bool
+	// HeaderType lists accepted values of the typ header. Empty accepts a
+	// missing typ or "JWT"; a non-empty list also requires typ.
+	HeaderType []string
+	// Now overrides the verifier's clock for this call.
+	Now func() time.Time
+}
+
+// VerifierConfig configures a Verifier. Zero values take the defaults.
+type VerifierConfig struct {
+	// TokenCacheSize bounds the verified-token cache (default 10 000
+	// tokens); a negative value disables the cache.
+	TokenCacheSize int
+	// JWKSTTL is how long a fetched JWKS is used before it is fetched
+	// again (default 5 min, as @clerk/backend).
+	JWKSTTL time.Duration
+	// KidRefetchInterval throttles refetches caused by a kid missing from a
+	// fresh JWKS: at most one per interval and scope (default 10 s: a
+	// rotated key is picked up within seconds, and made-up kids cost Clerk
+	// at most 6 requests a minute). Negative refetches on every miss.
+	KidRefetchInterval time.Duration
+	// JWKSRetry is the retry policy of the clients the verifier builds from
+	// SecretKey/APIURL (default: 5 attempts within 10 s, from 125 ms,
+	// doubling, like @clerk/backend; 401 is never retried).
+	JWKSRetry RetryConfig
+	// Transport sends the JWKS requests of the clients the verifier builds
+	// (default net/http natively; the wasm guest passes its own).
+	Transport Transport
+	// Clock supplies the time of the checks (unless VerifyOptions.Now is
+	// set) and the retry sleeps. Default: the system clock.
+	Clock Clock
+	// SignatureChecker, when set, is asked first to check RSA signatures.
+	SignatureChecker SignatureChecker
+}
+
+// Verifier verifies Clerk session tokens. It owns the JWKS cache and the
+// verified-token cache, so create one per process (or use VerifyToken,
+// which shares a default one) and reuse it. It is safe for concurrent use.
+type Verifier struct {
+	cache      *tokenCache
+	jwksTTL    time.Duration
+	kidRefetch time.Duration
+	jwksRetry  RetryConfig
+	transport  Transport
+	clock      Clock
+	sigChecker SignatureChecker
+
+	scopes  sync.Map // jwksScopeKey -> *jwksScope
+	pemKeys sync.Map // JWTKey string -> *pemEntry
+	pemN    atomic.Int32
+}
+
+type pemEntry struct {
+	key *verifyKey
+	err *TokenVerificationError
+}
+
+// maxPEMKeys bounds the parsed-PEM cache; more distinct keys than this are
+// parsed on every call (and their tokens miss the verified-token cache).
+const maxPEMKeys = 64
+
+// NewVerifier returns a Verifier.
+func NewVerifier(cfg VerifierConfig) *Verifier {
+	v := &Verifier{
+		jwksTTL:    cfg.JWKSTTL,
+		kidRefetch: cfg.KidRefetchInterval,
+		jwksRetry:  cfg.JWKSRetry,
+		transport:  cfg.Transport,
+		clock:      cfg.Clock,
+		sigChecker: cfg.SignatureChecker,
+	}
+	size := cfg.TokenCacheSize
+	if size == 0 {
+		size = defaultTokenCacheSize
+	}
+	v.cache = newTokenCache(size)
+	if v.jwksTTL <= 0 {
+		v.jwksTTL = defaultJWKSTTL
+	}
+	if v.kidRefetch == 0 {
+		v.kidRefetch = defaultKidRefetchInterval
+	}
+	if v.jwksRetry == (RetryConfig{}) {
+		v.jwksRetry = RetryConfig{
+			InitialInterval: 125 * time.Millisecond,
+			MaxInterval:     2 * time.Second,
+			Exponent:        2,
+			MaxElapsedTime:  10 * time.Second,
+			MaxAttempts:     5,
+		}
+	}
+	if v.clock == nil {
+		v.clock = SystemClock
+	}
+	return v
+}
+
+var defaultVerifier = sync.OnceValue(func() *Verifier { return NewVerifier(VerifierConfig{}) })
+
+// VerifyToken verifies a Clerk session token with a process-wide Verifier
+// (shared JWKS and verified-token caches). On rejection the error is a
+// *TokenVerificationError carrying Clerk's reason.
+func VerifyToken(ctx context.Context, token string, opts VerifyOptions) (*Claims, error) {
+	return defaultVerifier().Verify(ctx, token, opts)
+}
+
+// Verify verifies a Clerk session token and returns its claims, or a
+// *TokenVerificationError. The checks and their order follow
+// @clerk/backend's verifyToken: the token's form, the category, typ, alg,
+// the key, the signature, then sub, aud, azp, iss (when asked), exp, nbf and
+// iat, the time checks with the clock skew.
+func (v *Verifier) Verify(ctx context.Context, token string, opts VerifyOptions) (*Claims, error) {
+	c, err := v.verify(ctx, token, &opts)
+	if err != nil {
+		return nil, err // never a typed nil inside the interface
+	}
+	return c, nil
+}
+
+func (v *Verifier) verify(ctx context.Context, token string, opts *VerifyOptions) (*Claims, *TokenVerificationError) {
+	var now time.Time
+	if opts.Now != nil {
+		now = opts.Now()
+	} else {
+		now = v.clock.Now()
+	}
+	if e := v.cache.get(token); e != nil {
+		key, err := v.resolveKey(ctx, opts, e.claims.KeyID, now)
+		if err != nil {
+			if err.Reason == ReasonJWKKidMismatch {
+				v.cache.drop(e) // the signing key left the JWKS
+			}
+			return nil, err
+		}
+		if key == e.key {
+			if err := checkHeaderType(e.claims.typ, e.claims.hasTyp, opts.HeaderType); err != nil {
+				return nil, err
+			}
+			if err := checkClaims(e.claims, opts, now); err != nil {
+				return nil, err
+			}
+			return e.claims, nil
+		}
+		// The key changed. If the JWKS now holds other material under the
+		// kid, the entry is dead; if the caller merely uses another key
+		// source, the entry stays for its own callers. Either way the
+		// token is verified afresh (a success replaces the entry).
+		if key.scope != nil && key.scope == e.key.scope {
+			v.cache.drop(e)
+		}
+	}
+	return v.verifyFresh(ctx, token, opts, now)
+}
+
+// tokenHeader holds the header members the verifier reads.
+type tokenHeader struct {
+	alg, typ, kid, cat jsonValue
+}
+
+func (v *Verifier) verifyFresh(ctx context.Context, token string, opts *VerifyOptions, now time.Time) (*Claims, *TokenVerificationError) {
+	if len(token) > maxTokenLength {
+		return nil, errTooLarge
+	}
+	d1 := strings.IndexByte(token, '.')
+	if d1 < 0 {
+		return nil, errInvalidForm
+	}
+	d2 := strings.IndexByte(token[d1+1:], '.')
+	if d2 < 0 {
+		return nil, errInvalidForm
+	}
+	d2 += d1 + 1
+	if strings.IndexByte(token[d2+1:], '.') >= 0 {
+		return nil, errInvalidForm
+	}
+
+	hseg := token[:d1]
+	n := rawURLDecodedLen(hseg)
+	if n < 0 {
+		return nil, errUndecodable
+	}
+	hdrJSON := make([]byte, n)
+	if !decodeSegment(hdrJSON, hseg) {
+		return nil, errUndecodable
+	}
+	var h tokenHeader
+	if scanObject(hdrJSON, func(key []byte, esc bool, val jsonValue) {
+		k := string(key)
+		if esc {
+			k = unquote(key, true)
+		}
+		switch k {
+		case "alg":
+			h.alg = val
+		case "typ":
+			h.typ = val
+		case "kid":
+			h.kid = val
+		case "cat":
+			h.cat = val
+		}
+	}) != nil {
+		return nil, errUndecodable
+	}
+
+	// Payload: kept as the claims' Raw.
+	pseg := token[d1+1 : d2]
+	n = rawURLDecodedLen(pseg)
+	if n < 0 {
+		return nil, errUndecodable
+	}
+	payload := make([]byte, n)
+	if !decodeSegment(payload, pseg) {
+		return nil, errUndecodable
+	}
+	var rc rawClaims
+	if scanClaims(payload, &rc) != nil {
+		return nil, errUndecodable
+	}
+
+	sseg := token[d2+1:]
+	n = rawURLDecodedLen(sseg)
+	if n < 0 {
+		return nil, errUndecodable
+	}
+	sig := make([]byte, n)
+	if !decodeSegment(sig, sseg) {
+		return nil, errUndecodable
+	}
+
+	// Header checks. Unlike @clerk/backend these run before the key is
+	// resolved, so a malformed token never costs a JWKS request.
+	if h.cat.kind == jsonString && h.cat.str() == "cl_B7d4PD333AAA" {
+		return nil, errM2MCategory
+	}
+	typ, hasTyp := h.typ.str(), h.typ.present()
+	if h.typ.kind == jsonString && !h.typ.esc && string(h.typ.raw) == `"JWT"` {
+		typ = "JWT" // the common case, without an allocation
+	}
+	if err := checkHeaderTypeRaw(h.typ, typ, opts.HeaderType); err != nil {
+		return nil, err
+	}
+	alg := ""
+	if h.alg.kind == jsonString {
+		switch string(h.alg.raw) {
+		case `"RS256"`:
+			alg = "RS256"
+		case `"RS384"`:
+			alg = "RS384"
+		case `"RS512"`:
+			alg = "RS512"
+		}
+	}
+	if alg == "" {
+		return nil, tokenErr(ReasonTokenInvalidAlgorithm,
+			"Invalid JWT algorithm "+jsJSON(h.alg)+". Supported: "+supportedAlgorithmsList+".", "")
+	}
+
+	kid := h.kid.str()
+	key, err := v.resolveKey(ctx, opts, kid, now)
+	if err != nil {
+		return nil, err
+	}
+	if key.unusable != "" {
+		return nil, tokenErr(ReasonTokenVerificationFailed,
+			"Error verifying JWT signature. "+key.unusable+".", actionEnsureClerkJWT)
+	}
+	if key.alg != "" && key.alg != alg {
+		return nil, tokenErr(ReasonTokenVerificationFailed,
+			"Error verifying JWT signature. The key is for "+key.alg+" but the token is signed with "+alg+".",
+			actionEnsureClerkJWT)
+	}
+	if !checkSignature(v.sigChecker, key, hashForAlg(alg), token[:d2], sig) {
+		return nil, errSignature
+	}
+
+	c := buildClaims(&rc, payload)
+	c.KeyID, c.Algorithm, c.typ, c.hasTyp = kid, alg, typ, hasTyp
+	if err := checkClaims(c, opts, now); err != nil {
+		return nil, err
+	}
+	if c.deferredClaimErr == nil {
+		v.cache.put(token, c, key)
+	}
+	return c, nil
+}
+
+// rawURLDecodedLen returns the decoded length of a base64url segment
+// (padding allowed), or -1 when its length cannot be base64.
+func rawURLDecodedLen(s string) int {
+	s = strings.TrimRight(s, "=")
+	if len(s)%4 == 1 {
+		return -1
+	}
+	return len(s) * 6 / 8
+}
+
+// decodeSegment decodes a base64url JWT segment into dst (of the exact
+// decoded length). Padding is tolerated, as by @clerk/backend's loose
+// decoder; the standard alphabet (+ and /) is not.
+func decodeSegment(dst []byte, s string) bool {
+	s = strings.TrimRight(s, "=")
+	n, err := base64.RawURLEncoding.Decode(dst, unsafe.Slice(unsafe.StringData(s), len(s)))
+	return err == nil && n == len(dst)
+}
+
+func checkHeaderTypeRaw(v jsonValue, typ string, allowed []string) *TokenVerificationError {
+	return checkHeaderTypeValue(typ, v.present(), v.kind == jsonString, jsJSON(v), allowed)
+}
+
+func checkHeaderType(typ string, hasTyp bool, allowed []string) *TokenVerificationError {
+	return checkHeaderTypeValue(typ, hasTyp, true, "", allowed)
+}
+
+func checkHeaderTypeValue(typ string, present, isString bool, rawJSON string, allowed []string) *TokenVerificationError {
+	if !present && len(allowed) == 0 {
+		return nil
+	}
+	if present && isString {
+		if len(allowed) == 0 {
+			if typ == "JWT" {
+				return nil
+			}
+		} else {
+			for _, a := range allowed {
+				if a == typ {
+					return nil
+				}
+			}
+		}
+	}
+	want := "JWT"
+	if len(allowed) > 0 {
+		want = strings.Join(allowed, ", ")
+	}
+	shown := rawJSON
+	if shown == "" {
+		shown = "undefined"
+		if present {
+			shown = quoteJSON(typ)
+		}
+	}
+	return tokenErr(ReasonTokenInvalid, "Invalid JWT type "+shown+". Expected \""+want+"\".", actionEnsureClerkJWT)
+}
+
+// resolveKey finds the key for kid: the configured PEM key, or the JWKS of
+// the secret key's (or client's) instance.
+func (v *Verifier) resolveKey(ctx context.Context, opts *VerifyOptions, kid string, now time.Time) (*verifyKey, *TokenVerificationError) {
+	switch {
+	case opts.JWTKey != "":
+		return v.pemKey(opts.JWTKey)
+	case opts.Client != nil || opts.SecretKey != "":
+		return v.resolveJWKS(ctx, v.jwksScopeFor(opts), kid, now)
+	}
+	return nil, errFailedToResolve
+}
+
+func (v *Verifier) pemKey(s string) (*verifyKey, *TokenVerificationError) {
+	if e, ok := v.pemKeys.Load(s); ok {
+		pe := e.(*pemEntry)
+		return pe.key, pe.err
+	}
+	pe := &pemEntry{}
+	if pub, err := parsePublicKeyPEM(s); err != nil {
+		pe.err = &TokenVerificationError{Reason: ReasonJWKLocalInvalid,
+			Message: msgLocalKeyInvalid + " " + upperFirst(err.Error()) + ".", Action: actionSetClerkJWTKey}
+	} else {
+		// Clerk's SDKs turn a PEM key into an RS256 JWK; so do we.
+		pe.key = &verifyKey{alg: "RS256", pub: pub}
+	}
+	if v.pemN.Load() < maxPEMKeys {
+		if actual, loaded := v.pemKeys.LoadOrStore(s, pe); loaded {
+			pe = actual.(*pemEntry)
+		} else {
+			v.pemN.Add(1)
+		}
+	}
+	return pe.key, pe.err
+}
+
+func upperFirst(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
+}
+
+// checkClaims runs the claim checks in @clerk/backend's order (with iss, an
+// addition, after azp). They depend on the caller's options and the clock,
+// so they run on every verification, cached or not.
+func checkClaims(c *Claims, opts *VerifyOptions, now time.Time) *TokenVerificationError {
+	deferred := func(at int) *TokenVerificationError {
+		if c.deferredClaimErr != nil && c.deferredAt == at {
+			return c.deferredClaimErr
+		}
+		return nil
+	}
+	if err := deferred(checkSub); err != nil {
+		return err
+	}
+	if err := checkAudience(c, opts.Audience); err != nil {
+		return err
+	}
+	if len(opts.AuthorizedParties) > 0 {
+		ok := false
+		if c.azpRaw.kind == jsonString {
+			for _, p := range opts.AuthorizedParties {
+				if p == c.AuthorizedParty {
+					ok = true
+					break
+				}
+			}
+		}
+		if !ok {
+			return tokenErr(ReasonTokenInvalidAuthorizedParties,
+				"Invalid JWT Authorized party claim (azp) "+jsJSON(c.azpRaw)+". Expected \""+strings.Join(opts.AuthorizedParties, ",")+"\".", "")
+		}
+	}
+	if opts.Issuer != "" && c.Issuer != opts.Issuer {
+		return tokenErr(ReasonTokenInvalidIssuer,
+			"Invalid JWT issuer claim (iss) "+quoteJSON(c.Issuer)+". Expected "+quoteJSON(opts.Issuer)+".", "")
+	}
+	if opts.IssuerFunc != nil && !opts.IssuerFunc(c.Issuer) {
+		return tokenErr(ReasonTokenInvalidIssuer,
+			"Invalid JWT issuer claim (iss) "+quoteJSON(c.Issuer)+". It was rejected by the issuer check.", "")
+	}
+
+	skew := opts.ClockSkew
+	switch {
+	case skew == 0:
+		skew = defaultClockSkew
+	case skew < 0:
+		skew = 0
+	}
+	nowMs := float64(now.UnixMilli())
+	skewMs := float64(skew.Milliseconds())
+	if err := deferred(checkExp); err != nil {
+		return err
+	}
+	if c.exp*1000 <= nowMs-skewMs {
+		return tokenErr(ReasonTokenExpired,
+			"JWT is expired. Expiry date: "+jsDate(c.exp*1000)+", Current date: "+jsDate(nowMs)+".", "")
+	}
+	if err := deferred(checkNbf); err != nil {
+		return err
+	}
+	if c.hasNbf && c.nbf*1000 > nowMs+skewMs {
+		return tokenErr(ReasonTokenNotActiveYet,
+			"JWT cannot be used prior to not before date claim (nbf). Not before date: "+jsDate(c.nbf*1000)+"; Current date: "+jsDate(nowMs)+";", "")
+	}
+	if err := deferred(checkIat); err != nil {
+		return err
+	}
+	if c.hasIat && c.iat*1000 > nowMs+skewMs {
+		return tokenErr(ReasonTokenIatInTheFuture,
+			"JWT issued at date claim (iat) is in the future. Issued at date: "+jsDate(c.iat*1000)+"; Current date: "+jsDate(nowMs)+";", "")
+	}
+	return nil
+}
+
+// checkAudience follows @clerk/backend: only when both the configured list
+// and the token's aud are non-empty. Unlike it, an aud that is neither a
+// string nor an array of strings is rejected instead of passing unchecked.
+func checkAudience(c *Claims, audience []string) *TokenVerificationError {
+	var want []string
+	for _, a := range audience {
+		if a != "" {
+			want = append(want, a)
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	contains := func(s string) bool {
+		for _, w := range want {
+			if w == s {
+				return true
+			}
+		}
+		return false
+	}
+	switch c.audRaw.kind {
+	case 0, jsonNull:
+		return nil
+	case jsonString:
+		if c.Audience[0] == "" || contains(c.Audience[0]) {
+			return nil
+		}
+		return tokenErr(ReasonTokenVerificationFailed,
+			"Invalid JWT audience claim (aud) "+quoteJSON(c.Audience[0])+". Is not included in \""+jsonStrings(want)+"\".", "")
+	case jsonArray:
+		truthy := 0
+		found := false
+		_ = scanArray(c.audRaw.raw, func(e jsonValue) {
+			switch {
+			case e.kind == jsonString:
+				if s := e.str(); s != "" {
+					truthy++
+					found = found || contains(s)
+				}
+			case e.kind == jsonNull, e.kind == jsonBool && string(e.raw) == "false":
+			case e.kind == jsonNumber:
+				if f, _ := e.num(); f != 0 {
+					truthy++
+				}
+			default:
+				truthy++
+			}
+		})
+		if truthy == 0 || found {
+			return nil
+		}
+		return tokenErr(ReasonTokenVerificationFailed,
+			"Invalid JWT audience claim array (aud) "+string(c.audRaw.raw)+". Is not included in \""+jsonStrings(want)+"\".", "")
+	}
+	return tokenErr(ReasonTokenVerificationFailed,
+		"Invalid JWT audience claim (aud) "+string(c.audRaw.raw)+". Expected a string or an array of strings.", "")
+}

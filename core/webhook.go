@@ -1,0 +1,214 @@
+package core
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Clerk webhooks are delivered by Svix and signed as Standard Webhooks
+// specify: HMAC-SHA256 over "<id>.<timestamp>.<body>" with the endpoint's
+// whsec_ secret, sent as space-separated "v1,<base64>" entries.
+
+// WebhookTolerance is how far a webhook timestamp may be from now, in
+// either direction, as in Svix's libraries.
+const WebhookTolerance = 5 * time.Minute
+
+// Webhook verification failures, as WebhookVerificationError.Reason.
+const (
+	WebhookMissingHeaders      = "missing-headers"
+	WebhookInvalidSecret       = "invalid-secret"
+	WebhookInvalidTimestamp    = "invalid-timestamp"
+	WebhookTimestampTooOld     = "timestamp-too-old"
+	WebhookTimestampTooNew     = "timestamp-too-new"
+	WebhookNoMatchingSignature = "no-matching-signature"
+	WebhookInvalidPayload      = "invalid-payload"
+)
+
+// WebhookVerificationError says why a webhook was rejected. It never
+// contains the secret.
+type WebhookVerificationError struct {
+	Reason  string
+	Message string
+}
+
+func (e *WebhookVerificationError) Error() string {
+	return "unable to verify webhook: " + e.Message + " (reason=" + e.Reason + ")"
+}
+
+// WebhookEvent is a verified Clerk webhook.
+type WebhookEvent struct {
+	ID        string    // the svix-id (webhook-id) header: the message id, stable across retries
+	Timestamp time.Time // the svix-timestamp header
+
+	Type            string          // "user.created", ...
+	Object          string          // "event"
+	Data            json.RawMessage // the resource (a user, a session, ...)
+	EventAttributes json.RawMessage // event_attributes, when present
+	InstanceID      string          // instance_id, when present
+	// EventTimestamp is the body's timestamp (Unix milliseconds), 0 when
+	// absent.
+	EventTimestamp int64
+	Raw            json.RawMessage // the body as signed; empty for an empty body
+}
+
+// maxSignatureEntries bounds the work one svix-signature header can cause.
+const maxSignatureEntries = 64
+
+// VerifyWebhook checks a Clerk (Svix) webhook and returns its event. header
+// must carry svix-id, svix-timestamp and svix-signature, or the Standard
+// Webhooks names webhook-id, webhook-timestamp and webhook-signature (a
+// net/http.Header converts directly: core.Header(r.Header)). secret is the
+// endpoint's signing secret, "whsec_<base64>" (the prefix is optional). A
+// zero now means the current time. body must be the raw request body, not
+// a re-encoding of it.
+func VerifyWebhook(secret string, header Header, body []byte, now time.Time) (*WebhookEvent, error) {
+	ev, err := verifyWebhook(secret, header, body, now)
+	if err != nil {
+		return nil, err
+	}
+	return ev, nil
+}
+
+func verifyWebhook(secret string, header Header, body []byte, now time.Time) (*WebhookEvent, *WebhookVerificationError) {
+	id, ts, sigs := webhookHeaders(header)
+	var missing []string
+	prefix := "svix-"
+	if id.name != "" && strings.HasPrefix(id.name, "webhook-") {
+		prefix = "webhook-"
+	}
+	for _, h := range []struct {
+		v    webhookHeader
+		name string
+	}{{id, "id"}, {ts, "timestamp"}, {sigs, "signature"}} {
+		if h.v.value == "" {
+			missing = append(missing, prefix+h.name)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, &WebhookVerificationError{WebhookMissingHeaders,
+			"missing required webhook headers: " + strings.Join(missing, ", ")}
+	}
+
+	key, werr := webhookKey(secret)
+	if werr != nil {
+		return nil, werr
+	}
+
+	sec, err := strconv.ParseInt(ts.value, 10, 64)
+	if err != nil {
+		return nil, &WebhookVerificationError{WebhookInvalidTimestamp,
+			"the " + ts.name + " header " + strconv.Quote(snippet([]byte(ts.value), 40)) + " is not a Unix time in seconds"}
+	}
+	if now.IsZero() {
+		now = time.Now()
+	}
+	nowSec := now.Unix()
+	tol := int64(WebhookTolerance / time.Second)
+	switch {
+	case sec < nowSec-tol:
+		return nil, &WebhookVerificationError{WebhookTimestampTooOld,
+			"message timestamp too old: " + time.Unix(sec, 0).UTC().Format(time.RFC3339) + " is more than 5 minutes before now (" + now.UTC().Format(time.RFC3339) + ")"}
+	case sec > nowSec+tol:
+		return nil, &WebhookVerificationError{WebhookTimestampTooNew,
+			"message timestamp too new: " + time.Unix(sec, 0).UTC().Format(time.RFC3339) + " is more than 5 minutes after now (" + now.UTC().Format(time.RFC3339) + ")"}
+	}
+
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(id.value))
+	mac.Write([]byte{'.'})
+	mac.Write([]byte(ts.value))
+	mac.Write([]byte{'.'})
+	mac.Write(body)
+	want := mac.Sum(nil)
+	if !matchSignature(sigs.value, want) {
+		return nil, &WebhookVerificationError{WebhookNoMatchingSignature,
+			"no matching signature found (checked the v1 entries of " + sigs.name + " against the secret)"}
+	}
+
+	ev := &WebhookEvent{ID: id.value, Timestamp: time.Unix(sec, 0).UTC()}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return ev, nil
+	}
+	var payload struct {
+		Type            string          `json:"type"`
+		Object          string          `json:"object"`
+		Data            json.RawMessage `json:"data"`
+		EventAttributes json.RawMessage `json:"event_attributes"`
+		InstanceID      string          `json:"instance_id"`
+		Timestamp       int64           `json:"timestamp"`
+	}
+	if err := json.Unmarshal(body, &payload); err != nil {
+		return nil, &WebhookVerificationError{WebhookInvalidPayload,
+			"the signature is valid but the body is not a JSON event: " + err.Error()}
+	}
+	ev.Type, ev.Object, ev.Data = payload.Type, payload.Object, payload.Data
+	ev.EventAttributes, ev.InstanceID, ev.EventTimestamp = payload.EventAttributes, payload.InstanceID, payload.Timestamp
+	ev.Raw = json.RawMessage(body)
+	return ev, nil
+}
+
+type webhookHeader struct{ name, value string }
+
+// webhookHeaders reads the svix-* headers, falling back to webhook-* for
+// each one missing, so either naming works (Clerk sends svix-*).
+func webhookHeaders(h Header) (id, ts, sig webhookHeader) {
+	get := func(suffix string) webhookHeader {
+		for _, p := range []string{"svix-", "webhook-"} {
+			if v := strings.TrimSpace(h.Get(p + suffix)); v != "" {
+				return webhookHeader{p + suffix, v}
+			}
+		}
+		return webhookHeader{}
+	}
+	return get("id"), get("timestamp"), get("signature")
+}
+
+// webhookKey decodes a "whsec_<base64>" secret (prefix optional).
+func webhookKey(secret string) ([]byte, *WebhookVerificationError) {
+	s := strings.TrimSpace(secret)
+	s = strings.TrimPrefix(s, "whsec_")
+	if s == "" {
+		return nil, &WebhookVerificationError{WebhookInvalidSecret, "the webhook signing secret is empty"}
+	}
+	key, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		if key, err = base64.RawStdEncoding.DecodeString(s); err != nil {
+			return nil, &WebhookVerificationError{WebhookInvalidSecret,
+				"the webhook signing secret is not whsec_ followed by base64 (copy it from the Clerk Dashboard)"}
+		}
+	}
+	if len(key) == 0 {
+		return nil, &WebhookVerificationError{WebhookInvalidSecret, "the webhook signing secret is empty"}
+	}
+	return key, nil
+}
+
+// matchSignature reports whether any "v1,<base64>" entry of the
+// space-separated header equals want. Every v1 entry is compared in
+// constant time; other versions are skipped.
+func matchSignature(header string, want []byte) bool {
+	matched := false
+	for i, entry := range strings.Fields(header) {
+		if i >= maxSignatureEntries {
+			break
+		}
+		version, sig, ok := strings.Cut(entry, ",")
+		if !ok || version != "v1" {
+			continue
+		}
+		got, err := base64.StdEncoding.DecodeString(sig)
+		if err != nil {
+			continue
+		}
+		if hmac.Equal(got, want) {
+			matched = true
+		}
+	}
+	return matched
+}

@@ -1,0 +1,396 @@
+package emulator
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"maps"
+	"slices"
+)
+
+// idGen makes Clerk-style ids (prefix_ + 27 base62 characters) from a seed and
+// a counter, so a run is reproducible and a saved state resumes the sequence.
+type idGen struct {
+	Seed int64  `json:"seed"`
+	N    uint64 `json:"n"`
+}
+
+const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+func (g *idGen) next(prefix string) string { return prefix + "_" + g.token(27) }
+
+// token returns n pseudo-random base62 characters; each call advances the
+// counter.
+func (g *idGen) token(n int) string {
+	g.N++
+	var seed [17]byte
+	binary.BigEndian.PutUint64(seed[:8], uint64(g.Seed))
+	binary.BigEndian.PutUint64(seed[8:16], g.N)
+	out := make([]byte, 0, n)
+	for block := byte(0); len(out) < n; block++ {
+		seed[16] = block
+		sum := sha256.Sum256(seed[:])
+		for _, b := range sum {
+			// 62*4 = 248: rejecting the top 8 values keeps the digits uniform.
+			if b >= 248 {
+				continue
+			}
+			out = append(out, base62[b%62])
+			if len(out) == n {
+				break
+			}
+		}
+	}
+	return string(out)
+}
+
+// seq returns the next creation sequence number, used to order records created
+// in the same millisecond.
+func (g *idGen) seq() uint64 { g.N++; return g.N }
+
+type userRec struct {
+	ID                        string         `json:"id"`
+	Seq                       uint64         `json:"seq"`
+	ExternalID                *string        `json:"external_id"`
+	Username                  *string        `json:"username"`
+	FirstName                 *string        `json:"first_name"`
+	LastName                  *string        `json:"last_name"`
+	Locale                    *string        `json:"locale"`
+	PrimaryEmailID            *string        `json:"primary_email_address_id"`
+	PrimaryPhoneID            *string        `json:"primary_phone_number_id"`
+	EmailIDs                  []string       `json:"email_ids"`
+	PhoneIDs                  []string       `json:"phone_ids"`
+	PublicMetadata            map[string]any `json:"public_metadata"`
+	PrivateMetadata           map[string]any `json:"private_metadata"`
+	UnsafeMetadata            map[string]any `json:"unsafe_metadata"`
+	PasswordHasher            string         `json:"password_hasher,omitempty"`
+	PasswordDigest            string         `json:"password_digest,omitempty"`
+	PasswordUpdatedAt         *int64         `json:"password_last_updated_at"`
+	TOTPSecret                string         `json:"totp_secret,omitempty"`
+	BackupCodes               []string       `json:"backup_codes,omitempty"`
+	Banned                    bool           `json:"banned"`
+	Locked                    bool           `json:"locked"`
+	LockedAt                  int64          `json:"locked_at,omitempty"`
+	HasImage                  bool           `json:"has_image"`
+	CreatedAt                 int64          `json:"created_at"`
+	UpdatedAt                 int64          `json:"updated_at"`
+	LastSignInAt              *int64         `json:"last_sign_in_at"`
+	LastActiveAt              *int64         `json:"last_active_at"`
+	LegalAcceptedAt           *int64         `json:"legal_accepted_at"`
+	MFAEnabledAt              *int64         `json:"mfa_enabled_at"`
+	MFADisabledAt             *int64         `json:"mfa_disabled_at"`
+	DeleteSelfEnabled         bool           `json:"delete_self_enabled"`
+	CreateOrganizationEnabled bool           `json:"create_organization_enabled"`
+	CreateOrganizationsLimit  *int64         `json:"create_organizations_limit"`
+	BypassClientTrust         bool           `json:"bypass_client_trust"`
+}
+
+// identRec is an email address or a phone number of a user.
+type identRec struct {
+	ID                      string `json:"id"`
+	Seq                     uint64 `json:"seq"`
+	UserID                  string `json:"user_id"`
+	Kind                    string `json:"kind"` // "email_address" or "phone_number"
+	Value                   string `json:"value"`
+	Verified                bool   `json:"verified"`
+	Reserved                bool   `json:"reserved"`
+	ReservedForSecondFactor bool   `json:"reserved_for_second_factor,omitempty"`
+	DefaultSecondFactor     bool   `json:"default_second_factor,omitempty"`
+	CreatedAt               int64  `json:"created_at"`
+	UpdatedAt               int64  `json:"updated_at"`
+}
+
+type invitationRec struct {
+	ID             string         `json:"id"`
+	Seq            uint64         `json:"seq"`
+	Email          string         `json:"email_address"`
+	PublicMetadata map[string]any `json:"public_metadata"`
+	RedirectURL    string         `json:"redirect_url,omitempty"`
+	Status         string         `json:"status"` // pending, accepted, revoked; "expired" is derived
+	Ticket         string         `json:"ticket"`
+	ExpiresAt      *int64         `json:"expires_at"`
+	CreatedAt      int64          `json:"created_at"`
+	UpdatedAt      int64          `json:"updated_at"`
+}
+
+type orgRec struct {
+	ID                    string         `json:"id"`
+	Seq                   uint64         `json:"seq"`
+	Name                  string         `json:"name"`
+	Slug                  string         `json:"slug"`
+	PublicMetadata        map[string]any `json:"public_metadata"`
+	PrivateMetadata       map[string]any `json:"private_metadata"`
+	MaxAllowedMemberships int64          `json:"max_allowed_memberships"`
+	AdminDeleteEnabled    bool           `json:"admin_delete_enabled"`
+	HasImage              bool           `json:"has_image"`
+	CreatedBy             string         `json:"created_by,omitempty"`
+	RoleSetKey            *string        `json:"role_set_key"`
+	CreatedAt             int64          `json:"created_at"`
+	UpdatedAt             int64          `json:"updated_at"`
+}
+
+type membershipRec struct {
+	ID              string         `json:"id"`
+	Seq             uint64         `json:"seq"`
+	OrgID           string         `json:"organization_id"`
+	UserID          string         `json:"user_id"`
+	Role            string         `json:"role"`
+	PublicMetadata  map[string]any `json:"public_metadata"`
+	PrivateMetadata map[string]any `json:"private_metadata"`
+	CreatedAt       int64          `json:"created_at"`
+	UpdatedAt       int64          `json:"updated_at"`
+}
+
+type orgInvitationRec struct {
+	ID              string         `json:"id"`
+	Seq             uint64         `json:"seq"`
+	OrgID           string         `json:"organization_id"`
+	Email           string         `json:"email_address"`
+	Role            string         `json:"role"`
+	InviterID       *string        `json:"inviter_id"`
+	Status          string         `json:"status"` // pending, accepted, revoked; "expired" is derived
+	PublicMetadata  map[string]any `json:"public_metadata"`
+	PrivateMetadata map[string]any `json:"private_metadata"`
+	RedirectURL     string         `json:"redirect_url,omitempty"`
+	Ticket          string         `json:"ticket"`
+	ExpiresAt       *int64         `json:"expires_at"`
+	CreatedAt       int64          `json:"created_at"`
+	UpdatedAt       int64          `json:"updated_at"`
+}
+
+type orgDomainRec struct {
+	ID             string `json:"id"`
+	Seq            uint64 `json:"seq"`
+	OrgID          string `json:"organization_id"`
+	Name           string `json:"name"`
+	EnrollmentMode string `json:"enrollment_mode"`
+	Verified       bool   `json:"verified"`
+	CreatedAt      int64  `json:"created_at"`
+	UpdatedAt      int64  `json:"updated_at"`
+}
+
+// listIdentRec is an allow-list or block-list identifier.
+type listIdentRec struct {
+	ID           string `json:"id"`
+	Seq          uint64 `json:"seq"`
+	Identifier   string `json:"identifier"`
+	Type         string `json:"identifier_type"`
+	InvitationID string `json:"invitation_id,omitempty"`
+	CreatedAt    int64  `json:"created_at"`
+	UpdatedAt    int64  `json:"updated_at"`
+}
+
+type redirectRec struct {
+	ID        string `json:"id"`
+	Seq       uint64 `json:"seq"`
+	URL       string `json:"url"`
+	CreatedAt int64  `json:"created_at"`
+	UpdatedAt int64  `json:"updated_at"`
+}
+
+type jwtTemplateRec struct {
+	ID               string         `json:"id"`
+	Seq              uint64         `json:"seq"`
+	Name             string         `json:"name"`
+	Claims           map[string]any `json:"claims"`
+	Lifetime         int64          `json:"lifetime"`
+	AllowedClockSkew int64          `json:"allowed_clock_skew"`
+	CustomSigningKey bool           `json:"custom_signing_key"`
+	SigningAlgorithm string         `json:"signing_algorithm"`
+	SigningKey       string         `json:"signing_key,omitempty"`
+	CreatedAt        int64          `json:"created_at"`
+	UpdatedAt        int64          `json:"updated_at"`
+}
+
+// tokenRec is a sign-in token or an actor token.
+type tokenRec struct {
+	ID        string         `json:"id"`
+	Seq       uint64         `json:"seq"`
+	UserID    string         `json:"user_id"`
+	Actor     map[string]any `json:"actor,omitempty"`
+	Token     string         `json:"token"`
+	Status    string         `json:"status"`
+	ExpiresAt int64          `json:"expires_at"`
+	CreatedAt int64          `json:"created_at"`
+	UpdatedAt int64          `json:"updated_at"`
+}
+
+type waitlistRec struct {
+	ID           string `json:"id"`
+	Seq          uint64 `json:"seq"`
+	Email        string `json:"email_address"`
+	Status       string `json:"status"`
+	InvitationID string `json:"invitation_id,omitempty"`
+	CreatedAt    int64  `json:"created_at"`
+	UpdatedAt    int64  `json:"updated_at"`
+}
+
+type sessionRec struct {
+	ID           string         `json:"id"`
+	Seq          uint64         `json:"seq"`
+	UserID       string         `json:"user_id"`
+	ClientID     string         `json:"client_id"`
+	Status       string         `json:"status"`
+	ActiveOrgID  *string        `json:"last_active_organization_id"`
+	Actor        map[string]any `json:"actor,omitempty"`
+	LastActiveAt int64          `json:"last_active_at"`
+	ExpireAt     int64          `json:"expire_at"`
+	AbandonAt    int64          `json:"abandon_at"`
+	CreatedAt    int64          `json:"created_at"`
+	UpdatedAt    int64          `json:"updated_at"`
+}
+
+type instanceRec struct {
+	ID                string   `json:"id"`
+	Slug              string   `json:"slug"` // frontend API host is <slug>.clerk.accounts.dev
+	AllowedOrigins    []string `json:"allowed_origins"`
+	TestMode          bool     `json:"test_mode"`
+	HIBP              bool     `json:"hibp"`
+	SupportEmail      *string  `json:"support_email"`
+	DevelopmentOrigin string   `json:"development_origin,omitempty"`
+
+	Allowlist                          bool `json:"allowlist"`
+	Blocklist                          bool `json:"blocklist"`
+	AllowlistBlocklistDisabledOnSignIn bool `json:"allowlist_blocklist_disabled_on_sign_in"`
+	BlockEmailSubaddresses             bool `json:"block_email_subaddresses"`
+	BlockDisposableEmailDomains        bool `json:"block_disposable_email_domains"`
+
+	OrgsEnabled               bool     `json:"organizations_enabled"`
+	OrgMaxAllowedMemberships  int64    `json:"org_max_allowed_memberships"`
+	OrgAdminDeleteEnabled     bool     `json:"org_admin_delete_enabled"`
+	OrgDomainsEnabled         bool     `json:"org_domains_enabled"`
+	OrgSlugDisabled           bool     `json:"org_slug_disabled"`
+	OrgDomainsEnrollmentModes []string `json:"org_domains_enrollment_modes"`
+	OrgCreatorRole            string   `json:"org_creator_role"`
+	OrgDomainsDefaultRole     string   `json:"org_domains_default_role"`
+}
+
+// state is everything the instance knows. It is guarded by Emulator.mu and is
+// what Save writes and Load reads.
+type state struct {
+	Instance       instanceRec                  `json:"instance"`
+	IDs            idGen                        `json:"ids"`
+	Users          map[string]*userRec          `json:"users"`
+	Idents         map[string]*identRec         `json:"identifications"`
+	Invitations    map[string]*invitationRec    `json:"invitations"`
+	Orgs           map[string]*orgRec           `json:"organizations"`
+	Memberships    map[string]*membershipRec    `json:"organization_memberships"`
+	OrgInvitations map[string]*orgInvitationRec `json:"organization_invitations"`
+	OrgDomains     map[string]*orgDomainRec     `json:"organization_domains"`
+	Allowlist      map[string]*listIdentRec     `json:"allowlist_identifiers"`
+	Blocklist      map[string]*listIdentRec     `json:"blocklist_identifiers"`
+	RedirectURLs   map[string]*redirectRec      `json:"redirect_urls"`
+	JWTTemplates   map[string]*jwtTemplateRec   `json:"jwt_templates"`
+	SignInTokens   map[string]*tokenRec         `json:"sign_in_tokens"`
+	ActorTokens    map[string]*tokenRec         `json:"actor_tokens"`
+	Waitlist       map[string]*waitlistRec      `json:"waitlist_entries"`
+	Sessions       map[string]*sessionRec       `json:"sessions"`
+}
+
+func newState(seed int64) *state {
+	s := &state{IDs: idGen{Seed: seed}}
+	s.ensureMaps()
+	s.Instance = instanceRec{
+		ID:                        s.IDs.next("ins"),
+		Slug:                      s.slug(),
+		AllowedOrigins:            []string{},
+		HIBP:                      true,
+		OrgsEnabled:               true,
+		OrgAdminDeleteEnabled:     true,
+		OrgDomainsEnrollmentModes: []string{"manual_invitation"},
+		OrgCreatorRole:            "org:admin",
+		OrgDomainsDefaultRole:     "org:member",
+	}
+	return s
+}
+
+// slug makes a development-instance host label such as "brave-otter-42".
+func (s *state) slug() string {
+	adj := []string{"brave", "calm", "eager", "fancy", "gentle", "happy", "jolly", "lucky", "merry", "proud"}
+	noun := []string{"otter", "falcon", "badger", "heron", "lynx", "marten", "panda", "quail", "raven", "walrus"}
+	t := s.IDs.token(3)
+	a := adj[int(t[0])%len(adj)]
+	n := noun[int(t[1])%len(noun)]
+	return a + "-" + n + "-" + string(rune('0'+int(t[2])%10)) + string(rune('0'+int(t[0]+t[2])%10))
+}
+
+// ensureMaps makes a loaded state usable even when the file omitted a
+// collection.
+func (s *state) ensureMaps() {
+	if s.Users == nil {
+		s.Users = map[string]*userRec{}
+	}
+	if s.Idents == nil {
+		s.Idents = map[string]*identRec{}
+	}
+	if s.Invitations == nil {
+		s.Invitations = map[string]*invitationRec{}
+	}
+	if s.Orgs == nil {
+		s.Orgs = map[string]*orgRec{}
+	}
+	if s.Memberships == nil {
+		s.Memberships = map[string]*membershipRec{}
+	}
+	if s.OrgInvitations == nil {
+		s.OrgInvitations = map[string]*orgInvitationRec{}
+	}
+	if s.OrgDomains == nil {
+		s.OrgDomains = map[string]*orgDomainRec{}
+	}
+	if s.Allowlist == nil {
+		s.Allowlist = map[string]*listIdentRec{}
+	}
+	if s.Blocklist == nil {
+		s.Blocklist = map[string]*listIdentRec{}
+	}
+	if s.RedirectURLs == nil {
+		s.RedirectURLs = map[string]*redirectRec{}
+	}
+	if s.JWTTemplates == nil {
+		s.JWTTemplates = map[string]*jwtTemplateRec{}
+	}
+	if s.SignInTokens == nil {
+		s.SignInTokens = map[string]*tokenRec{}
+	}
+	if s.ActorTokens == nil {
+		s.ActorTokens = map[string]*tokenRec{}
+	}
+	if s.Waitlist == nil {
+		s.Waitlist = map[string]*waitlistRec{}
+	}
+	if s.Sessions == nil {
+		s.Sessions = map[string]*sessionRec{}
+	}
+}
+
+// seqOf is implemented by every record so lists can be ordered by creation.
+type seqOf interface{ seq() uint64 }
+
+func (r *userRec) seq() uint64          { return r.Seq }
+func (r *invitationRec) seq() uint64    { return r.Seq }
+func (r *orgRec) seq() uint64           { return r.Seq }
+func (r *membershipRec) seq() uint64    { return r.Seq }
+func (r *orgInvitationRec) seq() uint64 { return r.Seq }
+func (r *orgDomainRec) seq() uint64     { return r.Seq }
+func (r *listIdentRec) seq() uint64     { return r.Seq }
+func (r *redirectRec) seq() uint64      { return r.Seq }
+func (r *jwtTemplateRec) seq() uint64   { return r.Seq }
+func (r *waitlistRec) seq() uint64      { return r.Seq }
+func (r *sessionRec) seq() uint64       { return r.Seq }
+func (r *identRec) seq() uint64         { return r.Seq }
+
+// values returns a map's records oldest first (by creation sequence), a
+// stable base order for every list.
+func values[T seqOf](m map[string]T) []T {
+	out := slices.Collect(maps.Values(m))
+	slices.SortFunc(out, func(a, b T) int {
+		switch {
+		case a.seq() < b.seq():
+			return -1
+		case a.seq() > b.seq():
+			return 1
+		}
+		return 0
+	})
+	return out
+}

@@ -1,0 +1,1068 @@
+package emulator
+
+import (
+	"encoding/base32"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+func init() {
+	register(map[string]handlerFunc{
+		"users.create":          (*Emulator).createUser,
+		"users.get":             (*Emulator).getUser,
+		"users.list":            (*Emulator).listUsers,
+		"users.count":           (*Emulator).countUsers,
+		"users.update":          (*Emulator).updateUser,
+		"users.delete":          (*Emulator).deleteUser,
+		"users.ban":             userFlag(func(u *userRec) { u.Banned = true }),
+		"users.unban":           userFlag(func(u *userRec) { u.Banned = false }),
+		"users.lock":            userFlag(func(u *userRec) { u.Locked = true }),
+		"users.unlock":          userFlag(func(u *userRec) { u.Locked = false }),
+		"users.updateMetadata":  (*Emulator).updateUserMetadata,
+		"emailAddresses.create": (*Emulator).createEmail,
+		"emailAddresses.get":    identGet("email_address"),
+		"emailAddresses.update": (*Emulator).updateIdent,
+		"emailAddresses.delete": identDelete("email_address"),
+		"phoneNumbers.create":   (*Emulator).createPhone,
+		"phoneNumbers.get":      identGet("phone_number"),
+		"phoneNumbers.update":   (*Emulator).updateIdent,
+		"phoneNumbers.delete":   identDelete("phone_number"),
+	})
+}
+
+// ---- wire shapes ----
+
+type verificationJSON struct {
+	Object   string `json:"object"`
+	Status   string `json:"status"`
+	Strategy string `json:"strategy"`
+	Attempts *int   `json:"attempts"`
+	ExpireAt *int64 `json:"expire_at"`
+}
+
+type linkJSON struct {
+	Type string `json:"type"`
+	ID   string `json:"id"`
+}
+
+type emailJSON struct {
+	ID           string            `json:"id"`
+	Object       string            `json:"object"`
+	EmailAddress string            `json:"email_address"`
+	Reserved     bool              `json:"reserved"`
+	Verification *verificationJSON `json:"verification"`
+	LinkedTo     []linkJSON        `json:"linked_to"`
+	CreatedAt    int64             `json:"created_at"`
+	UpdatedAt    int64             `json:"updated_at"`
+}
+
+type phoneJSON struct {
+	ID                      string            `json:"id"`
+	Object                  string            `json:"object"`
+	PhoneNumber             string            `json:"phone_number"`
+	ReservedForSecondFactor bool              `json:"reserved_for_second_factor"`
+	DefaultSecondFactor     bool              `json:"default_second_factor"`
+	Reserved                bool              `json:"reserved"`
+	Verification            *verificationJSON `json:"verification"`
+	LinkedTo                []linkJSON        `json:"linked_to"`
+	CreatedAt               int64             `json:"created_at"`
+	UpdatedAt               int64             `json:"updated_at"`
+}
+
+type userJSON struct {
+	ID                            string         `json:"id"`
+	Object                        string         `json:"object"`
+	ExternalID                    *string        `json:"external_id"`
+	PrimaryEmailAddressID         *string        `json:"primary_email_address_id"`
+	PrimaryPhoneNumberID          *string        `json:"primary_phone_number_id"`
+	PrimaryWeb3WalletID           *string        `json:"primary_web3_wallet_id"`
+	Username                      *string        `json:"username"`
+	FirstName                     *string        `json:"first_name"`
+	LastName                      *string        `json:"last_name"`
+	Locale                        *string        `json:"locale"`
+	ProfileImageURL               string         `json:"profile_image_url"`
+	ImageURL                      string         `json:"image_url"`
+	HasImage                      bool           `json:"has_image"`
+	PublicMetadata                map[string]any `json:"public_metadata"`
+	PrivateMetadata               map[string]any `json:"private_metadata"`
+	UnsafeMetadata                map[string]any `json:"unsafe_metadata"`
+	EmailAddresses                []emailJSON    `json:"email_addresses"`
+	PhoneNumbers                  []phoneJSON    `json:"phone_numbers"`
+	Web3Wallets                   []any          `json:"web3_wallets"`
+	Passkeys                      []any          `json:"passkeys"`
+	PasswordEnabled               bool           `json:"password_enabled"`
+	TwoFactorEnabled              bool           `json:"two_factor_enabled"`
+	TOTPEnabled                   bool           `json:"totp_enabled"`
+	BackupCodeEnabled             bool           `json:"backup_code_enabled"`
+	MFAEnabledAt                  *int64         `json:"mfa_enabled_at"`
+	MFADisabledAt                 *int64         `json:"mfa_disabled_at"`
+	PasswordLastUpdatedAt         *int64         `json:"password_last_updated_at"`
+	ExternalAccounts              []any          `json:"external_accounts"`
+	SAMLAccounts                  []any          `json:"saml_accounts"`
+	EnterpriseAccounts            []any          `json:"enterprise_accounts"`
+	LastSignInAt                  *int64         `json:"last_sign_in_at"`
+	Banned                        bool           `json:"banned"`
+	Locked                        bool           `json:"locked"`
+	LockoutExpiresInSeconds       *int64         `json:"lockout_expires_in_seconds"`
+	VerificationAttemptsRemaining *int64         `json:"verification_attempts_remaining"`
+	UpdatedAt                     int64          `json:"updated_at"`
+	CreatedAt                     int64          `json:"created_at"`
+	DeleteSelfEnabled             bool           `json:"delete_self_enabled"`
+	CreateOrganizationEnabled     bool           `json:"create_organization_enabled"`
+	CreateOrganizationsLimit      *int64         `json:"create_organizations_limit"`
+	LastActiveAt                  *int64         `json:"last_active_at"`
+	LegalAcceptedAt               *int64         `json:"legal_accepted_at"`
+	BypassClientTrust             bool           `json:"bypass_client_trust"`
+}
+
+type deletedJSON struct {
+	ID         string  `json:"id,omitempty"`
+	Object     string  `json:"object"`
+	Slug       string  `json:"slug,omitempty"`
+	ExternalID *string `json:"external_id,omitempty"`
+	Deleted    bool    `json:"deleted"`
+}
+
+func verificationOf(id *identRec) *verificationJSON {
+	if id.Verified {
+		return &verificationJSON{Object: "verification_admin", Status: "verified", Strategy: "admin"}
+	}
+	if id.Reserved {
+		return nil
+	}
+	strategy := "email_code"
+	if id.Kind == "phone_number" {
+		strategy = "phone_code"
+	}
+	return &verificationJSON{Object: "verification_otp", Status: "unverified", Strategy: strategy}
+}
+
+func emailOut(id *identRec) emailJSON {
+	return emailJSON{ID: id.ID, Object: "email_address", EmailAddress: id.Value, Reserved: id.Reserved,
+		Verification: verificationOf(id), LinkedTo: []linkJSON{}, CreatedAt: id.CreatedAt, UpdatedAt: id.UpdatedAt}
+}
+
+func phoneOut(id *identRec) phoneJSON {
+	return phoneJSON{ID: id.ID, Object: "phone_number", PhoneNumber: id.Value, Reserved: id.Reserved,
+		ReservedForSecondFactor: id.ReservedForSecondFactor, DefaultSecondFactor: id.DefaultSecondFactor,
+		Verification: verificationOf(id), LinkedTo: []linkJSON{}, CreatedAt: id.CreatedAt, UpdatedAt: id.UpdatedAt}
+}
+
+func identOut(id *identRec) any {
+	if id.Kind == "phone_number" {
+		return phoneOut(id)
+	}
+	return emailOut(id)
+}
+
+const defaultImage = "https://img.clerk.com/eyJ0eXBlIjoiZGVmYXVsdCJ9"
+
+func (e *Emulator) userOut(u *userRec) userJSON {
+	s := e.st
+	out := userJSON{
+		ID: u.ID, Object: "user", ExternalID: u.ExternalID,
+		PrimaryEmailAddressID: u.PrimaryEmailID, PrimaryPhoneNumberID: u.PrimaryPhoneID,
+		Username: u.Username, FirstName: u.FirstName, LastName: u.LastName, Locale: u.Locale,
+		ProfileImageURL: defaultImage, ImageURL: defaultImage, HasImage: u.HasImage,
+		PublicMetadata: emptyIfNil(u.PublicMetadata), PrivateMetadata: emptyIfNil(u.PrivateMetadata),
+		UnsafeMetadata: emptyIfNil(u.UnsafeMetadata),
+		EmailAddresses: []emailJSON{}, PhoneNumbers: []phoneJSON{},
+		Web3Wallets: []any{}, Passkeys: []any{}, ExternalAccounts: []any{}, SAMLAccounts: []any{}, EnterpriseAccounts: []any{},
+		PasswordEnabled: u.PasswordDigest != "", TOTPEnabled: u.TOTPSecret != "", BackupCodeEnabled: len(u.BackupCodes) > 0,
+		MFAEnabledAt: u.MFAEnabledAt, MFADisabledAt: u.MFADisabledAt, PasswordLastUpdatedAt: u.PasswordUpdatedAt,
+		LastSignInAt: u.LastSignInAt, Banned: u.Banned, Locked: u.Locked,
+		UpdatedAt: u.UpdatedAt, CreatedAt: u.CreatedAt,
+		DeleteSelfEnabled: u.DeleteSelfEnabled, CreateOrganizationEnabled: u.CreateOrganizationEnabled,
+		CreateOrganizationsLimit: u.CreateOrganizationsLimit, LastActiveAt: u.LastActiveAt,
+		LegalAcceptedAt: u.LegalAcceptedAt, BypassClientTrust: u.BypassClientTrust,
+	}
+	for _, id := range u.EmailIDs {
+		if r := s.Idents[id]; r != nil {
+			out.EmailAddresses = append(out.EmailAddresses, emailOut(r))
+		}
+	}
+	for _, id := range u.PhoneIDs {
+		if r := s.Idents[id]; r != nil {
+			out.PhoneNumbers = append(out.PhoneNumbers, phoneOut(r))
+		}
+	}
+	out.TwoFactorEnabled = out.TOTPEnabled || out.BackupCodeEnabled
+	if u.Locked {
+		// Clerk locks for a fixed period (1 hour by default) after too many
+		// attempts; an admin lock reports the same countdown.
+		left := max(0, (u.LockedAt+3600_000-e.nowMs())/1000)
+		out.LockoutExpiresInSeconds = &left
+		out.VerificationAttemptsRemaining = ptr(int64(0))
+	} else {
+		out.VerificationAttemptsRemaining = ptr(int64(100))
+	}
+	return out
+}
+
+// ---- lookups ----
+
+func (s *state) identByValue(kind, value string) *identRec {
+	for _, r := range s.Idents {
+		if r.Kind == kind && strings.EqualFold(r.Value, value) {
+			return r
+		}
+	}
+	return nil
+}
+
+func (s *state) userBy(pred func(*userRec) bool) *userRec {
+	for _, u := range s.Users {
+		if pred(u) {
+			return u
+		}
+	}
+	return nil
+}
+
+func (e *Emulator) userParam(rq *request) (*userRec, *apiError) {
+	id := rq.param("user_id")
+	u := e.st.Users[id]
+	if u == nil {
+		return nil, errNotFound("user " + id)
+	}
+	return u, nil
+}
+
+// ---- passwords ----
+
+// passwordHashers are the hashers the spec's PasswordHasher lists, plus the
+// ones @clerk/backend documents (awscognito, bcrypt_peppered, md5_salted,
+// sha256_salted), each with the digest shape Clerk's docs give.
+var passwordHashers = map[string]*regexp.Regexp{
+	"argon2i":              regexp.MustCompile(`^\$argon2i\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$`),
+	"argon2id":             regexp.MustCompile(`^\$argon2id\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$`),
+	"awscognito":           regexp.MustCompile(`^awscognito#[^#]+#[^#]+#.+$`),
+	"bcrypt":               regexp.MustCompile(`^\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}$`),
+	"bcrypt_peppered":      regexp.MustCompile(`^\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}$`),
+	"bcrypt_sha256_django": regexp.MustCompile(`^bcrypt_sha256\$\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}$`),
+	"ldap_ssha":            regexp.MustCompile(`^\{SSHA\}[A-Za-z0-9+/=]+$`),
+	"md5":                  regexp.MustCompile(`^[0-9a-fA-F]{32}$`),
+	"md5_phpass":           regexp.MustCompile(`^\$[PH]\$[./A-Za-z0-9]{31}$`),
+	"md5_salted":           regexp.MustCompile(`^[0-9a-fA-F]{32}\$.+$`),
+	"pbkdf2_sha1":          regexp.MustCompile(`^pbkdf2_sha1\$\d+\$[^$]+\$[^$]+$`),
+	"pbkdf2_sha256":        regexp.MustCompile(`^pbkdf2_sha256\$\d+\$[^$]+\$[^$]+$`),
+	"pbkdf2_sha256_django": regexp.MustCompile(`^pbkdf2_sha256\$\d+\$[^$]+\$[^$]+$`),
+	"pbkdf2_sha512":        regexp.MustCompile(`^pbkdf2_sha512\$\d+\$[^$]+\$[^$]+$`),
+	"pbkdf2_sha512_hex":    regexp.MustCompile(`^pbkdf2_sha512\$\d+\$[0-9a-fA-F]+\$[0-9a-fA-F]+$`),
+	"phpass":               regexp.MustCompile(`^\$[PH]\$[./A-Za-z0-9]{31}$`),
+	"scrypt_firebase":      regexp.MustCompile(`^[^$]+\$[^$]+\$[^$]+\$[^$]+\$\d+\$\d+$`),
+	"scrypt_werkzeug":      regexp.MustCompile(`^scrypt:\d+:\d+:\d+\$[^$]+\$[0-9a-fA-F]+$`),
+	"sha256":               regexp.MustCompile(`^[0-9a-fA-F]{64}$`),
+	"sha256_salted":        regexp.MustCompile(`^[0-9a-fA-F]{64}\$.+$`),
+	"sha512_symfony":       regexp.MustCompile(`^[A-Za-z0-9+/=]+(\$.+)?$`),
+}
+
+// applyPassword validates password / password_digest + password_hasher and
+// records them on u. Only a fingerprint of a plaintext password is kept.
+func applyPassword(f *form, u *userRec, now int64) {
+	pw := f.str("password")
+	digest := f.str("password_digest")
+	hasher := f.str("password_hasher")
+	skip := f.boolOr("skip_password_checks", false)
+	if f.err != nil {
+		return
+	}
+	switch {
+	case pw != nil && digest != nil:
+		f.fail(formErr("form_conditional_param_disallowed", "password_digest", "is not allowed",
+			"password_digest cannot be combined with password."))
+	case pw != nil:
+		if !skip {
+			if len(*pw) < 8 {
+				f.fail(formErr("form_password_length_too_short", "password", "Passwords must be 8 characters or more.", "Passwords must be 8 characters or more."))
+				return
+			}
+			if isPwned(*pw) {
+				f.fail(formErr("form_password_pwned", "password", "Password has been found in an online data breach.",
+					"Password has been found in an online data breach. For account safety, please use a different password."))
+				return
+			}
+		}
+		if len(*pw) > 72 {
+			f.fail(formErr("form_password_size_in_bytes_exceeded", "password", "Password is too long.", "Passwords must be 72 bytes or fewer."))
+			return
+		}
+		u.PasswordHasher = "plaintext"
+		u.PasswordDigest = fingerprint(*pw)
+		u.PasswordUpdatedAt = &now
+	case digest != nil:
+		if hasher == nil {
+			f.fail(formErr("form_conditional_param_missing", "password_hasher", "is missing",
+				"password_hasher must be included when password_digest is."))
+			return
+		}
+		re, ok := passwordHashers[*hasher]
+		if !ok {
+			names := make([]string, 0, len(passwordHashers))
+			for k := range passwordHashers {
+				names = append(names, k)
+			}
+			slices.Sort(names)
+			f.fail(errValue("password_hasher", fmt.Sprintf("password_hasher %q is not supported; use one of %s.", *hasher, strings.Join(names, ", "))))
+			return
+		}
+		if !re.MatchString(*digest) {
+			f.fail(formErr("form_password_digest_invalid_code", "password_digest", "is invalid",
+				fmt.Sprintf("The password digest is not a valid %s digest.", *hasher)))
+			return
+		}
+		u.PasswordHasher = *hasher
+		u.PasswordDigest = fingerprint(*digest)
+		u.PasswordUpdatedAt = &now
+	case hasher != nil:
+		f.fail(formErr("form_conditional_param_missing", "password_digest", "is missing",
+			"password_digest must be included when password_hasher is."))
+	}
+}
+
+// isPwned stands in for Clerk's HIBP check with a few famous breached
+// passwords, enough to exercise the error path offline.
+func isPwned(pw string) bool {
+	switch strings.ToLower(pw) {
+	case "password", "password1", "password123", "12345678", "123456789", "qwertyuiop", "iloveyou", "11111111":
+		return true
+	}
+	return false
+}
+
+func applyMFA(f *form, u *userRec, now int64) {
+	if p := f.str("totp_secret"); p != nil {
+		sec := strings.ToUpper(strings.ReplaceAll(*p, " ", ""))
+		raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.TrimRight(sec, "="))
+		if err != nil || len(raw) < 10 {
+			f.fail(formErr("invalid_totp_secret_code", "totp_secret", "is invalid",
+				"totp_secret must be a base32 secret of at least 80 bits."))
+			return
+		}
+		u.TOTPSecret = fingerprint(sec)
+		u.MFAEnabledAt = &now
+	}
+	if codes, ok := f.strs("backup_codes"); ok {
+		for _, c := range codes {
+			if strings.TrimSpace(c) == "" {
+				f.fail(errValue("backup_codes", "backup_codes must not contain empty codes."))
+				return
+			}
+		}
+		u.BackupCodes = make([]string, len(codes))
+		for i, c := range codes {
+			u.BackupCodes[i] = fingerprint(c)
+		}
+		if u.MFAEnabledAt == nil {
+			u.MFAEnabledAt = &now
+		}
+	}
+}
+
+// rfc3339Ms parses an RFC 3339 field into Unix milliseconds.
+func rfc3339Ms(f *form, k string) *int64 {
+	p := f.str(k)
+	if p == nil {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, *p)
+	if err != nil {
+		f.fail(formErr("form_param_invalid_time", f.name(k), "is invalid",
+			fmt.Sprintf("%s must be a timestamp in RFC3339 format, such as 2012-10-20T07:15:20.902Z.", f.name(k))))
+		return nil
+	}
+	return ptr(t.UnixMilli())
+}
+
+// ---- handlers ----
+
+var userCreateKeys = keySet("external_id", "first_name", "last_name", "locale", "email_address",
+	"email_address_identification_status", "phone_number", "phone_number_identification_status",
+	"web3_wallet", "username", "password", "password_digest", "password_hasher", "skip_password_checks",
+	"skip_password_requirement", "totp_secret", "backup_codes", "public_metadata", "private_metadata",
+	"unsafe_metadata", "delete_self_enabled", "legal_accepted_at", "skip_legal_checks", "skip_user_requirement",
+	"create_organization_enabled", "create_organizations_limit", "created_at", "bypass_client_trust", "banned", "locked")
+
+func (e *Emulator) createUser(rq *request) (any, *apiError) {
+	s := e.st
+	f := rq.body
+	f.only(e.bodyKeys(rq, userCreateKeys))
+	now := rq.now.UnixMilli()
+	u := &userRec{CreatedAt: now, UpdatedAt: now, DeleteSelfEnabled: true, CreateOrganizationEnabled: true}
+	u.ExternalID = f.str("external_id")
+	u.FirstName = f.str("first_name")
+	u.LastName = f.str("last_name")
+	u.Locale = f.str("locale")
+	u.Username = f.str("username")
+	emails, _ := f.strs("email_address")
+	emailStatus, _ := f.strs("email_address_identification_status")
+	phones, _ := f.strs("phone_number")
+	phoneStatus, _ := f.strs("phone_number_identification_status")
+	if w, ok := f.strs("web3_wallet"); ok && len(w) > 0 {
+		f.fail(errValue("web3_wallet", "The emulator does not support web3 wallets."))
+	}
+	if md, ok := f.obj("public_metadata"); ok {
+		u.PublicMetadata = md
+	}
+	if md, ok := f.obj("private_metadata"); ok {
+		u.PrivateMetadata = md
+	}
+	if md, ok := f.obj("unsafe_metadata"); ok {
+		u.UnsafeMetadata = md
+	}
+	u.DeleteSelfEnabled = f.boolOr("delete_self_enabled", true)
+	u.CreateOrganizationEnabled = f.boolOr("create_organization_enabled", true)
+	u.CreateOrganizationsLimit = f.intp("create_organizations_limit")
+	u.BypassClientTrust = f.boolOr("bypass_client_trust", false)
+	u.Banned = f.boolOr("banned", false)
+	u.Locked = f.boolOr("locked", false)
+	if u.Locked {
+		u.LockedAt = now
+	}
+	if ca := rfc3339Ms(f, "created_at"); ca != nil {
+		u.CreatedAt = *ca
+	}
+	u.LegalAcceptedAt = rfc3339Ms(f, "legal_accepted_at")
+	f.boolOr("skip_password_checks", false)
+	f.boolOr("skip_password_requirement", false)
+	f.boolOr("skip_legal_checks", false)
+	f.boolOr("skip_user_requirement", false)
+	applyPassword(f, u, now)
+	applyMFA(f, u, now)
+	if f.err != nil {
+		return nil, f.err
+	}
+	if u.ExternalID != nil && *u.ExternalID == "" {
+		u.ExternalID = nil
+	}
+	if err := e.checkUserUnique(u, ""); err != nil {
+		return nil, err
+	}
+	if err := checkStatuses("email_address_identification_status", emailStatus, len(emails)); err != nil {
+		return nil, err
+	}
+	if err := checkStatuses("phone_number_identification_status", phoneStatus, len(phones)); err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, em := range emails {
+		if !validEmail(em) {
+			return nil, errFormat("email_address", fmt.Sprintf("%q is not a valid email address.", em))
+		}
+		if seen[strings.ToLower(em)] || s.identByValue("email_address", em) != nil {
+			return nil, errIdentifierExists("email_address", "That email address is taken. Please try another.")
+		}
+		seen[strings.ToLower(em)] = true
+	}
+	for _, ph := range phones {
+		if !validPhone(ph) {
+			return nil, errFormat("phone_number", fmt.Sprintf("%q is not a valid phone number; use E.164, such as +15555550100.", ph))
+		}
+		if seen[ph] || s.identByValue("phone_number", ph) != nil {
+			return nil, errIdentifierExists("phone_number", "That phone number is taken. Please try another.")
+		}
+		seen[ph] = true
+	}
+	if u.ExternalID == nil && u.Username == nil && len(emails) == 0 && len(phones) == 0 && !f.boolOr("skip_user_requirement", false) {
+		return nil, formErr("form_data_missing", "", "at least one identifier is required",
+			"A user needs an email address, a phone number, a username or an external_id (or skip_user_requirement).")
+	}
+	// Everything is valid: commit.
+	u.ID = s.IDs.next("user")
+	u.Seq = s.IDs.seq()
+	for i, em := range emails {
+		r := &identRec{ID: s.IDs.next("idn"), Seq: s.IDs.seq(), UserID: u.ID, Kind: "email_address", Value: em,
+			Verified: true, CreatedAt: now, UpdatedAt: now}
+		if i < len(emailStatus) && emailStatus[i] == "reserved" {
+			r.Verified, r.Reserved = false, true
+		}
+		s.Idents[r.ID] = r
+		u.EmailIDs = append(u.EmailIDs, r.ID)
+		if u.PrimaryEmailID == nil {
+			u.PrimaryEmailID = &r.ID
+		}
+	}
+	for i, ph := range phones {
+		r := &identRec{ID: s.IDs.next("idn"), Seq: s.IDs.seq(), UserID: u.ID, Kind: "phone_number", Value: ph,
+			Verified: true, CreatedAt: now, UpdatedAt: now}
+		if i < len(phoneStatus) && phoneStatus[i] == "reserved" {
+			r.Verified, r.Reserved = false, true
+		}
+		s.Idents[r.ID] = r
+		u.PhoneIDs = append(u.PhoneIDs, r.ID)
+		if u.PrimaryPhoneID == nil {
+			u.PrimaryPhoneID = &r.ID
+		}
+	}
+	s.Users[u.ID] = u
+	return e.userOut(u), nil
+}
+
+func checkStatuses(param string, st []string, n int) *apiError {
+	if len(st) == 0 {
+		return nil
+	}
+	if len(st) != n {
+		return errValue(param, fmt.Sprintf("%s must have one item per identifier (%d), got %d.", param, n, len(st)))
+	}
+	for _, v := range st {
+		if v != "verified" && v != "reserved" {
+			return errValue(param, fmt.Sprintf("%s items must be verified or reserved, got %q.", param, v))
+		}
+	}
+	return nil
+}
+
+// checkUserUnique enforces Clerk's uniqueness of username and external_id.
+func (e *Emulator) checkUserUnique(u *userRec, self string) *apiError {
+	if u.Username != nil {
+		if !userRe.MatchString(*u.Username) {
+			return errFormat("username", "Usernames are 4 to 64 characters: letters, digits, '_', '-' and '.'.")
+		}
+		if e.st.userBy(func(o *userRec) bool {
+			return o.ID != self && o.Username != nil && strings.EqualFold(*o.Username, *u.Username)
+		}) != nil {
+			return errIdentifierExists("username", "That username is taken. Please try another.")
+		}
+	}
+	if u.ExternalID != nil {
+		if e.st.userBy(func(o *userRec) bool {
+			return o.ID != self && o.ExternalID != nil && *o.ExternalID == *u.ExternalID
+		}) != nil {
+			return errIdentifierExists("external_id", "That external_id is taken by another user.")
+		}
+	}
+	return nil
+}
+
+func (e *Emulator) getUser(rq *request) (any, *apiError) {
+	u, err := e.userParam(rq)
+	if err != nil {
+		return nil, err
+	}
+	return e.userOut(u), nil
+}
+
+// userFilter applies the filters GET /users and GET /users/count share.
+func (e *Emulator) userFilter(rq *request) ([]*userRec, *apiError) {
+	s := e.st
+	type inex struct{ in, ex map[string]bool }
+	// Only ids take Clerk's +/- prefixes (include/exclude); a phone
+	// number's + is part of the number.
+	split := func(name string, fold bool) inex {
+		r := inex{map[string]bool{}, map[string]bool{}}
+		prefixed := name == "user_id" || name == "external_id" || name == "organization_id"
+		for _, v := range rq.qList(name) {
+			if fold {
+				v = strings.ToLower(v)
+			}
+			switch {
+			case !prefixed:
+				r.in[v] = true
+			case strings.HasPrefix(v, "-"):
+				r.ex[v[1:]] = true
+			case strings.HasPrefix(v, "+"):
+				r.in[v[1:]] = true
+			default:
+				r.in[v] = true
+			}
+		}
+		return r
+	}
+	ok := func(f inex, vals ...string) bool {
+		for _, v := range vals {
+			if f.ex[v] {
+				return false
+			}
+		}
+		if len(f.in) == 0 {
+			return true
+		}
+		for _, v := range vals {
+			if f.in[v] {
+				return true
+			}
+		}
+		return false
+	}
+	emails := split("email_address", true)
+	phones := split("phone_number", false)
+	extIDs := split("external_id", false)
+	usernames := split("username", true)
+	userIDs := split("user_id", false)
+	orgIDs := split("organization_id", false)
+	for _, f := range []inex{emails, phones, extIDs, usernames, userIDs} {
+		if len(f.in)+len(f.ex) > 100 {
+			return nil, errQuery("", "At most 100 values may be given for each identifier filter.")
+		}
+	}
+	banned, bannedSet, err := rq.qBool("banned")
+	if err != nil {
+		return nil, err
+	}
+	var bounds [6]*int64
+	for i, name := range []string{"created_at_before", "created_at_after", "last_active_at_before", "last_active_at_after", "last_sign_in_at_before", "last_sign_in_at_after"} {
+		if rq.q(name) != "" {
+			v, err := rq.qInt(name, 0, 0, 1<<62)
+			if err != nil {
+				return nil, err
+			}
+			bounds[i] = &v
+		}
+	}
+	if rq.q("last_active_at_since") != "" {
+		v, err := rq.qInt("last_active_at_since", 0, 0, 1<<62)
+		if err != nil {
+			return nil, err
+		}
+		bounds[3] = &v
+	}
+	query := rq.q("query")
+	subq := map[string]string{"email": rq.q("email_address_query"), "phone": rq.q("phone_number_query"),
+		"username": rq.q("username_query"), "name": rq.q("name_query")}
+	var out []*userRec
+	for _, u := range values(s.Users) {
+		var ems, phs []string
+		for _, id := range u.EmailIDs {
+			if r := s.Idents[id]; r != nil {
+				ems = append(ems, strings.ToLower(r.Value))
+			}
+		}
+		for _, id := range u.PhoneIDs {
+			if r := s.Idents[id]; r != nil {
+				phs = append(phs, r.Value)
+			}
+		}
+		if !ok(emails, ems...) || !ok(phones, phs...) || !ok(extIDs, deref(u.ExternalID)) ||
+			!ok(usernames, strings.ToLower(deref(u.Username))) || !ok(userIDs, u.ID) {
+			continue
+		}
+		if len(orgIDs.in)+len(orgIDs.ex) > 0 {
+			var orgs []string
+			for _, m := range s.Memberships {
+				if m.UserID == u.ID {
+					orgs = append(orgs, m.OrgID)
+				}
+			}
+			if !ok(orgIDs, orgs...) {
+				continue
+			}
+		}
+		if bannedSet && u.Banned != banned {
+			continue
+		}
+		if !inBounds(u.CreatedAt, bounds[0], bounds[1]) || !inBoundsP(u.LastActiveAt, bounds[2], bounds[3]) ||
+			!inBoundsP(u.LastSignInAt, bounds[4], bounds[5]) {
+			continue
+		}
+		name := deref(u.FirstName) + " " + deref(u.LastName)
+		if query != "" {
+			hay := []string{u.ID, deref(u.ExternalID), deref(u.Username), name}
+			hay = append(append(hay, ems...), phs...)
+			if !slices.ContainsFunc(hay, func(h string) bool { return containsFold(h, query) }) {
+				continue
+			}
+		}
+		if q := subq["email"]; q != "" && !slices.ContainsFunc(ems, func(h string) bool { return containsFold(h, q) }) {
+			continue
+		}
+		if q := subq["phone"]; q != "" && !slices.ContainsFunc(phs, func(h string) bool { return strings.Contains(h, q) }) {
+			continue
+		}
+		if q := subq["username"]; q != "" && !containsFold(deref(u.Username), q) {
+			continue
+		}
+		if q := subq["name"]; q != "" && !containsFold(name, q) {
+			continue
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+func inBounds(v int64, before, after *int64) bool {
+	return (before == nil || v < *before) && (after == nil || v > *after)
+}
+
+func inBoundsP(v *int64, before, after *int64) bool {
+	if before == nil && after == nil {
+		return true
+	}
+	return v != nil && inBounds(*v, before, after)
+}
+
+func (e *Emulator) primaryEmail(u *userRec) string {
+	if u.PrimaryEmailID != nil {
+		if r := e.st.Idents[*u.PrimaryEmailID]; r != nil {
+			return strings.ToLower(r.Value)
+		}
+	}
+	return ""
+}
+
+func (e *Emulator) primaryPhone(u *userRec) string {
+	if u.PrimaryPhoneID != nil {
+		if r := e.st.Idents[*u.PrimaryPhoneID]; r != nil {
+			return r.Value
+		}
+	}
+	return ""
+}
+
+func (e *Emulator) listUsers(rq *request) (any, *apiError) {
+	users, err := e.userFilter(rq)
+	if err != nil {
+		return nil, err
+	}
+	keys := map[string]orderKey[*userRec]{
+		"created_at":      func(u *userRec) string { return num(u.CreatedAt) },
+		"updated_at":      func(u *userRec) string { return num(u.UpdatedAt) },
+		"email_address":   e.primaryEmail,
+		"web3wallet":      func(*userRec) string { return "" },
+		"first_name":      func(u *userRec) string { return strings.ToLower(deref(u.FirstName)) },
+		"last_name":       func(u *userRec) string { return strings.ToLower(deref(u.LastName)) },
+		"phone_number":    e.primaryPhone,
+		"username":        func(u *userRec) string { return strings.ToLower(deref(u.Username)) },
+		"last_active_at":  func(u *userRec) string { return nump(u.LastActiveAt) },
+		"last_sign_in_at": func(u *userRec) string { return nump(u.LastSignInAt) },
+	}
+	if aerr := orderBy(rq, users, "-created_at", keys); aerr != nil {
+		return nil, aerr
+	}
+	if after := rq.q("starting_after"); after != "" {
+		ob := strings.TrimLeft(rq.q("order_by"), "+")
+		if ob != "" && ob != "created_at" && ob != "-created_at" {
+			return nil, errValue("starting_after", "starting_after requires ordering by created_at (order_by=created_at or -created_at).")
+		}
+		if rq.q("offset") != "" && rq.q("offset") != "0" {
+			return nil, errValue("starting_after", "starting_after cannot be combined with a non-zero offset.")
+		}
+		i := slices.IndexFunc(users, func(u *userRec) bool { return u.ID == after })
+		if i < 0 {
+			// The cursor user may have been deleted since: position by its
+			// absence is unknowable, so Clerk-like behaviour is an error.
+			return nil, errValue("starting_after", fmt.Sprintf("starting_after %q does not match a user in this result set.", after))
+		}
+		users = users[i+1:]
+	}
+	pg, aerr := page(rq, users)
+	if aerr != nil {
+		return nil, aerr
+	}
+	out := make([]userJSON, len(pg))
+	for i, u := range pg {
+		out[i] = e.userOut(u)
+	}
+	return out, nil
+}
+
+func (e *Emulator) countUsers(rq *request) (any, *apiError) {
+	users, err := e.userFilter(rq)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"object": "total_count", "total_count": len(users)}, nil
+}
+
+var userUpdateKeys = keySet("external_id", "first_name", "last_name", "locale", "primary_email_address_id",
+	"notify_primary_email_address_changed", "primary_phone_number_id", "primary_web3_wallet_id", "username",
+	"profile_image_id", "password", "password_digest", "password_hasher", "skip_password_checks",
+	"sign_out_of_other_sessions", "totp_secret", "backup_codes", "delete_self_enabled", "create_organization_enabled",
+	"legal_accepted_at", "skip_legal_checks", "create_organizations_limit", "created_at", "bypass_client_trust")
+
+func (e *Emulator) updateUser(rq *request) (any, *apiError) {
+	u0, err := e.userParam(rq)
+	if err != nil {
+		return nil, err
+	}
+	f := rq.body
+	f.only(e.bodyKeys(rq, userUpdateKeys))
+	now := rq.now.UnixMilli()
+	u := *u0 // work on a copy: nothing is written unless all fields are valid
+	setStr := func(k string, dst **string) {
+		if f.isNull(k) {
+			*dst = nil
+		} else if p := f.str(k); p != nil {
+			*dst = p
+		}
+	}
+	setStr("external_id", &u.ExternalID)
+	setStr("first_name", &u.FirstName)
+	setStr("last_name", &u.LastName)
+	setStr("locale", &u.Locale)
+	setStr("username", &u.Username)
+	if p := f.str("primary_email_address_id"); p != nil {
+		if r := e.st.Idents[*p]; r == nil || r.UserID != u.ID || r.Kind != "email_address" {
+			f.fail(formErr("form_resource_not_found", "primary_email_address_id", "not found", "No email address "+*p+" belongs to this user."))
+		} else {
+			u.PrimaryEmailID = p
+		}
+	}
+	if p := f.str("primary_phone_number_id"); p != nil {
+		if r := e.st.Idents[*p]; r == nil || r.UserID != u.ID || r.Kind != "phone_number" {
+			f.fail(formErr("form_resource_not_found", "primary_phone_number_id", "not found", "No phone number "+*p+" belongs to this user."))
+		} else {
+			u.PrimaryPhoneID = p
+		}
+	}
+	if p := f.str("primary_web3_wallet_id"); p != nil {
+		f.fail(formErr("form_resource_not_found", "primary_web3_wallet_id", "not found", "No web3 wallet "+*p+" belongs to this user."))
+	}
+	if p := f.str("profile_image_id"); p != nil {
+		f.fail(formErr("form_resource_not_found", "profile_image_id", "not found", "No image "+*p+" was uploaded."))
+	}
+	if b := f.boolp("delete_self_enabled"); b != nil {
+		u.DeleteSelfEnabled = *b
+	}
+	if b := f.boolp("create_organization_enabled"); b != nil {
+		u.CreateOrganizationEnabled = *b
+	}
+	if b := f.boolp("bypass_client_trust"); b != nil {
+		u.BypassClientTrust = *b
+	}
+	if f.has("create_organizations_limit") {
+		u.CreateOrganizationsLimit = f.intp("create_organizations_limit")
+	}
+	if ca := rfc3339Ms(f, "created_at"); ca != nil {
+		u.CreatedAt = *ca
+	}
+	if la := rfc3339Ms(f, "legal_accepted_at"); la != nil {
+		u.LegalAcceptedAt = la
+	}
+	f.boolp("notify_primary_email_address_changed")
+	f.boolp("skip_legal_checks")
+	signOut := f.boolOr("sign_out_of_other_sessions", false)
+	applyPassword(f, &u, now)
+	applyMFA(f, &u, now)
+	if f.err != nil {
+		return nil, f.err
+	}
+	if err := e.checkUserUnique(&u, u.ID); err != nil {
+		return nil, err
+	}
+	u.UpdatedAt = now
+	*u0 = u
+	if signOut && f.has("password") {
+		for _, s := range e.st.Sessions {
+			if s.UserID == u.ID && s.Status == "active" {
+				s.Status, s.UpdatedAt = "revoked", now
+			}
+		}
+	}
+	return e.userOut(u0), nil
+}
+
+func (e *Emulator) deleteUser(rq *request) (any, *apiError) {
+	u, err := e.userParam(rq)
+	if err != nil {
+		return nil, err
+	}
+	s := e.st
+	for _, id := range append(append([]string{}, u.EmailIDs...), u.PhoneIDs...) {
+		delete(s.Idents, id)
+	}
+	for id, m := range s.Memberships {
+		if m.UserID == u.ID {
+			delete(s.Memberships, id)
+		}
+	}
+	for _, ss := range s.Sessions {
+		if ss.UserID == u.ID && ss.Status == "active" {
+			ss.Status, ss.UpdatedAt = "removed", rq.now.UnixMilli()
+		}
+	}
+	delete(s.Users, u.ID)
+	return deletedJSON{ID: u.ID, Object: "user", ExternalID: u.ExternalID, Deleted: true}, nil
+}
+
+func userFlag(apply func(*userRec)) handlerFunc {
+	return func(e *Emulator, rq *request) (any, *apiError) {
+		u, err := e.userParam(rq)
+		if err != nil {
+			return nil, err
+		}
+		apply(u)
+		now := rq.now.UnixMilli()
+		if u.Locked && u.LockedAt == 0 {
+			u.LockedAt = now
+		} else if !u.Locked {
+			u.LockedAt = 0
+		}
+		if u.Banned {
+			for _, s := range e.st.Sessions {
+				if s.UserID == u.ID && s.Status == "active" {
+					s.Status, s.UpdatedAt = "revoked", now
+				}
+			}
+		}
+		u.UpdatedAt = now
+		return e.userOut(u), nil
+	}
+}
+
+var metadataKeys = keySet("public_metadata", "private_metadata", "unsafe_metadata")
+
+func (e *Emulator) updateUserMetadata(rq *request) (any, *apiError) {
+	u, err := e.userParam(rq)
+	if err != nil {
+		return nil, err
+	}
+	f := rq.body
+	f.only(e.bodyKeys(rq, metadataKeys))
+	pub, _ := f.obj("public_metadata")
+	priv, _ := f.obj("private_metadata")
+	unsafe, _ := f.obj("unsafe_metadata")
+	if f.err != nil {
+		return nil, f.err
+	}
+	u.PublicMetadata = deepMerge(u.PublicMetadata, pub)
+	u.PrivateMetadata = deepMerge(u.PrivateMetadata, priv)
+	u.UnsafeMetadata = deepMerge(u.UnsafeMetadata, unsafe)
+	u.UpdatedAt = rq.now.UnixMilli()
+	return e.userOut(u), nil
+}
+
+// ---- email addresses and phone numbers ----
+
+func (e *Emulator) addIdent(rq *request, kind string, keys map[string]bool) (any, *apiError) {
+	s := e.st
+	f := rq.body
+	f.only(e.bodyKeys(rq, keys))
+	userID := f.reqStr("user_id")
+	value := f.reqStr(kind)
+	verified := f.boolOr("verified", false)
+	primary := f.boolOr("primary", false)
+	rsf := f.boolOr("reserved_for_second_factor", false)
+	f.boolp("notify_primary_email_address_changed")
+	if f.err != nil {
+		return nil, f.err
+	}
+	u := s.Users[userID]
+	if u == nil {
+		return nil, errNotFound("user " + userID)
+	}
+	if kind == "email_address" && !validEmail(value) {
+		return nil, errFormat(kind, fmt.Sprintf("%q is not a valid email address.", value))
+	}
+	if kind == "phone_number" && !validPhone(value) {
+		return nil, errFormat(kind, fmt.Sprintf("%q is not a valid phone number; use E.164, such as +15555550100.", value))
+	}
+	if s.identByValue(kind, value) != nil {
+		return nil, errIdentifierExists(kind, "That identifier is taken. Please try another.")
+	}
+	now := rq.now.UnixMilli()
+	r := &identRec{ID: s.IDs.next("idn"), Seq: s.IDs.seq(), UserID: u.ID, Kind: kind, Value: value,
+		Verified: verified, ReservedForSecondFactor: rsf, CreatedAt: now, UpdatedAt: now}
+	s.Idents[r.ID] = r
+	if kind == "email_address" {
+		u.EmailIDs = append(u.EmailIDs, r.ID)
+		if primary || u.PrimaryEmailID == nil {
+			u.PrimaryEmailID = &r.ID
+		}
+	} else {
+		u.PhoneIDs = append(u.PhoneIDs, r.ID)
+		if primary || u.PrimaryPhoneID == nil {
+			u.PrimaryPhoneID = &r.ID
+		}
+	}
+	u.UpdatedAt = now
+	return identOut(r), nil
+}
+
+func (e *Emulator) createEmail(rq *request) (any, *apiError) {
+	return e.addIdent(rq, "email_address", keySet("user_id", "email_address", "verified", "primary", "notify_primary_email_address_changed"))
+}
+
+func (e *Emulator) createPhone(rq *request) (any, *apiError) {
+	return e.addIdent(rq, "phone_number", keySet("user_id", "phone_number", "verified", "primary", "reserved_for_second_factor"))
+}
+
+func (e *Emulator) identParam(rq *request, kind string) (*identRec, *apiError) {
+	id := rq.param(kind + "_id")
+	r := e.st.Idents[id]
+	if r == nil || r.Kind != kind {
+		return nil, errNotFound(strings.ReplaceAll(kind, "_", " ") + " " + id)
+	}
+	return r, nil
+}
+
+func identGet(kind string) handlerFunc {
+	return func(e *Emulator, rq *request) (any, *apiError) {
+		r, err := e.identParam(rq, kind)
+		if err != nil {
+			return nil, err
+		}
+		return identOut(r), nil
+	}
+}
+
+func (e *Emulator) updateIdent(rq *request) (any, *apiError) {
+	kind := "email_address"
+	if _, ok := rq.path["phone_number_id"]; ok {
+		kind = "phone_number"
+	}
+	r, err := e.identParam(rq, kind)
+	if err != nil {
+		return nil, err
+	}
+	f := rq.body
+	f.only(e.bodyKeys(rq, keySet("verified", "primary", "reserved_for_second_factor", "notify_primary_email_address_changed")))
+	verified := f.boolp("verified")
+	primary := f.boolOr("primary", false)
+	rsf := f.boolp("reserved_for_second_factor")
+	f.boolp("notify_primary_email_address_changed")
+	if f.err != nil {
+		return nil, f.err
+	}
+	now := rq.now.UnixMilli()
+	if verified != nil {
+		r.Verified = *verified
+		if *verified {
+			r.Reserved = false
+		}
+	}
+	if rsf != nil && kind == "phone_number" {
+		r.ReservedForSecondFactor = *rsf
+	}
+	if u := e.st.Users[r.UserID]; u != nil && primary {
+		if kind == "email_address" {
+			u.PrimaryEmailID = &r.ID
+		} else {
+			u.PrimaryPhoneID = &r.ID
+		}
+		u.UpdatedAt = now
+	}
+	r.UpdatedAt = now
+	return identOut(r), nil
+}
+
+func identDelete(kind string) handlerFunc {
+	return func(e *Emulator, rq *request) (any, *apiError) {
+		r, err := e.identParam(rq, kind)
+		if err != nil {
+			return nil, err
+		}
+		if u := e.st.Users[r.UserID]; u != nil {
+			u.EmailIDs = slices.DeleteFunc(u.EmailIDs, func(id string) bool { return id == r.ID })
+			u.PhoneIDs = slices.DeleteFunc(u.PhoneIDs, func(id string) bool { return id == r.ID })
+			if u.PrimaryEmailID != nil && *u.PrimaryEmailID == r.ID {
+				u.PrimaryEmailID = nil
+				if len(u.EmailIDs) > 0 {
+					u.PrimaryEmailID = &u.EmailIDs[0]
+				}
+			}
+			if u.PrimaryPhoneID != nil && *u.PrimaryPhoneID == r.ID {
+				u.PrimaryPhoneID = nil
+				if len(u.PhoneIDs) > 0 {
+					u.PrimaryPhoneID = &u.PhoneIDs[0]
+				}
+			}
+			u.UpdatedAt = rq.now.UnixMilli()
+		}
+		delete(e.st.Idents, r.ID)
+		return deletedJSON{ID: r.ID, Object: kind, Deleted: true}, nil
+	}
+}
