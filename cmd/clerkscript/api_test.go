@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/clerkscript/clerkscript/core"
+	"github.com/clerkscript/clerkscript/emulator"
 )
 
 func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
@@ -174,4 +175,48 @@ func TestAPIAllNDJSON(t *testing.T) {
 		t.Fatalf("out %q after %d requests", out, n)
 	}
 	_ = core.Version
+}
+
+// clerkscript api against the emulator: the same binary path a user runs.
+func TestAPIAgainstEmulator(t *testing.T) {
+	in := emulator.Start(t)
+	t.Setenv("CLERK_SECRET_KEY", in.SecretKey)
+	t.Setenv("CLERK_API_URL", in.URL)
+	must := func(args ...string) map[string]any {
+		t.Helper()
+		code, out, errOut := runCLI(t, "", args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+		var v map[string]any
+		if err := json.Unmarshal([]byte(out), &v); err != nil {
+			t.Fatalf("%v: output %q: %v", args, out, err)
+		}
+		return v
+	}
+	u := must("api", "users.create", "--data", `{"email_address":["grace@example.com"],"external_id":"g-1","public_metadata":{"tier":"gold"}}`)
+	uid, _ := u["id"].(string)
+	if !strings.HasPrefix(uid, "user_") {
+		t.Fatalf("user id %q", uid)
+	}
+	must("api", "users.updateMetadata", "--param", "user_id="+uid, "--param", `private_metadata:={"a":{"b":1}}`)
+	got := must("api", "users.get", "--param", "user_id="+uid)
+	if pm, _ := got["private_metadata"].(map[string]any); pm["a"] == nil {
+		t.Errorf("metadata not merged: %v", got["private_metadata"])
+	}
+	org := must("api", "organizations.create", "--data", `{"name":"Acme","created_by":"`+uid+`"}`)
+	must("api", "organizationMemberships.list", "--param", "organization_id="+org["id"].(string))
+	must("api", "invitations.create", "--data", `{"email_address":"new@example.com","notify":false}`)
+	code, _, errOut := runCLI(t, "", "api", "invitations.create", "--data", `{"email_address":"new@example.com"}`)
+	if code != 1 || !strings.Contains(errOut, "duplicate_record") {
+		t.Errorf("duplicate invitation: exit %d %s", code, errOut)
+	}
+	code, out, errOut := runCLI(t, "", "api", "invitations.list", "--all", "--param", "status=pending")
+	if code != 0 || strings.Count(out, "\n") != 1 || !strings.Contains(out, "new@example.com") {
+		t.Errorf("invitations --all: exit %d out %q err %s", code, out, errOut)
+	}
+	code, _, errOut = runCLI(t, "", "api", "users.get", "--param", "user_id=user_missing")
+	if code != 1 || !strings.Contains(errOut, "resource_not_found") {
+		t.Errorf("missing user: exit %d %s", code, errOut)
+	}
 }
