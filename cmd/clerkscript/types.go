@@ -1,0 +1,39 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/clerkscript/clerkscript/jsbind"
+)
+
+func init() {
+	register(&command{
+		name:    "types",
+		summary: "print TypeScript declarations of the script API (clerk.d.ts)",
+		usage: `Usage: clerkscript types > clerk.d.ts
+
+Writes TypeScript declarations of everything a script sees (clerk with every
+operation and its parameters and results, job, fs, console, env, args,
+sleep, exit), generated from the operation table, so editors autocomplete
+scripts. Reference it with /// <reference path="clerk.d.ts" />.`,
+		run: runTypes,
+	})
+}
+
+func runTypes(_ context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		if args[0] == "-h" || args[0] == "--help" {
+			fmt.Fprintln(stdout, commands["types"].usage)
+			return 0
+		}
+		fmt.Fprintf(stderr, "clerkscript types: unexpected argument %q\n", args[0])
+		return 2
+	}
+	if err := jsbind.WriteTypeScript(stdout); err != nil {
+		fmt.Fprintf(stderr, "clerkscript types: %v\n", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,9 @@
+// Package jsbind runs clerkscript automation scripts: it drives a goja
+// runtime with an event loop and registers the `clerk` object (every Backend
+// API operation as a Promise-returning method), file and console helpers, and
+// the `job` runner with its rate limiter and durable journal.
+//
+// Everything that touches the goja runtime happens on the loop's goroutine;
+// HTTP and disk work run on other goroutines and hand their results back
+// through the loop, because a goja runtime is not goroutine-safe.
+package jsbind

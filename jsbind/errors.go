@@ -1,0 +1,200 @@
+package jsbind
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/clerkscript/clerkscript/core"
+	"github.com/dop251/goja"
+)
+
+// preludeName is the source name of the built-in JS; its frames are hidden
+// from the stacks shown to users.
+const preludeName = "clerkscript:prelude.js"
+
+// mayHaveBeenApplied tells whether a failed request might still have been
+// processed by Clerk: a job must then reconcile before sending it again.
+func mayHaveBeenApplied(err error) bool {
+	var apiErr *core.APIError
+	if errors.As(err, &apiErr) {
+		switch apiErr.StatusCode {
+		case 500, 502, 504:
+			return true
+		}
+		return false
+	}
+	if core.IsNotSent(err) {
+		return false
+	}
+	var convErr *ConversionError
+	var paramErr *core.ParamError
+	if errors.As(err, &convErr) || errors.As(err, &paramErr) {
+		return false
+	}
+	// Transport failures after sending, timeouts and cancellations.
+	return true
+}
+
+// toJSError turns a Go error into the JS value a promise rejects with: a
+// ClerkAPIError for API errors, a TypeError for bad parameters and an Error
+// otherwise. stack is the call site captured when the script made the call,
+// because by the time the response arrives the JS stack is the event loop's.
+func (r *Runtime) toJSError(err error, stack []goja.StackFrame) goja.Value {
+	vm := r.vm
+	var obj *goja.Object
+	var apiErr *core.APIError
+	var convErr *ConversionError
+	var paramErr *core.ParamError
+	var unknownErr *core.UnknownOperationError
+	var tokErr *core.TokenVerificationError
+	switch {
+	case errors.As(err, &tokErr):
+		obj = r.verifyError(err, "TokenVerificationError")
+	case errors.As(err, &apiErr):
+		obj = r.newAPIError(apiErr)
+	case errors.As(err, &convErr), errors.As(err, &paramErr), errors.As(err, &unknownErr):
+		obj = r.newError("TypeError", err.Error())
+	case errors.Is(err, context.DeadlineExceeded):
+		obj = r.newError("Error", "timed out: "+err.Error())
+		_ = obj.Set("code", "ETIMEDOUT")
+	case errors.Is(err, context.Canceled):
+		obj = r.newError("Error", "aborted: "+err.Error())
+		_ = obj.Set("code", "ABORTED")
+	default:
+		obj = r.newError("Error", err.Error())
+	}
+	_ = obj.Set("mayHaveBeenApplied", mayHaveBeenApplied(err))
+	if stack != nil {
+		setStack(vm, obj, stack)
+	}
+	return obj
+}
+
+func (r *Runtime) newError(ctorName, msg string) *goja.Object {
+	ctor, ok := goja.AssertConstructor(r.vm.Get(ctorName))
+	if !ok {
+		return r.vm.NewGoError(errors.New(msg))
+	}
+	obj, err := ctor(nil, r.vm.ToValue(msg))
+	if err != nil {
+		return r.vm.NewGoError(errors.New(msg))
+	}
+	return obj
+}
+
+func (r *Runtime) newAPIError(e *core.APIError) *goja.Object {
+	vm := r.vm
+	msg := e.Error()
+	items := make([]any, 0, len(e.Errors))
+	for _, it := range e.Errors {
+		o := vm.NewObject()
+		_ = o.Set("code", it.Code)
+		_ = o.Set("message", it.Message)
+		_ = o.Set("longMessage", it.LongMessage)
+		var meta goja.Value = goja.Undefined()
+		if len(it.Meta) > 0 {
+			// meta is Clerk's free-form detail: keys pass through untouched.
+			if v, err := fromWire(vm, it.Meta, freeShape{}); err == nil {
+				meta = v
+			}
+		}
+		_ = o.Set("meta", meta)
+		items = append(items, o)
+	}
+	init := vm.NewObject()
+	_ = init.Set("status", e.StatusCode)
+	_ = init.Set("errors", vm.NewArray(items...))
+	if e.TraceID != "" {
+		_ = init.Set("clerkTraceId", e.TraceID)
+	}
+	if e.RetryAfter > 0 {
+		_ = init.Set("retryAfter", e.RetryAfter.Seconds())
+	}
+	_ = init.Set("operation", e.Operation)
+	ctor, ok := goja.AssertConstructor(vm.Get("ClerkAPIError"))
+	if !ok {
+		return vm.NewGoError(e)
+	}
+	obj, err := ctor(nil, vm.ToValue(msg), init)
+	if err != nil {
+		return vm.NewGoError(e)
+	}
+	return obj
+}
+
+// freeShape marks a whole value as user data.
+type freeShape struct{}
+
+func (freeShape) field(string) shape     { return freeShape{} }
+func (freeShape) wireName(string) string { return "" }
+func (freeShape) elem() shape            { return freeShape{} }
+func (freeShape) freeForm() bool         { return true }
+func (freeShape) kind() string           { return "" }
+
+// setStack replaces an error's stack with the script frames captured at the
+// call site.
+func setStack(vm *goja.Runtime, obj *goja.Object, frames []goja.StackFrame) {
+	var b strings.Builder
+	name := obj.Get("name")
+	msg := obj.Get("message")
+	if name != nil && !goja.IsUndefined(name) {
+		b.WriteString(name.String())
+	} else {
+		b.WriteString("Error")
+	}
+	if msg != nil && !goja.IsUndefined(msg) && msg.String() != "" {
+		b.WriteString(": ")
+		b.WriteString(msg.String())
+	}
+	writeFrames(&b, frames)
+	_ = obj.DefineDataProperty("stack", vm.ToValue(b.String()), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+}
+
+func writeFrames(b *strings.Builder, frames []goja.StackFrame) {
+	for i := range frames {
+		f := &frames[i]
+		if f.SrcName() == preludeName || f.SrcName() == "" {
+			continue
+		}
+		pos := f.Position()
+		if pos.Filename == "" {
+			continue
+		}
+		b.WriteString("\n    at ")
+		if fn := f.FuncName(); fn != "" && fn != "<anonymous>" {
+			b.WriteString(fn)
+			b.WriteString(" (")
+			writePos(b, pos.Filename, pos.Line, pos.Column)
+			b.WriteString(")")
+		} else {
+			writePos(b, pos.Filename, pos.Line, pos.Column)
+		}
+	}
+}
+
+func writePos(b *strings.Builder, file string, line, col int) {
+	b.WriteString(file)
+	b.WriteString(":")
+	b.WriteString(strconv.Itoa(line))
+	b.WriteString(":")
+	b.WriteString(strconv.Itoa(col))
+}
+
+// cleanStack drops prelude frames from a goja stack string, so users see
+// their own file:line first.
+func cleanStack(s string) string {
+	if !strings.Contains(s, preludeName) {
+		return s
+	}
+	lines := strings.Split(s, "\n")
+	out := lines[:0]
+	for _, l := range lines {
+		if strings.Contains(l, preludeName) {
+			continue
+		}
+		out = append(out, l)
+	}
+	return strings.Join(out, "\n")
+}

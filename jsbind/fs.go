@@ -1,0 +1,481 @@
+package jsbind
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/dop251/goja"
+)
+
+// installFS registers the `fs` helpers. They are synchronous: local files
+// are fast next to API calls, and a synchronous CSV reader works with
+// for...of, which goja supports (it has no for await).
+func (r *Runtime) installFS() {
+	vm := r.vm
+	fsObj := vm.NewObject()
+	set := func(name string, fn func(goja.FunctionCall) goja.Value) { _ = fsObj.Set(name, fn) }
+
+	set("readText", func(call goja.FunctionCall) goja.Value {
+		b, err := os.ReadFile(r.pathArg(call, 0))
+		if err != nil {
+			r.throw(err)
+		}
+		return vm.ToValue(string(b))
+	})
+	set("writeText", func(call goja.FunctionCall) goja.Value {
+		if err := writeFileAtomic(r.pathArg(call, 0), []byte(call.Argument(1).String())); err != nil {
+			r.throw(err)
+		}
+		return goja.Undefined()
+	})
+	set("appendText", func(call goja.FunctionCall) goja.Value {
+		f, err := os.OpenFile(r.pathArg(call, 0), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if err != nil {
+			r.throw(err)
+		}
+		_, werr := f.WriteString(call.Argument(1).String())
+		cerr := f.Close()
+		if werr != nil {
+			r.throw(werr)
+		}
+		if cerr != nil {
+			r.throw(cerr)
+		}
+		return goja.Undefined()
+	})
+	set("exists", func(call goja.FunctionCall) goja.Value {
+		_, err := os.Stat(r.pathArg(call, 0))
+		return vm.ToValue(err == nil)
+	})
+	set("readJSON", func(call goja.FunctionCall) goja.Value {
+		path := r.pathArg(call, 0)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			r.throw(err)
+		}
+		v, err := fromWire(vm, b, freeShape{})
+		if err != nil {
+			r.throw(fmt.Errorf("%s: %w", path, err))
+		}
+		return v
+	})
+	set("writeJSON", func(call goja.FunctionCall) goja.Value {
+		path := r.pathArg(call, 0)
+		b, err := r.marshalJSON(call.Argument(1), "  ")
+		if err != nil {
+			r.throw(fmt.Errorf("%s: %w", path, err))
+		}
+		if err := writeFileAtomic(path, append(b, '\n')); err != nil {
+			r.throw(err)
+		}
+		return goja.Undefined()
+	})
+	set("readLines", func(call goja.FunctionCall) goja.Value {
+		return r.lineIterator(r.pathArg(call, 0), false)
+	})
+	set("readNDJSON", func(call goja.FunctionCall) goja.Value {
+		return r.lineIterator(r.pathArg(call, 0), true)
+	})
+	set("readCSV", r.readCSV)
+	set("csvWriter", r.csvWriter)
+	set("ndjsonWriter", r.ndjsonWriter)
+	_ = vm.Set("fs", fsObj)
+}
+
+func (r *Runtime) pathArg(call goja.FunctionCall, i int) string {
+	a := call.Argument(i)
+	if goja.IsUndefined(a) || goja.IsNull(a) || a.String() == "" {
+		r.throw(&ConversionError{Problem: "a file path is required"})
+	}
+	return a.String()
+}
+
+// marshalJSON serialises a JS value with its own keys (user data: nothing
+// is renamed).
+func (r *Runtime) marshalJSON(v goja.Value, indent string) ([]byte, error) {
+	w, err := exportFree(r.vm, v, "", 0)
+	if err != nil {
+		return nil, err
+	}
+	if indent == "" {
+		return json.Marshal(w)
+	}
+	return json.MarshalIndent(w, "", indent)
+}
+
+// writeFileAtomic writes through a temporary file and a rename, so a crash
+// or a full disk never leaves a half-written file behind.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, werr := f.Write(data)
+	if werr == nil {
+		werr = f.Sync()
+	}
+	cerr := f.Close()
+	if werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(tmp, path)
+	}
+	if werr != nil {
+		os.Remove(tmp)
+		return werr
+	}
+	return nil
+}
+
+// syncIterator builds a JS iterator object (usable with for...of and
+// job.run) from a Go pull function. The file behind it is closed when the
+// iteration ends, when return() is called, or when the script ends.
+func (r *Runtime) syncIterator(pull func() (goja.Value, bool, error), closer io.Closer) goja.Value {
+	vm := r.vm
+	it := vm.NewObject()
+	var once sync.Once
+	closeIt := func() {
+		once.Do(func() {
+			r.removeCloser(closer)
+			_ = closer.Close()
+		})
+	}
+	r.addCloser(closer)
+	result := func(v goja.Value, done bool) goja.Value {
+		o := vm.NewObject()
+		_ = o.Set("value", v)
+		_ = o.Set("done", done)
+		return o
+	}
+	finished := false // several job workers keep pulling after the end
+	_ = it.Set("next", func(goja.FunctionCall) goja.Value {
+		if finished {
+			return result(goja.Undefined(), true)
+		}
+		v, ok, err := pull()
+		if err != nil {
+			finished = true
+			closeIt()
+			r.throw(err)
+		}
+		if !ok {
+			finished = true
+			closeIt()
+			return result(goja.Undefined(), true)
+		}
+		return result(v, false)
+	})
+	_ = it.Set("return", func(goja.FunctionCall) goja.Value {
+		finished = true
+		closeIt()
+		return result(goja.Undefined(), true)
+	})
+	_ = it.SetSymbol(goja.SymIterator, func(call goja.FunctionCall) goja.Value { return call.This })
+	return it
+}
+
+func (r *Runtime) lineIterator(path string, parseJSON bool) goja.Value {
+	f, err := os.Open(path)
+	if err != nil {
+		r.throw(err)
+	}
+	br := bufio.NewReaderSize(f, 64<<10)
+	line := 0
+	return r.syncIterator(func() (goja.Value, bool, error) {
+		for {
+			s, err := br.ReadString('\n')
+			if s == "" && err != nil {
+				if err == io.EOF {
+					return nil, false, nil
+				}
+				return nil, false, err
+			}
+			line++
+			s = strings.TrimRight(s, "\r\n")
+			if !parseJSON {
+				return r.vm.ToValue(s), true, nil
+			}
+			if strings.TrimSpace(s) == "" {
+				continue
+			}
+			v, perr := fromWire(r.vm, []byte(s), freeShape{})
+			if perr != nil {
+				return nil, false, fmt.Errorf("%s:%d: %w", path, line, perr)
+			}
+			return v, true, nil
+		}
+	}, f)
+}
+
+// readCSV(path, {header: true, delimiter: ",", comment: ""}) streams rows:
+// objects keyed by the header row (default) or arrays of strings.
+func (r *Runtime) readCSV(call goja.FunctionCall) goja.Value {
+	vm := r.vm
+	path := r.pathArg(call, 0)
+	header := true
+	var delim, comment rune = ',', 0
+	if o, ok := call.Argument(1).(*goja.Object); ok {
+		if v := o.Get("header"); v != nil && !goja.IsUndefined(v) {
+			header = v.ToBoolean()
+		}
+		if v := o.Get("delimiter"); v != nil && !goja.IsUndefined(v) {
+			rs := []rune(v.String())
+			if len(rs) != 1 {
+				r.throw(&ConversionError{Path: "delimiter", Problem: "must be one character"})
+			}
+			delim = rs[0]
+		}
+		if v := o.Get("comment"); v != nil && !goja.IsUndefined(v) {
+			rs := []rune(v.String())
+			if len(rs) > 1 {
+				r.throw(&ConversionError{Path: "comment", Problem: "must be one character"})
+			}
+			if len(rs) == 1 {
+				comment = rs[0]
+			}
+		}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		r.throw(err)
+	}
+	cr := csv.NewReader(bufio.NewReaderSize(f, 64<<10))
+	cr.Comma = delim
+	cr.Comment = comment
+	cr.ReuseRecord = true
+	cr.TrimLeadingSpace = true
+	var cols []string
+	if header {
+		rec, err := cr.Read()
+		if err != nil {
+			f.Close()
+			if errors.Is(err, io.EOF) {
+				r.throw(fmt.Errorf("%s: empty CSV file (no header row)", path))
+			}
+			r.throw(fmt.Errorf("%s: %w", path, err))
+		}
+		cols = make([]string, len(rec))
+		for i, c := range rec {
+			cols[i] = strings.TrimSpace(strings.TrimPrefix(c, "\ufeff"))
+		}
+		// Rows may be shorter (missing trailing cells are undefined) but
+		// not longer than the header.
+		cr.FieldsPerRecord = -1
+	}
+	return r.syncIterator(func() (goja.Value, bool, error) {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return nil, false, nil
+		}
+		if err != nil {
+			return nil, false, fmt.Errorf("%s: %w", path, err)
+		}
+		if !header {
+			vals := make([]any, len(rec))
+			for i, s := range rec {
+				vals[i] = s
+			}
+			return vm.NewArray(vals...), true, nil
+		}
+		if len(rec) > len(cols) {
+			line, _ := cr.FieldPos(0)
+			return nil, false, fmt.Errorf("%s:%d: %d fields, but the header has %d", path, line, len(rec), len(cols))
+		}
+		o := vm.NewObject()
+		for i, s := range rec {
+			_ = o.Set(cols[i], s)
+		}
+		return o, true, nil
+	}, f)
+}
+
+// streamWriter is a buffered file writer the script writes rows to.
+type streamWriter struct {
+	mu    sync.Mutex
+	f     *os.File
+	bw    *bufio.Writer
+	csv   *csv.Writer
+	close bool
+}
+
+func (w *streamWriter) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.close {
+		return nil
+	}
+	w.close = true
+	if w.csv != nil {
+		w.csv.Flush()
+	}
+	err := w.bw.Flush()
+	if serr := w.f.Sync(); err == nil {
+		err = serr
+	}
+	if cerr := w.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func openStream(path string, appendMode bool) (*streamWriter, bool, error) {
+	flags := os.O_WRONLY | os.O_CREATE
+	if appendMode {
+		flags |= os.O_APPEND
+	} else {
+		flags |= os.O_TRUNC
+	}
+	f, err := os.OpenFile(path, flags, 0o644)
+	if err != nil {
+		return nil, false, err
+	}
+	empty := true
+	if st, err := f.Stat(); err == nil && st.Size() > 0 {
+		empty = false
+	}
+	return &streamWriter{f: f, bw: bufio.NewWriterSize(f, 64<<10)}, empty, nil
+}
+
+func optBool(o *goja.Object, name string) bool {
+	if o == nil {
+		return false
+	}
+	v := o.Get(name)
+	return v != nil && !goja.IsUndefined(v) && v.ToBoolean()
+}
+
+// ndjsonWriter(path, {append}) returns {write(value), close()}: one JSON
+// value per line, buffered, so exports run in flat memory.
+func (r *Runtime) ndjsonWriter(call goja.FunctionCall) goja.Value {
+	vm := r.vm
+	path := r.pathArg(call, 0)
+	opts, _ := call.Argument(1).(*goja.Object)
+	w, _, err := openStream(path, optBool(opts, "append"))
+	if err != nil {
+		r.throw(err)
+	}
+	r.addCloser(w)
+	obj := vm.NewObject()
+	count := 0
+	_ = obj.Set("write", func(c goja.FunctionCall) goja.Value {
+		b, err := r.marshalJSON(c.Argument(0), "")
+		if err != nil {
+			r.throw(err)
+		}
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.close {
+			r.throw(errors.New(path + ": writer is closed"))
+		}
+		b = append(b, '\n')
+		if _, err := w.bw.Write(b); err != nil {
+			r.throw(err)
+		}
+		count++
+		return goja.Undefined()
+	})
+	_ = obj.Set("close", func(goja.FunctionCall) goja.Value {
+		r.removeCloser(w)
+		if err := w.Close(); err != nil {
+			r.throw(err)
+		}
+		return vm.ToValue(count)
+	})
+	return obj
+}
+
+// csvWriter(path, {header: [...], append}) returns {write(row), close()}.
+// Rows are arrays, or objects whose values are taken in header order.
+func (r *Runtime) csvWriter(call goja.FunctionCall) goja.Value {
+	vm := r.vm
+	path := r.pathArg(call, 0)
+	opts, _ := call.Argument(1).(*goja.Object)
+	var header []string
+	if opts != nil {
+		if h, ok := opts.Get("header").(*goja.Object); ok {
+			if err := vm.ExportTo(h, &header); err != nil {
+				r.throw(&ConversionError{Path: "header", Problem: "must be an array of column names"})
+			}
+		}
+	}
+	w, empty, err := openStream(path, optBool(opts, "append"))
+	if err != nil {
+		r.throw(err)
+	}
+	w.csv = csv.NewWriter(w.bw)
+	r.addCloser(w)
+	if len(header) > 0 && empty {
+		if err := w.csv.Write(header); err != nil {
+			r.throw(err)
+		}
+	}
+	obj := vm.NewObject()
+	_ = obj.Set("write", func(c goja.FunctionCall) goja.Value {
+		row, ok := c.Argument(0).(*goja.Object)
+		if !ok {
+			r.throw(&ConversionError{Problem: "csvWriter.write takes an array or an object"})
+		}
+		var rec []string
+		if row.ClassName() == "Array" {
+			n := int(row.Get("length").ToInteger())
+			for i := 0; i < n; i++ {
+				rec = append(rec, cell(row.Get(fmt.Sprint(i))))
+			}
+		} else {
+			if len(header) == 0 {
+				r.throw(&ConversionError{Problem: "csvWriter: writing objects needs {header: [...]}"})
+			}
+			for _, h := range header {
+				rec = append(rec, cell(row.Get(h)))
+			}
+		}
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.close {
+			r.throw(errors.New(path + ": writer is closed"))
+		}
+		if err := w.csv.Write(rec); err != nil {
+			r.throw(err)
+		}
+		return goja.Undefined()
+	})
+	_ = obj.Set("close", func(goja.FunctionCall) goja.Value {
+		r.removeCloser(w)
+		if err := w.Close(); err != nil {
+			r.throw(err)
+		}
+		return goja.Undefined()
+	})
+	return obj
+}
+
+func cell(v goja.Value) string {
+	if v == nil || goja.IsUndefined(v) || goja.IsNull(v) {
+		return ""
+	}
+	if o, ok := v.(*goja.Object); ok && o.ClassName() != "Date" {
+		if b, err := o.MarshalJSON(); err == nil {
+			return string(b)
+		}
+	}
+	return v.String()
+}
+
+func jsonLine(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}

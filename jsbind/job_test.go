@@ -1,0 +1,158 @@
+package jsbind
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestJobBoundsConcurrency(t *testing.T) {
+	out, errOut, err := runJS(t, `
+let inFlight = 0, peak = 0;
+const items = Array.from({length: 30}, (_, i) => i);
+const s = await job.run(items, async (i) => {
+  inFlight++; peak = Math.max(peak, inFlight);
+  await sleep(2);
+  inFlight--;
+  return {id: "x" + i};
+}, {concurrency: 3, journal: false});
+console.log(peak, s.done, s.failed, s.skipped);
+`, Options{})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	if out != "3 30 0 0\n" {
+		t.Fatalf("out = %q", out)
+	}
+}
+
+func TestJobFailuresAreReportedAndNotRetriedWhen4xx(t *testing.T) {
+	dir := t.TempDir()
+	journal := filepath.Join(dir, "j.jsonl")
+	failures := filepath.Join(dir, "failures.ndjson")
+	src := `
+let calls = {};
+const s = await job.run(["a", "b", "c", "d"], async (k) => {
+  calls[k] = (calls[k] || 0) + 1;
+  if (k === "b") throw new ClerkAPIError("taken", {status: 422, errors: [{code: "form_identifier_exists", message: "taken"}]});
+  if (k === "c") throw new Error("plain failure");
+  return {id: "id_" + k};
+}, {key: (k) => k, journal: env.J, failures: env.F, retries: 3, concurrency: 1});
+console.log(JSON.stringify(calls), s.done, s.failed, s.failures.map((f) => f.key + ":" + (f.error.code || f.error.message)).join(","));
+`
+	out, errOut, err := runJS(t, src, Options{Env: []string{"J=" + journal, "F=" + failures}})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	if out != `{"a":1,"b":1,"c":1,"d":1} 2 2 b:form_identifier_exists,c:plain failure`+"\n" {
+		t.Fatalf("out = %q", out)
+	}
+	for _, want := range []string{"2 done", "2 failed", "failed b: ClerkAPIError: taken", "failed c: plain failure"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("summary lacks %q:\n%s", want, errOut)
+		}
+	}
+	fb, _ := os.ReadFile(failures)
+	if bytes.Count(fb, []byte("\n")) != 2 || !bytes.Contains(fb, []byte(`"item":"b"`)) || !bytes.Contains(fb, []byte(`"status":422`)) {
+		t.Errorf("failures file:\n%s", fb)
+	}
+	// A re-run tries the failed items again and skips the done ones.
+	out, _, err = runJS(t, src, Options{Env: []string{"J=" + journal, "F=" + failures}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out, `{"b":1,"c":1} 0 2`) {
+		t.Fatalf("re-run out = %q", out)
+	}
+}
+
+func TestJobRetriesTransientErrors(t *testing.T) {
+	out, errOut, err := runJS(t, `
+let n = 0;
+const e503 = () => { const e = new ClerkAPIError("busy", {status: 503}); e.mayHaveBeenApplied = false; return e; };
+const s = await job.run(["x"], async () => { if (++n < 3) throw e503(); return "ok"; }, {journal: false, retries: 2, retryDelay: 1});
+console.log(n, s.done, s.retried);
+`, Options{})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	if out != "3 1 2\n" {
+		t.Fatalf("out = %q", out)
+	}
+}
+
+func TestJobInDoubtFailureReconciles(t *testing.T) {
+	out, errOut, err := runJS(t, `
+const created = new Set();
+const s = await job.run(["a", "b"], async (k) => {
+  created.add(k);
+  const e = new Error("reset after sending"); e.mayHaveBeenApplied = true; throw e;
+}, {key: (k) => k, journal: false, reconcile: async (k) => created.has(k) ? {id: "found_" + k} : null});
+console.log(s.done, s.reconciled, s.failed);
+`, Options{})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	if out != "2 2 0\n" {
+		t.Fatalf("out = %q", out)
+	}
+}
+
+func TestJobStopLetsInFlightFinish(t *testing.T) {
+	var out, errb bytes.Buffer
+	r, err := New(Options{Stdout: &out, Stderr: &errb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for r.activeJobs.Load() == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(20 * time.Millisecond)
+		r.Stop()
+	}()
+	err = r.RunScript(context.Background(), "stop.js", `
+let finished = 0, started = 0;
+const s = await job.run(Array.from({length: 1000}, (_, i) => i), async () => { started++; await sleep(5); finished++; }, {concurrency: 4, journal: false});
+console.log(s.stopped, started === finished, s.done === finished, s.done < 1000);
+`)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errb.String())
+	}
+	if out.String() != "true true true true\n" {
+		t.Fatalf("out = %q\n%s", out.String(), errb.String())
+	}
+}
+
+func TestJobBadOptions(t *testing.T) {
+	out, _, err := runJS(t, `
+for (const o of [{concurrency: 0}, {rate: "fast"}, {reconcile: 1}, {key: 5}]) {
+  try { await job.run([1], async () => 1, o); console.log("accepted"); } catch (e) { console.log(e.name); }
+}
+try { await job.run(5, async () => 1); } catch (e) { console.log(e.name); }
+`, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != "TypeError\nTypeError\nTypeError\nTypeError\nTypeError\n" {
+		t.Fatalf("out = %q", out)
+	}
+}
+
+func TestProgressLine(t *testing.T) {
+	got := progressLine("invite", 100, 40, 2, 8, 10*time.Second)
+	want := "job invite: 50/100 (40 done, 2 failed, 8 skipped) 4.2/s ETA 12s"
+	if got != want {
+		t.Fatalf("got  %q\nwant %q", got, want)
+	}
+	if got := progressLine("x", -1, 3, 0, 0, 0); got != "job x: 3 (3 done, 0 failed, 0 skipped) 0.0/s" {
+		t.Fatalf("unknown total: %q", got)
+	}
+	if got := progressBar(100, 50); got != "[############............] " {
+		t.Fatalf("bar = %q", got)
+	}
+}

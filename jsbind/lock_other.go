@@ -1,0 +1,8 @@
+//go:build !unix
+
+package jsbind
+
+import "os"
+
+// lockFile is a no-op where flock is not available.
+func lockFile(*os.File) (func(), error) { return func() {}, nil }

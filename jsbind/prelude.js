@@ -1,0 +1,187 @@
+// The JS half of the clerkscript runtime: the error class scripts test with
+// instanceof, the job driver and the pagination helpers. The Go half passes
+// in `native`.
+(function (g, native) {
+  'use strict';
+
+  class ClerkAPIError extends Error {
+    constructor(message, init) {
+      super(message);
+      init = init || {};
+      Object.defineProperty(this, 'name', { value: 'ClerkAPIError', enumerable: false, configurable: true, writable: true });
+      this.status = init.status;
+      this.errors = init.errors || [];
+      this.clerkTraceId = init.clerkTraceId;
+      this.retryAfter = init.retryAfter;
+      this.operation = init.operation;
+    }
+  }
+  g.ClerkAPIError = ClerkAPIError;
+
+  // A source of items: an array or any sync iterable (fs.readCSV), or an
+  // object with an async next() (clerk.paginate). Returns an async pull
+  // function; concurrent pulls are serialised by the iterators themselves.
+  function puller(items) {
+    if (items == null) throw new TypeError('job.run: items must be an array, an iterable or an iterator');
+    if (typeof items[Symbol.iterator] === 'function') {
+      const it = items[Symbol.iterator]();
+      return () => Promise.resolve(it.next());
+    }
+    if (typeof items.next === 'function') {
+      return () => Promise.resolve(items.next());
+    }
+    throw new TypeError('job.run: items must be an array, an iterable or an iterator');
+  }
+
+  function keyFunction(key) {
+    if (key === undefined) return (item, i) => String(i);
+    if (typeof key === 'function') return key;
+    if (typeof key === 'string') return (item) => (item == null ? undefined : item[key]);
+    throw new TypeError('job.run: opts.key must be a property name or a function');
+  }
+
+  // Errors from a definite 4xx (other than 429) will fail the same way
+  // again: retrying them only burns rate limit.
+  function retryable(e) {
+    if (e instanceof ClerkAPIError) return e.status === 429 || e.status >= 500;
+    return !!(e && e.mayHaveBeenApplied !== undefined);
+  }
+
+  async function run(items, fn, opts) {
+    if (typeof fn !== 'function') throw new TypeError('job.run(items, fn, opts): fn must be an async function');
+    opts = opts || {};
+    if (opts.reconcile !== undefined && typeof opts.reconcile !== 'function') {
+      throw new TypeError('job.run: opts.reconcile must be a function');
+    }
+    const keyOf = keyFunction(opts.key);
+    const total = Array.isArray(items) ? items.length : -1;
+    const next = puller(items);
+    const j = native.openJob(opts, total);
+    const reconcile = opts.reconcile;
+    let index = 0;
+    let fatal = null;
+
+    async function attempt(item, key) {
+      for (let tries = 0; ; tries++) {
+        try {
+          const res = await fn(item);
+          j.done(key, res, 'run');
+          return;
+        } catch (e) {
+          const inDoubt = !!(e && e.mayHaveBeenApplied);
+          if (inDoubt) {
+            if (!reconcile) {
+              // Sending again could apply it twice: leave it in doubt.
+              j.fail(key, e, item, true);
+              return;
+            }
+            let found;
+            try {
+              found = await reconcile(item);
+            } catch (re) {
+              j.fail(key, e, item, true);
+              return;
+            }
+            if (found != null) {
+              j.done(key, found, 'reconcile');
+              return;
+            }
+          }
+          if (tries < j.retries && retryable(e) && !j.stopping()) {
+            j.retrying(key, e);
+            await native.sleep(j.backoff(tries));
+            continue;
+          }
+          j.fail(key, e, item, false);
+          return;
+        }
+      }
+    }
+
+    async function worker() {
+      while (!fatal && !j.stopping()) {
+        let n;
+        try {
+          n = await next();
+        } catch (e) {
+          fatal = fatal || e;
+          return;
+        }
+        if (!n || n.done) return;
+        const item = n.value;
+        const i = index++;
+        let key;
+        try {
+          key = keyOf(item, i);
+        } catch (e) {
+          j.fail('#' + i, e, item, false);
+          continue;
+        }
+        if (key === undefined || key === null || key === '') {
+          j.fail('#' + i, new TypeError('job.run: item ' + i + ' has an empty key'), item, false);
+          continue;
+        }
+        key = String(key);
+        const st = j.state(key);
+        if (st === 'done' || st === 'running') {
+          j.skip(key);
+          continue;
+        }
+        if (st === 'in-doubt') {
+          if (reconcile) {
+            let found;
+            try {
+              found = await reconcile(item);
+            } catch (e) {
+              j.fail(key, e, item, true);
+              continue;
+            }
+            if (found != null) {
+              j.done(key, found, 'reconcile');
+              continue;
+            }
+          } else {
+            j.warnInDoubt(key);
+          }
+        }
+        if (!(await j.pace(key))) return; // stopped while waiting for the pace
+        await j.start(key);
+        await attempt(item, key);
+      }
+    }
+
+    const workers = [];
+    for (let w = 0; w < j.concurrency; w++) workers.push(worker());
+    try {
+      await Promise.all(workers);
+    } finally {
+      // finish flushes the journal and prints the summary even when the
+      // item source failed.
+      var summary = j.finish(fatal);
+    }
+    if (fatal) throw fatal;
+    return summary;
+  }
+
+  g.job = { run: run };
+
+  // Pagination: an iterator with an async next(), plus forEach. goja has no
+  // for-await, so scripts loop with next() or pass a callback.
+  function paginate(op, params, cb) {
+    const it = native.paginate(op, params);
+    it.forEach = async function (fn) {
+      let n = 0;
+      for (let r = await it.next(); !r.done; r = await it.next()) {
+        n++;
+        if ((await fn(r.value)) === false) {
+          it.return();
+          break;
+        }
+      }
+      return n;
+    };
+    if (typeof cb === 'function') return it.forEach(cb);
+    return it;
+  }
+  native.clerk.paginate = paginate;
+})

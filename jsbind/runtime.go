@@ -1,0 +1,377 @@
+package jsbind
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/clerkscript/clerkscript/core"
+	"github.com/dop251/goja"
+)
+
+//go:embed prelude.js
+var preludeSource string
+
+var preludeProgram = goja.MustCompile(preludeName, preludeSource, true)
+
+// Options configures a Runtime. The zero value works: no API client (clerk
+// calls reject with a clear error), no args, an empty env, output discarded.
+type Options struct {
+	// Client makes the Backend API calls. Wrap its transport in a
+	// PacedTransport to share a rate limiter between every call.
+	Client *core.Client
+	// Args are the script's arguments (after the script name).
+	Args []string
+	// Env is the environment the script sees, as KEY=VALUE (os.Environ()).
+	Env []string
+	// Stdout and Stderr receive console output, progress and summaries.
+	Stdout, Stderr io.Writer
+	// Interactive says Stderr is a terminal: jobs draw a progress bar
+	// instead of printing periodic progress lines.
+	Interactive bool
+	// Concurrency is the default concurrency of job.run (default 10).
+	Concurrency int
+	// Journal, when set, is the journal file of every job.run that does
+	// not say journal: false; it wins over the script's own path (it is the
+	// command line's --journal).
+	Journal string
+	// JournalDir, when set, holds the journals whose paths the script
+	// gives (only the base name is kept). `run --emulate` points it at a
+	// temporary directory: the emulator's state dies with the process, so
+	// a journal kept next to the input would make the next run skip
+	// everything.
+	JournalDir string
+	// ProgressInterval is how often jobs print a progress line when not
+	// interactive (default 10 s; the bar redraws every 200 ms).
+	ProgressInterval time.Duration
+	// Now injects time (default time.Now).
+	Now func() time.Time
+	// Verify configures clerk.verifyToken and clerk.authenticateRequest
+	// defaults; the script's options override them.
+	Verify VerifyDefaults
+	// Verifier verifies session tokens (default: a new one per runtime,
+	// with its own JWKS and verified-token caches).
+	Verifier *core.Verifier
+}
+
+// VerifyDefaults are the defaults of the verification bindings.
+type VerifyDefaults struct {
+	SecretKey         string   // CLERK_SECRET_KEY, for authenticateRequest
+	PublishableKey    string   // CLERK_PUBLISHABLE_KEY, for authenticateRequest
+	JWTKey            string   // PEM public key (CLERK_JWT_KEY) for networkless verification
+	AuthorizedParties []string // accepted azp values
+	WebhookSecret     string   // CLERK_WEBHOOK_SIGNING_SECRET
+}
+
+// Runtime runs one script. It is not reusable: create one per run.
+type Runtime struct {
+	opts   Options
+	vm     *goja.Runtime
+	loop   *Loop
+	client *core.Client
+	now    func() time.Time
+
+	verifier *core.Verifier
+
+	ctx      context.Context
+	native   *goja.Object
+	clerkObj *goja.Object
+	main     *goja.Promise
+
+	stopping   atomic.Bool
+	stopCtx    context.Context // done once Stop is called
+	stopNow    context.CancelFunc
+	activeJobs atomic.Int32
+
+	mu       sync.Mutex
+	closers  []io.Closer
+	journals map[string]*Journal
+
+	exitCode int
+	exited   bool
+}
+
+// ScriptError is an uncaught exception or unhandled rejection, with the JS
+// stack (file:line) as Message.
+type ScriptError struct{ Message string }
+
+func (e *ScriptError) Error() string { return e.Message }
+
+// ExitError reports that the script called exit(code).
+type ExitError struct{ Code int }
+
+func (e *ExitError) Error() string { return fmt.Sprintf("exit(%d)", e.Code) }
+
+type exitSignal struct{ code int }
+
+// New builds a runtime with the clerk object and the helpers installed.
+func New(opts Options) (*Runtime, error) {
+	if opts.Stdout == nil {
+		opts.Stdout = io.Discard
+	}
+	if opts.Stderr == nil {
+		opts.Stderr = io.Discard
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 10
+	}
+	if opts.ProgressInterval <= 0 {
+		opts.ProgressInterval = 10 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	vm := goja.New()
+	// Deep recursion becomes a RangeError-like stack overflow, not a crash.
+	vm.SetMaxCallStackSize(10000)
+	r := &Runtime{opts: opts, vm: vm, client: opts.Client, now: opts.Now, ctx: context.Background()}
+	r.stopCtx, r.stopNow = context.WithCancel(context.Background())
+	r.loop = NewLoop(vm)
+	r.loop.check = r.checkMain
+	if err := r.install(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// VM returns the goja runtime (for tests and embedding; only touch it from
+// the loop goroutine).
+func (r *Runtime) VM() *goja.Runtime { return r.vm }
+
+// Loop returns the runtime's event loop.
+func (r *Runtime) Loop() *Loop { return r.loop }
+
+func (r *Runtime) install() error {
+	vm := r.vm
+	r.native = vm.NewObject()
+	r.clerkObj = vm.NewObject()
+	_ = r.native.Set("clerk", r.clerkObj)
+	r.installNative()
+	if err := r.installClerk(); err != nil {
+		return err
+	}
+	r.installConsole()
+	r.installFS()
+	r.installGlobals()
+	v, err := vm.RunProgram(preludeProgram)
+	if err != nil {
+		return fmt.Errorf("prelude: %w", err)
+	}
+	fn, ok := goja.AssertFunction(v)
+	if !ok {
+		return errors.New("prelude: not a function")
+	}
+	if _, err := fn(goja.Undefined(), vm.GlobalObject(), r.native); err != nil {
+		return fmt.Errorf("prelude: %w", err)
+	}
+	_ = vm.Set("clerk", r.clerkObj)
+	return nil
+}
+
+// Stop asks running jobs to stop taking new items; in-flight items finish
+// and the journal is flushed. It reports whether a job was running (when
+// none is, the caller should abort instead). Safe from any goroutine.
+func (r *Runtime) Stop() bool {
+	r.stopping.Store(true)
+	r.stopNow()
+	return r.activeJobs.Load() > 0
+}
+
+// WrapSource turns a script into the body of an async function so that
+// top-level await works (goja has no ES modules). The prefix sits on line 1
+// so line numbers are unchanged; only columns on line 1 shift. A leading
+// "#!" line is blanked for the same reason.
+func WrapSource(src string) string {
+	if strings.HasPrefix(src, "#!") {
+		if i := strings.IndexByte(src, '\n'); i >= 0 {
+			src = "//" + src[2:i] + src[i:]
+		} else {
+			src = ""
+		}
+	}
+	return "(async () => {" + src + "\n})()"
+}
+
+// RunScript runs src as a script named name (used in stack traces) until
+// it and everything it started have finished. Cancelling ctx interrupts the
+// JS and every in-flight request.
+func (r *Runtime) RunScript(ctx context.Context, name string, src string) (err error) {
+	r.ctx = ctx
+	defer r.closeAll()
+	prg, cerr := goja.Compile(name, WrapSource(src), false)
+	if cerr != nil {
+		return &ScriptError{Message: cerr.Error()}
+	}
+	stopAfter := context.AfterFunc(ctx, func() {
+		r.vm.Interrupt(ctx.Err())
+		r.loop.Stop(ctx.Err())
+	})
+	defer stopAfter()
+	runErr := r.loop.Run(func() error {
+		v, err := r.vm.RunProgram(prg)
+		if err != nil {
+			return err
+		}
+		if p, ok := v.Export().(*goja.Promise); ok {
+			r.main = p
+		}
+		return nil
+	})
+	if ctx.Err() != nil {
+		// Cancellation wins over whatever the loop was doing when it
+		// noticed: an HTTP goroutine may have settled its promise with
+		// the cancellation error first.
+		if es, ok := exitOf(runErr); ok {
+			return es
+		}
+		return fmt.Errorf("interrupted: %w", ctx.Err())
+	}
+	if runErr != nil {
+		return r.mapRunError(ctx, runErr)
+	}
+	if r.main != nil {
+		switch r.main.State() {
+		case goja.PromiseStateRejected:
+			return &ScriptError{Message: "Uncaught " + cleanStack(describeValue(r.main.Result()))}
+		case goja.PromiseStatePending:
+			return &ScriptError{Message: "the script's top-level code is still awaiting a promise that can never settle (nothing else is pending)"}
+		}
+	}
+	if r.exited {
+		return &ExitError{Code: r.exitCode}
+	}
+	return nil
+}
+
+// checkMain runs after every loop task: a rejected top-level promise ends
+// the run at once, as an uncaught exception does in Node.
+func (r *Runtime) checkMain() error {
+	if r.main != nil && r.main.State() == goja.PromiseStateRejected {
+		return &ScriptError{Message: "Uncaught " + cleanStack(describeValue(r.main.Result()))}
+	}
+	return nil
+}
+
+func exitOf(err error) (*ExitError, bool) {
+	var ie *goja.InterruptedError
+	if errors.As(err, &ie) {
+		if es, ok := ie.Value().(exitSignal); ok {
+			return &ExitError{Code: es.code}, true
+		}
+	}
+	return nil, false
+}
+
+func (r *Runtime) mapRunError(ctx context.Context, err error) error {
+	var ie *goja.InterruptedError
+	if errors.As(err, &ie) {
+		if es, ok := ie.Value().(exitSignal); ok {
+			return &ExitError{Code: es.code}
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("interrupted: %w", ctx.Err())
+		}
+		return fmt.Errorf("interrupted: %v", ie.Value())
+	}
+	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		return fmt.Errorf("interrupted: %w", ctx.Err())
+	}
+	var ex *goja.Exception
+	if errors.As(err, &ex) {
+		return &ScriptError{Message: "Uncaught " + cleanStack(describeValue(ex.Value()))}
+	}
+	var ur *UnhandledRejectionError
+	if errors.As(err, &ur) {
+		return &ScriptError{Message: "Uncaught (in promise) " + cleanStack(ur.Stack)}
+	}
+	var se *ScriptError
+	if errors.As(err, &se) {
+		return se
+	}
+	var so *goja.StackOverflowError
+	if errors.As(err, &so) {
+		return &ScriptError{Message: "Uncaught RangeError: " + so.Error()}
+	}
+	return err
+}
+
+func (r *Runtime) addCloser(c io.Closer) {
+	r.mu.Lock()
+	r.closers = append(r.closers, c)
+	r.mu.Unlock()
+}
+
+func (r *Runtime) removeCloser(c io.Closer) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i, x := range r.closers {
+		if x == c {
+			r.closers = append(r.closers[:i], r.closers[i+1:]...)
+			return
+		}
+	}
+}
+
+// closeAll flushes writers and journals the script left open.
+func (r *Runtime) closeAll() {
+	r.mu.Lock()
+	cs := r.closers
+	r.closers = nil
+	r.mu.Unlock()
+	for i := len(cs) - 1; i >= 0; i-- {
+		_ = cs[i].Close()
+	}
+}
+
+// async runs work off the loop and settles the returned promise on the
+// loop with convert(result) or a JS error carrying the call-site stack.
+func (r *Runtime) async(work func(ctx context.Context) (any, error), convert func(any) (goja.Value, error)) goja.Value {
+	stack := r.vm.CaptureCallStack(16, nil)
+	p, resolve, reject := r.vm.NewPromise()
+	enqueue := r.loop.RegisterCallback()
+	ctx := r.ctx
+	go func() {
+		var res any
+		var err error
+		func() {
+			defer func() {
+				if rec := recover(); rec != nil {
+					err = fmt.Errorf("internal error: %v", rec)
+				}
+			}()
+			res, err = work(ctx)
+		}()
+		enqueue(func() error {
+			if err != nil {
+				return reject(r.toJSError(err, stack))
+			}
+			if convert == nil {
+				return resolve(goja.Undefined())
+			}
+			v, cerr := convert(res)
+			if cerr != nil {
+				return reject(r.toJSError(cerr, stack))
+			}
+			return resolve(v)
+		})
+	}()
+	return r.vm.ToValue(p)
+}
+
+// rejected returns a promise already rejected with err.
+func (r *Runtime) rejected(err error) goja.Value {
+	p, _, reject := r.vm.NewPromise()
+	_ = reject(r.toJSError(err, r.vm.CaptureCallStack(16, nil)))
+	return r.vm.ToValue(p)
+}
+
+// throw raises err as a JS exception from a synchronous binding.
+func (r *Runtime) throw(err error) {
+	panic(r.toJSError(err, nil))
+}

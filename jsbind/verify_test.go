@@ -1,0 +1,82 @@
+package jsbind
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/clerkscript/clerkscript/core"
+	"github.com/clerkscript/clerkscript/emulator"
+)
+
+func emulatorClient(t *testing.T) (*core.Client, *emulator.Emulator) {
+	t.Helper()
+	e, err := emulator.New(emulator.WithoutRateLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	return core.NewClient(core.NewClientConfig().WithSecretKey(e.SecretKey()).WithAPIURL(srv.URL).
+		WithTransport(core.NewHTTPTransport(&http.Client{}))), e
+}
+
+func TestVerifyTokenAndAuthenticateRequest(t *testing.T) {
+	c, e := emulatorClient(t)
+	out, errOut, err := runJS(t, `
+const u = await clerk.users.create({emailAddress: ["v@example.com"], skipPasswordRequirement: true});
+const s = await clerk.sessions.create({userId: u.id});
+const {jwt} = await clerk.sessions.createToken(s.id);
+const claims = await clerk.verifyToken(jwt);
+console.log(claims.sub === u.id, claims.sid === s.id);
+try {
+  await clerk.verifyToken(jwt.slice(0, -4) + "AAAA");
+} catch (e) {
+  console.log(e.name, e.reason);
+}
+const state = await clerk.authenticateRequest({url: "https://app.example.com/dashboard", headers: {authorization: "Bearer " + jwt}});
+console.log(state.status, state.auth.userId === u.id);
+const out = await clerk.authenticateRequest({url: "https://app.example.com/"});
+console.log(out.status);
+`, Options{Client: c, Verify: VerifyDefaults{SecretKey: e.SecretKey(), PublishableKey: core.BuildPublishableKey(e.FrontendAPI(), false)}})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	want := "true true\nTokenVerificationError token-invalid-signature\nsigned-in true\nsigned-out\n"
+	if out != want {
+		t.Fatalf("out = %q\nwant  %q", out, want)
+	}
+}
+
+func TestWebhooksVerify(t *testing.T) {
+	secretBytes := []byte("0123456789abcdef0123456789abcdef")
+	secret := "whsec_" + base64.StdEncoding.EncodeToString(secretBytes)
+	now := time.Unix(1_700_000_000, 0)
+	body := `{"type":"user.created","object":"event","data":{"id":"user_1","email_addresses":[]}}`
+	ts := strconv.FormatInt(now.Unix(), 10)
+	mac := hmac.New(sha256.New, secretBytes)
+	mac.Write([]byte("msg_1." + ts + "." + body))
+	sig := "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	out, _, err := runJS(t, `
+const headers = {"svix-id": "msg_1", "svix-timestamp": env.TS, "svix-signature": env.SIG};
+const ev = clerk.webhooks.verify(env.BODY, headers);
+console.log(ev.type, ev.data.id, Array.isArray(ev.data.email_addresses));
+try {
+  clerk.webhooks.verify(env.BODY + " ", headers);
+} catch (e) {
+  console.log(e.name, e.message.includes(env.SECRET));
+}
+`, Options{Now: func() time.Time { return now }, Verify: VerifyDefaults{WebhookSecret: secret},
+		Env: []string{"TS=" + ts, "SIG=" + sig, "BODY=" + body, "SECRET=" + secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != "user.created user_1 true\nWebhookVerificationError false\n" {
+		t.Fatalf("out = %q", out)
+	}
+}
