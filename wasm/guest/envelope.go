@@ -1,0 +1,86 @@
+//go:build wasip1
+
+// The exports are reached through //go:wasmexport, which staticcheck does
+// not see as a use.
+//
+//lint:file-ignore U1000 wasmexport roots
+
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/clerkscript/clerkscript/core"
+	"github.com/clerkscript/clerkscript/internal/abi"
+)
+
+// okResult wraps an already-encoded JSON value in the success envelope
+// without re-encoding it.
+func okResult(v []byte) []byte {
+	out := make([]byte, 0, len(v)+24)
+	out = append(out, `{"ok":true,"result":`...)
+	out = append(out, v...)
+	return append(out, '}')
+}
+
+func errResult(e *abi.Error) []byte {
+	b, err := json.Marshal(abi.Result{Error: e})
+	if err != nil {
+		return []byte(`{"ok":false,"error":{"kind":"internal","code":"encode_failed","message":"cannot encode the error"}}`)
+	}
+	return b
+}
+
+func requestErr(code, msg string) []byte {
+	return errResult(&abi.Error{Kind: abi.KindRequest, Code: code, Message: msg})
+}
+
+var badPointer = requestErr("bad_pointer",
+	"the input pointer is not the start of a clerk_malloc buffer, or the length exceeds its size")
+
+// errorOf maps any error of core to the one error shape.
+func errorOf(err error) *abi.Error {
+	var te *core.TokenVerificationError
+	if errors.As(err, &te) {
+		kind := abi.KindToken
+		if te.IsConfigurationError() {
+			kind = abi.KindConfig
+		}
+		return &abi.Error{Kind: kind, Code: te.Reason, Message: te.Message, Action: te.Action}
+	}
+	var ae *core.APIError
+	if errors.As(err, &ae) {
+		e := &abi.Error{Kind: abi.KindAPI, Status: ae.StatusCode, Message: ae.Error(), TraceID: ae.TraceID,
+			RetryAfterMs: ae.RetryAfter.Milliseconds()}
+		for _, it := range ae.Errors {
+			e.Errors = append(e.Errors, abi.APIErrorItem{Code: it.Code, Message: it.Message,
+				LongMessage: it.LongMessage, Meta: it.Meta})
+		}
+		if len(ae.Errors) > 0 {
+			e.Code = ae.Errors[0].Code
+		} else {
+			e.Code = "http_" + itoa(ae.StatusCode)
+		}
+		return e
+	}
+	var ue *core.UnknownOperationError
+	if errors.As(err, &ue) {
+		return &abi.Error{Kind: abi.KindRequest, Code: "unknown_operation", Message: ue.Error()}
+	}
+	var pe *core.ParamError
+	if errors.As(err, &pe) {
+		return &abi.Error{Kind: abi.KindRequest, Code: "invalid_params", Message: pe.Error()}
+	}
+	var tre *core.TransportError
+	if errors.As(err, &tre) {
+		return &abi.Error{Kind: abi.KindTransport, Code: "transport_failed", Message: tre.Error()}
+	}
+	return &abi.Error{Kind: abi.KindInternal, Code: "error", Message: strings.TrimPrefix(err.Error(), "clerk: ")}
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}

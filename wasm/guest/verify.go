@@ -1,0 +1,235 @@
+//go:build wasip1
+
+// The exports are reached through //go:wasmexport, which staticcheck does
+// not see as a use.
+//
+//lint:file-ignore U1000 wasmexport roots
+
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+	"unsafe"
+
+	"github.com/clerkscript/clerkscript/core"
+	"github.com/clerkscript/clerkscript/internal/abi"
+)
+
+// hostKey is the placeholder secret key of the guest's client: core refuses
+// to send without one, the transport never forwards it, and the host adds
+// the real key. It is not a secret.
+const hostKey = "sk_host_managed"
+
+// plugin is the instance's state: one per module instance, set by
+// clerk_configure. A reactor runs one export at a time, so it needs no lock.
+type plugin struct {
+	cfg      abi.Config
+	client   *core.Client
+	verifier *core.Verifier
+	opts     core.VerifyOptions
+	cache    *resultCache
+	auth     *core.Authenticator // built on first use
+	authErr  error
+}
+
+var state = newPlugin(abi.Config{})
+
+// setSkew stores d in o, where core reads 0 as "the default".
+func setSkew(o *core.VerifyOptions, d time.Duration) {
+	if d == 0 {
+		d = core.NoClockSkew
+	}
+	o.ClockSkew = d
+}
+
+// skewOf reads a clock skew in milliseconds, Clerk's default when nil.
+func skewOf(ms *int64) time.Duration {
+	if ms == nil {
+		return 5 * time.Second
+	}
+	return time.Duration(*ms) * time.Millisecond
+}
+
+func newPlugin(cfg abi.Config) *plugin {
+	client := core.NewClient(core.NewClientConfig().
+		WithSecretKey(hostKey).
+		WithAPIURL(guestAPIURL).
+		WithAPIVersion(core.DefaultAPIVersion).
+		WithTransport(hostTransport{}).
+		// The host retries (with the rate limiter and Retry-After) and
+		// bounds the call: retrying here too would multiply attempts.
+		WithRetry(core.RetryConfig{Disabled: true}).
+		WithTimeout(0))
+	p := &plugin{cfg: cfg, client: client}
+	p.verifier = core.NewVerifier(core.VerifierConfig{
+		SignatureChecker: hostChecker{},
+		TokenCacheSize:   cfg.CacheSize, // -1 turns core's cache off as well
+	})
+	p.opts = verifyOptions(cfg, client)
+	size := cfg.CacheSize
+	if size == 0 {
+		size = 10000
+	}
+	p.cache = newResultCache(size, skewOf(cfg.ClockSkewMs))
+	return p
+}
+
+func verifyOptions(cfg abi.Config, client *core.Client) core.VerifyOptions {
+	o := core.VerifyOptions{
+		JWTKey:            cfg.JWTKey,
+		SecretKey:         hostKey,
+		Client:            client,
+		AuthorizedParties: cfg.AuthorizedParties,
+		Audience:          cfg.Audience,
+		Issuer:            cfg.Issuer,
+	}
+	setSkew(&o, skewOf(cfg.ClockSkewMs))
+	return o
+}
+
+//go:wasmexport clerk_configure
+func clerkConfigure(ptr, n uint32) uint64 {
+	in, ok := input(ptr, n)
+	if !ok {
+		return result(badPointer)
+	}
+	var cfg abi.Config
+	if err := json.Unmarshal(in, &cfg); err != nil {
+		return result(requestErr("invalid_json", "configure: "+err.Error()))
+	}
+	if cfg.ClockSkewMs != nil && (*cfg.ClockSkewMs < 0 || *cfg.ClockSkewMs > 3600_000) {
+		return result(requestErr("invalid_config", "configure: clock_skew_ms must be between 0 and 3600000"))
+	}
+	if cfg.CacheSize < -1 || cfg.CacheSize > 1_000_000 {
+		return result(requestErr("invalid_config", "configure: cache_size must be -1 (off), 0 (default) or up to 1000000"))
+	}
+	state = newPlugin(cfg)
+	return result(okResult([]byte(`{"abi_version":` + itoa(int(abi.Version)) + `}`)))
+}
+
+// clerkVerifySessionToken is the hot path: the input is the bare token and
+// a verified token seen before is answered from stored result bytes, with
+// only the time checks redone (no JSON, no base64, no RSA).
+//
+//go:wasmexport clerk_verify_session_token
+func clerkVerifySessionToken(ptr, n uint32) uint64 {
+	in, ok := input(ptr, n)
+	if !ok {
+		return result(badPointer)
+	}
+	if b := state.cache.get(in, time.Now()); b != nil {
+		return result(b)
+	}
+	return result(state.verify(string(in), state.opts, true))
+}
+
+//go:wasmexport clerk_verify_token
+func clerkVerifyToken(ptr, n uint32) uint64 {
+	in, ok := input(ptr, n)
+	if !ok {
+		return result(badPointer)
+	}
+	var req abi.VerifyTokenInput
+	if err := json.Unmarshal(in, &req); err != nil {
+		return result(requestErr("invalid_json", "verifyToken: "+err.Error()))
+	}
+	opts, cacheable := state.opts, true
+	if req.AuthorizedParties != nil {
+		opts.AuthorizedParties, cacheable = req.AuthorizedParties, false
+	}
+	if req.Audience != nil {
+		opts.Audience, cacheable = req.Audience, false
+	}
+	if req.ClockSkewMs != nil {
+		if *req.ClockSkewMs < 0 || *req.ClockSkewMs > 3600_000 {
+			return result(requestErr("invalid_params", "verifyToken: clock_skew_ms must be between 0 and 3600000"))
+		}
+		setSkew(&opts, skewOf(req.ClockSkewMs))
+		cacheable = false
+	}
+	if cacheable {
+		if b := state.cache.get(unsafe.Slice(unsafe.StringData(req.Token), len(req.Token)), time.Now()); b != nil {
+			return result(b)
+		}
+	}
+	return result(state.verify(req.Token, opts, cacheable))
+}
+
+func (p *plugin) verify(token string, opts core.VerifyOptions, cacheable bool) []byte {
+	claims, err := p.verifier.Verify(context.Background(), token, opts)
+	if err != nil {
+		return errResult(errorOf(err))
+	}
+	out := okResult(appendClaims(make([]byte, 0, 2*len(claims.Raw)+256), claims))
+	if cacheable {
+		p.cache.put(token, out, claims)
+	}
+	return out
+}
+
+// resultCache maps a verified token to its encoded result. It sits in front
+// of core's verified-token cache because, inside wasm, even a core cache
+// hit pays for encoding the claims again; here a hit costs a map lookup and
+// a clock read. Entries live at most maxAge so that a key removed from the
+// JWKS stops being honoured after core's own cache notices.
+type resultCache struct {
+	max     int
+	skew    time.Duration
+	entries map[string]*cachedResult
+}
+
+type cachedResult struct {
+	out                 []byte
+	expMs, nbfMs, iatMs int64 // conservative bounds in Unix ms
+	storedMs            int64
+}
+
+const resultMaxAge = time.Minute
+
+func newResultCache(max int, skew time.Duration) *resultCache {
+	return &resultCache{max: max, skew: skew, entries: map[string]*cachedResult{}}
+}
+
+// get returns the stored result when the token is known and still clearly
+// valid. The checks are conservative (claims were rounded to whole seconds
+// when stored); a token near a boundary goes through core again, which
+// decides exactly and gives Clerk's message.
+func (c *resultCache) get(token []byte, now time.Time) []byte {
+	if c.max <= 0 {
+		return nil
+	}
+	e, ok := c.entries[string(token)] // no allocation: the compiler optimises this lookup
+	if !ok {
+		return nil
+	}
+	ms := now.UnixMilli()
+	skew := c.skew.Milliseconds()
+	if ms-e.storedMs > resultMaxAge.Milliseconds() || ms < e.storedMs ||
+		e.expMs <= ms-skew || e.nbfMs > ms+skew || e.iatMs > ms+skew {
+		delete(c.entries, string(token))
+		return nil
+	}
+	return e.out
+}
+
+func (c *resultCache) put(token string, out []byte, cl *core.Claims) {
+	if c.max <= 0 {
+		return
+	}
+	if len(c.entries) >= c.max {
+		for k := range c.entries { // evict an arbitrary entry: map order is random
+			delete(c.entries, k)
+			break
+		}
+	}
+	e := &cachedResult{out: out, expMs: cl.Expiry * 1000, storedMs: time.Now().UnixMilli()}
+	if cl.NotBefore != 0 {
+		e.nbfMs = (cl.NotBefore + 1) * 1000
+	}
+	if cl.IssuedAt != 0 {
+		e.iatMs = (cl.IssuedAt + 1) * 1000
+	}
+	c.entries[token] = e
+}
