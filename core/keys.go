@@ -6,7 +6,6 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/sha512"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
@@ -77,16 +76,12 @@ func parsePublicKeyPEM(s string) (*rsa.PublicKey, error) {
 		}
 	}
 	var pub *rsa.PublicKey
-	if k, err := x509.ParsePKIXPublicKey(der); err == nil {
-		rk, ok := k.(*rsa.PublicKey)
-		if !ok {
-			return nil, fmt.Errorf("the key is %T, want an RSA key", k)
-		}
+	if rk, err := parseSPKIRSA(der); err == nil {
 		pub = rk
-	} else if rk, err2 := x509.ParsePKCS1PublicKey(der); err2 == nil {
+	} else if rk, err2 := parsePKCS1RSA(der); err2 == nil {
 		pub = rk
 	} else {
-		return nil, errors.New("not an RSA public key (SPKI or PKCS #1)")
+		return nil, errors.New("not an RSA public key (SPKI or PKCS #1): " + err.Error())
 	}
 	if err := checkRSAKey(pub); err != nil {
 		return nil, err
