@@ -461,3 +461,47 @@ func TestVerifySignatureChecker(t *testing.T) {
 		})
 	}
 }
+
+// msgChecker checks natively like a host would, and can decline the
+// message form to exercise the digest fallback.
+type msgChecker struct {
+	declineMessage       bool
+	messages, digestOnes int
+}
+
+func (m *msgChecker) CheckRSA(h crypto.Hash, pub *rsa.PublicKey, digest, sig []byte) (bool, bool) {
+	m.digestOnes++
+	return rsa.VerifyPKCS1v15(pub, h, digest, sig) == nil, false
+}
+
+func (m *msgChecker) CheckRSAMessage(h crypto.Hash, pub *rsa.PublicKey, msg, sig []byte) (bool, bool) {
+	m.messages++
+	if m.declineMessage {
+		return false, true
+	}
+	hh := h.New()
+	hh.Write(msg)
+	return rsa.VerifyPKCS1v15(pub, h, hh.Sum(nil), sig) == nil, false
+}
+
+func TestVerifyMessageChecker(t *testing.T) {
+	opts := VerifyOptions{JWTKey: testkeys.Primary.PublicPEM()}
+	good, forged := mint(nil), testkeys.Secondary.Mint(claimsAt(nil), "")
+	for _, decline := range []bool{false, true} {
+		mc := &msgChecker{declineMessage: decline}
+		v := NewVerifier(VerifierConfig{Clock: newVerifyClock(), SignatureChecker: mc, TokenCacheSize: -1})
+		if _, err := v.Verify(context.Background(), good, opts); err != nil {
+			t.Fatalf("decline=%v: good token rejected: %v", decline, err)
+		}
+		if _, err := v.Verify(context.Background(), forged, opts); TokenErrorReason(err) != ReasonTokenInvalidSignature {
+			t.Fatalf("decline=%v: forged token: %v", decline, err)
+		}
+		wantDigest := 0
+		if decline {
+			wantDigest = 2
+		}
+		if mc.messages != 2 || mc.digestOnes != wantDigest {
+			t.Fatalf("decline=%v: message calls %d, digest calls %d", decline, mc.messages, mc.digestOnes)
+		}
+	}
+}

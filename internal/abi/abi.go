@@ -44,6 +44,13 @@ const (
 	HashSHA256 uint32 = 5
 	HashSHA384 uint32 = 6
 	HashSHA512 uint32 = 7
+	// HashFlagMessage, or-ed into the hash identifier, says that the
+	// "digest" buffer holds the signed message itself: the host hashes it.
+	// A host that does not know the flag declines (an unknown hash), and
+	// the guest then hashes and asks again with the digest.
+	HashFlagMessage uint32 = 0x100
+	// MaxSignedMessage bounds a message passed with HashFlagMessage.
+	MaxSignedMessage = 1 << 20
 )
 
 // MaxInput bounds one input buffer (a token, a request, a call's params):

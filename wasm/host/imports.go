@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto"
 	"crypto/rsa"
+	_ "crypto/sha256" // check_rsa hashes messages natively
+	_ "crypto/sha512"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -54,7 +56,9 @@ func (h *Host) checkRSA(_ context.Context, m api.Module, stack []uint64) {
 		return
 	}
 	var hash crypto.Hash
-	switch uint32(stack[0]) {
+	id := uint32(stack[0])
+	message := id&abi.HashFlagMessage != 0
+	switch id &^ abi.HashFlagMessage {
 	case abi.HashSHA256:
 		hash = crypto.SHA256
 	case abi.HashSHA384:
@@ -71,7 +75,18 @@ func (h *Host) checkRSA(_ context.Context, m api.Module, stack []uint64) {
 	e := uint32(stack[3])
 	// Keys outside 2048..8192 bits, or odd exponents, are the guest's
 	// problem: declining keeps the host's work bounded.
-	if !ok1 || !ok2 || !ok3 || len(n) < 256 || len(n) > 1024 || e < 3 || e&1 == 0 || len(digest) != hash.Size() {
+	if !ok1 || !ok2 || !ok3 || len(n) < 256 || len(n) > 1024 || e < 3 || e&1 == 0 {
+		return
+	}
+	if message {
+		// The guest passed the signed message: hash it here, natively.
+		if len(digest) > abi.MaxSignedMessage {
+			return
+		}
+		hh := hash.New()
+		hh.Write(digest)
+		digest = hh.Sum(nil)
+	} else if len(digest) != hash.Size() {
 		return
 	}
 	pub := h.rsaKey(n, int(e))
