@@ -52,24 +52,47 @@ var verifyNow = time.Now
 const maxTokenInput = 1 << 20
 
 func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	va, code, done := parseVerifyArgs("verify", "verify", false, args, stdin, stdout, stderr)
+	if done {
+		return code
+	}
+	v := core.NewVerifier(core.VerifierConfig{TokenCacheSize: -1})
+	claims, err := v.Verify(ctx, va.token, va.opts)
+	return reportVerdict("verify", claims, err, va.asJSON, stdout, stderr)
+}
+
+// verifyArgs is what 'verify' and 'wasm verify' share: the same flags,
+// token input and key resolution.
+type verifyArgs struct {
+	module string // wasm verify only
+	token  string
+	opts   core.VerifyOptions
+	asJSON bool
+}
+
+// parseVerifyArgs parses the verify flags (and --module when withModule).
+// done reports that the command is over, with exit status code.
+func parseVerifyArgs(cmd, helpTopic string, withModule bool, args []string, stdin io.Reader, stdout, stderr io.Writer) (va verifyArgs, code int, done bool) {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	var (
 		jwtKey, issuer     string
 		parties, audiences stringList
 		skew               time.Duration
-		asJSON             bool
 	)
+	if withModule {
+		fs.StringVar(&va.module, "module", "", "")
+	}
 	fs.StringVar(&jwtKey, "jwt-key", "", "")
 	fs.Var(&parties, "authorized-party", "")
 	fs.Var(&audiences, "audience", "")
 	fs.StringVar(&issuer, "issuer", "", "")
 	fs.DurationVar(&skew, "clock-skew", 5*time.Second, "")
-	fs.BoolVar(&asJSON, "json", false, "")
-	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "clerkscript verify: "+format+"\n", a...)
-		fmt.Fprintln(stderr, "Run 'clerkscript help verify' for usage.")
-		return 2
+	fs.BoolVar(&va.asJSON, "json", false, "")
+	usageErr := func(format string, a ...any) (verifyArgs, int, bool) {
+		fmt.Fprintf(stderr, "clerkscript "+cmd+": "+format+"\n", a...)
+		fmt.Fprintf(stderr, "Run 'clerkscript help %s' for usage.\n", helpTopic)
+		return va, 2, true
 	}
 
 	// Flags may come after the token.
@@ -78,8 +101,8 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	for {
 		if err := fs.Parse(rest); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprintln(stdout, commands["verify"].usage)
-				return 0
+				fmt.Fprintln(stdout, commands[helpTopic].usage)
+				return va, 0, true
 			}
 			return usageErr("%v", err)
 		}
@@ -88,6 +111,9 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 			break
 		}
 		positional, rest = append(positional, rest[0]), rest[1:]
+	}
+	if withModule && va.module == "" {
+		return usageErr("--module FILE is required (build one with 'clerkscript wasm build -o FILE')")
 	}
 	if len(positional) != 1 {
 		return usageErr("want exactly one TOKEN (or - for stdin), got %d arguments", len(positional))
@@ -107,12 +133,12 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		}
 		token = string(b)
 	}
-	token = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(token), "Bearer "))
-	if token == "" {
+	va.token = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(token), "Bearer "))
+	if va.token == "" {
 		return usageErr("the token is empty")
 	}
 
-	opts := core.VerifyOptions{
+	va.opts = core.VerifyOptions{
 		AuthorizedParties: parties,
 		Audience:          audiences,
 		Issuer:            issuer,
@@ -120,7 +146,7 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		Now:               verifyNow,
 	}
 	if skew == 0 {
-		opts.ClockSkew = core.NoClockSkew
+		va.opts.ClockSkew = core.NoClockSkew
 	}
 	switch {
 	case jwtKey != "":
@@ -128,22 +154,26 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		if err != nil {
 			return usageErr("--jwt-key: %v", err)
 		}
-		opts.JWTKey = key
+		va.opts.JWTKey = key
 	case strings.TrimSpace(os.Getenv("CLERK_JWT_KEY")) != "":
-		opts.JWTKey = os.Getenv("CLERK_JWT_KEY")
+		va.opts.JWTKey = os.Getenv("CLERK_JWT_KEY")
 	case strings.TrimSpace(os.Getenv("CLERK_SECRET_KEY")) != "":
-		opts.SecretKey = strings.TrimSpace(os.Getenv("CLERK_SECRET_KEY"))
-		opts.APIURL = strings.TrimSpace(os.Getenv("CLERK_API_URL"))
-		opts.APIVersion = strings.TrimSpace(os.Getenv("CLERK_API_VERSION"))
+		va.opts.SecretKey = strings.TrimSpace(os.Getenv("CLERK_SECRET_KEY"))
+		va.opts.APIURL = strings.TrimSpace(os.Getenv("CLERK_API_URL"))
+		va.opts.APIVersion = strings.TrimSpace(os.Getenv("CLERK_API_VERSION"))
 	default:
 		return usageErr("no key: pass --jwt-key, or set CLERK_JWT_KEY or CLERK_SECRET_KEY")
 	}
+	return va, 0, false
+}
 
-	v := core.NewVerifier(core.VerifierConfig{TokenCacheSize: -1})
-	claims, err := v.Verify(ctx, token, opts)
+// reportVerdict prints a verification result in the contract of 'verify'
+// (human text, or exactly one JSON object with --json) and returns the exit
+// status: 0 signed in, 1 rejected, 2 configuration error.
+func reportVerdict(cmd string, claims *core.Claims, err error, asJSON bool, stdout, stderr io.Writer) int {
 	var te *core.TokenVerificationError
 	if err != nil && !errors.As(err, &te) {
-		fmt.Fprintf(stderr, "clerkscript verify: %v\n", err)
+		fmt.Fprintf(stderr, "clerkscript %s: %v\n", cmd, err)
 		return 2
 	}
 	code := 0
@@ -171,7 +201,7 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		}
 		b, err := json.Marshal(out)
 		if err != nil {
-			fmt.Fprintf(stderr, "clerkscript verify: %v\n", err)
+			fmt.Fprintf(stderr, "clerkscript %s: %v\n", cmd, err)
 			return 2
 		}
 		fmt.Fprintln(stdout, string(b))

@@ -2,16 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"strings"
-	"time"
 
-	"github.com/clerkscript/clerkscript/core"
 	clerkwasm "github.com/clerkscript/clerkscript/wasm/host"
 )
 
@@ -80,141 +76,24 @@ func runWasmBuild(ctx context.Context, args []string, stdout, stderr io.Writer) 
 }
 
 func runWasmVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("wasm verify", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	var (
-		module, jwtKey, issuer string
-		parties, audiences     stringList
-		skew                   time.Duration
-		asJSON                 bool
-	)
-	fs.StringVar(&module, "module", "", "")
-	fs.StringVar(&jwtKey, "jwt-key", "", "")
-	fs.Var(&parties, "authorized-party", "")
-	fs.Var(&audiences, "audience", "")
-	fs.StringVar(&issuer, "issuer", "", "")
-	fs.DurationVar(&skew, "clock-skew", 5*time.Second, "")
-	fs.BoolVar(&asJSON, "json", false, "")
-	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "clerkscript wasm verify: "+format+"\n", a...)
-		fmt.Fprintln(stderr, "Run 'clerkscript help wasm' for usage.")
+	va, code, done := parseVerifyArgs("wasm verify", "wasm", true, args, stdin, stdout, stderr)
+	if done {
+		return code
+	}
+	wasmBytes, err := os.ReadFile(va.module)
+	if err != nil {
+		fmt.Fprintf(stderr, "clerkscript wasm verify: --module: %v\n", err)
 		return 2
 	}
-	var positional []string
-	rest := args
-	for {
-		if err := fs.Parse(rest); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprintln(stdout, commands["wasm"].usage)
-				return 0
-			}
-			return usageErr("%v", err)
-		}
-		rest = fs.Args()
-		if len(rest) == 0 {
-			break
-		}
-		positional, rest = append(positional, rest[0]), rest[1:]
-	}
-	if module == "" {
-		return usageErr("--module FILE is required (build one with 'clerkscript wasm build -o FILE')")
-	}
-	if len(positional) != 1 {
-		return usageErr("want exactly one TOKEN (or - for stdin), got %d arguments", len(positional))
-	}
-	if skew < 0 {
-		return usageErr("--clock-skew must not be negative")
-	}
-	token := positional[0]
-	if token == "-" {
-		b, err := io.ReadAll(io.LimitReader(stdin, maxTokenInput+1))
-		if err != nil {
-			return usageErr("reading the token from stdin: %v", err)
-		}
-		if len(b) > maxTokenInput {
-			return usageErr("the token on stdin is larger than 1 MiB")
-		}
-		token = string(b)
-	}
-	token = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(token), "Bearer "))
-	if token == "" {
-		return usageErr("the token is empty")
-	}
-	wasmBytes, err := os.ReadFile(module)
-	if err != nil {
-		return usageErr("--module: %v", err)
-	}
-	opts := clerkwasm.Options{Module: wasmBytes, AuthorizedParties: parties, Audience: audiences, Issuer: issuer,
-		ClockSkew: skew, PoolSize: 1, TokenCacheSize: -1, Now: verifyNow, Stderr: stderr}
-	if skew == 0 {
-		opts.ClockSkew = core.NoClockSkew
-	}
-	switch {
-	case jwtKey != "":
-		key, err := readKeyArg(jwtKey)
-		if err != nil {
-			return usageErr("--jwt-key: %v", err)
-		}
-		opts.JWTKey = key
-	case strings.TrimSpace(os.Getenv("CLERK_JWT_KEY")) != "":
-		opts.JWTKey = os.Getenv("CLERK_JWT_KEY")
-	case strings.TrimSpace(os.Getenv("CLERK_SECRET_KEY")) != "":
-		opts.SecretKey = strings.TrimSpace(os.Getenv("CLERK_SECRET_KEY"))
-		opts.APIURL = strings.TrimSpace(os.Getenv("CLERK_API_URL"))
-	default:
-		return usageErr("no key: pass --jwt-key, or set CLERK_JWT_KEY or CLERK_SECRET_KEY")
-	}
-	h, err := clerkwasm.New(ctx, opts)
+	h, err := clerkwasm.New(ctx, clerkwasm.Options{Module: wasmBytes,
+		JWTKey: va.opts.JWTKey, SecretKey: va.opts.SecretKey, APIURL: va.opts.APIURL,
+		AuthorizedParties: va.opts.AuthorizedParties, Audience: va.opts.Audience, Issuer: va.opts.Issuer,
+		ClockSkew: va.opts.ClockSkew, PoolSize: 1, TokenCacheSize: -1, Now: verifyNow, Stderr: stderr})
 	if err != nil {
 		fmt.Fprintf(stderr, "clerkscript wasm verify: %v\n", err)
 		return 2
 	}
 	defer func() { _ = h.Close(context.Background()) }()
-
-	claims, err := h.VerifyToken(ctx, token)
-	var te *core.TokenVerificationError
-	if err != nil && !errors.As(err, &te) {
-		fmt.Fprintf(stderr, "clerkscript wasm verify: %v\n", err)
-		return 2
-	}
-	code := 0
-	if te != nil {
-		code = 1
-		if te.IsConfigurationError() {
-			code = 2
-		}
-	}
-	if asJSON {
-		out := struct {
-			Status  string          `json:"status"`
-			Reason  *string         `json:"reason"`
-			Message *string         `json:"message"`
-			Claims  json.RawMessage `json:"claims"`
-		}{Status: "signed-in", Claims: json.RawMessage("null")}
-		if te != nil {
-			msg := te.Message
-			if te.Action != "" {
-				msg += " " + te.Action
-			}
-			out.Status, out.Reason, out.Message = "signed-out", &te.Reason, &msg
-		} else {
-			out.Claims = claims.Raw
-		}
-		b, err := json.Marshal(out)
-		if err != nil {
-			fmt.Fprintf(stderr, "clerkscript wasm verify: %v\n", err)
-			return 2
-		}
-		fmt.Fprintln(stdout, string(b))
-		return code
-	}
-	if te != nil {
-		fmt.Fprintf(stdout, "signed-out\n  reason:  %s\n  message: %s\n", te.Reason, te.Message)
-		if te.Action != "" {
-			fmt.Fprintf(stdout, "  action:  %s\n", te.Action)
-		}
-		return code
-	}
-	printClaims(stdout, claims, verifyNow())
-	return 0
+	claims, err := h.VerifyToken(ctx, va.token)
+	return reportVerdict("wasm verify", claims, err, va.asJSON, stdout, stderr)
 }
