@@ -1,0 +1,39 @@
+package core
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// core stays pure Go and portable: it builds for wasip1, and neither the
+// native nor the wasip1 build links goja, wazero, os/exec or net/http (the
+// net/http adapter is native-only and kept out of the wasm guest).
+func TestCoreDependencies(t *testing.T) {
+	for _, goos := range []string{"linux", "wasip1"} {
+		cmd := exec.Command("go", "list", "-deps", ".")
+		cmd.Env = append(os.Environ(), "GOOS="+goos)
+		if goos == "wasip1" {
+			cmd.Env = append(cmd.Env, "GOARCH=wasm")
+		}
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list (GOOS=%s): %v\n%s", goos, err, out)
+		}
+		deps := strings.Fields(string(out))
+		for _, d := range deps {
+			switch {
+			case strings.Contains(d, "dop251/goja"), strings.Contains(d, "tetratelabs/wazero"), d == "os/exec":
+				t.Errorf("GOOS=%s: core depends on %s", goos, d)
+			case goos == "wasip1" && (d == "net/http" || d == "crypto/x509"):
+				t.Errorf("GOOS=wasip1: core links %s, which bloats the wasm module", d)
+			}
+		}
+	}
+	cmd := exec.Command("go", "build", "-o", os.DevNull, ".")
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("core does not build for wasip1: %v\n%s", err, out)
+	}
+}
