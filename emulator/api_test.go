@@ -124,6 +124,9 @@ func testUsers(t *testing.T, h *harness) {
 		{map[string]any{"username": []string{"ADA_L"}}, 1},
 		{map[string]any{"limit": 2}, 2},
 		{map[string]any{"offset": 2}, 1},
+		// No web3 wallets or OAuth accounts exist, so these match nobody.
+		{map[string]any{"web3_wallet": []string{"0x52908400098527886E0F7030069857D2E4169EE7"}}, 0},
+		{map[string]any{"provider": "oauth_google", "provider_user_id": []string{"12345"}}, 0},
 	} {
 		if got := h.list("users.list", tc.params); len(got) != tc.want {
 			t.Errorf("users.list(%v) returned %d users, want %d", tc.params, len(got), tc.want)
@@ -155,6 +158,10 @@ func testUsers(t *testing.T, h *harness) {
 	h.fail("users.list", map[string]any{"starting_after": uid, "order_by": "username"}, 422, "form_param_value_invalid")
 	h.fail("users.list", map[string]any{"limit": 501}, 400, "invalid_query_parameter_value")
 	h.fail("users.list", map[string]any{"order_by": "shoe_size"}, 400, "invalid_query_parameter_value")
+	h.fail("users.list", map[string]any{"provider_user_id": []string{"12345"}}, 400, "invalid_query_parameter_value")
+	if n := h.obj("users.count", map[string]any{"web3_wallet": []string{"0xabc"}})["total_count"]; fmt.Sprint(n) != "0" {
+		t.Errorf("users.count by web3_wallet = %v, want 0", n)
+	}
 
 	// Update is all-or-nothing.
 	h.fail("users.update", map[string]any{"user_id": uid, "first_name": "Augusta", "username": "x"}, 422, "form_param_format_invalid")
@@ -184,6 +191,25 @@ func testUsers(t *testing.T, h *harness) {
 			t.Errorf("%s: %s = %v", op.name, op.key, got[op.key])
 		}
 	}
+	// Second factors: TOTP and backup codes go one at a time, then MFA is off.
+	if got := h.obj("users.deleteTOTP", map[string]any{"user_id": uid}); got["user_id"] != uid {
+		t.Errorf("deleteTOTP: %v", got)
+	}
+	if got := h.obj("users.get", map[string]any{"user_id": uid}); got["totp_enabled"] != false || got["backup_code_enabled"] != true || got["two_factor_enabled"] != true {
+		t.Errorf("after deleteTOTP: totp %v backup %v 2fa %v", got["totp_enabled"], got["backup_code_enabled"], got["two_factor_enabled"])
+	}
+	h.obj("users.deleteBackupCodes", map[string]any{"user_id": uid})
+	if got := h.obj("users.get", map[string]any{"user_id": uid}); got["backup_code_enabled"] != false || got["two_factor_enabled"] != false || got["mfa_disabled_at"] == nil {
+		t.Errorf("after deleteBackupCodes: backup %v 2fa %v mfa_disabled_at %v", got["backup_code_enabled"], got["two_factor_enabled"], got["mfa_disabled_at"])
+	}
+	h.obj("users.disableMfa", map[string]any{"user_id": uid}) // nothing left: still succeeds
+	mfa := h.obj("users.create", map[string]any{"external_id": "mfa", "totp_secret": "JBSWY3DPEHPK3PXP", "backup_codes": []string{"c1"}})
+	h.obj("users.disableMfa", map[string]any{"user_id": mfa["id"]})
+	if got := h.obj("users.get", map[string]any{"user_id": mfa["id"]}); got["totp_enabled"] != false || got["backup_code_enabled"] != false {
+		t.Errorf("disableMfa left totp %v, backup codes %v", got["totp_enabled"], got["backup_code_enabled"])
+	}
+	h.obj("users.delete", map[string]any{"user_id": mfa["id"]})
+	h.fail("users.disableMfa", map[string]any{"user_id": "user_nope"}, 404, "resource_not_found")
 	if n := len(h.list("users.list", map[string]any{"banned": true})); n != 0 {
 		t.Errorf("banned filter found %d users after unban", n)
 	}
@@ -232,6 +258,38 @@ func testIdentifications(t *testing.T, h *harness) {
 	}
 	h.fail("emailAddresses.get", map[string]any{"email_address_id": ph["id"]}, 404, "resource_not_found")
 	h.obj("phoneNumbers.delete", map[string]any{"phone_number_id": ph["id"]})
+
+	// Profile image: each upload gets its own URL, kept until deleted.
+	png := func(name string) map[string]any {
+		return map[string]any{"filename": name, "content_type": "image/png", "data": base64.StdEncoding.EncodeToString([]byte("\x89PNG " + name))}
+	}
+	before := h.obj("users.get", map[string]any{"user_id": uid})
+	if before["has_image"] != false {
+		t.Fatalf("new user has_image = %v", before["has_image"])
+	}
+	img := h.obj("users.setProfileImage", map[string]any{"user_id": uid, "file": png("a.png")})
+	if img["has_image"] != true || img["image_url"] == before["image_url"] || img["profile_image_url"] != img["image_url"] {
+		t.Errorf("setProfileImage: has_image %v, image_url %v (was %v)", img["has_image"], img["image_url"], before["image_url"])
+	}
+	if got := h.obj("users.get", map[string]any{"user_id": uid}); got["image_url"] != img["image_url"] {
+		t.Errorf("users.get image_url %v, want the uploaded %v", got["image_url"], img["image_url"])
+	}
+	img2 := h.obj("users.setProfileImage", map[string]any{"user_id": uid, "file": png("b.png")})
+	if img2["image_url"] == img["image_url"] {
+		t.Errorf("a second upload kept the URL %v", img2["image_url"])
+	}
+	h.fail("users.setProfileImage", map[string]any{"user_id": uid,
+		"file": map[string]any{"filename": "a.txt", "content_type": "text/plain", "data": base64.StdEncoding.EncodeToString([]byte("hi"))}}, 422, "form_param_value_invalid")
+	h.fail("users.setProfileImage", map[string]any{"user_id": uid}, 422, "form_param_missing")
+	h.fail("users.setProfileImage", map[string]any{"user_id": "user_nope", "file": png("c.png")}, 404, "resource_not_found")
+	if got := h.obj("users.get", map[string]any{"user_id": uid}); got["image_url"] != img2["image_url"] {
+		t.Errorf("a rejected upload changed image_url to %v", got["image_url"])
+	}
+	del := h.obj("users.deleteProfileImage", map[string]any{"user_id": uid})
+	if del["has_image"] != false || del["image_url"] != before["image_url"] {
+		t.Errorf("deleteProfileImage: has_image %v, image_url %v", del["has_image"], del["image_url"])
+	}
+	h.fail("users.deleteProfileImage", map[string]any{"user_id": uid}, 404, "resource_not_found")
 }
 
 func testInvitations(t *testing.T, h *harness) {

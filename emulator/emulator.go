@@ -430,8 +430,9 @@ func (e *Emulator) writeFault(w http.ResponseWriter, f FaultKind) {
 		w.WriteHeader(http.StatusBadGateway)
 		_, _ = io.WriteString(w, "<html><body><h1>502 Bad Gateway</h1></body></html>\n")
 	case Fault503:
-		e.writeErr(w, newErr(http.StatusServiceUnavailable, "service_unavailable", "service unavailable",
-			"The service is temporarily unavailable (injected fault).", nil), http.Header{"Retry-After": {"1"}})
+		// maintenance_mode is the code Clerk documents for its 503s.
+		e.writeErr(w, newErr(http.StatusServiceUnavailable, "maintenance_mode", "maintenance mode",
+			"The service is temporarily unavailable for maintenance (injected fault).", nil), http.Header{"Retry-After": {"1"}})
 	case Fault504:
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(http.StatusGatewayTimeout)

@@ -351,11 +351,8 @@ func (e *Emulator) uploadOrgLogo(rq *request) (any, *apiError) {
 	if !ok {
 		return nil, errMissing("file")
 	}
-	if up.ContentType != "" && !strings.HasPrefix(up.ContentType, "image/") {
-		return nil, errValue("file", fmt.Sprintf("The file must be an image, got %s.", up.ContentType))
-	}
-	if up.Size > 10<<20 {
-		return nil, formErr("form_param_max_length_exceeded", "file", "too large", "The image must be at most 10 MiB.")
+	if aerr := checkImage(up); aerr != nil {
+		return nil, aerr
 	}
 	if uid := rq.body.strOr("uploader_user_id", ""); uid != "" && e.st.Users[uid] == nil {
 		return nil, errNotFound("user " + uid)
@@ -365,6 +362,18 @@ func (e *Emulator) uploadOrgLogo(rq *request) (any, *apiError) {
 	out := e.orgOut(o, false)
 	out.LogoURL = out.ImageURL
 	return out, nil
+}
+
+// checkImage applies the checks Clerk makes on an uploaded logo or profile
+// image: an image type, at most 10 MiB.
+func checkImage(up upload) *apiError {
+	if up.ContentType != "" && !strings.HasPrefix(up.ContentType, "image/") {
+		return errValue("file", fmt.Sprintf("The file must be an image, got %s.", up.ContentType))
+	}
+	if up.Size > 10<<20 {
+		return formErr("form_param_max_length_exceeded", "file", "too large", "The image must be at most 10 MiB.")
+	}
+	return nil
 }
 
 func (e *Emulator) deleteOrgLogo(rq *request) (any, *apiError) {
@@ -438,6 +447,7 @@ func (e *Emulator) membershipOut(m *membershipRec) membershipJSON {
 		out.PublicUserData.Username = u.Username
 		out.PublicUserData.Banned = u.Banned
 		out.PublicUserData.HasImage = u.HasImage
+		out.PublicUserData.ImageURL, out.PublicUserData.ProfileImageURL = u.imageURL(), ptr(u.imageURL())
 	}
 	return out
 }

@@ -75,7 +75,7 @@ func (e *Emulator) orgInvitationOut(inv *orgInvitationRec, withOrg bool) orgInvi
 	if inv.InviterID != nil {
 		if u := e.st.Users[*inv.InviterID]; u != nil {
 			out.PublicInviterData = &inviterJSON{UserID: u.ID, FirstName: u.FirstName, LastName: u.LastName,
-				ImageURL: defaultImage, HasImage: u.HasImage, Identifier: deref(e.identifierOf(u))}
+				ImageURL: u.imageURL(), HasImage: u.HasImage, Identifier: deref(e.identifierOf(u))}
 		}
 	}
 	if withOrg {

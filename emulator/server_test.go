@@ -17,7 +17,7 @@ import (
 )
 
 // do sends a raw request to the emulator handler, bypassing core.Client.
-func rawDo(t *testing.T, h http.Handler, method, path, key string, body string) *httptest.ResponseRecorder {
+func rawDo(t testing.TB, h http.Handler, method, path, key string, body string) *httptest.ResponseRecorder {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
@@ -265,6 +265,10 @@ func TestFaultsInjectedOnce(t *testing.T) {
 		var ae *core.APIError
 		if !errors.As(err, &ae) || strconv.Itoa(ae.StatusCode) != string(kind) {
 			t.Errorf("%s: got %v", kind, err)
+			continue
+		}
+		if kind == Fault503 && (ae.Code() != "maintenance_mode" || ae.RetryAfter != time.Second) {
+			t.Errorf("503: code %q, Retry-After %s; want maintenance_mode, 1s", ae.Code(), ae.RetryAfter)
 		}
 	}
 	// A plain 500 on a create commits nothing.
@@ -407,4 +411,213 @@ func TestMultipartLogoUpload(t *testing.T) {
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"has_image":true`) {
 		t.Fatalf("multipart upload: %d %s", rec.Code, rec.Body)
 	}
+}
+
+// TestEveryOtherOperationAnswers501 walks the whole operation table: an
+// operation without a handler must answer 501 with a Clerk-shaped error that
+// names it, never a fake success, and authentication still comes first.
+func TestEveryOtherOperationAnswers501(t *testing.T) {
+	e, _ := newTestEmulator(t, WithoutRateLimits())
+	n := 0
+	for _, op := range core.Operations() {
+		if Implemented(op.Name) {
+			continue
+		}
+		n++
+		path := op.Path
+		for _, p := range op.Params {
+			if p.In == "path" {
+				path = strings.ReplaceAll(path, "{"+p.Name+"}", "x_"+p.Name)
+			}
+		}
+		body := ""
+		if op.Body != nil && op.Body.ContentType == "application/json" {
+			body = "{}"
+		}
+		w := rawDo(t, e, op.HTTPMethod, "/v1"+path, "sk_test_k", body)
+		if w.Code != http.StatusNotImplemented || errCode(t, w) != "not_implemented" {
+			t.Errorf("%s: %d %s", op.Name, w.Code, w.Body)
+			continue
+		}
+		if !strings.Contains(w.Body.String(), op.Name) {
+			t.Errorf("%s: the 501 does not name the operation: %s", op.Name, w.Body)
+		}
+		if w := rawDo(t, e, op.HTTPMethod, "/v1"+path, "sk_test_wrong", body); w.Code != 401 || errCode(t, w) != "clerk_key_invalid" {
+			t.Errorf("%s with a wrong key: %d %s", op.Name, w.Code, w.Body)
+		}
+	}
+	if n == 0 {
+		t.Fatal("every operation is implemented: this test checks nothing")
+	}
+}
+
+// TestAuthHeaderFormats checks the two 401 codes on malformed and wrong
+// credentials, for a served operation and an unserved one alike.
+func TestAuthHeaderFormats(t *testing.T) {
+	e, _ := newTestEmulator(t, WithoutRateLimits())
+	for _, tc := range []struct{ header, code string }{
+		{"", "authorization_header_format_invalid"},
+		{"sk_test_k", "authorization_header_format_invalid"}, // no "Bearer "
+		{"Basic sk_test_k", "authorization_header_format_invalid"},
+		{"Bearer ", "authorization_header_format_invalid"},
+		{"Bearer sk_test_K", "clerk_key_invalid"},
+		{"Bearer sk_live_k", "clerk_key_invalid"},
+	} {
+		for _, path := range []string{"/v1/users", "/v1/machines"} {
+			r := httptest.NewRequest("GET", path, nil)
+			if tc.header != "" {
+				r.Header.Set("Authorization", tc.header)
+			}
+			w := httptest.NewRecorder()
+			e.ServeHTTP(w, r)
+			if w.Code != 401 || errCode(t, w) != tc.code {
+				t.Errorf("%s with %q: %d %s, want 401 %s", path, tc.header, w.Code, w.Body, tc.code)
+			}
+			if cred := strings.TrimSpace(strings.TrimPrefix(tc.header, "Bearer ")); cred != "" && strings.Contains(w.Body.String(), cred) {
+				t.Errorf("the rejected credential %q was echoed: %s", tc.header, w.Body)
+			}
+		}
+	}
+}
+
+// faultRun sends the same sequential writes through a real HTTP server and
+// core.Client (retries off) and describes what the client saw and what the
+// emulator committed, request by request.
+func faultRun(t *testing.T, seed int64) string {
+	t.Helper()
+	e, _ := newTestEmulator(t, WithoutRateLimits(), WithSeed(seed), WithFaults(Faults{Rate: 0.5,
+		Kinds: []FaultKind{Fault500, Fault502, Fault503, Fault504, FaultReset, FaultApplied, FaultAppliedReset}}))
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+	c := core.NewClient(core.NewClientConfig().WithSecretKey("sk_test_k").WithAPIURL(srv.URL).
+		WithTransport(core.NewHTTPTransport(srv.Client())))
+	noRetry := core.WithRetry(core.RetryConfig{Disabled: true})
+	var b strings.Builder
+	for i := range 40 {
+		ext := "fault-" + strconv.Itoa(i)
+		_, err := c.Call(context.Background(), "users.create", map[string]any{"external_id": ext}, noRetry)
+		var ae *core.APIError
+		var te *core.TransportError
+		switch {
+		case err == nil:
+			b.WriteString("ok")
+		case errors.As(err, &ae):
+			b.WriteString(strconv.Itoa(ae.StatusCode))
+		case errors.As(err, &te):
+			b.WriteString("reset")
+		default:
+			t.Fatalf("request %d: unexpected error %v", i, err)
+		}
+		e.mu.Lock()
+		committed := false
+		for _, u := range e.st.Users {
+			if u.ExternalID != nil && *u.ExternalID == ext {
+				committed = true
+			}
+		}
+		e.mu.Unlock()
+		if committed {
+			b.WriteString("+")
+		}
+		b.WriteString(" ")
+	}
+	return b.String()
+}
+
+func TestFaultKindsReproducibleFromSeed(t *testing.T) {
+	a, b := faultRun(t, 9), faultRun(t, 9)
+	if a != b {
+		t.Fatalf("same seed, same requests, different faults:\n%s\n%s", a, b)
+	}
+	// Every kind of outcome occurs: successes, plain 5xx with nothing
+	// written, dropped connections, and failures whose write was applied.
+	for _, want := range []string{"ok+ ", "500 ", "502 ", "503 ", "504 ", "reset ", "500+ ", "reset+ "} {
+		if !strings.Contains(" "+a, " "+want) {
+			t.Errorf("seed 9 never produced %q: %s", want, a)
+		}
+	}
+	if strings.Contains(a, "ok ") {
+		t.Errorf("a success that committed nothing: %s", a)
+	}
+	if c := faultRun(t, 10); c == a {
+		t.Errorf("seeds 9 and 10 gave the same faults: %s", c)
+	}
+}
+
+func TestOrganizationInvitationRateLimits(t *testing.T) {
+	// Scale 0.02: 250/hour → 5/hour, bulk 50/hour → 1/hour, counted per
+	// endpoint template (all organizations share the budget, as at Clerk).
+	e, clk := newTestEmulator(t, WithRateLimit(RateLimit{}), WithEndpointLimitScale(0.02))
+	var orgs []string
+	for _, name := range []string{"Org A", "Org B"} {
+		w := rawDo(t, e, "POST", "/v1/organizations", "sk_test_k", `{"name":"`+name+`"}`)
+		var o struct{ ID string }
+		_ = json.Unmarshal(w.Body.Bytes(), &o)
+		orgs = append(orgs, o.ID)
+	}
+	invite := func(org string, i int) *httptest.ResponseRecorder {
+		return rawDo(t, e, "POST", "/v1/organizations/"+org+"/invitations", "sk_test_k",
+			`{"email_address":"oi`+strconv.Itoa(i)+`@example.com","role":"org:member"}`)
+	}
+	for i := range 5 {
+		if w := invite(orgs[i%2], i); w.Code != 200 {
+			t.Fatalf("invitation %d: %d %s", i, w.Code, w.Body)
+		}
+	}
+	clk.Advance(30 * time.Minute)
+	w := invite(orgs[1], 99)
+	if w.Code != 429 || errCode(t, w) != "too_many_requests" {
+		t.Fatalf("6th organization invitation within the hour: %d %s", w.Code, w.Body)
+	}
+	if ra := w.Header().Get("Retry-After"); ra != "1800" {
+		t.Errorf("Retry-After = %q, want 1800 (the rest of the hour)", ra)
+	}
+	bulk := func(i int) int {
+		return rawDo(t, e, "POST", "/v1/organizations/"+orgs[0]+"/invitations/bulk", "sk_test_k",
+			`[{"email_address":"ob`+strconv.Itoa(i)+`@example.com","role":"org:member"}]`).Code
+	}
+	if c := bulk(1); c != 200 {
+		t.Fatalf("first bulk: %d", c)
+	}
+	if c := bulk(2); c != 429 {
+		t.Errorf("second bulk within the hour: %d", c)
+	}
+	clk.Advance(time.Hour)
+	if w := invite(orgs[1], 100); w.Code != 200 {
+		t.Errorf("after the hour: %d %s", w.Code, w.Body)
+	}
+}
+
+// FuzzMultipartUpload feeds arbitrary multipart bodies to the two upload
+// operations: any answer is fine except a panic, a 5xx, or an error that is
+// not a ClerkErrors body.
+func FuzzMultipartUpload(f *testing.F) {
+	f.Add(true, "--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"l.png\"\r\nContent-Type: image/png\r\n\r\nPNGDATA\r\n--XX--\r\n")
+	f.Add(false, "--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nhi\r\n--XX--\r\n")
+	f.Add(true, "--XX\r\nContent-Disposition: form-data; name=\"uploader_user_id\"\r\n\r\nuser_x\r\n--XX--\r\n")
+	f.Add(false, "--XX\r\n\r\n")
+	e := mustNew(WithoutRateLimits())
+	org := rawDo(f, e, "POST", "/v1/organizations", "sk_test_k", `{"name":"Fuzz Co"}`)
+	usr := rawDo(f, e, "POST", "/v1/users", "sk_test_k", `{"external_id":"fuzz"}`)
+	var o, u struct{ ID string }
+	if json.Unmarshal(org.Body.Bytes(), &o) != nil || json.Unmarshal(usr.Body.Bytes(), &u) != nil || o.ID == "" || u.ID == "" {
+		f.Fatalf("setup: %s %s", org.Body, usr.Body)
+	}
+	f.Fuzz(func(t *testing.T, logo bool, body string) {
+		method, path := "POST", "/v1/users/"+u.ID+"/profile_image"
+		if logo {
+			method, path = "PUT", "/v1/organizations/"+o.ID+"/logo"
+		}
+		r := httptest.NewRequest(method, path, strings.NewReader(body))
+		r.Header.Set("Authorization", "Bearer sk_test_k")
+		r.Header.Set("Content-Type", "multipart/form-data; boundary=XX")
+		w := httptest.NewRecorder()
+		e.ServeHTTP(w, r)
+		if w.Code >= 500 {
+			t.Fatalf("%s %q: %d %s", path, body, w.Code, w.Body)
+		}
+		if w.Code >= 400 {
+			errCode(t, w)
+		}
+	})
 }

@@ -71,6 +71,7 @@ type userRec struct {
 	Locked                    bool           `json:"locked"`
 	LockedAt                  int64          `json:"locked_at,omitempty"`
 	HasImage                  bool           `json:"has_image"`
+	ImageURL                  string         `json:"image_url,omitempty"` // set by users.setProfileImage
 	CreatedAt                 int64          `json:"created_at"`
 	UpdatedAt                 int64          `json:"updated_at"`
 	LastSignInAt              *int64         `json:"last_sign_in_at"`

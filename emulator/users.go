@@ -11,25 +11,30 @@ import (
 
 func init() {
 	register(map[string]handlerFunc{
-		"users.create":          (*Emulator).createUser,
-		"users.get":             (*Emulator).getUser,
-		"users.list":            (*Emulator).listUsers,
-		"users.count":           (*Emulator).countUsers,
-		"users.update":          (*Emulator).updateUser,
-		"users.delete":          (*Emulator).deleteUser,
-		"users.ban":             userFlag(func(u *userRec) { u.Banned = true }),
-		"users.unban":           userFlag(func(u *userRec) { u.Banned = false }),
-		"users.lock":            userFlag(func(u *userRec) { u.Locked = true }),
-		"users.unlock":          userFlag(func(u *userRec) { u.Locked = false }),
-		"users.updateMetadata":  (*Emulator).updateUserMetadata,
-		"emailAddresses.create": (*Emulator).createEmail,
-		"emailAddresses.get":    identGet("email_address"),
-		"emailAddresses.update": (*Emulator).updateIdent,
-		"emailAddresses.delete": identDelete("email_address"),
-		"phoneNumbers.create":   (*Emulator).createPhone,
-		"phoneNumbers.get":      identGet("phone_number"),
-		"phoneNumbers.update":   (*Emulator).updateIdent,
-		"phoneNumbers.delete":   identDelete("phone_number"),
+		"users.create":             (*Emulator).createUser,
+		"users.get":                (*Emulator).getUser,
+		"users.list":               (*Emulator).listUsers,
+		"users.count":              (*Emulator).countUsers,
+		"users.update":             (*Emulator).updateUser,
+		"users.delete":             (*Emulator).deleteUser,
+		"users.ban":                userFlag(func(u *userRec) { u.Banned = true }),
+		"users.unban":              userFlag(func(u *userRec) { u.Banned = false }),
+		"users.lock":               userFlag(func(u *userRec) { u.Locked = true }),
+		"users.unlock":             userFlag(func(u *userRec) { u.Locked = false }),
+		"users.updateMetadata":     (*Emulator).updateUserMetadata,
+		"users.setProfileImage":    (*Emulator).setProfileImage,
+		"users.deleteProfileImage": (*Emulator).deleteProfileImage,
+		"users.deleteTOTP":         mfaRemover(true, false),
+		"users.deleteBackupCodes":  mfaRemover(false, true),
+		"users.disableMfa":         mfaRemover(true, true),
+		"emailAddresses.create":    (*Emulator).createEmail,
+		"emailAddresses.get":       identGet("email_address"),
+		"emailAddresses.update":    (*Emulator).updateIdent,
+		"emailAddresses.delete":    identDelete("email_address"),
+		"phoneNumbers.create":      (*Emulator).createPhone,
+		"phoneNumbers.get":         identGet("phone_number"),
+		"phoneNumbers.update":      (*Emulator).updateIdent,
+		"phoneNumbers.delete":      identDelete("phone_number"),
 	})
 }
 
@@ -160,13 +165,21 @@ func identOut(id *identRec) any {
 
 const defaultImage = "https://img.clerk.com/eyJ0eXBlIjoiZGVmYXVsdCJ9"
 
+// imageURL is the user's uploaded profile image, or Clerk's default avatar.
+func (u *userRec) imageURL() string {
+	if u.HasImage && u.ImageURL != "" {
+		return u.ImageURL
+	}
+	return defaultImage
+}
+
 func (e *Emulator) userOut(u *userRec) userJSON {
 	s := e.st
 	out := userJSON{
 		ID: u.ID, Object: "user", ExternalID: u.ExternalID,
 		PrimaryEmailAddressID: u.PrimaryEmailID, PrimaryPhoneNumberID: u.PrimaryPhoneID,
 		Username: u.Username, FirstName: u.FirstName, LastName: u.LastName, Locale: u.Locale,
-		ProfileImageURL: defaultImage, ImageURL: defaultImage, HasImage: u.HasImage,
+		ProfileImageURL: u.imageURL(), ImageURL: u.imageURL(), HasImage: u.HasImage,
 		PublicMetadata: emptyIfNil(u.PublicMetadata), PrivateMetadata: emptyIfNil(u.PrivateMetadata),
 		UnsafeMetadata: emptyIfNil(u.UnsafeMetadata),
 		EmailAddresses: []emailJSON{}, PhoneNumbers: []phoneJSON{},
@@ -599,6 +612,14 @@ func (e *Emulator) userFilter(rq *request) ([]*userRec, *apiError) {
 			return nil, errQuery("", "At most 100 values may be given for each identifier filter.")
 		}
 	}
+	// The emulator stores no web3 wallets and no external (OAuth) accounts,
+	// so a filter on them matches nobody rather than being ignored, which
+	// would return everyone.
+	wallets := split("web3_wallet", true)
+	providerIDs := rq.qList("provider_user_id")
+	if len(providerIDs) > 0 && rq.q("provider") == "" {
+		return nil, errQuery("provider", "provider_user_id must be used in combination with provider.")
+	}
 	banned, bannedSet, err := rq.qBool("banned")
 	if err != nil {
 		return nil, err
@@ -623,6 +644,9 @@ func (e *Emulator) userFilter(rq *request) ([]*userRec, *apiError) {
 	query := rq.q("query")
 	subq := map[string]string{"email": rq.q("email_address_query"), "phone": rq.q("phone_number_query"),
 		"username": rq.q("username_query"), "name": rq.q("name_query")}
+	if len(wallets.in) > 0 || len(providerIDs) > 0 {
+		return []*userRec{}, nil
+	}
 	var out []*userRec
 	for _, u := range values(s.Users) {
 		var ems, phs []string
@@ -923,6 +947,63 @@ func (e *Emulator) updateUserMetadata(rq *request) (any, *apiError) {
 	u.UnsafeMetadata = deepMerge(u.UnsafeMetadata, unsafe)
 	u.UpdatedAt = rq.now.UnixMilli()
 	return e.userOut(u), nil
+}
+
+// setProfileImage stores a new image URL for each upload (the bytes are not
+// kept): a client that compares image_url before and after sees the change.
+func (e *Emulator) setProfileImage(rq *request) (any, *apiError) {
+	u, err := e.userParam(rq)
+	if err != nil {
+		return nil, err
+	}
+	up, ok := rq.file("file")
+	if !ok {
+		return nil, errMissing("file")
+	}
+	if aerr := checkImage(up); aerr != nil {
+		return nil, aerr
+	}
+	u.HasImage = true
+	u.ImageURL = "https://img.clerk.com/" + e.st.IDs.token(32)
+	u.UpdatedAt = rq.now.UnixMilli()
+	return e.userOut(u), nil
+}
+
+func (e *Emulator) deleteProfileImage(rq *request) (any, *apiError) {
+	u, err := e.userParam(rq)
+	if err != nil {
+		return nil, err
+	}
+	if !u.HasImage {
+		return nil, errNotFound("profile image of user " + u.ID)
+	}
+	u.HasImage, u.ImageURL = false, ""
+	u.UpdatedAt = rq.now.UnixMilli()
+	return e.userOut(u), nil
+}
+
+// mfaRemover removes a user's TOTP secret and/or backup codes; removing what
+// is not there succeeds too, so a cleanup script can be re-run.
+func mfaRemover(totp, backup bool) handlerFunc {
+	return func(e *Emulator, rq *request) (any, *apiError) {
+		u, err := e.userParam(rq)
+		if err != nil {
+			return nil, err
+		}
+		had := u.TOTPSecret != "" || len(u.BackupCodes) > 0
+		if totp {
+			u.TOTPSecret = ""
+		}
+		if backup {
+			u.BackupCodes = nil
+		}
+		now := rq.now.UnixMilli()
+		if had && u.TOTPSecret == "" && len(u.BackupCodes) == 0 {
+			u.MFADisabledAt = &now
+		}
+		u.UpdatedAt = now
+		return map[string]any{"user_id": u.ID}, nil
+	}
 }
 
 // ---- email addresses and phone numbers ----
