@@ -108,10 +108,15 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 			return
 		}
 		if st.Status == core.StatusHandshake && m.noHandshake {
-			st.Status = core.StatusSignedOut
-			st.Headers = core.Header{}
-			st.Headers.Set(core.HeaderAuthStatus, string(core.StatusSignedOut))
-			st.Headers.Set(core.HeaderAuthReason, st.Reason)
+			// Drop the redirect and its loop-guard cookie, keep the
+			// diagnosis.
+			h := core.Header{}
+			h.Set(core.HeaderAuthStatus, string(core.StatusSignedOut))
+			h.Set(core.HeaderAuthReason, st.Headers.Get(core.HeaderAuthReason))
+			if msg := st.Headers.Get(core.HeaderAuthMessage); msg != "" {
+				h.Set(core.HeaderAuthMessage, msg)
+			}
+			st.Status, st.Headers = core.StatusSignedOut, h
 		}
 		for k, vs := range st.Headers {
 			for _, v := range vs {

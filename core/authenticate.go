@@ -36,6 +36,13 @@ type AuthenticateOptions struct {
 	IsSatellite bool
 	ProxyURL    string
 	SignInURL   string
+	// SatelliteAutoSync makes a satellite sync with the primary domain on
+	// a page load even when the browser has no Clerk cookies for it yet.
+	// Off by default, as in @clerk/backend v3 (satelliteAutoSync): a
+	// visitor without cookies is signed out without a redirect, and the
+	// sync happens when the primary sends the browser back with
+	// __clerk_synced=false after a sign-in.
+	SatelliteAutoSync bool
 
 	// AuthorizedParties, Audience and ClockSkew are passed to token
 	// verification (see VerifyOptions).
@@ -190,7 +197,9 @@ func NewAuthenticator(opts AuthenticateOptions) (*Authenticator, error) {
 			a.fapi = strings.TrimRight(p, "/")
 		}
 		if opts.IsSatellite {
-			if opts.SignInURL == "" && isDevelopmentSecretKey(opts.SecretKey) {
+			// @clerk/backend looks at the secret key only; with a JWT key
+			// and no secret key the publishable key tells development.
+			if opts.SignInURL == "" && (isDevelopmentSecretKey(opts.SecretKey) || pk.InstanceType == InstanceDevelopment) {
 				return nil, &AuthConfigError{Msg: "Missing signInUrl. Pass a signInUrl for dev instances if an app is satellite"}
 			}
 			if opts.SignInURL != "" {
@@ -599,6 +608,9 @@ const (
 	refreshMissingSid          = "expired-session-token-missing-sid-claim"
 	refreshFetchError          = "fetch-error"
 	refreshUnexpectedBAPIError = "unexpected-bapi-error"
+	refreshUnexpectedSDKError  = "unexpected-sdk-error"
+	// missing-session-token and missing-refresh-token cannot happen here:
+	// a refresh is only tried for an expired token with a refresh cookie.
 )
 
 // sessionTokenError turns a failed session verification into a state
@@ -658,21 +670,8 @@ func (a *Authenticator) cookiePath(ctx context.Context, ac *authContext) Request
 	}
 
 	q := ac.url.Query()
-	linked := ac.clientUat != 0 && ac.sessionCookie != ""
-	mdSync := a.opts.IsSatellite && ac.secFetchDest == "document" && !linked
-	if !dev && mdSync {
-		return a.maybeHandshake(ac, ReasonSatelliteCookieNeedsSyncing, "", nil)
-	}
-	if dev && mdSync && !q.Has("__clerk_synced") {
-		loc, err := url.Parse(a.opts.SignInURL)
-		if err == nil {
-			lq := loc.Query()
-			lq.Add("__clerk_redirect_url", ac.url.String())
-			loc.RawQuery = lq.Encode()
-			h := Header{}
-			h.Set("Location", loc.String())
-			return a.maybeHandshake(ac, ReasonSatelliteCookieNeedsSyncing, "", h)
-		}
+	if st, ok := a.satelliteSync(ac, dev); ok {
+		return st
 	}
 	if dev && !a.opts.IsSatellite {
 		if back, err := url.Parse(q.Get("__clerk_redirect_url")); err == nil && (back.Scheme == "http" || back.Scheme == "https") && back.Host != "" {
@@ -680,7 +679,9 @@ func (a *Authenticator) cookiePath(ctx context.Context, ac *authContext) Request
 			if ac.devBrowser != "" {
 				bq.Add("__clerk_db_jwt", ac.devBrowser)
 			}
-			bq.Add("__clerk_synced", "true")
+			// Set, not Add: a satellite URL that still says "false"
+			// would otherwise sync again on its return.
+			bq.Set("__clerk_synced", "true")
 			back.RawQuery = bq.Encode()
 			h := Header{}
 			h.Set("Location", back.String())
@@ -727,6 +728,68 @@ func (a *Authenticator) cookiePath(ctx context.Context, ac *authContext) Request
 		}
 	}
 	return signedIn
+}
+
+// The __clerk_synced query parameter of a satellite URL: "false" asks for a
+// sync (the primary sends the browser back so after a sign-in), any other
+// value says a sync just completed (the primary's "true"; older SDKs only
+// tested its presence).
+const (
+	syncedParam     = "__clerk_synced"
+	syncedNeedsSync = "false"
+	syncedCompleted = "true"
+)
+
+// satelliteSync is the multi-domain sync step of the cookie path, for page
+// loads on a satellite: a handshake with the primary's Frontend API in
+// production, a redirect to the primary's sign-in page in development
+// (which answers with primary-responds-to-syncing). ok is false when the
+// request goes on to the other rules.
+//
+// As in @clerk/backend v3, a visitor with no Clerk cookie at all is signed
+// out without a redirect unless SatelliteAutoSync is set or the URL says
+// __clerk_synced=false; __clerk_synced=true ends the sync. One deliberate
+// difference: a satellite that already holds both a session cookie and
+// __client_uat is not sent through a handshake on every page load (it
+// re-syncs when its session token expires, or on __clerk_synced=false).
+func (a *Authenticator) satelliteSync(ac *authContext, dev bool) (RequestState, bool) {
+	if !a.opts.IsSatellite || ac.secFetchDest != "document" {
+		return RequestState{}, false
+	}
+	q := ac.url.Query()
+	needsSync := q.Has(syncedParam) && q.Get(syncedParam) == syncedNeedsSync
+	if q.Has(syncedParam) && !needsSync {
+		return RequestState{}, false
+	}
+	hasSession := ac.sessionCookie != ""
+	linked := hasSession && ac.clientUat != 0
+	if linked && !needsSync {
+		return RequestState{}, false
+	}
+	if !a.opts.SatelliteAutoSync && !needsSync && !hasSession && ac.clientUat == 0 {
+		return signedOutState(TokenTypeSession, ReasonSessionTokenAndUATMissing, "", nil), true
+	}
+	if !dev {
+		return a.maybeHandshake(ac, ReasonSatelliteCookieNeedsSyncing, "", nil), true
+	}
+	// NewAuthenticator guarantees an absolute sign-in URL for development
+	// satellites.
+	loc, err := url.Parse(a.opts.SignInURL)
+	if err != nil || loc.Host == "" {
+		return RequestState{}, false
+	}
+	// The primary appends __clerk_synced=true to this URL; a leftover
+	// "false" would come first and restart the sync.
+	back := *ac.url
+	bq := back.Query()
+	bq.Del(syncedParam)
+	back.RawQuery = bq.Encode()
+	lq := loc.Query()
+	lq.Add("__clerk_redirect_url", back.String())
+	loc.RawQuery = lq.Encode()
+	h := Header{}
+	h.Set("Location", loc.String())
+	return a.maybeHandshake(ac, ReasonSatelliteCookieNeedsSyncing, "", h), true
 }
 
 func (a *Authenticator) isCrossOriginReferrer(ac *authContext) bool {

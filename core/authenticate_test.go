@@ -244,14 +244,55 @@ func TestAuthenticateDecisionProcedure(t *testing.T) {
 			headers: with(doc, "Referer", "https://app.example.com/", "X-Forwarded-Host", "app.example.com", "X-Forwarded-Proto", "https"),
 			cookies: map[string]string{"__session": valid, "__client_uat": uat(now - 100)}},
 			wantStatus: core.StatusSignedIn},
-		{name: "satellite (production) needs syncing",
-			opts:       func(o *core.AuthenticateOptions) { o.IsSatellite, o.Domain = true, "satellite.io" },
+		{name: "satellite (production) auto sync",
+			opts: func(o *core.AuthenticateOptions) {
+				o.IsSatellite, o.Domain, o.SatelliteAutoSync = true, "satellite.io", true
+			},
 			req:        reqSpec{url: "https://satellite.io/", headers: doc},
 			wantStatus: core.StatusHandshake, wantReason: "satellite-needs-syncing", check: wantHandshake("clerk.satellite.io", 1)},
+		{name: "satellite without cookies and without auto sync",
+			opts:       satellite,
+			req:        reqSpec{url: "https://satellite.io/", headers: doc},
+			wantStatus: core.StatusSignedOut, wantReason: "session-token-and-uat-missing", check: noLocation},
+		{name: "satellite told to sync after a sign-in",
+			opts:       satellite,
+			req:        reqSpec{url: "https://satellite.io/page?__clerk_synced=false", headers: doc},
+			wantStatus: core.StatusHandshake, wantReason: "satellite-needs-syncing", check: func(t *testing.T, st core.RequestState) {
+				wantHandshake("clerk.satellite.io", 1)(t, st)
+				loc, _ := url.Parse(st.Headers.Get("Location"))
+				if back := loc.Query().Get("redirect_url"); back != "https://satellite.io/page?__clerk_synced=true" {
+					t.Errorf("redirect_url = %q: the return must not ask for another sync", back)
+				}
+			}},
+		{name: "satellite sync completed",
+			opts: func(o *core.AuthenticateOptions) {
+				o.IsSatellite, o.Domain, o.SatelliteAutoSync = true, "satellite.io", true
+			},
+			req:        reqSpec{url: "https://satellite.io/?__clerk_synced=true", headers: doc},
+			wantStatus: core.StatusSignedOut, wantReason: "session-token-and-uat-missing", check: noLocation},
+		{name: "satellite with a client uat but no session",
+			opts:       satellite,
+			req:        reqSpec{url: "https://satellite.io/", headers: doc, cookies: map[string]string{"__client_uat": uat(now - 100)}},
+			wantStatus: core.StatusHandshake, wantReason: "satellite-needs-syncing"},
+		{name: "satellite with a session but client uat 0",
+			opts:       satellite,
+			req:        reqSpec{url: "https://satellite.io/", headers: doc, cookies: map[string]string{"__session": valid, "__client_uat": "0"}},
+			wantStatus: core.StatusHandshake, wantReason: "satellite-needs-syncing"},
 		{name: "linked satellite does not sync",
-			opts:       func(o *core.AuthenticateOptions) { o.IsSatellite, o.Domain = true, "satellite.io" },
+			opts: func(o *core.AuthenticateOptions) {
+				o.IsSatellite, o.Domain, o.SatelliteAutoSync = true, "satellite.io", true
+			},
 			req:        reqSpec{url: "https://satellite.io/", headers: doc, cookies: map[string]string{"__session": valid, "__client_uat": uat(now - 100)}},
 			wantStatus: core.StatusSignedIn},
+		{name: "linked satellite told to sync",
+			opts:       satellite,
+			req:        reqSpec{url: "https://satellite.io/?__clerk_synced=false", headers: doc, cookies: map[string]string{"__session": valid, "__client_uat": uat(now - 100)}},
+			wantStatus: core.StatusHandshake, wantReason: "satellite-needs-syncing"},
+		{name: "satellite sync redirect loop",
+			opts: satellite,
+			req: reqSpec{url: "https://satellite.io/?__clerk_synced=false", headers: doc,
+				cookies: map[string]string{"__client_uat": "0", "__clerk_redirect_count": "3"}},
+			wantStatus: core.StatusSignedOut, wantReason: "satellite-needs-syncing", check: noLocation},
 		{name: "satellite fetch is signed out",
 			opts:       func(o *core.AuthenticateOptions) { o.IsSatellite, o.Domain = true, "satellite.io" },
 			req:        reqSpec{url: "https://satellite.io/"},
@@ -357,6 +398,17 @@ func TestAuthenticateDecisionProcedure(t *testing.T) {
 	}
 }
 
+// satellite configures a production satellite with the default (off)
+// SatelliteAutoSync.
+func satellite(o *core.AuthenticateOptions) { o.IsSatellite, o.Domain = true, "satellite.io" }
+
+func noLocation(t *testing.T, st core.RequestState) {
+	t.Helper()
+	if loc := st.Headers.Get("Location"); loc != "" {
+		t.Errorf("Location = %q, want none", loc)
+	}
+}
+
 func wantUser(id string) func(*testing.T, core.RequestState) {
 	return func(t *testing.T, st core.RequestState) {
 		t.Helper()
@@ -418,12 +470,33 @@ func TestAuthenticateDevelopmentInstance(t *testing.T) {
 		{name: "primary responds to syncing",
 			req:        reqSpec{url: "https://app.example.com/?__clerk_redirect_url=" + url.QueryEscape("https://sat.dev/page"), headers: doc, cookies: map[string]string{"__clerk_db_jwt": "dvb_1"}},
 			wantStatus: core.StatusHandshake, wantReason: "primary-responds-to-syncing", wantLoc: "https://sat.dev/page?__clerk_db_jwt=dvb_1&__clerk_synced=true"},
-		{name: "development satellite needs syncing",
+		{name: "development satellite auto sync",
+			opts: func(o *core.AuthenticateOptions) {
+				o.IsSatellite, o.Domain, o.SignInURL, o.SatelliteAutoSync = true, "sat.dev", "https://app.example.com/sign-in", true
+			},
+			req:        reqSpec{url: "https://sat.dev/page", headers: doc},
+			wantStatus: core.StatusHandshake, wantReason: "satellite-needs-syncing", wantLoc: "https://app.example.com/sign-in?__clerk_redirect_url=https%3A%2F%2Fsat.dev%2Fpage"},
+		{name: "development satellite without cookies",
 			opts: func(o *core.AuthenticateOptions) {
 				o.IsSatellite, o.Domain, o.SignInURL = true, "sat.dev", "https://app.example.com/sign-in"
 			},
 			req:        reqSpec{url: "https://sat.dev/page", headers: doc},
-			wantStatus: core.StatusHandshake, wantReason: "satellite-needs-syncing", wantLoc: "https://app.example.com/sign-in?__clerk_redirect_url=https%3A%2F%2Fsat.dev%2Fpage"},
+			wantStatus: core.StatusSignedOut, wantReason: "session-token-and-uat-missing"},
+		{name: "development satellite told to sync",
+			opts: func(o *core.AuthenticateOptions) {
+				o.IsSatellite, o.Domain, o.SignInURL = true, "sat.dev", "https://app.example.com/sign-in"
+			},
+			req:        reqSpec{url: "https://sat.dev/page?__clerk_synced=false&x=1", headers: doc},
+			wantStatus: core.StatusHandshake, wantReason: "satellite-needs-syncing", wantLoc: "https://app.example.com/sign-in?__clerk_redirect_url=https%3A%2F%2Fsat.dev%2Fpage%3Fx%3D1"},
+		{name: "development satellite fetch",
+			opts: func(o *core.AuthenticateOptions) {
+				o.IsSatellite, o.Domain, o.SignInURL = true, "sat.dev", "https://app.example.com/sign-in"
+			},
+			req:        reqSpec{url: "https://sat.dev/page?__clerk_synced=false", cookies: map[string]string{"__clerk_db_jwt": "dvb_1"}},
+			wantStatus: core.StatusSignedOut, wantReason: "session-token-and-uat-missing"},
+		{name: "primary replaces a stale synced flag",
+			req:        reqSpec{url: "https://app.example.com/?__clerk_redirect_url=" + url.QueryEscape("https://sat.dev/page?__clerk_synced=false"), headers: doc, cookies: map[string]string{"__clerk_db_jwt": "dvb_1"}},
+			wantStatus: core.StatusHandshake, wantReason: "primary-responds-to-syncing", wantLoc: "https://sat.dev/page?__clerk_db_jwt=dvb_1&__clerk_synced=true"},
 		{name: "development satellite after sync",
 			opts: func(o *core.AuthenticateOptions) {
 				o.IsSatellite, o.Domain, o.SignInURL = true, "sat.dev", "https://app.example.com/sign-in"
@@ -531,6 +604,9 @@ func TestAuthenticateConfigErrors(t *testing.T) {
 			o.SecretKey, o.AcceptsToken = "", []core.TokenType{core.TokenTypeM2M}
 		}, reqSpec{}, "Machine token authentication requires"},
 		{"satellite without domain", func(o *core.AuthenticateOptions) { o.IsSatellite = true }, reqSpec{}, "Missing domain and proxyUrl"},
+		{"dev satellite with a JWT key only and no sign-in URL", func(o *core.AuthenticateOptions) {
+			o.SecretKey, o.PublishableKey, o.IsSatellite, o.Domain = "", devPK, true, "sat.dev"
+		}, reqSpec{}, "Missing signInUrl"},
 		{"dev satellite without sign-in URL", func(o *core.AuthenticateOptions) {
 			o.IsSatellite, o.Domain, o.SecretKey = true, "sat.dev", "sk_test_x"
 		}, reqSpec{}, "Missing signInUrl"},

@@ -57,6 +57,11 @@ func (a *Authenticator) handshakeRedirect(ac *authContext, reason string) Header
 	bq := back.Query()
 	bq.Del("__clerk_db_jwt")
 	bq.Del("__dev_session")
+	if a.opts.IsSatellite && bq.Get(syncedParam) == syncedNeedsSync {
+		// The browser comes back here after the handshake: mark the sync
+		// done, or every reload of this URL would start another one.
+		bq.Set(syncedParam, syncedCompleted)
+	}
 	back.RawQuery = bq.Encode()
 
 	base := ac.fapi
@@ -328,8 +333,13 @@ func (a *Authenticator) refresh(ctx context.Context, ac *authContext) (*RequestS
 	var body struct {
 		Cookies []string `json:"cookies"`
 	}
-	if json.Unmarshal(raw, &body) != nil || len(body.Cookies) == 0 {
+	if json.Unmarshal(raw, &body) != nil {
 		return nil, refreshUnexpectedBAPIError
+	}
+	if len(body.Cookies) == 0 {
+		// BAPI answered but gave nothing to set: @clerk/backend reports
+		// this as its own (SDK) failure.
+		return nil, refreshUnexpectedSDKError
 	}
 	h := Header{}
 	token := ""

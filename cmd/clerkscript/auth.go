@@ -23,8 +23,8 @@ func init() {
                    [--cookie 'name=value']... [--jwt-key FILE|PEM]
                    [--publishable-key pk_...] [--authorized-party URL]...
                    [--accepts-token TYPE]... [--domain D] [--satellite]
-                   [--proxy-url URL] [--sign-in-url URL] [--accept-pending]
-                   [--json]
+                   [--proxy-url URL] [--sign-in-url URL] [--satellite-auto-sync]
+                   [--accept-pending] [--json]
 
 Runs Clerk's authenticateRequest on a request you describe and prints the
 verdict: status, reason, the headers a server would send (handshake redirect,
@@ -55,7 +55,7 @@ func runAuth(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	var (
 		rawURL, method, jwtKey, pk, domain, proxyURL, signIn string
 		headers, cookies, parties, accepts                   stringList
-		asJSON, satellite, pending                           bool
+		asJSON, satellite, autoSync, pending                 bool
 	)
 	fs.StringVar(&rawURL, "url", "", "")
 	fs.StringVar(&method, "method", "GET", "")
@@ -70,6 +70,7 @@ func runAuth(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	fs.BoolVar(&satellite, "satellite", false, "")
 	fs.StringVar(&proxyURL, "proxy-url", "", "")
 	fs.StringVar(&signIn, "sign-in-url", "", "")
+	fs.BoolVar(&autoSync, "satellite-auto-sync", false, "")
 	fs.BoolVar(&pending, "accept-pending", false, "")
 	fs.BoolVar(&asJSON, "json", false, "")
 	usageErr := func(format string, a ...any) int {
@@ -129,6 +130,7 @@ func runAuth(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 		}
 	}
 	opts.Domain, opts.IsSatellite, opts.ProxyURL, opts.SignInURL = domain, satellite, proxyURL, signIn
+	opts.SatelliteAutoSync = autoSync
 	opts.AcceptPendingSessions = pending
 
 	st, err := core.AuthenticateRequest(ctx, req, opts)
