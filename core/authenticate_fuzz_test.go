@@ -88,6 +88,7 @@ func FuzzAuthenticate(f *testing.F) {
 	f.Add(`{"method":"GET","url":"https://app.example.com/?__clerk_db_jwt=x","headers":{"cookie":["__session=a.b.c; __client_uat=5"],"sec-fetch-dest":["document"]}}`)
 	f.Add(`{"method":"POST","url":"/x","headers":{"Host":["h"],"Authorization":["Bearer mt_1"]}}`)
 	f.Add(`{"url":"https://a/?__clerk_handshake=e30.e30.e30&__clerk_redirect_url=https://b/","headers":{"Referer":["https://c/"]}}`)
+	f.Add(`{"url":"https://sat.example/p?__clerk_synced=false&__clerk_synced=true","headers":{"Sec-Fetch-Dest":["document"],"Cookie":["__client_uat=1; __clerk_redirect_count=2"]}}`)
 	noNet := TransportFunc(func(context.Context, *HTTPRequest) (*HTTPResponse, error) {
 		return &HTTPResponse{StatusCode: 404, Body: []byte(`{"errors":[{"code":"resource_not_found"}]}`)}, nil
 	})

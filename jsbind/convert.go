@@ -3,12 +3,8 @@ package jsbind
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -319,125 +315,9 @@ func fromWire(vm *goja.Runtime, data []byte, sh shape) (goja.Value, error) {
 	if len(data) == 0 {
 		return goja.Null(), nil
 	}
-
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	v, err := decodeValue(vm, dec, sh, shapeFree(sh), 0)
+	v, err := decodeJSON(vm, data, sh, shapeFree(sh))
 	if err != nil {
 		return nil, fmt.Errorf("decoding response: %w", err)
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("decoding response: trailing data after the JSON value")
-	}
 	return v, nil
-}
-
-func decodeValue(vm *goja.Runtime, dec *json.Decoder, sh shape, free bool, depth int) (goja.Value, error) {
-	if depth > maxJSONDepth {
-		return nil, errors.New("JSON nested too deeply")
-	}
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			obj := vm.NewObject()
-			for dec.More() {
-				kt, err := dec.Token()
-				if err != nil {
-					return nil, err
-				}
-				key, ok := kt.(string)
-				if !ok {
-					return nil, errors.New("object key is not a string")
-				}
-				name := key
-				childFree := free
-				var fsh shape
-				if !free {
-					name = snakeToCamel(key)
-					fsh = shapeField(sh, key)
-					childFree = shapeFree(fsh) || isFreeFormKey(key) && (fsh == nil || shapeKind(fsh) == "object" || shapeKind(fsh) == "")
-				}
-				val, err := decodeValue(vm, dec, fsh, childFree, depth+1)
-				if err != nil {
-					return nil, err
-				}
-				if err := obj.Set(name, val); err != nil {
-					return nil, err
-				}
-			}
-			if _, err := dec.Token(); err != nil {
-				return nil, err
-			}
-			return obj, nil
-		case '[':
-			var items []any
-			el := shapeElem(sh)
-			for dec.More() {
-				val, err := decodeValue(vm, dec, el, free, depth+1)
-				if err != nil {
-					return nil, err
-				}
-				items = append(items, val)
-			}
-			if _, err := dec.Token(); err != nil {
-				return nil, err
-			}
-			if items == nil {
-				items = []any{}
-			}
-			return vm.NewArray(items...), nil
-		}
-		return nil, fmt.Errorf("unexpected %v", t)
-	case string:
-		return vm.ToValue(t), nil
-	case json.Number:
-		if i, err := t.Int64(); err == nil && i >= -(1<<53) && i <= 1<<53 {
-			return vm.ToValue(i), nil
-		}
-		f, err := strconv.ParseFloat(string(t), 64)
-		if err != nil && !errors.Is(err, strconv.ErrRange) {
-			return nil, err
-		}
-		// Out of range becomes ±Infinity (or 0), as JSON.parse does.
-		return vm.ToValue(f), nil
-	case bool:
-		return vm.ToValue(t), nil
-	case nil:
-		return goja.Null(), nil
-	}
-	return nil, fmt.Errorf("unexpected token %v", tok)
-}
-
-// plainToJS builds native JS values from json.Unmarshal output. Object keys
-// are sorted (Go maps have no order), so it serves small objects where the
-// order does not matter, such as token claims, at several times the speed of
-// the ordered decoder.
-func plainToJS(vm *goja.Runtime, v any) goja.Value {
-	switch x := v.(type) {
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		o := vm.NewObject()
-		for _, k := range keys {
-			_ = o.Set(k, plainToJS(vm, x[k]))
-		}
-		return o
-	case []any:
-		items := make([]any, len(x))
-		for i, e := range x {
-			items[i] = plainToJS(vm, e)
-		}
-		return vm.NewArray(items...)
-	case nil:
-		return goja.Null()
-	}
-	return vm.ToValue(v)
 }

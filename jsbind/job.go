@@ -236,6 +236,14 @@ func (r *Runtime) openJob(call goja.FunctionCall) goja.Value {
 		if len(jr.failures) < maxFailuresKept {
 			jr.failures = append(jr.failures, jobFailure{key: key, info: info})
 		}
+		// Every failure is written with its error as it happens: the
+		// summary shows only the first ones, and a long job's failures
+		// would otherwise be visible only in the journal.
+		doubt := ""
+		if inDoubt {
+			doubt = " (in doubt: may have been applied)"
+		}
+		jr.printf("job %s: failed %s: %s%s\n", jr.name, key, info.Message, doubt)
 		if jr.journal != nil {
 			if err := jr.journal.Fail(jr.name, key, info, inDoubt); err != nil {
 				r.throw(err)
@@ -512,7 +520,14 @@ func (jr *jobRun) printSummary(w io.Writer, fatal goja.Value) {
 	const show = 20
 	for i, f := range jr.failures {
 		if i == show {
-			fmt.Fprintf(w, "  ... and %d more\n", int(jr.failed.Load())-show)
+			where := "above"
+			switch {
+			case jr.failuresOut != nil:
+				where = "in " + jr.failuresOut.f.Name()
+			case jr.journal != nil:
+				where = "above and in the journal"
+			}
+			fmt.Fprintf(w, "  ... and %d more (every failure is listed %s)\n", int(jr.failed.Load())-show, where)
 			break
 		}
 		fmt.Fprintf(w, "  failed %s: %s\n", f.key, f.info.Message)

@@ -3,9 +3,13 @@ package jsbind
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -154,5 +158,84 @@ func TestProgressLine(t *testing.T) {
 	}
 	if got := progressBar(100, 50); got != "[############............] " {
 		t.Fatalf("bar = %q", got)
+	}
+}
+
+// TestEveryFailureIsWrittenWithItsError: each failure gets a line with its
+// error on stderr as it happens, even past the summary's first 20.
+func TestEveryFailureIsWrittenWithItsError(t *testing.T) {
+	src := `
+const items = Array.from({length: 30}, (_, i) => "k" + i);
+const s = await job.run(items, async (k) => {
+  throw new ClerkAPIError("bad " + k, {status: 400, errors: [{code: "form_param_unknown", message: "bad " + k}]});
+}, {name: "j", key: (k) => k, journal: false, concurrency: 3});
+console.log(s.failed);
+`
+	out, errOut, err := runJS(t, src, Options{})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	if out != "30\n" {
+		t.Fatalf("out = %q", out)
+	}
+	for i := 0; i < 30; i++ {
+		want := fmt.Sprintf("job j: failed k%d: ClerkAPIError: bad k%d\n", i, i)
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q", want)
+		}
+	}
+	if !strings.Contains(errOut, "... and 10 more (every failure is listed above)") {
+		t.Errorf("summary does not say where the other failures are:\n%s", errOut)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer the progress goroutine and the test can
+// share.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestPeriodicProgressLinesWhenNotATerminal: with stderr not a terminal a
+// job prints plain progress lines (done, failed, skipped, rate, ETA), no
+// bar and no escape codes. The first item waits until a progress line has
+// been printed, so the test does not depend on timing.
+func TestPeriodicProgressLinesWhenNotATerminal(t *testing.T) {
+	var errb lockedBuffer
+	line := regexp.MustCompile(`(?m)^job p: \d+/4 \(\d+ done, \d+ failed, \d+ skipped\) \d+\.\d/s( ETA \d+[a-z]+)?$`)
+	r, err := New(Options{Stderr: &errb, Stdout: io.Discard, ProgressInterval: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = r.VM().Set("progressPrinted", func() bool { return line.MatchString(errb.String()) })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = r.RunScript(ctx, "test.js", `
+await job.run([1, 2, 3, 4], async (i) => {
+  if (i === 3) throw new Error("three");
+  while (!progressPrinted()) await sleep(2);
+}, {name: "p", journal: false, concurrency: 1, retries: 0});
+`)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errb.String())
+	}
+	s := errb.String()
+	if strings.Contains(s, "\r") || strings.Contains(s, "\033[") || strings.Contains(s, "[#") {
+		t.Errorf("terminal output on a non-terminal:\n%q", s)
+	}
+	if !strings.Contains(s, "job p: finished in") || !strings.Contains(s, "3 done, 1 failed, 0 skipped") {
+		t.Errorf("no summary:\n%s", s)
 	}
 }

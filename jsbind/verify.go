@@ -2,7 +2,6 @@ package jsbind
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"time"
 
@@ -30,14 +29,10 @@ func (r *Runtime) installVerify() {
 		}
 		tok := token.String()
 		v := r.verifier
-		// Like @clerk/backend, resolve with the token's payload, keys as
-		// they are in the JWT.
+		// Like @clerk/backend, resolve with the token's payload, keys and
+		// their order as they are in the JWT.
 		convert := func(res any) (goja.Value, error) {
-			var m any
-			if err := json.Unmarshal(res.(*core.Claims).Raw, &m); err != nil {
-				return nil, err
-			}
-			return plainToJS(vm, m), nil
+			return decodeJSON(vm, res.(*core.Claims).Raw, nil, true)
 		}
 		if opts.JWTKey != "" {
 			// With a PEM key verification never touches the network and
