@@ -96,8 +96,11 @@ func (r *Runtime) authOptions(v goja.Value) (core.AuthenticateOptions, error) {
 			*dst = x.String()
 		}
 	}
-	if x := o.Get("isSatellite"); x != nil && !goja.IsUndefined(x) {
-		opts.IsSatellite = x.ToBoolean()
+	bools := map[string]*bool{"isSatellite": &opts.IsSatellite, "satelliteAutoSync": &opts.SatelliteAutoSync}
+	for name, dst := range bools {
+		if x := o.Get(name); x != nil && !goja.IsUndefined(x) {
+			*dst = x.ToBoolean()
+		}
 	}
 	list := func(name string) ([]string, error) {
 		x := o.Get(name)

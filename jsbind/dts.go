@@ -440,7 +440,7 @@ const dtsStatic = `  /** Call any operation by name ("users.list") or @clerk/bac
 
 interface ClerkAuthenticateOptions {
   secretKey?: string; jwtKey?: string; publishableKey?: string; domain?: string; proxyUrl?: string; signInUrl?: string;
-  machineSecretKey?: string; isSatellite?: boolean; authorizedParties?: string | string[]; audience?: string | string[];
+  machineSecretKey?: string; isSatellite?: boolean; satelliteAutoSync?: boolean; authorizedParties?: string | string[]; audience?: string | string[];
   acceptsToken?: string | string[]; clockSkewInMs?: number;
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/clerkscript/clerkscript/core"
 	"github.com/clerkscript/clerkscript/emulator"
+	"github.com/clerkscript/clerkscript/internal/testkeys"
 )
 
 func emulatorClient(t *testing.T) (*core.Client, *emulator.Emulator) {
@@ -78,5 +79,26 @@ try {
 	}
 	if out != "user.created user_1 true\nWebhookVerificationError false\n" {
 		t.Fatalf("out = %q", out)
+	}
+}
+
+// The satellite options reach core: satelliteAutoSync turns a cookie-less
+// page load on a satellite into a sync handshake instead of signed-out.
+func TestAuthenticateRequestSatelliteOptions(t *testing.T) {
+	c, _ := emulatorClient(t)
+	out, errOut, err := runJS(t, `
+const req = {url: "https://satellite.io/", headers: {"sec-fetch-dest": "document", accept: "text/html"}};
+const base = {secretKey: "sk_live_test", jwtKey: env.PEM, publishableKey: env.PK, isSatellite: true, domain: "satellite.io"};
+const off = await clerk.authenticateRequest(req, base);
+const on = await clerk.authenticateRequest(req, {...base, satelliteAutoSync: true});
+console.log(off.status, off.reason);
+console.log(on.status, on.reason);
+`, Options{Client: c, Env: []string{"PEM=" + testkeys.Primary.PublicPEM(), "PK=" + core.BuildPublishableKey("clerk.primary.io", true)}})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	want := "signed-out session-token-and-uat-missing\nhandshake satellite-needs-syncing\n"
+	if out != want {
+		t.Fatalf("out = %q\nwant  %q", out, want)
 	}
 }
