@@ -80,7 +80,7 @@ func scanObjectAt(data []byte, i, depth int, fn func(key []byte, keyEsc bool, v 
 		if i >= len(data) || data[i] != '"' {
 			return 0, errJSONSyntax
 		}
-		kend, kesc, err := scanString(data, i)
+		kend, kesc, err := scanPlainString(data, i)
 		if err != nil {
 			return 0, err
 		}
@@ -91,7 +91,15 @@ func scanObjectAt(data []byte, i, depth int, fn func(key []byte, keyEsc bool, v 
 		}
 		i = skipSpace(data, i+1)
 		vstart := i
-		vend, kind, vesc, err := scanValue(data, i, depth+1)
+		var vend int
+		var kind byte
+		var vesc bool
+		if i < len(data) && data[i] == '"' {
+			vend, vesc, err = scanPlainString(data, i)
+			kind = jsonString
+		} else {
+			vend, kind, vesc, err = scanValue(data, i, depth+1)
+		}
 		if err != nil {
 			return 0, err
 		}
@@ -197,12 +205,41 @@ func scanLiteral(data []byte, i int, lit string, kind byte) (int, byte, bool, er
 	return i + len(lit), kind, false, nil
 }
 
+// plainStringByte marks the bytes a JSON string holds as they are: not a
+// quote, backslash, control character or non-ASCII byte. Scanning a run of
+// them is one table load per byte, which matters under wasm, where the
+// general loop below costs several times more per byte.
+var plainStringByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// scanPlainString is scanString with the common case (no escapes, ASCII)
+// inlined into the caller: under wasm a call costs as much as scanning a
+// dozen bytes.
+func scanPlainString(data []byte, i int) (end int, esc bool, err error) {
+	j := i + 1
+	for j < len(data) && plainStringByte[data[j]] {
+		j++
+	}
+	if j < len(data) && data[j] == '"' {
+		return j + 1, false, nil
+	}
+	return scanString(data, i)
+}
+
 // scanString scans the string starting at data[i] == '"'. esc reports
 // escapes or bytes >= 0x80 (which unquote must check for valid UTF-8).
 func scanString(data []byte, i int) (end int, esc bool, err error) {
 	i++
 	for i < len(data) {
 		c := data[i]
+		if plainStringByte[c] {
+			i++
+			continue
+		}
 		switch {
 		case c == '"':
 			return i + 1, esc, nil
@@ -230,9 +267,7 @@ func scanString(data []byte, i int) (end int, esc bool, err error) {
 		case c < 0x20:
 			return 0, false, errJSONSyntax
 		default:
-			if c >= 0x80 {
-				esc = true
-			}
+			esc = true // >= 0x80
 			i++
 		}
 	}

@@ -193,6 +193,32 @@ type MessageChecker interface {
 	CheckRSAMessage(hash crypto.Hash, pub *rsa.PublicKey, message, sig []byte) (valid bool, declined bool)
 }
 
+// EncodedSignatureChecker is an optional extension of MessageChecker that
+// receives the signature still as the token carries it: unpadded base64url
+// text (RFC 4648 §5, whose alphabet and length the verifier has checked).
+// The wasm guest implements it so that the host decodes the signature
+// natively as well. When it declines, the verifier decodes the signature
+// and asks CheckRSAMessage, then CheckRSA.
+type EncodedSignatureChecker interface {
+	CheckRSAMessageEncoded(hash crypto.Hash, pub *rsa.PublicKey, message []byte, sigText string) (valid bool, declined bool)
+}
+
+// checkSignatureText is checkSignature for a signature still encoded:
+// plainBase64URL(sigText) must hold.
+func checkSignatureText(sc SignatureChecker, key *verifyKey, h crypto.Hash, signingInput, sigText string) bool {
+	if ec, ok := sc.(EncodedSignatureChecker); ok {
+		in := unsafe.Slice(unsafe.StringData(signingInput), len(signingInput)) // read-only view
+		if valid, declined := ec.CheckRSAMessageEncoded(h, key.pub, in, sigText); !declined {
+			return valid
+		}
+	}
+	sig := make([]byte, rawURLDecodedLen(sigText))
+	if !decodeSegment(sig, sigText) {
+		return false // unreachable for plain text; fail closed
+	}
+	return checkSignature(sc, key, h, signingInput, sig)
+}
+
 // checkSignature verifies sig over signingInput. The digest lives on the
 // stack and the input is hashed in place, so this allocates nothing beyond
 // what crypto/rsa does (a digest handed to a SignatureChecker, an interface,

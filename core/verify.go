@@ -55,6 +55,11 @@ type VerifyOptions struct {
 	HeaderType []string
 	// Now overrides the verifier's clock for this call.
 	Now func() time.Time
+	// SkipTokenCache makes this call neither consult nor fill the
+	// verified-token cache, and keep nothing of token once it returns: for
+	// callers with a result cache of their own in front (the wasm guest),
+	// which may then pass a view of a buffer they reuse instead of a copy.
+	SkipTokenCache bool
 }
 
 // VerifierConfig configures a Verifier. Zero values take the defaults.
@@ -99,6 +104,16 @@ type Verifier struct {
 	scopes  sync.Map // jwksScopeKey -> *jwksScope
 	pemKeys sync.Map // JWTKey string -> *pemEntry
 	pemN    atomic.Int32
+	lastPEM atomic.Pointer[lastPEM]
+	headers headerCache
+}
+
+// lastPEM short-cuts pemKeys for the key of the previous call: callers pass
+// the same JWTKey string every time, and hashing a 450-byte PEM for the
+// map costs, under wasm, as much as scanning the token's header.
+type lastPEM struct {
+	s string
+	e *pemEntry
 }
 
 type pemEntry struct {
@@ -175,6 +190,9 @@ func (v *Verifier) verify(ctx context.Context, token string, opts *VerifyOptions
 	} else {
 		now = v.clock.Now()
 	}
+	if opts.SkipTokenCache {
+		return v.verifyFresh(ctx, token, opts, now)
+	}
 	if e := v.cache.get(token); e != nil {
 		key, err := v.resolveKey(ctx, opts, e.claims.KeyID, now)
 		if err != nil {
@@ -208,90 +226,183 @@ type tokenHeader struct {
 	alg, typ, kid, cat jsonValue
 }
 
-func (v *Verifier) verifyFresh(ctx context.Context, token string, opts *VerifyOptions, now time.Time) (*Claims, *TokenVerificationError) {
+// parsedJWT is a token split and decoded, before any check.
+type parsedJWT struct {
+	h       tokenHeader
+	payload []byte // the decoded payload, retained by the claims as Raw
+	rc      rawClaims
+	sig     []byte // the decoded signature (nil when not asked for)
+	sigText string // or the signature still encoded (see parseJWT)
+	signed  string // the signing input, header.payload
+	kid     string // h.kid as a Go string
+}
+
+// headerCache remembers the last header segment parsed. Every session
+// token of a Clerk instance carries the same header (alg, kid, typ), and
+// under wasm decoding and scanning it costs a tenth of a fresh
+// verification; an identical segment parses identically, so the result is
+// reused. A nil *headerCache caches nothing.
+type headerCache struct{ last atomic.Pointer[cachedHeader] }
+
+type cachedHeader struct {
+	seg string
+	h   tokenHeader // its raw slices point into a buffer nothing writes to
+	kid string
+}
+
+// maxCachedHeader bounds the segment a headerCache keeps (Clerk's are
+// about 100 bytes).
+const maxCachedHeader = 512
+
+func (c *headerCache) get(seg string) *cachedHeader {
+	if c == nil {
+		return nil
+	}
+	if e := c.last.Load(); e != nil && e.seg == seg {
+		return e
+	}
+	return nil
+}
+
+func (c *headerCache) put(seg string, h *tokenHeader, kid string) {
+	if c == nil || len(seg) > maxCachedHeader {
+		return
+	}
+	// The segment is copied: the token may be a view of a buffer the
+	// caller reuses (the wasm guest's input).
+	c.last.Store(&cachedHeader{seg: strings.Clone(seg), h: *h, kid: kid})
+}
+
+// parseJWT splits token, decodes its header and payload (and, with
+// withSig, its signature; with encodedSig too, a plain base64url signature
+// is only checked, and left in p.sigText for an EncodedSignatureChecker)
+// and scans both objects. Verify and DecodeVerifiedClaims share it, so both
+// read a token identically.
+func parseJWT(token string, p *parsedJWT, withSig, encodedSig bool, hc *headerCache) *TokenVerificationError {
 	if len(token) > maxTokenLength {
-		return nil, errTooLarge
+		return errTooLarge
 	}
 	d1 := strings.IndexByte(token, '.')
 	if d1 < 0 {
-		return nil, errInvalidForm
+		return errInvalidForm
 	}
 	d2 := strings.IndexByte(token[d1+1:], '.')
 	if d2 < 0 {
-		return nil, errInvalidForm
+		return errInvalidForm
 	}
 	d2 += d1 + 1
 	if strings.IndexByte(token[d2+1:], '.') >= 0 {
-		return nil, errInvalidForm
+		return errInvalidForm
 	}
+	p.signed = token[:d2]
 
 	hseg := token[:d1]
-	n := rawURLDecodedLen(hseg)
-	if n < 0 {
-		return nil, errUndecodable
-	}
-	hdrJSON := make([]byte, n)
-	if !decodeSegment(hdrJSON, hseg) {
-		return nil, errUndecodable
-	}
-	var h tokenHeader
-	if scanObject(hdrJSON, func(key []byte, esc bool, val jsonValue) {
-		k := string(key)
-		if esc {
-			k = unquote(key, true)
+	if c := hc.get(hseg); c != nil {
+		p.h, p.kid = c.h, c.kid
+	} else {
+		n := rawURLDecodedLen(hseg)
+		if n < 0 {
+			return errUndecodable
 		}
-		switch k {
-		case "alg":
-			h.alg = val
-		case "typ":
-			h.typ = val
-		case "kid":
-			h.kid = val
-		case "cat":
-			h.cat = val
+		hdrJSON := make([]byte, n)
+		if !decodeSegment(hdrJSON, hseg) {
+			return errUndecodable
 		}
-	}) != nil {
-		return nil, errUndecodable
+		h := &p.h
+		if scanObject(hdrJSON, func(key []byte, esc bool, val jsonValue) {
+			k := string(key)
+			if esc {
+				k = unquote(key, true)
+			}
+			switch k {
+			case "alg":
+				h.alg = val
+			case "typ":
+				h.typ = val
+			case "kid":
+				h.kid = val
+			case "cat":
+				h.cat = val
+			}
+		}) != nil {
+			return errUndecodable
+		}
+		p.kid = h.kid.str()
+		hc.put(hseg, h, p.kid)
 	}
 
 	// Payload: kept as the claims' Raw.
 	pseg := token[d1+1 : d2]
-	n = rawURLDecodedLen(pseg)
+	n := rawURLDecodedLen(pseg)
 	if n < 0 {
-		return nil, errUndecodable
+		return errUndecodable
 	}
-	payload := make([]byte, n)
-	if !decodeSegment(payload, pseg) {
-		return nil, errUndecodable
+	p.payload = make([]byte, n)
+	if !decodeSegment(p.payload, pseg) {
+		return errUndecodable
 	}
-	var rc rawClaims
-	if scanClaims(payload, &rc) != nil {
-		return nil, errUndecodable
+	if scanClaims(p.payload, &p.rc) != nil {
+		return errUndecodable
 	}
 
 	sseg := token[d2+1:]
 	n = rawURLDecodedLen(sseg)
 	if n < 0 {
-		return nil, errUndecodable
+		return errUndecodable
 	}
-	sig := make([]byte, n)
-	if !decodeSegment(sig, sseg) {
-		return nil, errUndecodable
+	switch {
+	case withSig && encodedSig && plainBase64URL(sseg):
+		// Decodable for certain: the checker decodes it (see
+		// EncodedSignatureChecker).
+		p.sigText = sseg
+	case withSig:
+		p.sig = make([]byte, n)
+		if !decodeSegment(p.sig, sseg) {
+			return errUndecodable
+		}
 	}
+	return nil
+}
 
-	// Header checks. Unlike @clerk/backend these run before the key is
-	// resolved, so a malformed token never costs a JWKS request.
-	if h.cat.kind == jsonString && h.cat.str() == "cl_B7d4PD333AAA" {
-		return nil, errM2MCategory
+// base64URLAlphabet is 1 for the bytes of the base64url alphabet, else 0.
+var base64URLAlphabet = func() (t [256]byte) {
+	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" {
+		t[c] = 1
 	}
-	typ, hasTyp := h.typ.str(), h.typ.present()
+	return t
+}()
+
+// plainBase64URL reports whether s is unpadded base64url of a decodable
+// length, with nothing else (no padding, no line breaks): decodeSegment
+// certainly accepts it. Anything unusual answers false, and the caller
+// decodes it the general way. The loop has no branch on the data: a valid
+// signature is read to its end anyway.
+func plainBase64URL(s string) bool {
+	if len(s)%4 == 1 {
+		return false
+	}
+	ok := byte(1)
+	for i := 0; i < len(s); i++ {
+		ok &= base64URLAlphabet[s[i]]
+	}
+	return ok == 1
+}
+
+// checkHeader runs the header checks (category, typ, alg) and returns the
+// typ and alg values the claims keep.
+func checkHeader(h *tokenHeader, allowedTyp []string) (typ string, hasTyp bool, alg string, err *TokenVerificationError) {
+	if h.cat.kind == jsonString && h.cat.str() == "cl_B7d4PD333AAA" {
+		return "", false, "", errM2MCategory
+	}
+	hasTyp = h.typ.present()
 	if h.typ.kind == jsonString && !h.typ.esc && string(h.typ.raw) == `"JWT"` {
 		typ = "JWT" // the common case, without an allocation
+	} else {
+		typ = h.typ.str()
 	}
-	if err := checkHeaderTypeRaw(h.typ, typ, opts.HeaderType); err != nil {
-		return nil, err
+	if err := checkHeaderTypeRaw(h.typ, typ, allowedTyp); err != nil {
+		return "", false, "", err
 	}
-	alg := ""
 	if h.alg.kind == jsonString {
 		switch string(h.alg.raw) {
 		case `"RS256"`:
@@ -303,11 +414,26 @@ func (v *Verifier) verifyFresh(ctx context.Context, token string, opts *VerifyOp
 		}
 	}
 	if alg == "" {
-		return nil, tokenErr(ReasonTokenInvalidAlgorithm,
+		return "", false, "", tokenErr(ReasonTokenInvalidAlgorithm,
 			"Invalid JWT algorithm "+jsJSON(h.alg)+". Supported: "+supportedAlgorithmsList+".", "")
 	}
+	return typ, hasTyp, alg, nil
+}
 
-	kid := h.kid.str()
+func (v *Verifier) verifyFresh(ctx context.Context, token string, opts *VerifyOptions, now time.Time) (*Claims, *TokenVerificationError) {
+	var p parsedJWT
+	_, encodedSig := v.sigChecker.(EncodedSignatureChecker)
+	if err := parseJWT(token, &p, true, encodedSig, &v.headers); err != nil {
+		return nil, err
+	}
+	// Header checks. Unlike @clerk/backend these run before the key is
+	// resolved, so a malformed token never costs a JWKS request.
+	typ, hasTyp, alg, err := checkHeader(&p.h, opts.HeaderType)
+	if err != nil {
+		return nil, err
+	}
+
+	kid := p.kid
 	key, err := v.resolveKey(ctx, opts, kid, now)
 	if err != nil {
 		return nil, err
@@ -321,16 +447,20 @@ func (v *Verifier) verifyFresh(ctx context.Context, token string, opts *VerifyOp
 			"Error verifying JWT signature. The key is for "+key.alg+" but the token is signed with "+alg+".",
 			actionEnsureClerkJWT)
 	}
-	if !checkSignature(v.sigChecker, key, hashForAlg(alg), token[:d2], sig) {
+	if p.sigText != "" {
+		if !checkSignatureText(v.sigChecker, key, hashForAlg(alg), p.signed, p.sigText) {
+			return nil, errSignature
+		}
+	} else if !checkSignature(v.sigChecker, key, hashForAlg(alg), p.signed, p.sig) {
 		return nil, errSignature
 	}
 
-	c := buildClaims(&rc, payload)
+	c := buildClaims(&p.rc, p.payload)
 	c.KeyID, c.Algorithm, c.typ, c.hasTyp = kid, alg, typ, hasTyp
 	if err := checkClaims(c, opts, now); err != nil {
 		return nil, err
 	}
-	if c.deferredClaimErr == nil {
+	if c.deferredClaimErr == nil && !opts.SkipTokenCache {
 		v.cache.put(token, c, key)
 	}
 	return c, nil
@@ -356,6 +486,10 @@ func decodeSegment(dst []byte, s string) bool {
 }
 
 func checkHeaderTypeRaw(v jsonValue, typ string, allowed []string) *TokenVerificationError {
+	// The raw text is only for the message: build it on failure alone.
+	if checkHeaderTypeValue(typ, v.present(), v.kind == jsonString, "", allowed) == nil {
+		return nil
+	}
 	return checkHeaderTypeValue(typ, v.present(), v.kind == jsonString, jsJSON(v), allowed)
 }
 
@@ -407,8 +541,12 @@ func (v *Verifier) resolveKey(ctx context.Context, opts *VerifyOptions, kid stri
 }
 
 func (v *Verifier) pemKey(s string) (*verifyKey, *TokenVerificationError) {
+	if l := v.lastPEM.Load(); l != nil && l.s == s {
+		return l.e.key, l.e.err
+	}
 	if e, ok := v.pemKeys.Load(s); ok {
 		pe := e.(*pemEntry)
+		v.lastPEM.Store(&lastPEM{s: s, e: pe})
 		return pe.key, pe.err
 	}
 	pe := &pemEntry{}

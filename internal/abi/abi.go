@@ -24,6 +24,11 @@ const (
 	ExportCall                = "clerk_call"
 )
 
+// ExportCheckSessionToken is an optional export, added within version 1:
+// ExportVerifySessionToken answering CheckOK instead of the claims. Hosts
+// look for it and fall back to ExportVerifySessionToken without it.
+const ExportCheckSessionToken = "clerk_check_session_token"
+
 // Imports the guest expects from ImportModule.
 const (
 	ImportHTTPRequest  = "http_request"
@@ -49,9 +54,19 @@ const (
 	// A host that does not know the flag declines (an unknown hash), and
 	// the guest then hashes and asks again with the digest.
 	HashFlagMessage uint32 = 0x100
+	// HashFlagBase64Sig, or-ed into the hash identifier, says that the
+	// "sig" buffer holds the signature as the token carries it: unpadded
+	// base64url text (RFC 4648 §5; the guest only sends text of the
+	// alphabet, of a decodable length), which the host decodes. Hosts that
+	// do not know the flag decline, and the guest decodes and asks again.
+	HashFlagBase64Sig uint32 = 0x200
 	// MaxSignedMessage bounds a message passed with HashFlagMessage.
 	MaxSignedMessage = 1 << 20
 )
+
+// CheckOK is the whole success result of ExportCheckSessionToken: the
+// token is valid, and the host decodes its claims itself.
+const CheckOK = `{"ok":true,"result":true}`
 
 // MaxInput bounds one input buffer (a token, a request, a call's params):
 // larger inputs are refused before any work.

@@ -10,6 +10,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -32,6 +33,11 @@ type plugin struct {
 	cache    *resultCache
 	auth     *core.Authenticator // built on first use
 	authErr  error
+	// now is the time of the call in progress: read once per call (a WASI
+	// clock read costs a fifth of a microsecond) and handed to core
+	// through nowFn, a method value made once so that no call allocates.
+	now   time.Time
+	nowFn func() time.Time
 }
 
 var state = newPlugin(abi.Config{})
@@ -63,6 +69,7 @@ func newPlugin(cfg abi.Config) *plugin {
 		WithRetry(core.RetryConfig{Disabled: true}).
 		WithTimeout(0))
 	p := &plugin{cfg: cfg, client: client}
+	p.nowFn = p.callTime
 	p.verifier = core.NewVerifier(core.VerifierConfig{
 		SignatureChecker: hostChecker{},
 		TokenCacheSize:   cfg.CacheSize, // -1 turns core's cache off as well
@@ -75,6 +82,8 @@ func newPlugin(cfg abi.Config) *plugin {
 	p.cache = newResultCache(size, skewOf(cfg.ClockSkewMs))
 	return p
 }
+
+func (p *plugin) callTime() time.Time { return p.now }
 
 func verifyOptions(cfg abi.Config, client *core.Client) core.VerifyOptions {
 	o := core.VerifyOptions{
@@ -119,10 +128,32 @@ func clerkVerifySessionToken(ptr, n uint32) uint64 {
 	if !ok {
 		return result(badPointer)
 	}
-	if b := state.cache.get(in, time.Now()); b != nil {
-		return result(b)
+	now := time.Now()
+	if e := state.cache.get(in, now); e != nil && e.out != nil {
+		return result(e.out)
 	}
-	return result(state.verify(string(in), state.opts, true))
+	return result(state.verify(viewString(in), state.opts, now, true, true))
+}
+
+// checkOK is the success result of clerk_check_session_token.
+var checkOK = []byte(abi.CheckOK)
+
+// clerkCheckSessionToken verifies like clerk_verify_session_token but
+// answers success with abi.CheckOK instead of the claims: encoding them as
+// JSON here and decoding that in the host costs more than the host decoding
+// the token it holds natively (core.DecodeVerifiedClaims).
+//
+//go:wasmexport clerk_check_session_token
+func clerkCheckSessionToken(ptr, n uint32) uint64 {
+	in, ok := input(ptr, n)
+	if !ok {
+		return result(badPointer)
+	}
+	now := time.Now()
+	if state.cache.get(in, now) != nil {
+		return result(checkOK)
+	}
+	return result(state.verify(viewString(in), state.opts, now, true, false))
 }
 
 //go:wasmexport clerk_verify_token
@@ -149,22 +180,44 @@ func clerkVerifyToken(ptr, n uint32) uint64 {
 		setSkew(&opts, skewOf(req.ClockSkewMs))
 		cacheable = false
 	}
+	now := time.Now()
 	if cacheable {
-		if b := state.cache.get(unsafe.Slice(unsafe.StringData(req.Token), len(req.Token)), time.Now()); b != nil {
-			return result(b)
+		if e := state.cache.get(unsafe.Slice(unsafe.StringData(req.Token), len(req.Token)), now); e != nil && e.out != nil {
+			return result(e.out)
 		}
 	}
-	return result(state.verify(req.Token, opts, cacheable))
+	return result(state.verify(req.Token, opts, now, cacheable, true))
 }
 
-func (p *plugin) verify(token string, opts core.VerifyOptions, cacheable bool) []byte {
+// viewString views an input buffer as a string without copying it: the
+// token of a call is read, never kept (verify copies it when caching).
+func viewString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// verify verifies token and answers the encoded claims, or with encode
+// false checkOK. A cacheable success is remembered; an entry stored without
+// the claims (by clerk_check_session_token) serves only that export until
+// clerk_verify_session_token replaces it.
+//
+// A cacheable call skips core's verified-token cache: the result cache in
+// front of it answers repeated tokens, and a token that core keeps nothing
+// of may be a view of the input buffer (copying it costs a microsecond).
+// Calls with per-call options are not cacheable here and use core's cache.
+func (p *plugin) verify(token string, opts core.VerifyOptions, now time.Time, cacheable, encode bool) []byte {
+	p.now, opts.Now = now, p.nowFn
+	opts.SkipTokenCache = cacheable
 	claims, err := p.verifier.Verify(context.Background(), token, opts)
 	if err != nil {
 		return errResult(errorOf(err))
 	}
-	out := okResult(appendClaims(make([]byte, 0, 2*len(claims.Raw)+256), claims))
+	var out []byte
+	if encode {
+		out = okResult(appendClaims(make([]byte, 0, 2*len(claims.Raw)+256), claims))
+	}
 	if cacheable {
-		p.cache.put(token, out, claims)
+		p.cache.put(token, out, claims, now)
+	}
+	if out == nil {
+		return checkOK
 	}
 	return out
 }
@@ -181,8 +234,8 @@ type resultCache struct {
 }
 
 type cachedResult struct {
-	out                 []byte
-	expMs, nbfMs, iatMs int64 // conservative bounds in Unix ms
+	out                 []byte // nil when stored by clerk_check_session_token
+	expMs, nbfMs, iatMs int64  // conservative bounds in Unix ms
 	storedMs            int64
 }
 
@@ -192,11 +245,11 @@ func newResultCache(max int, skew time.Duration) *resultCache {
 	return &resultCache{max: max, skew: skew, entries: map[string]*cachedResult{}}
 }
 
-// get returns the stored result when the token is known and still clearly
+// get returns the entry of a token that is known and still clearly
 // valid. The checks are conservative (claims were rounded to whole seconds
 // when stored); a token near a boundary goes through core again, which
 // decides exactly and gives Clerk's message.
-func (c *resultCache) get(token []byte, now time.Time) []byte {
+func (c *resultCache) get(token []byte, now time.Time) *cachedResult {
 	if c.max <= 0 {
 		return nil
 	}
@@ -211,10 +264,10 @@ func (c *resultCache) get(token []byte, now time.Time) []byte {
 		delete(c.entries, string(token))
 		return nil
 	}
-	return e.out
+	return e
 }
 
-func (c *resultCache) put(token string, out []byte, cl *core.Claims) {
+func (c *resultCache) put(token string, out []byte, cl *core.Claims, now time.Time) {
 	if c.max <= 0 {
 		return
 	}
@@ -224,12 +277,12 @@ func (c *resultCache) put(token string, out []byte, cl *core.Claims) {
 			break
 		}
 	}
-	e := &cachedResult{out: out, expMs: cl.Expiry * 1000, storedMs: time.Now().UnixMilli()}
+	e := &cachedResult{out: out, expMs: cl.Expiry * 1000, storedMs: now.UnixMilli()}
 	if cl.NotBefore != 0 {
 		e.nbfMs = (cl.NotBefore + 1) * 1000
 	}
 	if cl.IssuedAt != 0 {
 		e.iatMs = (cl.IssuedAt + 1) * 1000
 	}
-	c.entries[token] = e
+	c.entries[strings.Clone(token)] = e // token may be a view of the input buffer
 }

@@ -92,7 +92,7 @@ func TestMalformedCalls(t *testing.T) {
 	}
 	for _, c := range cases {
 		for _, export := range []string{abi.ExportVerifyToken, abi.ExportVerifySessionToken, abi.ExportCall,
-			abi.ExportVerifyWebhook, abi.ExportAuthenticateRequest, abi.ExportConfigure} {
+			abi.ExportVerifyWebhook, abi.ExportAuthenticateRequest, abi.ExportConfigure, abi.ExportCheckSessionToken} {
 			inst.stack[0], inst.stack[1] = uint64(c.ptr), uint64(c.n)
 			if err := inst.fns[export].CallWithStack(ctx, inst.stack); err != nil {
 				t.Fatalf("%s %s: trapped: %v", export, c.name, err)
@@ -170,7 +170,7 @@ func FuzzABI(f *testing.F) {
 			}
 		})
 		exports := []string{abi.ExportVerifyToken, abi.ExportVerifySessionToken, abi.ExportCall,
-			abi.ExportVerifyWebhook, abi.ExportAuthenticateRequest}
+			abi.ExportVerifyWebhook, abi.ExportAuthenticateRequest, abi.ExportCheckSessionToken}
 		export := exports[int(which)%len(exports)]
 		out, err := h.CallExport(context.Background(), export, in)
 		if err != nil {

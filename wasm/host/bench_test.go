@@ -42,10 +42,17 @@ func BenchmarkVerifyNativeFresh(b *testing.B) {
 	}
 }
 
-func benchWasmFresh(b *testing.B, declined bool) {
+func benchWasmFresh(b *testing.B, declined bool) { benchWasmFreshPath(b, declined, false) }
+
+// benchWasmFreshPath, with jsonPath, uses clerk_verify_session_token (the
+// claims encoded as JSON by the guest and decoded by the host, what a
+// module without clerk_check_session_token gets) instead of
+// clerk_check_session_token (the host decodes the token natively).
+func benchWasmFreshPath(b *testing.B, declined, jsonPath bool) {
 	toks := freshTokens(b)
 	h := newHost(b, Options{JWTKey: testkeys.Primary.PublicPEM(), PoolSize: 1, TokenCacheSize: -1,
 		DisableSignatureCheck: declined})
+	h.fast.hasCheck = !jsonPath
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if _, err := h.VerifyToken(context.Background(), toks[i]); err != nil {
@@ -54,9 +61,14 @@ func benchWasmFresh(b *testing.B, declined bool) {
 	}
 }
 
-// BenchmarkVerifyWasmFreshHostCheck: the guest parses and hashes, the host
-// checks the RSA signature natively.
+// BenchmarkVerifyWasmFreshHostCheck: the guest parses and checks the
+// claims; the host hashes, decodes the signature, checks it natively, and
+// decodes the claims from the token natively.
 func BenchmarkVerifyWasmFreshHostCheck(b *testing.B) { benchWasmFresh(b, false) }
+
+// BenchmarkVerifyWasmFreshJSON is the host-check path with the claims
+// crossing as JSON.
+func BenchmarkVerifyWasmFreshJSON(b *testing.B) { benchWasmFreshPath(b, false, true) }
 
 // BenchmarkVerifyWasmFreshDeclined: the host declines, the guest runs
 // crypto/rsa itself (what any host without check_rsa gets).

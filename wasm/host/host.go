@@ -48,8 +48,13 @@ type Host struct {
 	claims claimsCache
 
 	// counters, for tests and metrics
-	instantiated atomic.Int64
-	discarded    atomic.Int64
+	instantiated     atomic.Int64
+	discarded        atomic.Int64
+	encodedSigChecks atomic.Int64 // check_rsa calls with the base64url signature flag
+
+	// declineRSAFlags makes check_rsa decline hash identifiers carrying
+	// these flags, as a host predating them does (tests only).
+	declineRSAFlags uint32
 }
 
 // pool is one runtime, its compiled module and its instances.
@@ -60,6 +65,8 @@ type pool struct {
 	compiled      wazero.CompiledModule
 	sem           chan struct{}  // one token per instance that may exist
 	idle          chan *instance // warm instances
+	// hasCheck: the module has the optional clerk_check_session_token.
+	hasCheck bool
 }
 
 // instance is one module instance with its exports resolved and a scratch
@@ -177,6 +184,7 @@ func (h *Host) newPool(ctx context.Context, interruptible bool) (*pool, error) {
 	if err := checkExports(p.compiled); err != nil {
 		return fail(err)
 	}
+	_, p.hasCheck = p.compiled.ExportedFunctions()[abi.ExportCheckSessionToken]
 	return p, nil
 }
 
@@ -270,6 +278,9 @@ func (p *pool) newInstance(ctx context.Context) (*instance, error) {
 	inst := &instance{mod: mod, mem: mod.Memory(), fns: map[string]api.Function{}, stack: make([]uint64, 2)}
 	for _, name := range requiredExports {
 		inst.fns[name] = mod.ExportedFunction(name)
+	}
+	if p.hasCheck {
+		inst.fns[abi.ExportCheckSessionToken] = mod.ExportedFunction(abi.ExportCheckSessionToken)
 	}
 	inst.malloc, inst.free = inst.fns[abi.ExportMalloc], inst.fns[abi.ExportFree]
 	h.instantiated.Add(1)

@@ -4,8 +4,9 @@ import (
 	"context"
 	"crypto"
 	"crypto/rsa"
-	_ "crypto/sha256" // check_rsa hashes messages natively
-	_ "crypto/sha512"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -57,8 +58,12 @@ func (h *Host) checkRSA(_ context.Context, m api.Module, stack []uint64) {
 	}
 	var hash crypto.Hash
 	id := uint32(stack[0])
+	if id&h.declineRSAFlags != 0 {
+		return
+	}
 	message := id&abi.HashFlagMessage != 0
-	switch id &^ abi.HashFlagMessage {
+	encodedSig := id&abi.HashFlagBase64Sig != 0
+	switch id &^ (abi.HashFlagMessage | abi.HashFlagBase64Sig) {
 	case abi.HashSHA256:
 		hash = crypto.SHA256
 	case abi.HashSHA384:
@@ -78,14 +83,40 @@ func (h *Host) checkRSA(_ context.Context, m api.Module, stack []uint64) {
 	if !ok1 || !ok2 || !ok3 || len(n) < 256 || len(n) > 1024 || e < 3 || e&1 == 0 {
 		return
 	}
+	var sigBuf [1024]byte
+	if encodedSig {
+		// Unpadded base64url, decoded leniently (trailing bits ignored)
+		// exactly as the guest's own decoder would. A signature longer
+		// than the modulus cannot verify.
+		if base64.RawURLEncoding.DecodedLen(len(sig)) > len(n) {
+			ans = abi.RSAInvalid
+			return
+		}
+		h.encodedSigChecks.Add(1)
+		k, err := base64.RawURLEncoding.Decode(sigBuf[:], sig)
+		if err != nil {
+			ans = abi.RSAInvalid
+			return
+		}
+		sig = sigBuf[:k]
+	}
+	var sum [sha512.Size]byte
 	if message {
 		// The guest passed the signed message: hash it here, natively.
 		if len(digest) > abi.MaxSignedMessage {
 			return
 		}
-		hh := hash.New()
-		hh.Write(digest)
-		digest = hh.Sum(nil)
+		switch hash {
+		case crypto.SHA256:
+			d := sha256.Sum256(digest)
+			digest = sum[:copy(sum[:], d[:])]
+		case crypto.SHA384:
+			d := sha512.Sum384(digest)
+			digest = sum[:copy(sum[:], d[:])]
+		default:
+			d := sha512.Sum512(digest)
+			digest = sum[:copy(sum[:], d[:])]
+		}
 	} else if len(digest) != hash.Size() {
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -175,14 +176,29 @@ func describe(o outcome) string {
 
 func TestVerifyVectorsMatchNative(t *testing.T) {
 	parties := []string{"https://app.example.com"}
-	for _, declined := range []bool{false, true} {
-		name := "host signature check"
-		if declined {
-			name = "declined, pure guest"
-		}
-		t.Run(name, func(t *testing.T) {
+	modes := []struct {
+		name               string
+		declined, jsonPath bool
+		declineFlags       uint32
+	}{
+		{name: "host signature check"},
+		{name: "declined, pure guest", declined: true},
+		// A module without clerk_check_session_token: the claims come
+		// back as JSON from clerk_verify_session_token.
+		{name: "claims as JSON", jsonPath: true},
+		// Hosts predating the check_rsa flags: the guest falls back.
+		{name: "host without the base64 signature flag", declineFlags: abi.HashFlagBase64Sig},
+		{name: "host without the message flags", declineFlags: abi.HashFlagBase64Sig | abi.HashFlagMessage},
+	}
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
 			h := newHost(t, Options{JWTKey: testkeys.Primary.PublicPEM(), AuthorizedParties: parties,
-				Now: func() time.Time { return fixedNow }, DisableSignatureCheck: declined, PoolSize: 1})
+				Now: func() time.Time { return fixedNow }, DisableSignatureCheck: m.declined, PoolSize: 1})
+			if !h.fast.hasCheck {
+				t.Fatal("the module lacks clerk_check_session_token")
+			}
+			h.fast.hasCheck = !m.jsonPath
+			h.declineRSAFlags = m.declineFlags
 			nv := core.NewVerifier(core.VerifierConfig{})
 			native := func(v vector) outcome {
 				o := core.VerifyOptions{JWTKey: testkeys.Primary.PublicPEM(), AuthorizedParties: parties,
@@ -193,6 +209,10 @@ func TestVerifyVectorsMatchNative(t *testing.T) {
 				return outcomeOf(nv.Verify(context.Background(), v.token, o))
 			}
 			compareVectors(t, h, native, vectors())
+			// Unless declined, signatures reach the host still encoded.
+			if encoded := h.encodedSigChecks.Load(); (encoded > 0) != (!m.declined && m.declineFlags == 0) {
+				t.Fatalf("%d checks with the base64url signature flag", encoded)
+			}
 		})
 	}
 }
@@ -281,4 +301,70 @@ func testkeysRSA4096PEM() string { return testkeys.RSA4096.PublicPEM() }
 
 func rsa4096Token() string {
 	return testkeys.RSA4096.Mint(claimsAt(time.Now(), nil), "")
+}
+
+// TestCheckAndVerifyShareTheCache: clerk_check_session_token stores a cache
+// entry without the claims; clerk_verify_session_token must still answer
+// the claims for that token (not the bare success), and the check export
+// must answer its own result from an entry the other stored.
+func TestCheckAndVerifyShareTheCache(t *testing.T) {
+	h := newHost(t, Options{JWTKey: testkeys.Primary.PublicPEM(), PoolSize: 1, Now: func() time.Time { return fixedNow }})
+	ctx := context.Background()
+	want, err := core.NewVerifier(core.VerifierConfig{}).Verify(ctx, testkeys.Mint(claimsAt(fixedNow, nil), "", ""),
+		core.VerifyOptions{JWTKey: testkeys.Primary.PublicPEM(), Now: func() time.Time { return fixedNow }})
+	mustf(t, err, "native")
+	for i, order := range [][2]string{
+		{abi.ExportCheckSessionToken, abi.ExportVerifySessionToken},
+		{abi.ExportVerifySessionToken, abi.ExportCheckSessionToken},
+	} {
+		// A distinct token per order, so that neither starts cached.
+		tok := testkeys.Mint(claimsAt(fixedNow, func(c map[string]any) { c["jti"] = fmt.Sprint("order", i) }), "", "")
+		for round := 0; round < 2; round++ {
+			for _, export := range order {
+				out, err := h.CallExport(ctx, export, []byte(tok))
+				mustf(t, err, "%s", export)
+				if export == abi.ExportCheckSessionToken {
+					if string(out) != abi.CheckOK {
+						t.Fatalf("order %d round %d: %s answered %s", i, round, export, out)
+					}
+					continue
+				}
+				res, err := decodeResult(out)
+				mustf(t, err, "%s", export)
+				c, err := decodeClaims(res)
+				mustf(t, err, "%s claims %s", export, res)
+				if c.Subject != want.Subject || c.Expiry != want.Expiry || len(c.Raw) == 0 {
+					t.Fatalf("order %d round %d: %s answered %s", i, round, export, res)
+				}
+			}
+		}
+	}
+}
+
+// TestCachedTokensKeepTheirIdentity alternates two tokens of the same
+// length through the same input buffer: the guest keeps copies of the
+// tokens it caches (it verifies views of the buffer), so each is answered
+// with its own claims.
+func TestCachedTokensKeepTheirIdentity(t *testing.T) {
+	for _, jsonPath := range []bool{false, true} {
+		h := newHost(t, Options{JWTKey: testkeys.Primary.PublicPEM(), PoolSize: 1, Now: func() time.Time { return fixedNow }})
+		h.fast.hasCheck = !jsonPath
+		subs := []string{"user_aaaaaaaaaaaaaaaaaaaaaaaaaaa", "user_bbbbbbbbbbbbbbbbbbbbbbbbbbb"}
+		var toks []string
+		for _, sub := range subs {
+			toks = append(toks, testkeys.Mint(claimsAt(fixedNow, func(c map[string]any) { c["sub"] = sub }), "", ""))
+		}
+		if len(toks[0]) != len(toks[1]) {
+			t.Fatal("the tokens must have the same length")
+		}
+		for round := 0; round < 4; round++ {
+			for i, tok := range toks {
+				c, err := h.VerifyToken(context.Background(), tok)
+				mustf(t, err, "json=%v round %d token %d", jsonPath, round, i)
+				if c.Subject != subs[i] {
+					t.Fatalf("json=%v round %d: token %d answered as %q", jsonPath, round, i, c.Subject)
+				}
+			}
+		}
+	}
 }
