@@ -140,12 +140,15 @@ type Config struct {
 	CacheSize int `json:"cache_size,omitempty"`
 	// PublishableKey, Domain, IsSatellite, ProxyURL, SignInURL and
 	// AcceptsToken feed authenticateRequest.
-	PublishableKey string   `json:"publishable_key,omitempty"`
-	Domain         string   `json:"domain,omitempty"`
-	IsSatellite    bool     `json:"is_satellite,omitempty"`
-	ProxyURL       string   `json:"proxy_url,omitempty"`
-	SignInURL      string   `json:"sign_in_url,omitempty"`
-	AcceptsToken   []string `json:"accepts_token,omitempty"`
+	PublishableKey string `json:"publishable_key,omitempty"`
+	Domain         string `json:"domain,omitempty"`
+	IsSatellite    bool   `json:"is_satellite,omitempty"`
+	// SatelliteAutoSync makes a satellite without cookies sync with the
+	// primary on a page load (see core.AuthenticateOptions).
+	SatelliteAutoSync bool     `json:"satellite_auto_sync,omitempty"`
+	ProxyURL          string   `json:"proxy_url,omitempty"`
+	SignInURL         string   `json:"sign_in_url,omitempty"`
+	AcceptsToken      []string `json:"accepts_token,omitempty"`
 }
 
 // VerifyTokenInput is the input of clerk_verify_token. Options left empty

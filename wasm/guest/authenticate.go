@@ -26,7 +26,7 @@ func (p *plugin) authenticator() (*core.Authenticator, error) {
 	}
 	o := core.AuthenticateOptions{
 		JWTKey: p.cfg.JWTKey, PublishableKey: p.cfg.PublishableKey, Domain: p.cfg.Domain,
-		IsSatellite: p.cfg.IsSatellite, ProxyURL: p.cfg.ProxyURL, SignInURL: p.cfg.SignInURL,
+		IsSatellite: p.cfg.IsSatellite, SatelliteAutoSync: p.cfg.SatelliteAutoSync, ProxyURL: p.cfg.ProxyURL, SignInURL: p.cfg.SignInURL,
 		AuthorizedParties: p.cfg.AuthorizedParties, Audience: p.cfg.Audience,
 		ClockSkew: p.opts.ClockSkew, Client: p.client, Verifier: p.verifier,
 	}

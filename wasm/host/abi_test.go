@@ -291,3 +291,29 @@ func TestMiddleware(t *testing.T) {
 		t.Fatalf("no token: %d", resp.StatusCode)
 	}
 }
+
+// The satellite options reach the guest: with SatelliteAutoSync a cookie-less
+// page load on a satellite is a sync handshake, without it signed-out, the
+// same as natively.
+func TestAuthenticateRequestSatelliteMatchesNative(t *testing.T) {
+	pk := core.BuildPublishableKey("clerk.primary.io", true)
+	for _, auto := range []bool{false, true} {
+		h := newHost(t, Options{JWTKey: testkeys.Primary.PublicPEM(), PublishableKey: pk, PoolSize: 1,
+			IsSatellite: true, Domain: "satellite.io", SatelliteAutoSync: auto, Now: func() time.Time { return fixedNow }})
+		r := httptest.NewRequest("GET", "https://satellite.io/", nil)
+		r.Header.Set("Sec-Fetch-Dest", "document")
+		got, err := h.AuthenticateRequest(context.Background(), r)
+		mustf(t, err, "auto=%v: plugin", auto)
+		rs, err := core.AuthenticateRequest(context.Background(), core.RequestFromHTTP(r), core.AuthenticateOptions{
+			JWTKey: testkeys.Primary.PublicPEM(), PublishableKey: pk, IsSatellite: true, Domain: "satellite.io",
+			SatelliteAutoSync: auto, Now: func() time.Time { return fixedNow }})
+		mustf(t, err, "auto=%v: native", auto)
+		want, _ := json.Marshal(rs)
+		if string(got) != string(want) {
+			t.Fatalf("auto=%v:\nplugin %s\nnative %s", auto, got, want)
+		}
+		if wantStatus := map[bool]string{false: "signed-out", true: "handshake"}[auto]; string(rs.Status) != wantStatus {
+			t.Fatalf("auto=%v: status %s, want %s", auto, rs.Status, wantStatus)
+		}
+	}
+}

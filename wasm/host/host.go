@@ -206,7 +206,7 @@ func guestConfig(o Options) abi.Config {
 	c := abi.Config{
 		JWTKey: o.JWTKey, AuthorizedParties: o.AuthorizedParties, Audience: o.Audience, Issuer: o.Issuer,
 		CacheSize: o.TokenCacheSize, PublishableKey: o.PublishableKey, Domain: o.Domain,
-		IsSatellite: o.IsSatellite, ProxyURL: o.ProxyURL, SignInURL: o.SignInURL, AcceptsToken: o.AcceptsToken,
+		IsSatellite: o.IsSatellite, SatelliteAutoSync: o.SatelliteAutoSync, ProxyURL: o.ProxyURL, SignInURL: o.SignInURL, AcceptsToken: o.AcceptsToken,
 	}
 	if c.CacheSize < 0 {
 		c.CacheSize = -1

@@ -57,9 +57,12 @@ type Options struct {
 	PublishableKey string
 	Domain         string
 	IsSatellite    bool
-	ProxyURL       string
-	SignInURL      string
-	AcceptsToken   []string
+	// SatelliteAutoSync: a satellite page load without cookies syncs with
+	// the primary instead of answering signed-out.
+	SatelliteAutoSync bool
+	ProxyURL          string
+	SignInURL         string
+	AcceptsToken      []string
 
 	// PoolSize is the number of instances, each serving one call at a time
 	// (default GOMAXPROCS). Size it to the concurrency wanted: an instance
