@@ -324,17 +324,24 @@ func (e *Emulator) deleteOrg(rq *request) (any, *apiError) {
 	return deletedJSON{ID: o.ID, Object: "organization", Slug: o.Slug, Deleted: true}, nil
 }
 
+// metadataPatch reads the body of a metadata merge on an organization or a
+// membership: only public_metadata and private_metadata, both objects.
+func (e *Emulator) metadataPatch(rq *request) (pub, priv map[string]any, err *apiError) {
+	f := rq.body
+	f.only(e.bodyKeys(rq, keySet("public_metadata", "private_metadata")))
+	pub, _ = f.obj("public_metadata")
+	priv, _ = f.obj("private_metadata")
+	return pub, priv, f.err
+}
+
 func (e *Emulator) mergeOrgMetadata(rq *request) (any, *apiError) {
 	o, err := e.orgParam(rq)
 	if err != nil {
 		return nil, err
 	}
-	f := rq.body
-	f.only(e.bodyKeys(rq, keySet("public_metadata", "private_metadata")))
-	pub, _ := f.obj("public_metadata")
-	priv, _ := f.obj("private_metadata")
-	if f.err != nil {
-		return nil, f.err
+	pub, priv, aerr := e.metadataPatch(rq)
+	if aerr != nil {
+		return nil, aerr
 	}
 	o.PublicMetadata = deepMerge(o.PublicMetadata, pub)
 	o.PrivateMetadata = deepMerge(o.PrivateMetadata, priv)
@@ -629,12 +636,9 @@ func (e *Emulator) updateMembershipMetadata(rq *request) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	f := rq.body
-	f.only(e.bodyKeys(rq, keySet("public_metadata", "private_metadata")))
-	pub, _ := f.obj("public_metadata")
-	priv, _ := f.obj("private_metadata")
-	if f.err != nil {
-		return nil, f.err
+	pub, priv, aerr := e.metadataPatch(rq)
+	if aerr != nil {
+		return nil, aerr
 	}
 	m.PublicMetadata = deepMerge(m.PublicMetadata, pub)
 	m.PrivateMetadata = deepMerge(m.PrivateMetadata, priv)

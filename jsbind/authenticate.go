@@ -102,20 +102,7 @@ func (r *Runtime) authOptions(v goja.Value) (core.AuthenticateOptions, error) {
 			*dst = x.ToBoolean()
 		}
 	}
-	list := func(name string) ([]string, error) {
-		x := o.Get(name)
-		if x == nil || goja.IsUndefined(x) || goja.IsNull(x) {
-			return nil, nil
-		}
-		if s, ok := x.Export().(string); ok {
-			return []string{s}, nil
-		}
-		var out []string
-		if err := r.vm.ExportTo(x, &out); err != nil {
-			return nil, &ConversionError{Path: name, Problem: "must be a string or an array of strings"}
-		}
-		return out, nil
-	}
+	list := func(name string) ([]string, error) { return r.stringsOption(o, name) }
 	var err error
 	if ap, lerr := list("authorizedParties"); lerr != nil {
 		return opts, lerr

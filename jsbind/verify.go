@@ -94,6 +94,24 @@ func (r *Runtime) installVerify() {
 	})
 }
 
+// stringsOption reads an option that is a string or an array of strings
+// (authorizedParties, audience, acceptsToken); absent, undefined and null
+// give nil.
+func (r *Runtime) stringsOption(o *goja.Object, name string) ([]string, error) {
+	x := o.Get(name)
+	if x == nil || goja.IsUndefined(x) || goja.IsNull(x) {
+		return nil, nil
+	}
+	if s, ok := x.Export().(string); ok {
+		return []string{s}, nil
+	}
+	var out []string
+	if err := r.vm.ExportTo(x, &out); err != nil {
+		return nil, &ConversionError{Path: name, Problem: "must be a string or an array of strings"}
+	}
+	return out, nil
+}
+
 // verifyOptions reads @clerk/backend's verifyToken options: jwtKey,
 // secretKey, authorizedParties, audience, clockSkewInMs, issuer.
 func (r *Runtime) verifyOptions(v goja.Value) (core.VerifyOptions, error) {
@@ -117,20 +135,7 @@ func (r *Runtime) verifyOptions(v goja.Value) (core.VerifyOptions, error) {
 		}
 		return x.String(), true
 	}
-	list := func(name string) ([]string, error) {
-		x := o.Get(name)
-		if x == nil || goja.IsUndefined(x) || goja.IsNull(x) {
-			return nil, nil
-		}
-		if s, ok := x.Export().(string); ok {
-			return []string{s}, nil
-		}
-		var out []string
-		if err := r.vm.ExportTo(x, &out); err != nil {
-			return nil, &ConversionError{Path: name, Problem: "must be a string or an array of strings"}
-		}
-		return out, nil
-	}
+	list := func(name string) ([]string, error) { return r.stringsOption(o, name) }
 	if s, ok := str("jwtKey"); ok {
 		opts.JWTKey = s
 	}
