@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"mime/multipart"
 	"net/textproto"
 	"net/url"
@@ -24,6 +25,10 @@ import (
 // thin wrappers over it.
 type Client struct {
 	cfg ClientConfig
+	// cfgErr is a configuration mistake (an API URL without a scheme)
+	// found by NewClient and returned by every call: retrying it could
+	// never succeed.
+	cfgErr error
 	clientServices
 }
 
@@ -41,7 +46,7 @@ func NewClient(cfg ClientConfig) *Client {
 	if cfg.apiVersion == "" {
 		cfg.apiVersion = DefaultAPIVersion
 	}
-	c := &Client{cfg: cfg}
+	c := &Client{cfg: cfg, cfgErr: checkAPIURL(cfg.apiURL)}
 	c.clientServices.init(c)
 	return c
 }
@@ -220,6 +225,9 @@ func (c *Client) send(ctx context.Context, name string, idempotent bool, req *bu
 	if c.cfg.secretKey == "" {
 		return nil, errors.New("clerk: missing secret key: set CLERK_SECRET_KEY or use WithSecretKey")
 	}
+	if c.cfgErr != nil {
+		return nil, c.cfgErr
+	}
 	rc := c.cfg.retry
 	if co.retry != nil {
 		rc = *co.retry
@@ -245,6 +253,9 @@ func (c *Client) send(ctx context.Context, name string, idempotent bool, req *bu
 	}
 	if req.contentType != "" {
 		h.Set("Content-Type", req.contentType)
+	}
+	if err := checkHeaders(h); err != nil {
+		return nil, err
 	}
 	hr := &HTTPRequest{Method: req.method, URL: c.url(req), Header: h, Body: req.body}
 
@@ -361,6 +372,9 @@ func paramsMap(opName string, params any) (map[string]any, error) {
 	if err := dec.Decode(&m); err != nil {
 		return nil, &ParamError{Operation: opName, Problem: "params must be a JSON object: " + err.Error()}
 	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, &ParamError{Operation: opName, Problem: "params must be one JSON object: there is more after it"}
+	}
 	if m == nil {
 		m = map[string]any{}
 	}
@@ -390,6 +404,12 @@ func (c *Client) buildRequest(op *Operation, m map[string]any) (*builtRequest, e
 			}
 			if s == "" {
 				return nil, &ParamError{Operation: op.Name, Param: p.Name, Problem: "must not be empty"}
+			}
+			// PathEscape leaves dots alone, and a proxy that normalises
+			// /organizations/org_1/memberships/.. would turn a membership
+			// delete into an organization delete.
+			if s == "." || s == ".." {
+				return nil, &ParamError{Operation: op.Name, Param: p.Name, Problem: "must not be \".\" or \"..\" (a dot segment would change the endpoint)"}
 			}
 			path = strings.ReplaceAll(path, "{"+p.Name+"}", url.PathEscape(s))
 		case "query":
@@ -503,6 +523,10 @@ func scalarString(v any) (string, error) {
 	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
 		return fmt.Sprint(x), nil
 	case fmt.Stringer:
+		// A nil pointer with a value-receiver String method would panic.
+		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && rv.IsNil() {
+			return "", fmt.Errorf("must be a string, number or boolean, got a nil %T", v)
+		}
 		return x.String(), nil
 	}
 	return "", fmt.Errorf("must be a string, number or boolean, got %T", v)
@@ -584,6 +608,13 @@ func multipartBody(opName string, fields map[string]any) ([]byte, string, error)
 	for _, k := range keys {
 		v := fields[k]
 		if f, ok := asFile(v); ok {
+			// These go into the part's header lines: a CR or LF would
+			// inject headers of the caller's choosing.
+			for what, s := range map[string]string{"field name": k, "filename": f.Filename, "content_type": f.ContentType} {
+				if hasCTL(s) {
+					return nil, "", &ParamError{Operation: opName, Param: k, Problem: "the file's " + what + " contains a control character"}
+				}
+			}
 			name := f.Filename
 			if name == "" {
 				name = k
@@ -621,6 +652,70 @@ func multipartBody(opName string, fields map[string]any) ([]byte, string, error)
 		return nil, "", err
 	}
 	return buf.Bytes(), w.FormDataContentType(), nil
+}
+
+// checkAPIURL rejects a base URL the client could never reach, so that the
+// mistake is reported at once instead of being retried as a network error.
+func checkAPIURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("clerk: invalid API URL (CLERK_API_URL or WithAPIURL): %v", err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("clerk: invalid API URL %q (CLERK_API_URL or WithAPIURL): want http:// or https:// and a host, e.g. https://api.clerk.com", u.Redacted())
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("clerk: invalid API URL %q (CLERK_API_URL or WithAPIURL): it must not have a query or fragment", u.Redacted())
+	}
+	return nil
+}
+
+// checkHeaders rejects header names and values net/http (or any HTTP
+// stack) refuses, before the first attempt: such a request can never be
+// sent, so retrying it only wastes MaxElapsedTime. The Authorization value
+// is the secret key and is never quoted.
+func checkHeaders(h Header) error {
+	for k, vs := range h {
+		if !validHeaderName(k) {
+			return fmt.Errorf("clerk: invalid header name %q", k)
+		}
+		for _, v := range vs {
+			if !hasCTL(v) {
+				continue
+			}
+			if k == "Authorization" {
+				return errors.New("clerk: the secret key contains a character not allowed in an HTTP header (check CLERK_SECRET_KEY)")
+			}
+			return fmt.Errorf("clerk: header %q: the value contains a control character", k)
+		}
+	}
+	return nil
+}
+
+func validHeaderName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// hasCTL reports ASCII control characters other than tab.
+func hasCTL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 0x20 && c != '\t') || c == 0x7f {
+			return true
+		}
+	}
+	return false
 }
 
 func escapeQuotes(s string) string {

@@ -77,11 +77,13 @@ func NewClientConfig() ClientConfig {
 		retry:           DefaultRetryConfig(),
 		clock:           SystemClock,
 	}
+	// The environment gets the same normalisation as WithAPIURL and
+	// WithAPIVersion: "https://api.clerk.com/" must not give "//v1".
 	if u := strings.TrimSpace(os.Getenv("CLERK_API_URL")); u != "" {
-		c.apiURL = u
+		c = c.WithAPIURL(u)
 	}
 	if v := strings.TrimSpace(os.Getenv("CLERK_API_VERSION")); v != "" {
-		c.apiVersion = v
+		c = c.WithAPIVersion(v)
 	}
 	return c
 }
@@ -101,7 +103,7 @@ func (c ClientConfig) WithAPIURL(u string) ClientConfig {
 
 // WithAPIVersion sets the path version segment. Default "v1".
 func (c ClientConfig) WithAPIVersion(v string) ClientConfig {
-	c.apiVersion = strings.Trim(v, "/")
+	c.apiVersion = strings.Trim(strings.TrimSpace(v), "/")
 	return c
 }
 

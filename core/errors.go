@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // APIError is the one error type for a Backend API response with a status of
@@ -47,7 +48,8 @@ func (e *APIError) Error() string {
 			if msg == "" {
 				msg = it.Message
 			}
-			fmt.Fprintf(&b, " %s: %s", it.Code, msg)
+			// The text is the server's and often reaches a terminal.
+			fmt.Fprintf(&b, " %s: %s", oneLine(it.Code), oneLine(msg))
 		}
 	} else if len(e.Body) > 0 {
 		b.WriteString(": ")
@@ -57,7 +59,7 @@ func (e *APIError) Error() string {
 		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
 	}
 	if e.TraceID != "" {
-		fmt.Fprintf(&b, " [trace %s]", e.TraceID)
+		fmt.Fprintf(&b, " [trace %s]", oneLine(e.TraceID))
 	}
 	return b.String()
 }
@@ -135,18 +137,27 @@ func newAPIError(op string, resp *HTTPResponse) *APIError {
 }
 
 func snippet(b []byte, n int) string {
-	s := strings.TrimSpace(string(b))
-	s = strings.Map(func(r rune) rune {
+	s := oneLine(string(b))
+	if len(s) > n {
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n-- // cut on a character boundary
+		}
+		s = s[:n] + "…"
+	}
+	return s
+}
+
+// oneLine turns tabs and line breaks into spaces and drops other control
+// characters (terminal escape sequences).
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	return strings.Map(func(r rune) rune {
 		if r == '\n' || r == '\r' || r == '\t' {
 			return ' '
 		}
-		if r < 0x20 {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
 			return -1
 		}
 		return r
 	}, s)
-	if len(s) > n {
-		s = s[:n] + "…"
-	}
-	return s
 }

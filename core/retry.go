@@ -80,7 +80,7 @@ const (
 // the caller opted in with WithReplayNonIdempotent.
 func classify(resp *HTTPResponse, err error, idempotent bool, rc RetryConfig) retryDecision {
 	if err != nil {
-		if errors.Is(err, context.Canceled) {
+		if errors.Is(err, context.Canceled) || errors.Is(err, errResponseTooLarge) {
 			return noRetry
 		}
 		if rc.NoConnectionRetries {
@@ -109,7 +109,9 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		return 0
 	}
 	if n, err := strconv.ParseFloat(v, 64); err == nil {
-		if n <= 0 {
+		// !(n > 0) also catches NaN, whose conversion to a Duration is
+		// undefined (a huge negative wait on amd64).
+		if !(n > 0) {
 			return 0
 		}
 		if n > 86400 {

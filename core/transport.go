@@ -83,6 +83,10 @@ type NotSentError struct{ Err error }
 func (e *NotSentError) Error() string { return "request not sent: " + e.Err.Error() }
 func (e *NotSentError) Unwrap() error { return e.Err }
 
+// errResponseTooLarge is a response over the transport's size cap. The
+// same request would get the same response, so it is never retried.
+var errResponseTooLarge = errors.New("response body exceeds 64 MiB")
+
 // IsNotSent reports whether err says the request never left the machine.
 func IsNotSent(err error) bool {
 	var ns *NotSentError

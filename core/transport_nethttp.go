@@ -21,6 +21,9 @@ func init() {
 // MaxResponseBytes caps a response body read by the net/http transport.
 const MaxResponseBytes = 64 << 20
 
+// maxResponseBytes is MaxResponseBytes, lowered by tests.
+var maxResponseBytes int64 = MaxResponseBytes
+
 // NewHTTPTransport adapts an *http.Client (nil means a client that does not
 // follow redirects: a Backend API call never redirects, and following one
 // would send the secret key elsewhere).
@@ -61,12 +64,12 @@ func (t *httpTransport) RoundTrip(ctx context.Context, r *HTTPRequest) (*HTTPRes
 		return nil, err
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(b) > MaxResponseBytes {
-		return nil, errors.New("response body exceeds 64 MiB")
+	if int64(len(b)) > maxResponseBytes {
+		return nil, errResponseTooLarge
 	}
 	return &HTTPResponse{StatusCode: resp.StatusCode, Header: Header(resp.Header), Body: b}, nil
 }

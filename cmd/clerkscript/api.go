@@ -174,6 +174,13 @@ func runAPI(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 }
 
 func reportAPIError(stderr io.Writer, err error, raw bool) int {
+	// Parameters that do not fit the operation are the caller's mistake,
+	// found before any request: a usage error, as --help promises.
+	var pe *core.ParamError
+	if errors.As(err, &pe) {
+		fmt.Fprintf(stderr, "clerkscript api: %v\n", err)
+		return 2
+	}
 	if ae, ok := core.AsAPIError(err); ok && raw && json.Valid(ae.Body) {
 		var buf bytes.Buffer
 		_ = json.Compact(&buf, ae.Body)
@@ -234,6 +241,9 @@ func buildParams(op *core.Operation, data string, params, files []string, stdin 
 		if err := dec.Decode(&v); err != nil {
 			return nil, fmt.Errorf("--data is not valid JSON: %w", err)
 		}
+		if _, err := dec.Token(); err != io.EOF {
+			return nil, fmt.Errorf("--data is not valid JSON: there is more after the first value")
+		}
 		switch x := v.(type) {
 		case map[string]any:
 			m = x
@@ -257,6 +267,9 @@ func buildParams(op *core.Operation, data string, params, files []string, stdin 
 			dec.UseNumber()
 			if err := dec.Decode(&val); err != nil {
 				return nil, fmt.Errorf("--param %s:=: not valid JSON: %w", k, err)
+			}
+			if _, err := dec.Token(); err != io.EOF {
+				return nil, fmt.Errorf("--param %s:=: not valid JSON: there is more after the first value", k)
 			}
 		} else if decl := op.Param(k); decl != nil {
 			tv, err := typedValue(decl.Type, v)

@@ -163,15 +163,37 @@ func readKeyArg(v string) (string, error) {
 	if strings.Contains(v, "-----BEGIN") {
 		return v, nil
 	}
-	if b, err := os.ReadFile(v); err == nil {
+	b, err := os.ReadFile(v)
+	switch {
+	case err == nil:
 		return string(b), nil
-	} else if !errors.Is(err, os.ErrNotExist) {
+	case looksLikeBase64Key(v):
+		// Not a file (often "file name too long"): the key itself.
+		return v, nil
+	case !errors.Is(err, os.ErrNotExist):
 		return "", err
 	}
 	if strings.ContainsAny(v, "/\\") || strings.HasSuffix(v, ".pem") {
 		return "", fmt.Errorf("file %q does not exist", v)
 	}
 	return v, nil
+}
+
+// looksLikeBase64Key reports a value that is plausibly a bare base64 SPKI
+// body: long (a 1024-bit key is over 200 characters) and only base64.
+func looksLikeBase64Key(v string) bool {
+	v = strings.TrimSpace(v)
+	if len(v) < 128 {
+		return false
+	}
+	for _, r := range v {
+		switch {
+		case r >= 'A' && r <= 'Z', r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '+', r == '/', r == '=', r == '\n', r == '\r':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func printState(w io.Writer, st *core.RequestState) {
