@@ -459,3 +459,28 @@ func TestHeadersSent(t *testing.T) {
 		}
 	}
 }
+
+// A server that ignores starting_after must not make Paginate loop.
+func TestPaginateCursorIgnored(t *testing.T) {
+	op := &Operation{Name: "users.list", HTTPMethod: "GET", Path: "/users", Params: []Param{{Name: "limit", In: "query"}, {Name: "offset", In: "query"}, {Name: "starting_after", In: "query"}}, Response: Response{Shape: ShapeArray}}
+	var reqs atomic.Int32
+	c := testClient(t, func(w http.ResponseWriter, r *http.Request) {
+		reqs.Add(1)
+		fmt.Fprint(w, `[{"id":"a"},{"id":"b"}]`)
+	}, newFakeClock())
+	prev := opsByName[op.Name]
+	opsByName[op.Name] = op
+	defer func() { opsByName[op.Name] = prev }()
+	var err error
+	n := 0
+	for _, e := range c.Paginate(context.Background(), op.Name, map[string]any{"limit": 2}) {
+		if e != nil {
+			err = e
+			break
+		}
+		n++
+	}
+	if err == nil || !strings.Contains(err.Error(), "ignored starting_after") || reqs.Load() != 2 || n != 4 {
+		t.Fatalf("err=%v requests=%d items=%d", err, reqs.Load(), n)
+	}
+}

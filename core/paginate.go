@@ -122,6 +122,12 @@ func (c *Client) Paginate(ctx context.Context, name string, params any, opts ...
 					yield(nil, fmt.Errorf("%s: cannot follow starting_after: item has no id", op.Name))
 					return
 				}
+				// A server that ignores the cursor would send the same
+				// page for ever: stop rather than loop.
+				if prev, _ := m["starting_after"].(string); prev == last {
+					yield(nil, fmt.Errorf("%s: the server ignored starting_after=%s (the same page came back)", op.Name, last))
+					return
+				}
 				m["starting_after"] = last
 			}
 		}

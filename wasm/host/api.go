@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -55,7 +56,10 @@ func errorFrom(e *abi.Error) error {
 }
 
 func isTokenReason(code string) bool {
-	return len(code) > 4 && (code[:4] == "jwk-" || code[:6] == "token-" || code == core.ReasonSecretKeyInvalid)
+	// A module may answer any code (another version, a broken build): no
+	// slicing that assumes a length.
+	return len(code) > len("jwk-") && strings.HasPrefix(code, "jwk-") || strings.HasPrefix(code, "token-") ||
+		code == core.ReasonSecretKeyInvalid
 }
 
 // Input limits of the fast pool, which cannot interrupt the guest: they

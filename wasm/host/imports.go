@@ -160,16 +160,22 @@ func (h *Host) rsaKey(n []byte, e int) *rsa.PublicKey {
 // key, against the pinned base URL only, without redirects, under the
 // host-wide rate limiter and retry policy.
 type apiProxy struct {
-	client   *core.Client // nil without a secret key
-	base     *url.URL
-	handle   atomic.Uint32
-	pending  sync.Map // pendingKey -> []byte
-	inflight atomic.Int64
+	client *core.Client // nil without a secret key
+	base   *url.URL
+	handle atomic.Uint32
+	// pending holds the response each instance has yet to collect: one
+	// at most, because an instance runs one call at a time and collects
+	// before asking again; a guest that does not cannot pile them up.
+	pending sync.Map // api.Module -> *pendingResponse
+	// maxResponse bounds a response as handed to the guest (JSON, body in
+	// base64): the guest holds it, the decoded body and its result at
+	// once, and a Go guest at its memory cap dies.
+	maxResponse int
 }
 
-type pendingKey struct {
-	mod    api.Module
+type pendingResponse struct {
 	handle uint32
+	out    []byte
 }
 
 func newAPIProxy(o Options) (*apiProxy, error) {
@@ -178,7 +184,7 @@ func newAPIProxy(o Options) (*apiProxy, error) {
 		base.RawQuery != "" || base.Fragment != "" {
 		return nil, fmt.Errorf("clerkwasm: APIURL %q must be an absolute http(s) URL without credentials, query or fragment", o.APIURL)
 	}
-	p := &apiProxy{base: base}
+	p := &apiProxy{base: base, maxResponse: int(o.MemoryLimitMiB) << 20 / 8}
 	if o.SecretKey == "" {
 		return p, nil
 	}
@@ -203,19 +209,8 @@ func newAPIProxy(o Options) (*apiProxy, error) {
 	return p, nil
 }
 
-// forget drops responses an instance never collected.
-func (p *apiProxy) forget(m api.Module) {
-	if p.inflight.Load() == 0 {
-		return
-	}
-	p.pending.Range(func(k, _ any) bool {
-		if k.(pendingKey).mod == m {
-			p.pending.Delete(k)
-			p.inflight.Add(-1)
-		}
-		return true
-	})
-}
+// forget drops the response an instance never collected.
+func (p *apiProxy) forget(m api.Module) { p.pending.Delete(m) }
 
 func (p *apiProxy) httpRequest(ctx context.Context, m api.Module, stack []uint64) {
 	ptr, n := uint32(stack[0]), uint32(stack[1])
@@ -232,24 +227,27 @@ func (p *apiProxy) httpRequest(ctx context.Context, m api.Module, stack []uint64
 	if err != nil {
 		out, _ = json.Marshal(abi.HTTPResponse{Error: &abi.HTTPError{Message: "encoding the response: " + err.Error()}})
 	}
+	if p.maxResponse > 0 && len(out) > p.maxResponse {
+		out, _ = json.Marshal(abi.HTTPResponse{Error: &abi.HTTPError{Message: fmt.Sprintf(
+			"refused by the host: the API answered %d with a %d-byte body, which exceeds the plugin's limit of %d bytes as JSON (Options.MemoryLimitMiB/8)",
+			resp.Status, len(resp.Body), p.maxResponse)}})
+	}
 	h := p.handle.Add(1)
 	if h == 0 {
 		h = p.handle.Add(1)
 	}
-	p.pending.Store(pendingKey{m, h}, out)
-	p.inflight.Add(1)
+	p.pending.Store(m, &pendingResponse{h, out})
 	stack[0] = abi.Pack(h, uint32(len(out)))
 }
 
 func (p *apiProxy) httpResponse(_ context.Context, m api.Module, stack []uint64) {
 	h, ptr, n := uint32(stack[0]), uint32(stack[1]), uint32(stack[2])
 	stack[0] = 0
-	v, ok := p.pending.LoadAndDelete(pendingKey{m, h})
-	if !ok {
+	v, ok := p.pending.Load(m)
+	if !ok || v.(*pendingResponse).handle != h || !p.pending.CompareAndDelete(m, v) {
 		return
 	}
-	p.inflight.Add(-1)
-	out := v.([]byte)
+	out := v.(*pendingResponse).out
 	if uint32(len(out)) != n || !m.Memory().Write(ptr, out) {
 		return
 	}
@@ -327,7 +325,9 @@ func checkPath(path string) error {
 	if err != nil {
 		return fmt.Errorf("path %q: %v", path, err)
 	}
-	for _, seg := range strings.Split(un, "/") {
+	// A backslash counts as a separator: some servers and proxies
+	// normalise it (decoded from %5C) to a slash.
+	for _, seg := range strings.FieldsFunc(un, func(r rune) bool { return r == '/' || r == '\\' }) {
 		if seg == ".." || seg == "." {
 			return fmt.Errorf("path %q contains a dot segment", path)
 		}
@@ -344,8 +344,12 @@ func checkContentType(ct string) error {
 	default:
 		return fmt.Errorf("content type %q not allowed", ct)
 	}
-	if strings.ContainsAny(ct, "\r\n") {
-		return errors.New("content type contains a line break")
+	for _, c := range []byte(ct) {
+		// net/http would refuse these only while sending, too late to
+		// tell the guest that nothing was sent.
+		if c < 0x20 || c >= 0x7f {
+			return fmt.Errorf("content type %q contains a control or non-ASCII byte", ct)
+		}
 	}
 	return nil
 }

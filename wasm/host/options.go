@@ -82,7 +82,9 @@ type Options struct {
 	InterruptibleCompilationCache wazero.CompilationCache
 	// MemoryLimitMiB caps each instance's linear memory (default 256). Go
 	// guests die with "out of memory" at the cap, so leave headroom over
-	// the ~8 MiB an instance uses; the instance is then replaced.
+	// the ~8 MiB an instance uses; the instance is then replaced. A
+	// Backend API response larger than MemoryLimitMiB/8 (as JSON, the body
+	// in base64) is refused by the host rather than handed to the guest.
 	MemoryLimitMiB uint32
 	// CallTimeout bounds each call, Backend API requests included (default
 	// 30 s); the caller's context can only shorten it. In Call and
