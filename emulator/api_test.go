@@ -27,6 +27,8 @@ func TestAPI(t *testing.T) {
 		{"waitlist", testWaitlist},
 		{"instance", testInstance},
 		{"sessions", testSessions},
+		{"verifyPassword", testVerifyPassword},
+		{"domains", testDomains},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h.t = t

@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -149,6 +153,9 @@ func New(opts ...Option) (*Emulator, error) {
 	if err := c.faults.validate(); err != nil {
 		return nil, err
 	}
+	if !(c.endpointScale >= 0) || math.IsInf(c.endpointScale, 1) {
+		return nil, fmt.Errorf("emulator: endpoint limit scale %v must be a finite number, 0 or more", c.endpointScale)
+	}
 	key := c.key
 	if key == nil {
 		var err error
@@ -176,7 +183,11 @@ func New(opts ...Option) (*Emulator, error) {
 }
 
 // SecretKey returns the key requests must carry as "Authorization: Bearer".
-func (e *Emulator) SecretKey() string { return e.secretKey }
+func (e *Emulator) SecretKey() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.secretKey // Load may replace it
+}
 
 // FrontendAPI returns the instance's frontend API host
 // ("<slug>.clerk.accounts.dev"), the iss of its session tokens without the
@@ -284,7 +295,7 @@ func (e *Emulator) authenticate(r *http.Request) *apiError {
 			"Invalid Authorization header format",
 			`Invalid Authorization header format. Must be "Bearer <YOUR_API_KEY>"`, nil)
 	}
-	if strings.TrimSpace(tok) != e.secretKey {
+	if subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(e.SecretKey())) != 1 {
 		// Never echo the key that was sent.
 		return newErr(http.StatusUnauthorized, "clerk_key_invalid", "Secret Key is invalid",
 			"The provided Secret Key is invalid. Make sure that your Secret Key is correct.", nil)
@@ -301,7 +312,13 @@ func parseRequest(r *http.Request, op *core.Operation, params map[string]string)
 	}
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct == "multipart/form-data" {
+		// maxMemory alone only decides what spills to temporary files; the
+		// reader bounds the whole body, as for JSON.
+		r.Body = http.MaxBytesReader(nil, r.Body, maxBody)
 		if err := r.ParseMultipartForm(maxBody); err != nil {
+			if _, tooBig := errors.AsType[*http.MaxBytesError](err); tooBig {
+				return nil, errTooLarge()
+			}
 			return nil, errBadRequest("request_body_invalid", "The multipart request body could not be read: "+err.Error())
 		}
 		m := map[string]any{}
@@ -324,19 +341,18 @@ func parseRequest(r *http.Request, op *core.Operation, params map[string]string)
 		return nil, errBadRequest("request_body_invalid", "The request body could not be read.")
 	}
 	if len(raw) > maxBody {
-		return nil, newErr(http.StatusRequestEntityTooLarge, "request_body_too_large", "request body too large", "The request body exceeds 10 MiB.", nil)
+		return nil, errTooLarge()
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return rq, nil
 	}
 	if ct == "application/x-www-form-urlencoded" {
-		if err := r.ParseForm(); err == nil {
-			m := map[string]any{}
-			for k, v := range r.PostForm {
-				m[k] = v[0]
-			}
-			rq.body = newForm(m)
+		// The body was read above, so r.ParseForm would see nothing.
+		m, aerr := decodeFormBody(raw)
+		if aerr != nil {
+			return nil, aerr
 		}
+		rq.body = newForm(m)
 		return rq, nil
 	}
 	body, items, isArray, aerr := decodeBody(raw)
@@ -344,12 +360,44 @@ func parseRequest(r *http.Request, op *core.Operation, params map[string]string)
 		return nil, aerr
 	}
 	if isArray {
+		if op.Body == nil || !op.Body.Array {
+			return nil, errBadRequest("request_body_invalid", fmt.Sprintf("The request body of %s must be a JSON object, not an array.", op.Name))
+		}
 		rq.array = true
 		rq.items = items
 		return rq, nil
 	}
 	rq.body = body
 	return rq, nil
+}
+
+func errTooLarge() *apiError {
+	return newErr(http.StatusRequestEntityTooLarge, "request_body_too_large", "request body too large",
+		fmt.Sprintf("The request body exceeds %d MiB.", maxBody>>20), nil)
+}
+
+// decodeFormBody reads an application/x-www-form-urlencoded body. A repeated
+// key, or one written "key[]", becomes an array; otherwise values are
+// strings, which the form readers convert ("true", "3").
+func decodeFormBody(raw []byte) (map[string]any, *apiError) {
+	vals, err := url.ParseQuery(string(raw))
+	if err != nil {
+		return nil, errBadRequest("request_body_invalid", "The form-encoded request body could not be read: "+err.Error())
+	}
+	m := map[string]any{}
+	for k, vs := range vals {
+		name, isList := strings.CutSuffix(k, "[]")
+		if !isList && len(vs) == 1 {
+			m[name] = vs[0]
+			continue
+		}
+		list, _ := m[name].([]any)
+		for _, v := range vs {
+			list = append(list, v)
+		}
+		m[name] = list
+	}
+	return m, nil
 }
 
 // decodeBody reads a JSON object, or a JSON array of objects (bulk

@@ -42,7 +42,7 @@ type Faults struct {
 }
 
 func (f Faults) validate() error {
-	if f.Rate < 0 || f.Rate > 1 {
+	if !(f.Rate >= 0 && f.Rate <= 1) { // also NaN
 		return fmt.Errorf("emulator: fault rate %v is outside 0..1", f.Rate)
 	}
 	for _, k := range f.Kinds {

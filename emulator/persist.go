@@ -25,14 +25,16 @@ type stateFile struct {
 }
 
 // Save writes the whole instance (records, id sequence, signing key and
-// secret key) as JSON. Passwords and TOTP secrets are only ever held as
-// fingerprints, so the file never contains them.
+// secret key) as JSON. Passwords are held only as salted PBKDF2 hashes, and
+// password digests and TOTP secrets as fingerprints, so the file never
+// contains them.
 func (e *Emulator) Save(w io.Writer) error {
+	e.mu.Lock()
 	der, err := x509.MarshalPKCS8PrivateKey(e.key)
 	if err != nil {
+		e.mu.Unlock()
 		return fmt.Errorf("emulator: encoding the signing key: %w", err)
 	}
-	e.mu.Lock()
 	b, err := json.MarshalIndent(stateFile{
 		Version:    stateVersion,
 		SecretKey:  e.secretKey,
@@ -147,6 +149,10 @@ func decodeState(raw []byte) (*stateFile, *rsa.PrivateKey, error) {
 	if err := st.check(); err != nil {
 		return nil, nil, fmt.Errorf("emulator: state file is inconsistent: %w", err)
 	}
+	// Ids and sequence numbers come from one counter. A counter behind the
+	// records (a hand-edited or merged file) would hand out an id a record
+	// already has, silently replacing it; resuming past them cannot.
+	st.IDs.N = max(st.IDs.N, st.maxSeq())
 	return &sf, key, nil
 }
 
@@ -157,13 +163,32 @@ func (s *state) check() error {
 		return errors.New("instance id or slug missing")
 	}
 	bad := func(kind, key string) error { return fmt.Errorf("%s %q is null or filed under another id", kind, key) }
+	// Every identification is listed exactly once, by its own user, under
+	// its kind: handlers delete a user's identifications through these
+	// lists, so an unlisted one would outlive its user and keep its address
+	// taken (and make the next save unloadable).
+	listedBy := map[string]string{}
 	for k, r := range s.Users {
 		if r == nil || r.ID != k {
 			return bad("user", k)
 		}
-		for _, id := range append(append([]string{}, r.EmailIDs...), r.PhoneIDs...) {
-			if s.Idents[id] == nil {
-				return fmt.Errorf("user %s refers to missing identification %s", k, id)
+		for kind, ids := range map[string][]string{"email_address": r.EmailIDs, "phone_number": r.PhoneIDs} {
+			for _, id := range ids {
+				idn := s.Idents[id]
+				switch {
+				case idn == nil:
+					return fmt.Errorf("user %s refers to missing identification %s", k, id)
+				case idn.Kind != kind:
+					return fmt.Errorf("user %s lists identification %s (a %s) among its %ss", k, id, idn.Kind, kind)
+				case listedBy[id] != "":
+					return fmt.Errorf("identification %s is listed by users %s and %s", id, listedBy[id], k)
+				}
+				listedBy[id] = k
+			}
+		}
+		for _, p := range []*string{r.PrimaryEmailID, r.PrimaryPhoneID} {
+			if p != nil && listedBy[*p] != k {
+				return fmt.Errorf("user %s has primary identification %s, which is not one of its own", k, *p)
 			}
 		}
 	}
@@ -174,10 +199,25 @@ func (s *state) check() error {
 		if s.Users[r.UserID] == nil || (r.Kind != "email_address" && r.Kind != "phone_number") {
 			return fmt.Errorf("identification %s has a missing user or an unknown kind", k)
 		}
+		if listedBy[k] != r.UserID {
+			return fmt.Errorf("identification %s belongs to user %s, which does not list it", k, r.UserID)
+		}
+	}
+	// Handlers compare statuses to these words; any other would make an
+	// invitation that can neither be listed by status nor revoked correctly.
+	invStatus := func(kind, k, st string) error {
+		switch st {
+		case "pending", "accepted", "revoked":
+			return nil
+		}
+		return fmt.Errorf("%s %s has status %q; want pending, accepted or revoked (expired is derived from expires_at)", kind, k, st)
 	}
 	for k, r := range s.Invitations {
 		if r == nil || r.ID != k {
 			return bad("invitation", k)
+		}
+		if err := invStatus("invitation", k, r.Status); err != nil {
+			return err
 		}
 	}
 	for k, r := range s.Orgs {
@@ -196,6 +236,9 @@ func (s *state) check() error {
 	for k, r := range s.OrgInvitations {
 		if r == nil || r.ID != k || s.Orgs[r.OrgID] == nil {
 			return bad("organization invitation", k)
+		}
+		if err := invStatus("organization invitation", k, r.Status); err != nil {
+			return err
 		}
 	}
 	for k, r := range s.OrgDomains {

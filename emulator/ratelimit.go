@@ -19,11 +19,12 @@ type rateLimiter struct {
 	inst    RateLimit
 	scale   float64
 	windows map[string]*rateWindow
+	sweepAt int // sweep ended windows when the map reaches this size
 }
 
 type rateWindow struct {
-	start time.Time
-	n     int
+	start, end time.Time
+	n          int
 }
 
 // endpointLimit is one of Clerk's per-endpoint limits (system-limits docs),
@@ -45,22 +46,38 @@ var endpointLimits = map[string]endpointLimit{
 }
 
 func newRateLimiter(inst RateLimit, scale float64) *rateLimiter {
-	return &rateLimiter{inst: inst, scale: scale, windows: map[string]*rateWindow{}}
+	return &rateLimiter{inst: inst, scale: scale, windows: map[string]*rateWindow{}, sweepAt: 1024}
 }
 
 // take counts one request in the window key; when the budget is spent it
 // returns how long until the window ends.
 func (l *rateLimiter) take(key string, limit int, win time.Duration, now time.Time) (time.Duration, bool) {
 	w := l.windows[key]
-	if w == nil || !now.Before(w.start.Add(win)) {
-		w = &rateWindow{start: now}
+	if w == nil || !now.Before(w.end) {
+		if w == nil && len(l.windows) >= l.sweepAt {
+			l.sweep(now)
+		}
+		w = &rateWindow{start: now, end: now.Add(win)}
 		l.windows[key] = w
 	}
 	if w.n >= limit {
-		return w.start.Add(win).Sub(now), false
+		return w.end.Sub(now), false
 	}
 	w.n++
 	return 0, true
+}
+
+// sweep drops ended windows. Per-user windows are keyed by the user_id in
+// the path, which the caller chooses (even ids of no user), so without it the
+// map would grow with every id ever seen. Sweeping when the map has doubled
+// keeps the cost amortized O(1) per request.
+func (l *rateLimiter) sweep(now time.Time) {
+	for k, w := range l.windows {
+		if !now.Before(w.end) {
+			delete(l.windows, k)
+		}
+	}
+	l.sweepAt = max(1024, 2*len(l.windows))
 }
 
 func (l *rateLimiter) allow(op *core.Operation, params map[string]string, now time.Time) (time.Duration, *apiError) {

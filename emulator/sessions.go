@@ -23,7 +23,7 @@ func init() {
 		"sessions.revoke":                  (*Emulator).revokeSession,
 		"sessions.createToken":             (*Emulator).createSessionToken,
 		"sessions.createTokenFromTemplate": (*Emulator).createTemplateToken,
-		"jwks.getJWKS":                     func(e *Emulator, _ *request) (any, *apiError) { return e.JWKS(), nil },
+		"jwks.getJWKS":                     func(e *Emulator, _ *request) (any, *apiError) { return e.jwks(), nil },
 		"jwtTemplates.create":              (*Emulator).createJWTTemplate,
 		"jwtTemplates.get":                 (*Emulator).getJWTTemplate,
 		"jwtTemplates.list":                (*Emulator).listJWTTemplates,
@@ -43,6 +43,13 @@ func (e *Emulator) KeyID() string {
 
 // JWKS returns the instance's JSON Web Key Set, as GET /v1/jwks serves it.
 func (e *Emulator) JWKS() map[string]any {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.jwks()
+}
+
+// jwks is JWKS with the lock held (Load swaps the key and the instance).
+func (e *Emulator) jwks() map[string]any {
 	pub := &e.key.PublicKey
 	return map[string]any{"keys": []map[string]any{{
 		"use": "sig", "kty": "RSA", "kid": e.st.Instance.ID, "alg": "RS256",
@@ -54,7 +61,7 @@ func (e *Emulator) JWKS() map[string]any {
 // PublicKeyPEM returns the instance's public key in PEM (PKIX), the value
 // Clerk's dashboard shows as CLERK_JWT_KEY.
 func (e *Emulator) PublicKeyPEM() string {
-	der, err := x509.MarshalPKIXPublicKey(&e.key.PublicKey)
+	der, err := x509.MarshalPKIXPublicKey(&e.SigningKey().PublicKey)
 	if err != nil {
 		panic("emulator: marshalling an RSA public key: " + err.Error()) // cannot happen for RSA
 	}
@@ -69,7 +76,11 @@ func (e *Emulator) PublishableKey() string {
 
 // SigningKey returns the instance's private key, for tests that mint tokens
 // the emulator's API would not (expired, wrong claims).
-func (e *Emulator) SigningKey() *rsa.PrivateKey { return e.key }
+func (e *Emulator) SigningKey() *rsa.PrivateKey {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.key
+}
 
 // ---- sessions ----
 

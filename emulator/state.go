@@ -395,3 +395,53 @@ func values[T seqOf](m map[string]T) []T {
 	})
 	return out
 }
+
+// maxSeq is the highest creation sequence number of any record.
+func (s *state) maxSeq() uint64 {
+	var n uint64
+	note := func(r seqOf) { n = max(n, r.seq()) }
+	for _, r := range s.Users {
+		note(r)
+	}
+	for _, r := range s.Idents {
+		note(r)
+	}
+	for _, r := range s.Invitations {
+		note(r)
+	}
+	for _, r := range s.Orgs {
+		note(r)
+	}
+	for _, r := range s.Memberships {
+		note(r)
+	}
+	for _, r := range s.OrgInvitations {
+		note(r)
+	}
+	for _, r := range s.OrgDomains {
+		note(r)
+	}
+	for _, m := range []map[string]*listIdentRec{s.Allowlist, s.Blocklist} {
+		for _, r := range m {
+			note(r)
+		}
+	}
+	for _, r := range s.RedirectURLs {
+		note(r)
+	}
+	for _, r := range s.JWTTemplates {
+		note(r)
+	}
+	for _, m := range []map[string]*tokenRec{s.SignInTokens, s.ActorTokens} {
+		for _, r := range m {
+			n = max(n, r.Seq)
+		}
+	}
+	for _, r := range s.Waitlist {
+		note(r)
+	}
+	for _, r := range s.Sessions {
+		note(r)
+	}
+	return n
+}

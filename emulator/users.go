@@ -274,8 +274,10 @@ var passwordHashers = map[string]*regexp.Regexp{
 }
 
 // applyPassword validates password / password_digest + password_hasher and
-// records them on u. Only a fingerprint of a plaintext password is kept.
-func applyPassword(f *form, u *userRec, now int64) {
+// records them on u. A plaintext password is kept only as a salted PBKDF2
+// hash (salt drawn from ids), which users.verifyPassword checks; a digest
+// only as a fingerprint.
+func applyPassword(f *form, u *userRec, ids *idGen, now int64) {
 	pw := f.str("password")
 	digest := f.str("password_digest")
 	hasher := f.str("password_hasher")
@@ -304,7 +306,7 @@ func applyPassword(f *form, u *userRec, now int64) {
 			return
 		}
 		u.PasswordHasher = "plaintext"
-		u.PasswordDigest = fingerprint(*pw)
+		u.PasswordDigest = hashPassword(*pw, ids.token(16))
 		u.PasswordUpdatedAt = &now
 	case digest != nil:
 		if hasher == nil {
@@ -443,7 +445,7 @@ func (e *Emulator) createUser(rq *request) (any, *apiError) {
 	f.boolOr("skip_password_requirement", false)
 	f.boolOr("skip_legal_checks", false)
 	f.boolOr("skip_user_requirement", false)
-	applyPassword(f, u, now)
+	applyPassword(f, u, &s.IDs, now)
 	applyMFA(f, u, now)
 	if f.err != nil {
 		return nil, f.err
@@ -814,6 +816,9 @@ func (e *Emulator) updateUser(rq *request) (any, *apiError) {
 		}
 	}
 	setStr("external_id", &u.ExternalID)
+	if u.ExternalID != nil && *u.ExternalID == "" {
+		u.ExternalID = nil // as on create: "" is no id, not an id only one user may hold
+	}
 	setStr("first_name", &u.FirstName)
 	setStr("last_name", &u.LastName)
 	setStr("locale", &u.Locale)
@@ -859,7 +864,7 @@ func (e *Emulator) updateUser(rq *request) (any, *apiError) {
 	f.boolp("notify_primary_email_address_changed")
 	f.boolp("skip_legal_checks")
 	signOut := f.boolOr("sign_out_of_other_sessions", false)
-	applyPassword(f, &u, now)
+	applyPassword(f, &u, &e.st.IDs, now)
 	applyMFA(f, &u, now)
 	if f.err != nil {
 		return nil, f.err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"net"
 	"net/http"
 	"strings"
@@ -95,11 +96,12 @@ func runEmulate(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	if err != nil {
 		return usageErr("--fault-kinds: %v", err)
 	}
-	if *faultRate < 0 || *faultRate > 1 {
+	// The negated comparisons also catch NaN, which compares false to all.
+	if !(*faultRate >= 0 && *faultRate <= 1) {
 		return usageErr("--fault-rate must be between 0 and 1")
 	}
-	if *scale < 0 {
-		return usageErr("--endpoint-limit-scale must not be negative")
+	if !(*scale >= 0) || math.IsInf(*scale, 1) {
+		return usageErr("--endpoint-limit-scale must be a finite number, 0 or more")
 	}
 	if *latency < 0 || *slow < 0 || *lifetime <= 0 {
 		return usageErr("--latency and --slow must not be negative, --token-lifetime must be positive")
@@ -127,6 +129,12 @@ func runEmulate(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 		case err == nil:
 			fmt.Fprintf(stderr, "clerkscript emulate: loaded state from %s\n", *statePath)
 		case errors.Is(err, fs.ErrNotExist):
+			// Write the empty instance now: a path that cannot be written is
+			// better found before a session than by the save at its end.
+			if err := emu.SaveFile(*statePath); err != nil {
+				fmt.Fprintf(stderr, "clerkscript emulate: --state %s cannot be written: %v\n", *statePath, err)
+				return 1
+			}
 			fmt.Fprintf(stderr, "clerkscript emulate: %s does not exist yet; starting empty\n", *statePath)
 		default:
 			fmt.Fprintf(stderr, "clerkscript emulate: %v\n", err)

@@ -103,3 +103,38 @@ func TestEmulateRejectsBadFlags(t *testing.T) {
 		}
 	}
 }
+
+// Flags that parse as floats but mean nothing (NaN, infinities) are refused
+// rather than silently disabling faults or setting every limit to 1. The
+// context is already cancelled, so a run that wrongly starts ends at once.
+func TestEmulateRejectsNonFiniteFlags(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, args := range [][]string{
+		{"--fault-rate", "NaN"},
+		{"--endpoint-limit-scale", "NaN"},
+		{"--endpoint-limit-scale", "+Inf"},
+	} {
+		var out, errOut bytes.Buffer
+		if code := runEmulate(ctx, args, nil, &out, &errOut); code != 2 || errOut.Len() == 0 {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errOut.String())
+		}
+	}
+}
+
+// A --state file that cannot be written is reported at startup, before
+// anything is served, not after a whole session when the shutdown save fails
+// and the state is lost.
+func TestEmulateUnwritableStateFailsAtStart(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "missing-dir", "emu.json")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errOut bytes.Buffer
+	code := runEmulate(ctx, []string{"--state", state}, nil, &out, &errOut)
+	if code != 1 || !strings.Contains(errOut.String(), "missing-dir") {
+		t.Fatalf("exit %d, stderr %q", code, errOut.String())
+	}
+	if out.Len() != 0 {
+		t.Fatalf("emulate started serving with an unwritable --state: %q", out.String())
+	}
+}
