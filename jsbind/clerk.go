@@ -73,7 +73,14 @@ func (r *Runtime) installClerk() error {
 // for bulk operations an array of items.
 func (r *Runtime) bindOperation(op *core.Operation) func(goja.FunctionCall) goja.Value {
 	return func(call goja.FunctionCall) goja.Value {
-		params, err := r.buildParams(op, call.Arguments)
+		var params map[string]any
+		var err error
+		// A getter or Proxy trap that throws while the parameters are read
+		// must reject the promise like any other bad parameter, not throw
+		// past the script's .catch().
+		if ex := r.vm.Try(func() { params, err = r.buildParams(op, call.Arguments) }); ex != nil {
+			return r.rejectedWith(ex.Value())
+		}
 		if err != nil {
 			return r.rejected(err)
 		}

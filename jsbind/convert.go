@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -157,10 +158,71 @@ func joinPath(base, key string) string {
 	return base + "." + key
 }
 
+// maxParamDepth bounds the nesting of values sent to the API (and written
+// by the fs helpers): far deeper than any Clerk body, shallow enough that a
+// runaway structure is reported at once instead of exhausting memory.
+const maxParamDepth = 64
+
+// maxParamArray and maxFreeArray bound array lengths: a sparse array's
+// length can be 2^32-1 with nothing in it, and each hole would become a
+// JSON null. API parameters never hold that many items; files written by
+// fs.writeJSON may hold a large export.
+const (
+	maxParamArray = 100_000
+	maxFreeArray  = 10_000_000
+)
+
+// walker converts one value, keeping the objects on the path from the root
+// so that a cycle is reported where it closes. Without it a self-reference
+// outside *_metadata recursed until the process ran out of memory.
+type walker struct {
+	vm        *goja.Runtime
+	ancestors []*goja.Object
+	paths     []string
+}
+
+// enter pushes o (at path) and reports a cycle or excessive depth.
+func (w *walker) enter(o *goja.Object, path string) error {
+	for i, a := range w.ancestors {
+		if a == o {
+			back := w.paths[i]
+			if back == "" {
+				back = "the value itself"
+			}
+			return &ConversionError{Path: path, Problem: "a cycle: it refers back to " + back}
+		}
+	}
+	if len(w.ancestors) >= maxParamDepth {
+		return &ConversionError{Path: shortPath(path), Problem: fmt.Sprintf("nested too deeply (more than %d levels)", maxParamDepth)}
+	}
+	w.ancestors = append(w.ancestors, o)
+	w.paths = append(w.paths, path)
+	return nil
+}
+
+func (w *walker) leave() {
+	w.ancestors = w.ancestors[:len(w.ancestors)-1]
+	w.paths = w.paths[:len(w.paths)-1]
+}
+
+// shortPath keeps an error readable when the path is very long.
+func shortPath(p string) string {
+	const keep = 80
+	if len(p) <= 2*keep {
+		return p
+	}
+	return p[:keep] + "..." + p[len(p)-keep:]
+}
+
 // toWire converts a JS value to the Go value sent on the wire (for
 // json.Marshal), renaming object keys camel→snake by the shape, except inside
 // free-form objects. It returns ok=false for undefined (the key is omitted).
 func toWire(vm *goja.Runtime, v goja.Value, sh shape, path string) (any, bool, error) {
+	w := &walker{vm: vm}
+	return w.toWire(v, sh, path)
+}
+
+func (wk *walker) toWire(v goja.Value, sh shape, path string) (any, bool, error) {
 	if v == nil || goja.IsUndefined(v) {
 		return nil, false, nil
 	}
@@ -168,10 +230,14 @@ func toWire(vm *goja.Runtime, v goja.Value, sh shape, path string) (any, bool, e
 		return nil, true, nil
 	}
 	if shapeFree(sh) {
-		out, err := exportFree(vm, v, path, 0)
+		out, err := wk.exportFree(v, path)
 		return out, true, err
 	}
-	switch x := v.Export().(type) {
+	o, isObj := v.(*goja.Object)
+	if !isObj {
+		return exportScalar(v, path)
+	}
+	switch x := exportLeaf(o).(type) {
 	case time.Time:
 		return dateToWire(x, shapeKind(sh)), true, nil
 	case goja.ArrayBuffer:
@@ -179,19 +245,22 @@ func toWire(vm *goja.Runtime, v goja.Value, sh shape, path string) (any, bool, e
 	case []byte:
 		return base64.StdEncoding.EncodeToString(x), true, nil
 	}
-	o, isObj := v.(*goja.Object)
-	if !isObj {
-		return exportScalar(v, path)
-	}
 	if _, isFn := goja.AssertFunction(v); isFn {
 		return nil, false, &ConversionError{Path: path, Problem: "a function cannot be sent to the API"}
 	}
+	if err := wk.enter(o, path); err != nil {
+		return nil, false, err
+	}
+	defer wk.leave()
 	if o.ClassName() == "Array" {
 		n := int(o.Get("length").ToInteger())
-		out := make([]any, 0, n)
+		if n > maxParamArray {
+			return nil, false, &ConversionError{Path: path, Problem: fmt.Sprintf("an array of %d items is too long to send (at most %d)", n, maxParamArray)}
+		}
+		out := make([]any, 0, min(n, 1024))
 		el := shapeElem(sh)
 		for i := 0; i < n; i++ {
-			w, ok, err := toWire(vm, o.Get(strconv.Itoa(i)), el, fmt.Sprintf("%s[%d]", path, i))
+			w, ok, err := wk.toWire(o.Get(strconv.Itoa(i)), el, fmt.Sprintf("%s[%d]", path, i))
 			if err != nil {
 				return nil, false, err
 			}
@@ -216,10 +285,11 @@ func toWire(vm *goja.Runtime, v goja.Value, sh shape, path string) (any, bool, e
 		var ok bool
 		var err error
 		if isFreeFormKey(wire) && (fsh == nil || shapeKind(fsh) == "object" || shapeKind(fsh) == "") {
-			w, err = exportFree(vm, o.Get(k), joinPath(path, k), 0)
-			ok = !goja.IsUndefined(o.Get(k))
+			fv := o.Get(k)
+			w, err = wk.exportFree(fv, joinPath(path, k))
+			ok = fv != nil && !goja.IsUndefined(fv)
 		} else {
-			w, ok, err = toWire(vm, o.Get(k), fsh, joinPath(path, k))
+			w, ok, err = wk.toWire(o.Get(k), fsh, joinPath(path, k))
 		}
 		if err != nil {
 			return nil, false, err
@@ -231,6 +301,23 @@ func toWire(vm *goja.Runtime, v goja.Value, sh shape, path string) (any, bool, e
 	return out, true, nil
 }
 
+var bytesType = reflect.TypeFor[[]byte]()
+
+// exportLeaf exports the objects sent as one JSON value (a Date, an
+// ArrayBuffer, a Uint8Array), and returns nil for the others without
+// exporting them: Export copies a whole object tree, which made converting a
+// nested value quadratic and a sparse array of length 2^32-1 fatal.
+func exportLeaf(o *goja.Object) any {
+	switch o.ClassName() {
+	case "Date", "ArrayBuffer":
+		return o.Export()
+	}
+	if o.ExportType() == bytesType {
+		return o.Export()
+	}
+	return nil
+}
+
 func dateToWire(t time.Time, kind string) any {
 	if kind == "integer" || kind == "number" {
 		// Clerk's query filters (created_at_after...) take Unix milliseconds.
@@ -240,6 +327,10 @@ func dateToWire(t time.Time, kind string) any {
 }
 
 func exportScalar(v goja.Value, path string) (any, bool, error) {
+	if _, isSym := v.(*goja.Symbol); isSym {
+		// Its string form ("Symbol(x)") is never what the script meant.
+		return nil, false, &ConversionError{Path: path, Problem: "a Symbol cannot be sent to the API"}
+	}
 	switch x := v.Export().(type) {
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
@@ -251,36 +342,47 @@ func exportScalar(v goja.Value, path string) (any, bool, error) {
 	case nil:
 		return nil, true, nil
 	default:
-		// BigInt and symbols: send their string form, which is what a
-		// Clerk string field expects.
+		// BigInt: send its decimal string form, which is what a Clerk
+		// string field expects.
 		return v.String(), true, nil
 	}
 }
 
 // exportFree copies user data as it is: keys unchanged, Dates as RFC 3339.
+// depth is unused (the walker tracks nesting); it stays for the callers.
 func exportFree(vm *goja.Runtime, v goja.Value, path string, depth int) (any, error) {
-	if depth > 64 {
-		return nil, &ConversionError{Path: path, Problem: "nested too deeply (a cycle?)"}
-	}
+	_ = depth
+	w := &walker{vm: vm}
+	return w.exportFree(v, path)
+}
+
+func (wk *walker) exportFree(v goja.Value, path string) (any, error) {
 	if v == nil || goja.IsUndefined(v) || goja.IsNull(v) {
 		return nil, nil
-	}
-	if t, ok := v.Export().(time.Time); ok {
-		return t.UTC().Format(time.RFC3339Nano), nil
 	}
 	o, isObj := v.(*goja.Object)
 	if !isObj {
 		w, _, err := exportScalar(v, path)
 		return w, err
 	}
+	if t, ok := exportLeaf(o).(time.Time); ok {
+		return t.UTC().Format(time.RFC3339Nano), nil
+	}
 	if _, isFn := goja.AssertFunction(v); isFn {
 		return nil, &ConversionError{Path: path, Problem: "a function cannot be sent to the API"}
 	}
+	if err := wk.enter(o, path); err != nil {
+		return nil, err
+	}
+	defer wk.leave()
 	if o.ClassName() == "Array" {
 		n := int(o.Get("length").ToInteger())
-		out := make([]any, 0, n)
+		if n > maxFreeArray {
+			return nil, &ConversionError{Path: path, Problem: fmt.Sprintf("an array of %d items is too long (at most %d)", n, maxFreeArray)}
+		}
+		out := make([]any, 0, min(n, 1024))
 		for i := 0; i < n; i++ {
-			w, err := exportFree(vm, o.Get(strconv.Itoa(i)), fmt.Sprintf("%s[%d]", path, i), depth+1)
+			w, err := wk.exportFree(o.Get(strconv.Itoa(i)), fmt.Sprintf("%s[%d]", path, i))
 			if err != nil {
 				return nil, err
 			}
@@ -291,10 +393,10 @@ func exportFree(vm *goja.Runtime, v goja.Value, path string, depth int) (any, er
 	out := make(map[string]any)
 	for _, k := range o.Keys() {
 		fv := o.Get(k)
-		if goja.IsUndefined(fv) {
+		if fv == nil || goja.IsUndefined(fv) {
 			continue
 		}
-		w, err := exportFree(vm, fv, joinPath(path, k), depth+1)
+		w, err := wk.exportFree(fv, joinPath(path, k))
 		if err != nil {
 			return nil, err
 		}

@@ -2,6 +2,7 @@ package jsbind
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -61,7 +62,7 @@ func (r *Runtime) installFS() {
 		if err != nil {
 			r.throw(err)
 		}
-		v, err := fromWire(vm, b, freeShape{})
+		v, err := fromWire(vm, bytes.TrimPrefix(b, []byte("\ufeff")), freeShape{})
 		if err != nil {
 			r.throw(fmt.Errorf("%s: %w", path, err))
 		}
@@ -113,7 +114,24 @@ func (r *Runtime) marshalJSON(v goja.Value, indent string) ([]byte, error) {
 
 // writeFileAtomic writes through a temporary file and a rename, so a crash
 // or a full disk never leaves a half-written file behind.
+//
+// A path that exists and is not a regular file (/dev/stdout, a pipe) is
+// written in place: renaming over it would replace it.
 func writeFileAtomic(path string, data []byte) error {
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		if st.IsDir() {
+			return fmt.Errorf("%s: is a directory", path)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+		if err != nil {
+			return err
+		}
+		_, werr := f.Write(data)
+		if cerr := f.Close(); werr == nil {
+			werr = cerr
+		}
+		return werr
+	}
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
@@ -190,7 +208,7 @@ func (r *Runtime) lineIterator(path string, parseJSON bool) goja.Value {
 	if err != nil {
 		r.throw(err)
 	}
-	br := bufio.NewReaderSize(f, 64<<10)
+	br := skipBOM(bufio.NewReaderSize(f, 64<<10))
 	line := 0
 	return r.syncIterator(func() (goja.Value, bool, error) {
 		for {
@@ -216,6 +234,16 @@ func (r *Runtime) lineIterator(path string, parseJSON bool) goja.Value {
 			return v, true, nil
 		}
 	}, f)
+}
+
+// skipBOM drops a UTF-8 byte order mark at the start of br (Excel and
+// Notepad write one): it would otherwise stick to the first cell, key or
+// line, and make the first NDJSON record invalid.
+func skipBOM(br *bufio.Reader) *bufio.Reader {
+	if b, err := br.Peek(3); err == nil && string(b) == "\ufeff" {
+		_, _ = br.Discard(3)
+	}
+	return br
 }
 
 // readCSV(path, {header: true, delimiter: ",", comment: ""}) streams rows:
@@ -250,7 +278,7 @@ func (r *Runtime) readCSV(call goja.FunctionCall) goja.Value {
 	if err != nil {
 		r.throw(err)
 	}
-	cr := csv.NewReader(bufio.NewReaderSize(f, 64<<10))
+	cr := csv.NewReader(skipBOM(bufio.NewReaderSize(f, 64<<10)))
 	cr.Comma = delim
 	cr.Comment = comment
 	cr.ReuseRecord = true
@@ -266,8 +294,16 @@ func (r *Runtime) readCSV(call goja.FunctionCall) goja.Value {
 			r.throw(fmt.Errorf("%s: %w", path, err))
 		}
 		cols = make([]string, len(rec))
+		seen := make(map[string]int, len(rec))
 		for i, c := range rec {
-			cols[i] = strings.TrimSpace(strings.TrimPrefix(c, "\ufeff"))
+			cols[i] = strings.TrimSpace(c)
+			// A repeated name would make the later column overwrite the
+			// earlier one in every row, silently.
+			if j, dup := seen[cols[i]]; dup {
+				f.Close()
+				r.throw(fmt.Errorf("%s: the header has column %q twice (columns %d and %d)", path, cols[i], j+1, i+1))
+			}
+			seen[cols[i]] = i
 		}
 		// Rows may be shorter (missing trailing cells are undefined) but
 		// not longer than the header.
@@ -320,8 +356,12 @@ func (w *streamWriter) Close() error {
 		w.csv.Flush()
 	}
 	err := w.bw.Flush()
-	if serr := w.f.Sync(); err == nil {
-		err = serr
+	// Only a regular file can be synced: on a pipe or terminal fsync
+	// fails with EINVAL although every byte was written.
+	if st, serr := w.f.Stat(); serr == nil && st.Mode().IsRegular() {
+		if serr := w.f.Sync(); err == nil {
+			err = serr
+		}
 	}
 	if cerr := w.f.Close(); err == nil {
 		err = cerr

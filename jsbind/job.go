@@ -38,6 +38,7 @@ type jobRun struct {
 
 	stopProgress chan struct{}
 	progressDone chan struct{}
+	stopOnce     sync.Once
 	outMu        sync.Mutex
 }
 
@@ -58,14 +59,20 @@ func (r *Runtime) journalFor(path string) (*Journal, error) {
 	if r.journals == nil {
 		r.journals = map[string]*Journal{}
 	}
-	if j, ok := r.journals[path]; ok {
+	// One file under two spellings ("j.jsonl", "./j.jsonl") is one
+	// journal: a second open would fail on the lock as "in use".
+	key := path
+	if abs, err := filepath.Abs(path); err == nil {
+		key = abs
+	}
+	if j, ok := r.journals[key]; ok {
 		return j, nil
 	}
 	j, err := OpenJournal(path, r.now)
 	if err != nil {
 		return nil, err
 	}
-	r.journals[path] = j
+	r.journals[key] = j
 	r.closers = append(r.closers, j)
 	return j, nil
 }
@@ -152,6 +159,9 @@ func (r *Runtime) openJob(call goja.FunctionCall) goja.Value {
 	}
 	r.activeJobs.Add(1)
 	jr.startProgress()
+	// A script that dies before the job finishes must not leave the
+	// progress printer running (and printing) after the run.
+	r.addCloser(progressStopper{jr})
 
 	o := vm.NewObject()
 	_ = o.Set("concurrency", jr.concurrency)
@@ -212,7 +222,10 @@ func (r *Runtime) openJob(call goja.FunctionCall) goja.Value {
 		key := c.Argument(0).String()
 		via := c.Argument(2).String()
 		jr.release(key)
-		id := resultID(c.Argument(1))
+		// The result is the script's value (possibly a Proxy or a
+		// getter that throws): the item is done whatever its id reads as.
+		var id string
+		vm.Try(func() { id = resultID(c.Argument(1)) })
 		if via == "reconcile" {
 			jr.reconciled.Add(1)
 		}
@@ -226,7 +239,7 @@ func (r *Runtime) openJob(call goja.FunctionCall) goja.Value {
 	})
 	_ = o.Set("fail", func(c goja.FunctionCall) goja.Value {
 		key := c.Argument(0).String()
-		info := jsErrorInfo(c.Argument(1))
+		info := jsErrorInfo(vm, c.Argument(1))
 		inDoubt := c.Argument(3).ToBoolean()
 		jr.release(key)
 		jr.failed.Add(1)
@@ -251,9 +264,11 @@ func (r *Runtime) openJob(call goja.FunctionCall) goja.Value {
 		}
 		if jr.failuresOut != nil {
 			rec := map[string]any{"job": jr.name, "key": key, "error": info, "in_doubt": inDoubt}
-			if item, err := exportFree(vm, c.Argument(2), "item", 0); err == nil {
-				rec["item"] = item
-			}
+			vm.Try(func() {
+				if item, err := exportFree(vm, c.Argument(2), "item", 0); err == nil {
+					rec["item"] = item
+				}
+			})
 			if b, err := jsonLine(rec); err == nil {
 				jr.failuresOut.mu.Lock()
 				_, _ = jr.failuresOut.bw.Write(b)
@@ -266,7 +281,7 @@ func (r *Runtime) openJob(call goja.FunctionCall) goja.Value {
 		key := c.Argument(0).String()
 		jr.retried.Add(1)
 		if jr.journal != nil {
-			_ = jr.journal.Retry(jr.name, key, jsErrorInfo(c.Argument(1)))
+			_ = jr.journal.Retry(jr.name, key, jsErrorInfo(vm, c.Argument(1)))
 		}
 		return goja.Undefined()
 	})
@@ -317,33 +332,51 @@ func resultID(v goja.Value) string {
 }
 
 // jsErrorInfo reads message, status, code and trace id from a thrown value.
-func jsErrorInfo(v goja.Value) ErrorInfo {
+// Scripts can throw anything (an object without a prototype, a Proxy, a
+// getter that throws): every read is guarded, because an exception here
+// would escape the job driver and abort the whole job.
+func jsErrorInfo(vm *goja.Runtime, v goja.Value) ErrorInfo {
 	if v == nil || goja.IsUndefined(v) {
 		return ErrorInfo{Message: "undefined"}
 	}
+	str := func(x goja.Value) string {
+		s := "(a thrown value that cannot be converted to a string)"
+		vm.Try(func() { s = x.String() })
+		return s
+	}
 	o, ok := v.(*goja.Object)
 	if !ok {
-		return ErrorInfo{Message: v.String()}
+		return ErrorInfo{Message: str(v)}
 	}
-	info := ErrorInfo{Message: o.String()}
-	if m := o.Get("message"); m != nil && !goja.IsUndefined(m) {
-		info.Message = m.String()
-		if n := o.Get("name"); n != nil && !goja.IsUndefined(n) && n.String() != "Error" {
-			info.Message = n.String() + ": " + info.Message
+	get := func(o *goja.Object, name string) goja.Value {
+		var out goja.Value
+		vm.Try(func() { out = o.Get(name) })
+		if out == nil || goja.IsUndefined(out) || goja.IsNull(out) {
+			return nil
 		}
+		return out
 	}
-	if s := o.Get("status"); s != nil && !goja.IsUndefined(s) && !goja.IsNull(s) {
-		info.Status = int(s.ToInteger())
+	info := ErrorInfo{}
+	if m := get(o, "message"); m != nil {
+		info.Message = str(m)
+		if n := get(o, "name"); n != nil && str(n) != "Error" {
+			info.Message = str(n) + ": " + info.Message
+		}
+	} else {
+		info.Message = str(o)
 	}
-	if errs, ok := o.Get("errors").(*goja.Object); ok {
-		if first, ok := errs.Get("0").(*goja.Object); ok {
-			if c := first.Get("code"); c != nil && !goja.IsUndefined(c) {
-				info.Code = c.String()
+	if s := get(o, "status"); s != nil {
+		vm.Try(func() { info.Status = int(s.ToInteger()) })
+	}
+	if errs, ok := get(o, "errors").(*goja.Object); ok {
+		if first, ok := get(errs, "0").(*goja.Object); ok {
+			if c := get(first, "code"); c != nil {
+				info.Code = str(c)
 			}
 		}
 	}
-	if t := o.Get("clerkTraceId"); t != nil && !goja.IsUndefined(t) && !goja.IsNull(t) {
-		info.TraceID = t.String()
+	if t := get(o, "clerkTraceId"); t != nil {
+		info.TraceID = str(t)
 	}
 	return info
 }
@@ -434,14 +467,28 @@ func (jr *jobRun) startProgress() {
 	}()
 }
 
+// haltProgress stops the progress printer and waits for it to exit.
+func (jr *jobRun) haltProgress() {
+	jr.stopOnce.Do(func() { close(jr.stopProgress) })
+	<-jr.progressDone
+}
+
+// progressStopper halts a job's progress printer when the run ends.
+type progressStopper struct{ jr *jobRun }
+
+func (p progressStopper) Close() error {
+	p.jr.haltProgress()
+	return nil
+}
+
 // finish stops the progress output, makes the journal durable, prints the
 // summary and returns it to the script.
 func (jr *jobRun) finish(fatal goja.Value) goja.Value {
 	vm := jr.r.vm
 	if !jr.finished {
 		jr.finished = true
-		close(jr.stopProgress)
-		<-jr.progressDone
+		jr.haltProgress()
+		jr.r.removeCloser(progressStopper{jr})
 		jr.r.activeJobs.Add(-1)
 		if jr.journal != nil {
 			jr.journal.mu.Lock()
@@ -515,7 +562,7 @@ func (jr *jobRun) printSummary(w io.Writer, fatal goja.Value) {
 		fmt.Fprintf(w, "job %s: stopped before the end; run it again to continue\n", jr.name)
 	}
 	if fatal != nil && !goja.IsUndefined(fatal) && !goja.IsNull(fatal) {
-		fmt.Fprintf(w, "job %s: stopped: reading items failed: %s\n", jr.name, jsErrorInfo(fatal).Message)
+		fmt.Fprintf(w, "job %s: stopped: reading items failed: %s\n", jr.name, jsErrorInfo(jr.r.vm, fatal).Message)
 	}
 	const show = 20
 	for i, f := range jr.failures {

@@ -102,25 +102,35 @@ type Journal struct {
 }
 
 // OpenJournal opens (creating if needed) the journal at path and loads its
-// state. A torn last line (the process died mid-write) is ignored; any other
-// malformed line is an error naming the line, because guessing could send
-// an item twice.
+// state. A torn last line (the process died mid-write) is ignored, but a
+// whole last record that only lacks its newline counts; any other malformed
+// line is an error naming the line, because guessing could send an item
+// twice.
 func OpenJournal(path string, now func() time.Time) (*Journal, error) {
 	if now == nil {
 		now = time.Now
 	}
-	_, statErr := os.Stat(path)
+	st, statErr := os.Stat(path)
 	created := errors.Is(statErr, os.ErrNotExist)
+	if statErr == nil && !st.Mode().IsRegular() {
+		// A device or a FIFO would be read forever (/dev/zero is one
+		// endless line) or block.
+		return nil, fmt.Errorf("journal %s: not a regular file", path)
+	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
+	}
+	if st, err := f.Stat(); err == nil && !st.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("journal %s: not a regular file", path)
 	}
 	unlock, err := lockFile(f)
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("journal %s: %w", path, err)
 	}
-	entries, torn, err := ParseJournal(f)
+	entries, tail, err := parseJournal(f)
 	if err != nil {
 		unlock()
 		f.Close()
@@ -128,11 +138,19 @@ func OpenJournal(path string, now func() time.Time) (*Journal, error) {
 	}
 	j := &Journal{path: path, f: f, now: now, entries: entries, unlock: unlock}
 	j.scond = sync.NewCond(&j.smu)
-	if torn {
+	switch tail {
+	case tailTorn:
 		// Cut the torn record off so the next one starts on its own line.
 		if err := truncateTorn(f); err != nil {
 			j.Close()
 			return nil, fmt.Errorf("journal %s: removing a torn last line: %w", path, err)
+		}
+	case tailNoNewline:
+		// The last record is whole (and counted); end its line so the
+		// next record does not run into it.
+		if _, err := f.Write([]byte{'\n'}); err != nil {
+			j.Close()
+			return nil, fmt.Errorf("journal %s: ending the last line: %w", path, err)
 		}
 	}
 	if created {
@@ -148,6 +166,20 @@ func OpenJournal(path string, now func() time.Time) (*Journal, error) {
 // ParseJournal reads journal records and returns the latest state of each
 // item. torn reports an incomplete last line, which is ignored.
 func ParseJournal(r io.Reader) (entries map[journalKey]JournalEntry, torn bool, err error) {
+	entries, tail, err := parseJournal(r)
+	return entries, tail == tailTorn, err
+}
+
+// journalTail says how a journal file ends.
+type journalTail int
+
+const (
+	tailClean     journalTail = iota // empty, or ends with a newline
+	tailTorn                         // an incomplete record without newline
+	tailNoNewline                    // a whole record without newline
+)
+
+func parseJournal(r io.Reader) (entries map[journalKey]JournalEntry, tail journalTail, err error) {
 	entries = make(map[journalKey]JournalEntry)
 	br := bufio.NewReaderSize(r, 64<<10)
 	line := 0
@@ -158,17 +190,26 @@ func ParseJournal(r io.Reader) (entries map[journalKey]JournalEntry, torn bool, 
 			complete := b[len(b)-1] == '\n'
 			b = bytes.TrimSpace(b)
 			if len(b) > 0 {
-				if !complete {
-					// The process died inside the write of this record:
-					// it never counted (OpenJournal cuts it off).
-					return entries, true, nil
-				}
 				var rec JournalRecord
-				if err := json.Unmarshal(b, &rec); err != nil || rec.Key == "" {
-					if err == nil {
-						err = errors.New("record has no key")
+				uerr := json.Unmarshal(b, &rec)
+				if !complete {
+					if uerr != nil || rec.Key == "" || !knownOp(rec.Op) {
+						// The process died inside the write of this
+						// record: it never counted (OpenJournal cuts it
+						// off).
+						return entries, tailTorn, nil
 					}
-					return nil, false, fmt.Errorf("line %d: malformed record: %v", line, err)
+					// A whole record whose newline is missing (the
+					// process died just before it, or an editor dropped
+					// it) counts: dropping a "done" would send the item
+					// again.
+					tail = tailNoNewline
+				}
+				if uerr != nil || rec.Key == "" {
+					if uerr == nil {
+						uerr = errors.New("record has no key")
+					}
+					return nil, tailClean, fmt.Errorf("line %d: malformed record: %v", line, uerr)
 				}
 				k := journalKey{rec.Job, rec.Key}
 				switch rec.Op {
@@ -185,17 +226,25 @@ func ParseJournal(r io.Reader) (entries map[journalKey]JournalEntry, torn bool, 
 				case "retry":
 					// informational: the item stays started
 				default:
-					return nil, false, fmt.Errorf("line %d: unknown op %q", line, rec.Op)
+					return nil, tailClean, fmt.Errorf("line %d: unknown op %q", line, rec.Op)
 				}
 			}
 		}
 		if rerr == io.EOF {
-			return entries, torn, nil
+			return entries, tail, nil
 		}
 		if rerr != nil {
-			return nil, false, rerr
+			return nil, tailClean, rerr
 		}
 	}
+}
+
+func knownOp(op string) bool {
+	switch op {
+	case "start", "done", "fail", "retry":
+		return true
+	}
+	return false
 }
 
 // truncateTorn shortens f to just after its last newline.

@@ -35,6 +35,9 @@ type Loop struct {
 
 	// check, when set, runs after every task; an error ends the loop.
 	check func() error
+	// describe, when set, renders an unhandled rejection's value (default
+	// describeValue).
+	describe func(goja.Value) string
 }
 
 type loopTimer struct {
@@ -190,7 +193,11 @@ func (l *Loop) checkUnhandled() error {
 		if _, ok := l.unhandled[p]; ok {
 			l.unhandled = make(map[*goja.Promise]struct{})
 			l.order = l.order[:0]
-			return &UnhandledRejectionError{Stack: describeValue(p.Result())}
+			describe := describeValue
+			if l.describe != nil {
+				describe = l.describe
+			}
+			return &UnhandledRejectionError{Stack: describe(p.Result())}
 		}
 	}
 	return nil

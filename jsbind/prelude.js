@@ -40,11 +40,25 @@
     throw new TypeError('job.run: opts.key must be a property name or a function');
   }
 
+  // prop reads a property of a thrown value, which can be anything (a
+  // Proxy, a getter that throws): an exception here would abort the job.
+  function prop(e, name) {
+    try {
+      return e == null ? undefined : e[name];
+    } catch (_) {
+      return undefined;
+    }
+  }
+
   // Errors from a definite 4xx (other than 429) will fail the same way
   // again: retrying them only burns rate limit.
   function retryable(e) {
-    if (e instanceof ClerkAPIError) return e.status === 429 || e.status >= 500;
-    return !!(e && e.mayHaveBeenApplied !== undefined);
+    let api = false;
+    try {
+      api = e instanceof ClerkAPIError;
+    } catch (_) {}
+    if (api) return prop(e, 'status') === 429 || prop(e, 'status') >= 500;
+    return prop(e, 'mayHaveBeenApplied') !== undefined;
   }
 
   async function run(items, fn, opts) {
@@ -68,7 +82,7 @@
           j.done(key, res, 'run');
           return;
         } catch (e) {
-          const inDoubt = !!(e && e.mayHaveBeenApplied);
+          const inDoubt = !!prop(e, 'mayHaveBeenApplied');
           if (inDoubt) {
             if (!reconcile) {
               // Sending again could apply it twice: leave it in doubt.
@@ -121,7 +135,12 @@
           j.fail('#' + i, new TypeError('job.run: item ' + i + ' has an empty key'), item, false);
           continue;
         }
-        key = String(key);
+        try {
+          key = String(key);
+        } catch (e) {
+          j.fail('#' + i, e, item, false);
+          continue;
+        }
         const st = j.state(key);
         if (st === 'done' || st === 'running') {
           j.skip(key);

@@ -95,6 +95,11 @@ type Runtime struct {
 
 	exitCode int
 	exited   bool
+
+	// miss is the last read of a name clerk does not have (loop goroutine
+	// only); resourceTargets are the objects behind the resource proxies.
+	miss            *memberMiss
+	resourceTargets map[string]*goja.Object
 }
 
 // ScriptError is an uncaught exception or unhandled rejection, with the JS
@@ -134,6 +139,7 @@ func New(opts Options) (*Runtime, error) {
 	r.stopCtx, r.stopNow = context.WithCancel(context.Background())
 	r.loop = NewLoop(vm)
 	r.loop.check = r.checkMain
+	r.loop.describe = r.describeUncaught
 	if err := r.install(); err != nil {
 		return nil, err
 	}
@@ -170,7 +176,7 @@ func (r *Runtime) install() error {
 	if _, err := fn(goja.Undefined(), vm.GlobalObject(), r.native); err != nil {
 		return fmt.Errorf("prelude: %w", err)
 	}
-	_ = vm.Set("clerk", r.clerkObj)
+	_ = vm.Set("clerk", r.installMemberProxies())
 	return nil
 }
 
@@ -183,10 +189,12 @@ func (r *Runtime) Stop() bool {
 	return r.activeJobs.Load() > 0
 }
 
-// WrapSource turns a script into the body of an async function so that
+// WrapSource turns a script into an async function expression so that
 // top-level await works (goja has no ES modules). The prefix sits on line 1
 // so line numbers are unchanged; only columns on line 1 shift. A leading
-// "#!" line is blanked for the same reason.
+// "#!" line is blanked for the same reason. The function is called from Go
+// rather than by a trailing "()": a call in the source would add a frame
+// on a line past the script's end to every stack trace.
 func WrapSource(src string) string {
 	if strings.HasPrefix(src, "#!") {
 		if i := strings.IndexByte(src, '\n'); i >= 0 {
@@ -195,7 +203,7 @@ func WrapSource(src string) string {
 			src = ""
 		}
 	}
-	return "(async () => {" + src + "\n})()"
+	return "(async () => {" + src + "\n})"
 }
 
 // RunScript runs src as a script named name (used in stack traces) until
@@ -203,7 +211,16 @@ func WrapSource(src string) string {
 // JS and every in-flight request.
 func (r *Runtime) RunScript(ctx context.Context, name string, src string) (err error) {
 	r.ctx = ctx
-	defer r.closeAll()
+	defer func() {
+		// Flushing what the script left open can fail (a full disk): a
+		// run that otherwise succeeded must not report success with its
+		// output lost.
+		cerr := r.closeAll()
+		var ee *ExitError
+		if cerr != nil && (err == nil || errors.As(err, &ee) && ee.Code == 0) {
+			err = fmt.Errorf("flushing files at exit: %w", cerr)
+		}
+	}()
 	prg, cerr := goja.Compile(name, WrapSource(src), false)
 	if cerr != nil {
 		return &ScriptError{Message: cerr.Error()}
@@ -214,7 +231,15 @@ func (r *Runtime) RunScript(ctx context.Context, name string, src string) (err e
 	})
 	defer stopAfter()
 	runErr := r.loop.Run(func() error {
-		v, err := r.vm.RunProgram(prg)
+		fv, err := r.vm.RunProgram(prg)
+		if err != nil {
+			return err
+		}
+		fn, ok := goja.AssertFunction(fv)
+		if !ok {
+			return errors.New("internal error: the wrapped script is not a function")
+		}
+		v, err := fn(goja.Undefined())
 		if err != nil {
 			return err
 		}
@@ -238,7 +263,7 @@ func (r *Runtime) RunScript(ctx context.Context, name string, src string) (err e
 	if r.main != nil {
 		switch r.main.State() {
 		case goja.PromiseStateRejected:
-			return &ScriptError{Message: "Uncaught " + cleanStack(describeValue(r.main.Result()))}
+			return &ScriptError{Message: "Uncaught " + r.describeUncaught(r.main.Result())}
 		case goja.PromiseStatePending:
 			return &ScriptError{Message: "the script's top-level code is still awaiting a promise that can never settle (nothing else is pending)"}
 		}
@@ -253,9 +278,15 @@ func (r *Runtime) RunScript(ctx context.Context, name string, src string) (err e
 // the run at once, as an uncaught exception does in Node.
 func (r *Runtime) checkMain() error {
 	if r.main != nil && r.main.State() == goja.PromiseStateRejected {
-		return &ScriptError{Message: "Uncaught " + cleanStack(describeValue(r.main.Result()))}
+		return &ScriptError{Message: "Uncaught " + r.describeUncaught(r.main.Result())}
 	}
 	return nil
+}
+
+// describeUncaught renders an uncaught exception: its stack without the
+// prelude's frames, with a clearer message for a missing clerk member.
+func (r *Runtime) describeUncaught(v goja.Value) string {
+	return cleanStack(describeValue(r.explainMiss(v)))
 }
 
 func exitOf(err error) (*ExitError, bool) {
@@ -284,7 +315,7 @@ func (r *Runtime) mapRunError(ctx context.Context, err error) error {
 	}
 	var ex *goja.Exception
 	if errors.As(err, &ex) {
-		return &ScriptError{Message: "Uncaught " + cleanStack(describeValue(ex.Value()))}
+		return &ScriptError{Message: "Uncaught " + r.describeUncaught(ex.Value())}
 	}
 	var ur *UnhandledRejectionError
 	if errors.As(err, &ur) {
@@ -318,15 +349,20 @@ func (r *Runtime) removeCloser(c io.Closer) {
 	}
 }
 
-// closeAll flushes writers and journals the script left open.
-func (r *Runtime) closeAll() {
+// closeAll flushes writers and journals the script left open and returns
+// their errors.
+func (r *Runtime) closeAll() error {
 	r.mu.Lock()
 	cs := r.closers
 	r.closers = nil
 	r.mu.Unlock()
+	var errs []error
 	for i := len(cs) - 1; i >= 0; i-- {
-		_ = cs[i].Close()
+		if err := cs[i].Close(); err != nil {
+			errs = append(errs, err)
+		}
 	}
+	return errors.Join(errs...)
 }
 
 // async runs work off the loop and settles the returned promise on the
@@ -368,6 +404,13 @@ func (r *Runtime) async(work func(ctx context.Context) (any, error), convert fun
 func (r *Runtime) rejected(err error) goja.Value {
 	p, _, reject := r.vm.NewPromise()
 	_ = reject(r.toJSError(err, r.vm.CaptureCallStack(16, nil)))
+	return r.vm.ToValue(p)
+}
+
+// rejectedWith returns a promise already rejected with a JS value.
+func (r *Runtime) rejectedWith(v goja.Value) goja.Value {
+	p, _, reject := r.vm.NewPromise()
+	_ = reject(v)
 	return r.vm.ToValue(p)
 }
 
