@@ -36,6 +36,9 @@ type Param struct {
 	// with style=form, explode=false: its values go in one comma-separated
 	// value (a=x,y) instead of repeated keys (a=x&a=y).
 	CommaSeparated bool
+	// Max is the spec's maximum for a numeric parameter (500 for most
+	// limits, 100 for API keys and M2M tokens), 0 when the spec sets none.
+	Max int64
 }
 
 // Body describes an operation's request body.

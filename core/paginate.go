@@ -10,11 +10,12 @@ import (
 	"strings"
 )
 
-// maxPageSize is the largest limit the operation accepts: 500 for most
-// lists, 100 for API keys and M2M tokens (reference: bapi.md §3).
+// maxPageSize is the largest limit the operation accepts, from the spec's
+// maximum on its limit parameter (500 for most lists, 100 for API keys and
+// M2M tokens); 500, Clerk's usual cap, when the spec gives none.
 func maxPageSize(op *Operation) int {
-	if strings.HasPrefix(op.Path, "/api_keys") || strings.HasPrefix(op.Path, "/m2m_tokens") {
-		return 100
+	if p := op.Param("limit"); p != nil && p.Max > 0 {
+		return int(p.Max)
 	}
 	return 500
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/clerkscript/clerkscript/core"
 	"github.com/clerkscript/clerkscript/emulator"
 )
 
@@ -69,5 +70,18 @@ func TestPaginateAgainstEmulator(t *testing.T) {
 	}
 	if count != 3 {
 		t.Fatalf("early stop: %d", count)
+	}
+}
+
+// Page sizes come from the spec's maximum on each list's limit parameter.
+func TestPageSizeFromSpec(t *testing.T) {
+	for name, want := range map[string]int64{"users.list": 500, "apiKeys.list": 100, "invitations.list": 500} {
+		op, ok := core.LookupOperation(name)
+		if !ok {
+			t.Fatalf("%s missing", name)
+		}
+		if p := op.Param("limit"); p == nil || p.Max != want {
+			t.Errorf("%s: limit %+v, want Max %d", name, p, want)
+		}
 	}
 }

@@ -245,6 +245,9 @@ func emitOperations(ops []*Operation) ([]byte, error) {
 				if len(p.Enum) > 0 {
 					fmt.Fprintf(&b, ", Enum: %#v", p.Enum)
 				}
+				if p.Max > 0 {
+					fmt.Fprintf(&b, ", Max: %d", p.Max)
+				}
 				if p.Type == "array" && !p.Explode {
 					b.WriteString(", CommaSeparated: true")
 				}

@@ -22,6 +22,7 @@ type Param struct {
 	Name, In, Type, ItemType string
 	Required                 bool
 	Enum                     []string
+	Max                      int64 // the schema's maximum for a numeric parameter, 0 when none
 
 	Explode bool // arrays: repeated keys (true, the OpenAPI default) or one comma-separated value
 	Desc    string
@@ -222,6 +223,14 @@ func (b *builder) buildOp(sp *spec, path, method string, item, raw *omap) (*Oper
 			}
 			if st := pr.str("style"); st != "" && st != "form" && st != "simple" {
 				return nil, fmt.Errorf("%s: parameter %s: unsupported style %q", where, p.Name, st)
+			}
+			if raw := pr.m("schema"); raw != nil {
+				switch mx := raw.get("maximum").(type) {
+				case int64:
+					p.Max = mx
+				case float64:
+					p.Max = int64(mx)
+				}
 			}
 			s, err := b.ss.convert(pr.m("schema"), where+"/"+p.Name)
 			if err != nil {
