@@ -269,8 +269,7 @@ func (c *Client) send(ctx context.Context, name string, idempotent bool, req *bu
 		}
 		var apiErr *APIError
 		if err == nil {
-			apiErr = newAPIError(name, resp)
-			apiErr.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), clk.Now())
+			apiErr = newAPIError(name, resp, clk.Now())
 		}
 		fail := func() (*HTTPResponse, error) {
 			if apiErr != nil {

@@ -117,7 +117,7 @@ func HasErrorCode(err error, code string) bool {
 
 // newAPIError decodes a non-2xx response. Bodies that are not ClerkErrors
 // (HTML from a proxy, an empty body) still give a usable error.
-func newAPIError(op string, resp *HTTPResponse) *APIError {
+func newAPIError(op string, resp *HTTPResponse, now time.Time) *APIError {
 	e := &APIError{Operation: op, StatusCode: resp.StatusCode, Body: resp.Body, Header: resp.Header}
 	var body struct {
 		Errors  []APIErrorItem `json:"errors"`
@@ -131,7 +131,7 @@ func newAPIError(op string, resp *HTTPResponse) *APIError {
 		e.TraceID = resp.Header.Get("Clerk-Trace-Id")
 	}
 	if resp.Header != nil {
-		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), now)
 	}
 	return e
 }
