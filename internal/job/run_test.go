@@ -191,3 +191,28 @@ type transportFunc func(context.Context, *core.HTTPRequest) (*core.HTTPResponse,
 func (f transportFunc) RoundTrip(ctx context.Context, req *core.HTTPRequest) (*core.HTTPResponse, error) {
 	return f(ctx, req)
 }
+
+// A 401 fails every item the same way: the job stops at the first one and
+// Run returns an *AuthError; nothing else starts.
+func TestRunStopsOnAuthFailure(t *testing.T) {
+	var calls int
+	items := make([]string, 25)
+	for i := range items {
+		items[i] = string(rune('a' + i))
+	}
+	var stderr bytes.Buffer
+	s, err := Run(context.Background(), Options{Name: "t", Retries: 2, Stderr: &stderr, Total: len(items)}, seq(items...), Spec[string]{
+		Key: keyIsItem,
+		Do: func(context.Context, string) (string, error) {
+			calls++
+			return "", &core.APIError{StatusCode: 401}
+		},
+	})
+	var ae *AuthError
+	if !errors.As(err, &ae) || ae.Status != 401 {
+		t.Fatalf("err = %v", err)
+	}
+	if calls != 1 || s.Failed != 1 || !s.Stopped || strings.Count(stderr.String(), "job t: failed") != 1 {
+		t.Fatalf("calls %d, summary %+v\n%s", calls, s, stderr.String())
+	}
+}
