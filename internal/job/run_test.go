@@ -145,13 +145,20 @@ func TestRunHoldsInDoubtItems(t *testing.T) {
 			}
 			j := openJournal(t, path)
 			calls := 0
-			s, err := Run(context.Background(), Options{Name: "t", Journal: j, ResendInDoubt: c.resend, Total: -1}, seq("k"),
+			failures := path + ".failures"
+			s, err := Run(context.Background(), Options{Name: "t", Journal: j, ResendInDoubt: c.resend, Total: -1, FailuresPath: failures}, seq("k"),
 				Spec[string]{Key: keyIsItem, Do: func(context.Context, string) (string, error) { calls++; return "id", nil }})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if calls != c.wantDo || s.InDoubt != c.inDoubt {
 				t.Fatalf("Do called %d times, summary %+v", calls, s)
+			}
+			// A held item is in the failures file, in doubt, with the item.
+			b, _ := os.ReadFile(failures)
+			held := strings.Contains(string(b), `"in_doubt":true`) && strings.Contains(string(b), `"item":"k"`) && strings.Contains(string(b), "resend-in-doubt")
+			if held != (c.inDoubt == 1) {
+				t.Fatalf("failures file: %s", b)
 			}
 		})
 	}
