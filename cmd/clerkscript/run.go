@@ -116,6 +116,11 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 		return usageErr("%v", err)
 	}
 
+	// Scripts, jobs and the client's retry notices write to stderr from
+	// several goroutines.
+	interactive := isTerminal(stderr)
+	stderr = &lockedWriter{w: stderr}
+
 	secretKey := strings.TrimSpace(os.Getenv("CLERK_SECRET_KEY"))
 	apiURL := strings.TrimSpace(os.Getenv("CLERK_API_URL"))
 	opts := jsbind.Options{
@@ -123,7 +128,7 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 		Env:         os.Environ(),
 		Stdout:      stdout,
 		Stderr:      stderr,
-		Interactive: isTerminal(stderr),
+		Interactive: interactive,
 		Concurrency: *concurrency,
 		Journal:     *journal,
 		Verify: jsbind.VerifyDefaults{
@@ -172,8 +177,9 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 		}
 	}
 	limiter := jsbind.NewRateLimiter(limit, window, nil)
-	transport := jsbind.NewPacedTransport(core.NewHTTPTransport(&http.Client{}), limiter, *concurrency)
-	cfg := core.NewClientConfig().WithSecretKey(secretKey).WithTransport(transport)
+	transport := jsbind.NewPacedTransport(core.NewHTTPTransport(nil), limiter, *concurrency)
+	cfg := core.NewClientConfig().WithSecretKey(secretKey).WithTransport(transport).
+		WithClock(cliClock).WithRetryHook(announceRetry(stderr))
 	if apiURL != "" {
 		cfg = cfg.WithAPIURL(apiURL)
 	}
