@@ -2,11 +2,16 @@ package core_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"net/url"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/clerkscript/clerkscript/core"
+	"github.com/clerkscript/clerkscript/internal/testkeys"
 )
 
 // A relative ProxyURL is resolved on the request's origin, where
@@ -68,6 +73,58 @@ func TestProxyOriginsValidated(t *testing.T) {
 		var ce *core.AuthConfigError
 		if err == nil || !errors.As(err, &ce) || !strings.Contains(err.Error(), "ProxyOrigins") {
 			t.Errorf("ProxyURL %q ProxyOrigins %q: err = %v, want an AuthConfigError naming ProxyOrigins", tc.proxyURL, tc.origins, err)
+		}
+	}
+}
+
+// The default (X-Forwarded-Host decides the proxy's origin) is
+// @clerk/backend's own: this opt-in test runs it. Set
+// CLERKSCRIPT_CLERK_BACKEND_DIR to a directory where
+// `npm install @clerk/backend` was run.
+func TestRelativeProxyURLMatchesClerkBackend(t *testing.T) {
+	dir := os.Getenv("CLERKSCRIPT_CLERK_BACKEND_DIR")
+	if dir == "" {
+		t.Skip("set CLERKSCRIPT_CLERK_BACKEND_DIR to a directory with node_modules/@clerk/backend (npm install @clerk/backend) to compare with it")
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node is not installed")
+	}
+	const probe = `
+import { createClerkClient } from '@clerk/backend';
+const [pk, pem, fwd] = process.argv.slice(1);
+const clerk = createClerkClient({ secretKey: 'sk_live_x', publishableKey: pk, jwtKey: pem });
+const headers = { 'sec-fetch-dest': 'document', cookie: '__client_uat=1' };
+if (fwd) { headers['x-forwarded-host'] = fwd; headers['x-forwarded-proto'] = 'https'; }
+const st = await clerk.authenticateRequest(new Request('https://app.example.com/dashboard', { headers }), { proxyUrl: '/__clerk', jwtKey: pem });
+console.log(JSON.stringify({ status: st.status, location: st.headers.get('location') }));`
+	for _, fwd := range []string{"", "evil.example"} {
+		cmd := exec.Command("node", "--input-type=module", "-e", probe, prodPK, testkeys.Primary.PublicPEM(), fwd)
+		cmd.Dir = dir
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("node: %v\n%s", err, out)
+		}
+		var js struct{ Status, Location string }
+		if err := json.Unmarshal(out, &js); err != nil {
+			t.Fatalf("node printed %q: %v", out, err)
+		}
+		h := map[string]string{"Sec-Fetch-Dest": "document"}
+		if fwd != "" {
+			h = with(h, "X-Forwarded-Host", fwd, "X-Forwarded-Proto", "https")
+		}
+		o := baseOpts()
+		o.SecretKey = "sk_live_x"
+		o.ProxyURL = "/__clerk"
+		st, err := core.AuthenticateRequest(context.Background(), reqSpec{url: "https://app.example.com/dashboard", headers: h,
+			cookies: map[string]string{"__client_uat": "1"}}.build(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ours, _ := url.Parse(st.Headers.Get("Location"))
+		theirs, _ := url.Parse(js.Location)
+		if string(st.Status) != js.Status || ours == nil || theirs == nil || ours.Scheme+ours.Host+ours.Path != theirs.Scheme+theirs.Host+theirs.Path ||
+			ours.Query().Get("redirect_url") != theirs.Query().Get("redirect_url") {
+			t.Errorf("X-Forwarded-Host %q:\nours         %s %s\n@clerk/backend %s %s", fwd, st.Status, st.Headers.Get("Location"), js.Status, js.Location)
 		}
 	}
 }
