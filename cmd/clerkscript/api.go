@@ -186,7 +186,13 @@ var cliClock core.Clock = core.SystemClock
 // waits: an unreachable API URL must not look like a hang.
 func announceRetry(stderr io.Writer) func(core.RetryEvent) {
 	return func(e core.RetryEvent) {
-		fmt.Fprintf(stderr, "clerkscript: %v; retrying in %s (attempt %d failed)\n", e.Err, e.Wait.Round(10*time.Millisecond), e.Attempt)
+		cause := e.Err.Error()
+		var te *core.TransportError
+		if errors.As(e.Err, &te) {
+			cause = te.Err.Error()
+		}
+		cause = strings.TrimPrefix(cause, "clerk: "+e.Operation+": ")
+		fmt.Fprintf(stderr, "clerkscript: %s: attempt %d failed: %s; retrying in %s\n", e.Operation, e.Attempt, cause, e.Wait.Round(10*time.Millisecond))
 	}
 }
 
