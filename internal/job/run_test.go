@@ -31,7 +31,7 @@ func seq(items ...string) iter.Seq2[string, error] {
 
 func keyIsItem(s string, _ int) (string, error) { return s, nil }
 
-func openJournal(t *testing.T, path string) *journal.Journal {
+func openJournal(t testing.TB, path string) *journal.Journal {
 	t.Helper()
 	j, err := journal.Open(path, fixedNow)
 	if err != nil {

@@ -137,6 +137,7 @@ func FuzzParseJournal(f *testing.F) {
 	f.Add([]byte(`{"op":"fail","key":"a","in_doubt":true,"error":{"message":"m"}}` + "\n\n"))
 	f.Add([]byte("{\"op\":\"bogus\",\"key\":\"k\"}\n"))
 	f.Add([]byte("\xff\x00{"))
+	f.Add([]byte(`{"op":"start","job":"j","key":"a","tracked":true}` + "\n" + `{"op":"send","job":"j","key":"a","method":"POST"}` + "\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		entries, _, err := Parse(bytes.NewReader(data))
 		if err == nil && entries == nil {
@@ -250,5 +251,39 @@ func TestJournalWriteFailureIsSticky(t *testing.T) {
 	}
 	if err := j.Done("j", "b", "x", "run"); err == nil {
 		t.Fatal("a write after a failed one succeeded")
+	}
+}
+
+// A tracked start with no send after it had only idempotent requests in
+// flight; a send, an untracked start (older journals) or an in-doubt
+// failure may have applied a POST.
+func TestJournalTellsWhatWasInFlight(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j.jsonl")
+	j, err := Open(path, fixedNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range []error{
+		j.StartTracked("j", "idem"),
+		j.StartTracked("j", "post"), j.Sending("j", "post", "POST"),
+		j.Start("j", "legacy"),
+		j.StartTracked("j", "failed"), j.Fail("j", "failed", ErrorInfo{Message: "500"}, true),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	j, err = Open(path, fixedNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	for key, idem := range map[string]bool{"idem": true, "post": false, "legacy": false, "failed": false} {
+		if e := j.Entry("j", key); e.State != StateInDoubt || e.IdempotentOnly != idem {
+			t.Errorf("%s = %+v, want in doubt, IdempotentOnly %v", key, e, idem)
+		}
 	}
 }
