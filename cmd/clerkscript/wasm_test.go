@@ -37,12 +37,13 @@ func TestWasmUsageErrors(t *testing.T) {
 
 // 'wasm verify' keeps the output and exit contract of 'verify': the same
 // cases give byte-identical stdout and the same exit status. The runs share
-// the compilation cache in the user cache directory (a temporary one here):
-// the module is compiled by the first and loaded by the others.
+// the compilation cache in the user cache directory (one under os.TempDir
+// here, kept across test runs: wazero keys it by the module's content and
+// its own version): the module is compiled once, then loaded.
 func TestWasmVerifyMatchesVerify(t *testing.T) {
 	cleanClerkEnv(t)
 	fixClocks(t)
-	cacheHome := t.TempDir()
+	cacheHome := filepath.Join(os.TempDir(), "clerkscript-test-cache")
 	t.Setenv("XDG_CACHE_HOME", cacheHome)
 	module := filepath.Join(t.TempDir(), "clerk.wasm")
 	if err := clerkwasm.BuildModule(context.Background(), clerkwasm.BuildOptions{Output: module}); err != nil {
