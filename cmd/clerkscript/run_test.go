@@ -558,6 +558,11 @@ func TestKilledJobResumesWithoutDuplicates(t *testing.T) {
 	t.Logf("killed after %d invitations; re-run: %s", before, strings.TrimSpace(stderr2.String()))
 }
 
+// longTests reports whether the long variants of the soak tests run
+// (CLERKSCRIPT_LONG=1, as in `.ci/run`'s long mode); by default they run
+// a size that keeps `go test ./...` within two minutes.
+func longTests() bool { return os.Getenv("CLERKSCRIPT_LONG") != "" }
+
 // TestJobUnderFaultsExactlyOnce is reliability test (b): the emulator fails
 // a third of the requests, including writes that were applied before the
 // failure. Every item ends in the emulator exactly once, and every failure
@@ -567,7 +572,10 @@ func TestJobUnderFaultsExactlyOnce(t *testing.T) {
 		Rate:  0.3,
 		Kinds: []emulator.FaultKind{emulator.Fault500, emulator.FaultApplied, emulator.FaultAppliedReset, emulator.FaultReset, emulator.Fault503, emulator.Fault502},
 	}))
-	const n = 120
+	n := 40
+	if longTests() {
+		n = 600
+	}
 	dir := t.TempDir()
 	csv := writeInviteCSV(t, dir, n)
 	journal := filepath.Join(dir, "invites.journal")
