@@ -67,6 +67,11 @@ type VerifierConfig struct {
 	// TokenCacheSize bounds the verified-token cache (default 10 000
 	// tokens); a negative value disables the cache.
 	TokenCacheSize int
+	// TokenCacheBytes bounds the bytes the cache holds, tokens and claims
+	// (default 4 KiB per entry of TokenCacheSize: 40 MiB for 10 000). A
+	// session token is 1 to 2 KiB; larger ones (up to 16 KiB are cached)
+	// make the cache hold fewer.
+	TokenCacheBytes int
 	// JWKSTTL is how long a fetched JWKS is used before it is fetched
 	// again (default 5 min, as @clerk/backend).
 	JWKSTTL time.Duration
@@ -139,7 +144,7 @@ func NewVerifier(cfg VerifierConfig) *Verifier {
 	if size == 0 {
 		size = defaultTokenCacheSize
 	}
-	v.cache = newTokenCache(size)
+	v.cache = newTokenCache(size, cfg.TokenCacheBytes)
 	if v.jwksTTL <= 0 {
 		v.jwksTTL = defaultJWKSTTL
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/rsa"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -166,7 +167,7 @@ func TestTokenCacheBounded(t *testing.T) {
 }
 
 func TestTokenCacheSecondChance(t *testing.T) {
-	c := newTokenCache(3)
+	c := newTokenCache(3, 0)
 	cl := &Claims{}
 	k := &verifyKey{}
 	for _, tok := range []string{"a", "b", "c"} {
@@ -250,5 +251,82 @@ func TestTokenCacheConcurrent(t *testing.T) {
 	wg.Wait()
 	if n := v.cache.len(); n > 8 {
 		t.Fatalf("%d entries in a cache of 8", n)
+	}
+}
+
+// Trailing '=' on the signature still verifies (as with @clerk/backend's
+// loose base64), so one token has unboundedly many spellings: they share
+// one cache entry instead of each taking room.
+func TestTokenCachePaddingVariantsShareAnEntry(t *testing.T) {
+	rsaChecks := &countingChecker{}
+	v := NewVerifier(VerifierConfig{Clock: newVerifyClock(), SignatureChecker: rsaChecks})
+	opts := VerifyOptions{JWTKey: testkeys.Primary.PublicPEM()}
+	tok := mint(nil)
+	pad := strings.Repeat("=", 1300)
+	for i := 0; i <= 1300; i += 1 + i/50 {
+		if _, err := v.Verify(context.Background(), tok+pad[:i], opts); err != nil {
+			t.Fatalf("%d '=': %v", i, err)
+		}
+	}
+	if n, c := v.cache.len(), rsaChecks.count(); n != 1 || c != 1 {
+		t.Fatalf("%d entries, %d RSA checks, want 1 and 1", n, c)
+	}
+	if b, _ := v.cache.size(); b != entryCost(tok) {
+		t.Fatalf("cache holds %d bytes, want %d (one entry)", b, entryCost(tok))
+	}
+}
+
+// Large tokens fill the cache up to its byte bound and no further, whatever
+// its entry count allows: 1 200 distinct tokens of 14 KiB each would take
+// 1 000 entries and 28 MiB counted in entries alone.
+func TestTokenCacheBoundedInBytes(t *testing.T) {
+	v := NewVerifier(VerifierConfig{Clock: newVerifyClock(), TokenCacheSize: 1000})
+	opts := VerifyOptions{JWTKey: testkeys.Primary.PublicPEM()}
+	tok := mint(map[string]any{"pad": strings.Repeat("x", 10<<10)}) // about 14 KiB: cacheable
+	c, err := v.Verify(context.Background(), tok, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _ := v.pemKey(opts.JWTKey)
+	_, bound := v.cache.size()
+	if want := 1000 * tokenCacheBytesPerEntry; bound > want {
+		t.Fatalf("bound %d, want at most %d", bound, want)
+	}
+	for i := range 1200 {
+		v.cache.put(fmt.Sprintf("%s%d", tok, i), c, key)
+		if b, _ := v.cache.size(); b > bound {
+			t.Fatalf("after %d tokens the cache holds %d bytes, bound %d", i+1, b, bound)
+		}
+	}
+	keyBytes := 0
+	for i := range v.cache.shards {
+		v.cache.shards[i].m.Range(func(k, _ any) bool { keyBytes += len(k.(string)); return true })
+	}
+	if keyBytes > bound || keyBytes < bound/4 {
+		t.Fatalf("keys hold %d bytes, bound %d: the accounting is off", keyBytes, bound)
+	}
+	if n := v.cache.len(); n == 0 || n*entryCost(tok) > bound {
+		t.Fatalf("%d entries of %d bytes in a bound of %d", n, entryCost(tok), bound)
+	}
+	// The cache still works: the last token is a hit.
+	if v.cache.get(fmt.Sprintf("%s%d", tok, 1199)) == nil {
+		t.Fatal("the newest entry was evicted")
+	}
+}
+
+// BenchmarkVerifyCacheHitPadded is a cache hit on a padded spelling: the
+// key is trimmed without allocating.
+func BenchmarkVerifyCacheHitPadded(b *testing.B) {
+	v := NewVerifier(VerifierConfig{Clock: newVerifyClock()})
+	opts := VerifyOptions{JWTKey: testkeys.Primary.PublicPEM()}
+	tok := benchToken() + "=="
+	if _, err := v.Verify(context.Background(), tok, opts); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.Verify(context.Background(), tok, opts); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -106,28 +106,41 @@ console.log(s.done, s.reconciled, s.failed);
 	}
 }
 
+// stopOnWrite calls stop at the first write: the script prints when it
+// wants to be stopped, which no poller or sleep can race.
+type stopOnWrite struct {
+	bytes.Buffer
+	stop func()
+}
+
+func (w *stopOnWrite) Write(p []byte) (int, error) {
+	if w.stop != nil {
+		w.stop()
+		w.stop = nil
+	}
+	return w.Buffer.Write(p)
+}
+
 func TestJobStopLetsInFlightFinish(t *testing.T) {
-	var out, errb bytes.Buffer
+	var out stopOnWrite
+	var errb bytes.Buffer
 	r, err := New(Options{Stdout: &out, Stderr: &errb})
 	if err != nil {
 		t.Fatal(err)
 	}
-	go func() {
-		for r.activeJobs.Load() == 0 {
-			time.Sleep(time.Millisecond)
-		}
-		time.Sleep(20 * time.Millisecond)
-		r.Stop()
-	}()
+	out.stop = func() { r.Stop() }
 	err = r.RunScript(context.Background(), "stop.js", `
 let finished = 0, started = 0;
-const s = await job.run(Array.from({length: 1000}, (_, i) => i), async () => { started++; await sleep(5); finished++; }, {concurrency: 4, journal: false});
-console.log(s.stopped, started === finished, s.done === finished, s.done < 1000);
+const s = await job.run(Array.from({length: 1000}, (_, i) => i), async () => {
+  if (++started === 10) console.log("stop me");
+  await sleep(5); finished++;
+}, {concurrency: 4, journal: false});
+console.log(s.stopped, started === finished, s.done === finished, s.done < 1000, finished >= 10);
 `)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, errb.String())
 	}
-	if out.String() != "true true true true\n" {
+	if out.String() != "stop me\ntrue true true true true\n" {
 		t.Fatalf("out = %q\n%s", out.String(), errb.String())
 	}
 }

@@ -34,8 +34,33 @@ func clerkscriptCmd(ctx context.Context, env []string, args ...string) *exec.Cmd
 // emulateProcess is a running `clerkscript emulate` child.
 type emulateProcess struct {
 	cmd    *exec.Cmd
-	stderr *syncBuffer
+	stderr *childLog
 	vars   map[string]string
+}
+
+// childLog is a child's stderr written straight to a file. With a writer
+// that is not a file, exec copies the child's output through a pipe on a
+// goroutine of its own, which may not have caught up when the test reads
+// it; with a file, what the child wrote before a line the test has read
+// from stdout is already there.
+type childLog struct {
+	f      *os.File
+	exited <-chan struct{} // closed when the child has exited, when known
+}
+
+func newChildLog(t *testing.T) *childLog {
+	t.Helper()
+	f, err := os.CreateTemp(t.TempDir(), "stderr-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = f.Close() })
+	return &childLog{f: f}
+}
+
+func (l *childLog) String() string {
+	b, _ := os.ReadFile(l.f.Name())
+	return string(b)
 }
 
 // startEmulateProcess starts the child and reads the variables it prints
@@ -43,8 +68,8 @@ type emulateProcess struct {
 func startEmulateProcess(t *testing.T, ctx context.Context, args ...string) *emulateProcess {
 	t.Helper()
 	cmd := clerkscriptCmd(ctx, nil, append([]string{"emulate"}, args...)...)
-	p := &emulateProcess{cmd: cmd, stderr: &syncBuffer{}, vars: map[string]string{}}
-	cmd.Stderr = p.stderr
+	p := &emulateProcess{cmd: cmd, stderr: newChildLog(t), vars: map[string]string{}}
+	cmd.Stderr = p.stderr.f
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,10 +18,9 @@ import (
 
 // These tests check that --timeout and Ctrl-C reach requests in flight, not
 // only the JS: the emulator holds every request for a minute, so a run that
-// only interrupted the JS would hang on its HTTP. The deadlines below turn
-// such a hang into a failure; they are far above the expected times and are
-// not measurements.
-const hangDeadline = 30 * time.Second
+// only interrupted the JS would hang on its HTTP (and then print what it
+// should not). The tests wait for events, never for a duration: a loaded
+// machine makes them slower, not flaky.
 
 func slowEmu(t *testing.T) *emu {
 	return startEmu(t, emulator.WithoutRateLimits(), emulator.WithFaults(emulator.Faults{Latency: time.Minute}))
@@ -41,33 +42,26 @@ func TestRunTimeoutInterruptsInFlightHTTP(t *testing.T) {
 		code     int
 		out, err string
 	}
-	done := make(chan result, 1)
-	go func() {
-		code, out, errOut := runScript(t, context.Background(), e, "--timeout", "300ms", script)
-		done <- result{code, out, errOut}
-	}()
-	select {
-	case r := <-done:
-		if r.code != 124 || !strings.Contains(r.err, "--timeout") || strings.Contains(r.out, "not reached") {
-			t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.out, r.err)
-		}
-	case <-time.After(hangDeadline):
-		t.Fatal("--timeout did not interrupt the request in flight")
+	code, out, errOut := runScript(t, context.Background(), e, "--timeout", "300ms", script)
+	if code != 124 || !strings.Contains(errOut, "--timeout") || strings.Contains(out, "not reached") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }
 
 // startChild runs `clerkscript run args...` as a child process (see
 // TestHelperClerkscript) so that it can receive real signals.
-func startChild(t *testing.T, e *emu, args ...string) (*exec.Cmd, *syncBuffer, <-chan error) {
+func startChild(t *testing.T, e *emu, args ...string) (*exec.Cmd, *childLog, <-chan error) {
 	t.Helper()
 	cmd := helperCommand(t, e, append([]string{"run"}, args...)...)
-	var stdout, stderr syncBuffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	var stdout syncBuffer
+	stderr := newChildLog(t)
+	cmd.Stdout, cmd.Stderr = &stdout, stderr.f
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	waited := make(chan error, 1)
 	exited := make(chan struct{})
+	stderr.exited = exited
 	go func() {
 		waited <- cmd.Wait()
 		close(exited)
@@ -78,34 +72,36 @@ func startChild(t *testing.T, e *emu, args ...string) (*exec.Cmd, *syncBuffer, <
 		_ = cmd.Process.Kill()
 		<-exited
 	})
-	return cmd, &stderr, waited
+	return cmd, stderr, waited
 }
 
-func waitFor(t *testing.T, what string, cond func() bool, stderr *syncBuffer) {
+// waitFor waits until cond holds, or fails when the child exits first. It
+// has no deadline of its own (go test's -timeout ends a hang): a loaded
+// machine only makes it wait longer.
+func waitFor(t *testing.T, what string, cond func() bool, stderr *childLog) {
 	t.Helper()
-	deadline := time.Now().Add(hangDeadline)
 	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s; stderr:\n%s", what, stderr.String())
+		select {
+		case <-stderr.exited:
+			if cond() {
+				return
+			}
+			t.Fatalf("the process exited before %s; stderr:\n%s", what, stderr.String())
+		case <-time.After(5 * time.Millisecond): // polling the child's files, not a deadline
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 
-func exitCode(t *testing.T, waited <-chan error, stderr *syncBuffer) int {
+func exitCode(t *testing.T, waited <-chan error, stderr *childLog) int {
 	t.Helper()
-	select {
-	case err := <-waited:
-		if err == nil {
-			return 0
-		}
-		if ee, ok := err.(*exec.ExitError); ok {
-			return ee.ExitCode()
-		}
-		t.Fatalf("wait: %v", err)
-	case <-time.After(hangDeadline):
-		t.Fatalf("the process did not exit; stderr:\n%s", stderr.String())
+	err := <-waited
+	if err == nil {
+		return 0
 	}
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	t.Fatalf("wait: %v; stderr:\n%s", err, stderr.String())
 	return -1
 }
 
@@ -117,11 +113,21 @@ func TestCtrlCStopsJobGracefully(t *testing.T) {
 	dir := t.TempDir()
 	csv := writeInviteCSV(t, dir, 300)
 	journal := filepath.Join(dir, "j.jsonl")
-	cmd, stderr, waited := startChild(t, e, "--journal", journal, "--rate", "100000/1s", examplePath("bulk_invite.js"), csv)
-	waitFor(t, "20 items done", func() bool { return countDone(journal) >= 20 }, stderr)
+	g := gateEmu(t, e, 20)
+	cmd, stderr, waited := startChild(t, g.emu, "--journal", journal, "--rate", "100000/1s", examplePath("bulk_invite.js"), csv)
+	select {
+	case <-g.held: // 20 invitations sent, the next ones held: mid-job
+	case <-stderr.exited:
+		t.Fatalf("the job ended before its 21st invitation:\n%s", stderr.String())
+	}
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
+	// Once the child has taken the interrupt, the items in flight finish.
+	waitFor(t, "the stop notice", func() bool {
+		return strings.Contains(stderr.String(), "stopping: no new items are started")
+	}, stderr)
+	g.open()
 	if code := exitCode(t, waited, stderr); code != 130 {
 		t.Fatalf("exit %d, want 130; stderr:\n%s", code, stderr.String())
 	}
@@ -181,13 +187,25 @@ func TestSecondCtrlCAbortsInFlightRequests(t *testing.T) {
 // is aborted by the first SIGINT, request in flight included.
 func TestCtrlCWithoutJobAbortsInFlightRequest(t *testing.T) {
 	e := slowEmu(t)
-	script := writeScript(t, "slow.js", "console.error('sending');\nawait clerk.users.count();\nconsole.log('not reached');\n")
-	cmd, stderr, waited := startChild(t, e, script)
-	waitFor(t, "the request", func() bool { return strings.Contains(stderr.String(), "sending") }, stderr)
-	// The script printed before calling: give the call a moment to leave
-	// (it is interrupted either way; this only makes the test exercise
-	// the in-flight case more often).
-	time.Sleep(50 * time.Millisecond)
+	// The signal is sent once the emulator holds the request.
+	arrived := make(chan struct{}, 1)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		e.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	fe := *e
+	fe.URL = front.URL
+	script := writeScript(t, "slow.js", "await clerk.users.count();\nconsole.log('not reached');\n")
+	cmd, stderr, waited := startChild(t, &fe, script)
+	select {
+	case <-arrived:
+	case <-stderr.exited:
+		t.Fatalf("the process exited before its request; stderr:\n%s", stderr.String())
+	}
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}

@@ -51,6 +51,50 @@ func startEmu(t *testing.T, opts ...emulator.Option) *emu {
 	return &emu{Emulator: e, URL: srv.URL, client: c}
 }
 
+// gate fronts an emulator with a server that lets the first n invitation
+// creations through and holds the later ones until open is called (or
+// their client goes away). held is closed when one is held: the job is then
+// in its middle whatever the speed of the machine, and cannot finish before
+// the test has acted.
+type gate struct {
+	*emu
+	held   chan struct{}
+	opened chan struct{}
+	once   sync.Once
+}
+
+func gateEmu(t *testing.T, e *emu, n int) *gate {
+	t.Helper()
+	g := &gate{held: make(chan struct{}), opened: make(chan struct{})}
+	var mu sync.Mutex
+	count, heldOnce := 0, sync.Once{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/v1/invitations" {
+			mu.Lock()
+			count++
+			over := count > n
+			mu.Unlock()
+			if over {
+				heldOnce.Do(func() { close(g.held) })
+				select {
+				case <-g.opened:
+				case <-r.Context().Done():
+					return
+				}
+			}
+		}
+		e.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(g.open) // before srv.Close: let held requests go
+	ge := *e
+	ge.URL = srv.URL
+	g.emu = &ge
+	return g
+}
+
+func (g *gate) open() { g.once.Do(func() { close(g.opened) }) }
+
 // call makes one API call and decodes the result.
 func (e *emu) call(t *testing.T, name string, params map[string]any, out any) {
 	t.Helper()
@@ -354,13 +398,13 @@ func TestFirstInterruptLetsInFlightItemsFinish(t *testing.T) {
 	journal := filepath.Join(dir, "j.jsonl")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	g := gateEmu(t, e, 20)
 	go func() {
-		for countDone(journal) < 20 {
-			time.Sleep(5 * time.Millisecond)
-		}
+		<-g.held
 		cancel()
+		g.open() // the items in flight finish after the interrupt
 	}()
-	code, out, errOut := runScript(t, ctx, e, "--journal", journal, "--rate", "100000/1s", examplePath("bulk_invite.js"), csv)
+	code, out, errOut := runScript(t, ctx, g.emu, "--journal", journal, "--rate", "100000/1s", examplePath("bulk_invite.js"), csv)
 	if code != 130 {
 		t.Fatalf("exit %d, want 130\n%s\n%s", code, out, errOut)
 	}
@@ -472,24 +516,25 @@ func TestKilledJobResumesWithoutDuplicates(t *testing.T) {
 	journal := filepath.Join(dir, "invites.journal")
 	args := []string{"run", "--journal", journal, "--rate", "100000/1s", "--concurrency", "8", examplePath("bulk_invite.js"), csv}
 
-	cmd := helperCommand(t, e, args...)
-	var stderr1 bytes.Buffer
+	g := gateEmu(t, e, 150)
+	cmd := helperCommand(t, g.emu, args...)
+	var stderr1 syncBuffer
 	cmd.Stderr = &stderr1
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for countDone(journal) < 150 {
-		if time.Now().After(deadline) {
-			_ = cmd.Process.Kill()
-			t.Fatalf("the job did not get going:\n%s", stderr1.String())
-		}
-		time.Sleep(2 * time.Millisecond)
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	select {
+	case <-g.held: // 150 invitations sent, the next ones held: mid-job
+	case <-exited:
+		t.Fatalf("the job ended before its 151st invitation:\n%s", stderr1.String())
 	}
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	_ = cmd.Wait()
+	<-exited
+	g.open()
 	before := len(pendingInvitations(t, e))
 	if before >= 500 {
 		t.Fatalf("the process finished before it was killed (%d invitations)", before)
@@ -513,6 +558,11 @@ func TestKilledJobResumesWithoutDuplicates(t *testing.T) {
 	t.Logf("killed after %d invitations; re-run: %s", before, strings.TrimSpace(stderr2.String()))
 }
 
+// longTests reports whether the long variants of the soak tests run
+// (CLERKSCRIPT_LONG=1, as in `.ci/run`'s long mode); by default they run
+// a size that keeps `go test ./...` within two minutes.
+func longTests() bool { return os.Getenv("CLERKSCRIPT_LONG") != "" }
+
 // TestJobUnderFaultsExactlyOnce is reliability test (b): the emulator fails
 // a third of the requests, including writes that were applied before the
 // failure. Every item ends in the emulator exactly once, and every failure
@@ -522,7 +572,10 @@ func TestJobUnderFaultsExactlyOnce(t *testing.T) {
 		Rate:  0.3,
 		Kinds: []emulator.FaultKind{emulator.Fault500, emulator.FaultApplied, emulator.FaultAppliedReset, emulator.FaultReset, emulator.Fault503, emulator.Fault502},
 	}))
-	const n = 120
+	n := 40
+	if longTests() {
+		n = 600
+	}
 	dir := t.TempDir()
 	csv := writeInviteCSV(t, dir, n)
 	journal := filepath.Join(dir, "invites.journal")

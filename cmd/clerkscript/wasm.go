@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	clerkwasm "github.com/clerkscript/clerkscript/wasm/host"
 )
@@ -26,7 +27,10 @@ verify loads FILE with the wazero host library (wasm/host) and verifies TOKEN
 through the plugin, with the same flags, output and exit status as
 'clerkscript verify': 0 signed in, 1 rejected, 2 usage or configuration error.
 Without --jwt-key, CLERK_JWT_KEY or CLERK_SECRET_KEY (JWKS through the host)
-is used; the secret key stays in the host.`,
+is used; the secret key stays in the host. The compiled plugin is kept in
+the user cache directory ($XDG_CACHE_HOME/clerkscript/wasm, ~/.cache/... by
+default), keyed by the module's content and the wazero version: compiling
+takes seconds, a cached run a fraction of that.`,
 		subcommands: []string{"build", "verify"},
 		run:         runWasm,
 	})
@@ -68,6 +72,16 @@ func runWasmBuild(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return 0
 }
 
+// wasmCacheDir is where wasm verify keeps compiled code: the user cache
+// directory, or none when there is no such directory.
+func wasmCacheDir() string {
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(d, "clerkscript", "wasm")
+}
+
 func runWasmVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	va, code, done := parseVerifyArgs("wasm verify", "wasm", true, args, stdin, stdout, stderr)
 	if done {
@@ -84,7 +98,8 @@ func runWasmVerify(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	h, err := clerkwasm.New(ctx, clerkwasm.Options{Module: wasmBytes,
 		JWTKey: va.opts.JWTKey, SecretKey: va.opts.SecretKey, APIURL: va.opts.APIURL,
 		AuthorizedParties: va.opts.AuthorizedParties, Audience: va.opts.Audience, Issuer: va.opts.Issuer,
-		ClockSkew: va.opts.ClockSkew, PoolSize: 1, TokenCacheSize: -1, Now: verifyNow, Stderr: stderr})
+		ClockSkew: va.opts.ClockSkew, PoolSize: 1, TokenCacheSize: -1, Now: verifyNow, Stderr: stderr,
+		CompilationCacheDir: wasmCacheDir()})
 	if err != nil {
 		fmt.Fprintf(stderr, "clerkscript wasm verify: %v\n", err)
 		return 2

@@ -36,10 +36,15 @@ func TestWasmUsageErrors(t *testing.T) {
 }
 
 // 'wasm verify' keeps the output and exit contract of 'verify': the same
-// cases give byte-identical stdout and the same exit status.
+// cases give byte-identical stdout and the same exit status. The runs share
+// the compilation cache in the user cache directory (one under os.TempDir
+// here, kept across test runs: wazero keys it by the module's content and
+// its own version): the module is compiled once, then loaded.
 func TestWasmVerifyMatchesVerify(t *testing.T) {
 	cleanClerkEnv(t)
 	fixClocks(t)
+	cacheHome := filepath.Join(os.TempDir(), "clerkscript-test-cache")
+	t.Setenv("XDG_CACHE_HOME", cacheHome)
 	module := filepath.Join(t.TempDir(), "clerk.wasm")
 	if err := clerkwasm.BuildModule(context.Background(), clerkwasm.BuildOptions{Output: module}); err != nil {
 		t.Fatalf("building the module: %v", err)
@@ -64,5 +69,8 @@ func TestWasmVerifyMatchesVerify(t *testing.T) {
 		if nc != wc || nout != wout {
 			t.Errorf("%v:\nnative exit %d %q\nwasm   exit %d %q (stderr %q)", tc, nc, nout, wc, wout, werr)
 		}
+	}
+	if ents, err := os.ReadDir(filepath.Join(cacheHome, "clerkscript", "wasm")); err != nil || len(ents) == 0 {
+		t.Errorf("no compilation cache in the user cache directory (%v)", err)
 	}
 }

@@ -256,3 +256,27 @@ type WebhookEvent struct {
 	InstanceID      string          `json:"instance_id,omitempty"`
 	EventTimestamp  int64           `json:"event_timestamp,omitempty"`
 }
+
+// Bounds of the verified-token caches of the guest and the host (core's
+// cache has the same): tokens longer than MaxCachedToken are verified but
+// not cached, and a cache of n entries holds at most
+// max(n*CacheBytesPerEntry, MinCacheBytes) bytes of keys and values.
+const (
+	MaxCachedToken     = 16 << 10
+	CacheBytesPerEntry = 4 << 10
+	MinCacheBytes      = 64 << 10
+)
+
+// TokenCacheKey is the cache key of a token: without the '=' padding that
+// may trail its signature. The decoder ignores that padding (as
+// @clerk/backend's loose base64 does), so any amount of it verifies exactly
+// as none, and every spelling shares one entry instead of each taking
+// room. (Padding on the header or payload changes the signed bytes and
+// cannot verify.) A token without padding is its own key.
+func TokenCacheKey(token []byte) []byte {
+	n := len(token)
+	for n > 0 && token[n-1] == '=' {
+		n--
+	}
+	return token[:n]
+}

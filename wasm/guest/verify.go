@@ -10,7 +10,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"time"
 	"unsafe"
 
@@ -73,13 +72,14 @@ func newPlugin(cfg abi.Config) *plugin {
 	p.verifier = core.NewVerifier(core.VerifierConfig{
 		SignatureChecker: hostChecker{},
 		TokenCacheSize:   cfg.CacheSize, // -1 turns core's cache off as well
+		TokenCacheBytes:  cacheBytes(cfg.CacheSize),
 	})
 	p.opts = verifyOptions(cfg, client)
 	size := cfg.CacheSize
 	if size == 0 {
 		size = 10000
 	}
-	p.cache = newResultCache(size, skewOf(cfg.ClockSkewMs))
+	p.cache = newResultCache(size, cacheBytes(size), skewOf(cfg.ClockSkewMs))
 	return p
 }
 
@@ -220,69 +220,4 @@ func (p *plugin) verify(token string, opts core.VerifyOptions, now time.Time, ca
 		return checkOK
 	}
 	return out
-}
-
-// resultCache maps a verified token to its encoded result. It sits in front
-// of core's verified-token cache because, inside wasm, even a core cache
-// hit pays for encoding the claims again; here a hit costs a map lookup and
-// a clock read. Entries live at most maxAge so that a key removed from the
-// JWKS stops being honoured after core's own cache notices.
-type resultCache struct {
-	max     int
-	skew    time.Duration
-	entries map[string]*cachedResult
-}
-
-type cachedResult struct {
-	out                 []byte // nil when stored by clerk_check_session_token
-	expMs, nbfMs, iatMs int64  // conservative bounds in Unix ms
-	storedMs            int64
-}
-
-const resultMaxAge = time.Minute
-
-func newResultCache(max int, skew time.Duration) *resultCache {
-	return &resultCache{max: max, skew: skew, entries: map[string]*cachedResult{}}
-}
-
-// get returns the entry of a token that is known and still clearly
-// valid. The checks are conservative (claims were rounded to whole seconds
-// when stored); a token near a boundary goes through core again, which
-// decides exactly and gives Clerk's message.
-func (c *resultCache) get(token []byte, now time.Time) *cachedResult {
-	if c.max <= 0 {
-		return nil
-	}
-	e, ok := c.entries[string(token)] // no allocation: the compiler optimises this lookup
-	if !ok {
-		return nil
-	}
-	ms := now.UnixMilli()
-	skew := c.skew.Milliseconds()
-	if ms-e.storedMs > resultMaxAge.Milliseconds() || ms < e.storedMs ||
-		e.expMs <= ms-skew || e.nbfMs > ms+skew || e.iatMs > ms+skew {
-		delete(c.entries, string(token))
-		return nil
-	}
-	return e
-}
-
-func (c *resultCache) put(token string, out []byte, cl *core.Claims, now time.Time) {
-	if c.max <= 0 {
-		return
-	}
-	if len(c.entries) >= c.max {
-		for k := range c.entries { // evict an arbitrary entry: map order is random
-			delete(c.entries, k)
-			break
-		}
-	}
-	e := &cachedResult{out: out, expMs: cl.Expiry * 1000, storedMs: now.UnixMilli()}
-	if cl.NotBefore != 0 {
-		e.nbfMs = (cl.NotBefore + 1) * 1000
-	}
-	if cl.IssuedAt != 0 {
-		e.iatMs = (cl.IssuedAt + 1) * 1000
-	}
-	c.entries[strings.Clone(token)] = e // token may be a view of the input buffer
 }

@@ -179,7 +179,7 @@ func (h *Host) checkToken(ctx context.Context, token string) (*core.Claims, erro
 	if err != nil || res.err != nil {
 		return res.result(err)
 	}
-	key := stringBytes(token)
+	key := abi.TokenCacheKey(stringBytes(token))
 	if c := h.claims.get(key); c != nil {
 		return c, nil
 	}
@@ -219,44 +219,73 @@ func decodeClaims(res []byte) (*core.Claims, error) {
 		Algorithm: ac.Algorithm, Raw: ac.Raw}, nil
 }
 
-// claimsCache maps decoded claims, bounded: by token when the module has
-// clerk_check_session_token, by result bytes otherwise.
+// claimsCache maps decoded claims: by token (abi.TokenCacheKey, so padded
+// spellings share an entry) when the module has clerk_check_session_token,
+// by result bytes otherwise. It is bounded in entries and in bytes, and
+// keys longer than abi.MaxCachedToken are not kept.
 type claimsCache struct {
-	mu  sync.RWMutex
-	max int
-	m   map[string]*core.Claims
+	mu       sync.RWMutex
+	max      int
+	maxBytes int
+	bytes    int
+	m        map[string]claimsEntry
 }
+
+type claimsEntry struct {
+	claims *core.Claims
+	cost   int
+}
+
+// claimsCost estimates the bytes an entry holds: the key, the claims (Raw
+// and the strings decoded from it are no longer than the token or result
+// they come from) and the fixed overhead.
+func claimsCost(key []byte) int { return 2*len(key) + 256 }
 
 func (c *claimsCache) init(size int) {
 	if size == 0 {
 		size = 10000
 	}
-	c.max, c.m = size, map[string]*core.Claims{}
+	c.max, c.m = size, map[string]claimsEntry{}
+	c.maxBytes = max(size*abi.CacheBytesPerEntry, abi.MinCacheBytes)
 }
 
-func (c *claimsCache) get(res []byte) *core.Claims {
+func (c *claimsCache) get(key []byte) *core.Claims {
 	if c.max <= 0 {
 		return nil
 	}
 	c.mu.RLock()
-	cl := c.m[string(res)]
+	e := c.m[string(key)]
 	c.mu.RUnlock()
-	return cl
+	return e.claims
 }
 
-func (c *claimsCache) put(res []byte, cl *core.Claims) {
-	if c.max <= 0 {
+func (c *claimsCache) put(key []byte, cl *core.Claims) {
+	if c.max <= 0 || len(key) > abi.MaxCachedToken {
 		return
 	}
+	cost := claimsCost(key)
 	c.mu.Lock()
-	if len(c.m) >= c.max {
-		for k := range c.m {
+	defer c.mu.Unlock()
+	if old, ok := c.m[string(key)]; ok {
+		delete(c.m, string(key))
+		c.bytes -= old.cost
+	}
+	for len(c.m) > 0 && (len(c.m) >= c.max || c.bytes+cost > c.maxBytes) {
+		for k, e := range c.m { // an arbitrary entry: map order is random
 			delete(c.m, k)
+			c.bytes -= e.cost
 			break
 		}
 	}
-	c.m[string(res)] = cl
-	c.mu.Unlock()
+	c.m[string(key)] = claimsEntry{claims: cl, cost: cost}
+	c.bytes += cost
+}
+
+// size reports the bytes accounted for and the bound (for tests).
+func (c *claimsCache) size() (bytes, bound int) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.bytes, c.maxBytes
 }
 
 // AuthenticateRequest runs @clerk/backend's authenticateRequest on r inside

@@ -12,16 +12,27 @@ import (
 	"github.com/tetratelabs/wazero"
 )
 
-// The module is built once per test binary and compiled once: every Host
-// of the tests shares one in-memory compilation cache.
+// The module is built once per test binary and compiled once per pool
+// kind: every Host of the tests shares two compilation caches, kept in a
+// directory under os.TempDir so that later runs load the compiled code
+// instead of compiling it again (seconds per pool). wazero keys the files
+// by the module's content and its own version, and writes them atomically.
 var (
 	buildOnce       sync.Once
 	buildDir        string
 	wasmBytes       []byte
 	buildErr        error
-	sharedCache     = wazero.NewCompilationCache()
-	sharedSlowCache = wazero.NewCompilationCache()
+	sharedCache     = testCompilationCache("fast")
+	sharedSlowCache = testCompilationCache("interruptible")
 )
+
+func testCompilationCache(kind string) wazero.CompilationCache {
+	c, err := wazero.NewCompilationCacheWithDir(filepath.Join(os.TempDir(), "clerkscript-test-wazero", kind))
+	if err != nil {
+		return wazero.NewCompilationCache() // an unwritable temp dir: compile in memory
+	}
+	return c
+}
 
 func TestMain(m *testing.M) {
 	code := m.Run()

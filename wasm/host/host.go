@@ -15,6 +15,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/clerkscript/clerkscript/core"
 	"github.com/clerkscript/clerkscript/internal/abi"
@@ -32,6 +33,13 @@ import (
 // host's own HTTP function (which honours the deadline), run in a "fast"
 // pool without the checks. Call and VerifyWebhook, whose inputs can be
 // large, run in an "interruptible" pool, compiled on first use.
+//
+// A guest spinning in the fast pool cannot be stopped, and as compiled wasm
+// has no Go preemption points, its thread also holds up every garbage
+// collection of the process until it returns: Options.InterruptibleOnly
+// runs every export in the interruptible pool, for modules not built from
+// this source. A WASI sleep (poll_oneoff) ends at the deadline in both
+// pools.
 type Host struct {
 	opts   Options
 	config []byte // the clerk_configure input, the same for every instance
@@ -81,6 +89,10 @@ type instance struct {
 	scratchCap uint32
 	stack      []uint64
 	calls      int
+
+	// callCtx is the context of the call in progress, read by the WASI
+	// sleep (on the goroutine of the call).
+	callCtx context.Context
 }
 
 func defaultPoolSize() int { return runtime.GOMAXPROCS(0) }
@@ -105,7 +117,7 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 		return nil, fmt.Errorf("clerkwasm: encoding the guest configuration: %w", err)
 	}
 	h.claims.init(opts.TokenCacheSize)
-	if h.fast, err = h.newPool(ctx, false); err != nil {
+	if h.fast, err = h.newPool(ctx, opts.InterruptibleOnly); err != nil {
 		h.closeCaches()
 		return nil, err
 	}
@@ -190,6 +202,9 @@ func (h *Host) newPool(ctx context.Context, interruptible bool) (*pool, error) {
 
 // interruptiblePool compiles the interruptible pool on first use.
 func (h *Host) interruptiblePool(ctx context.Context) (*pool, error) {
+	if h.opts.InterruptibleOnly {
+		return h.fast, nil // the only pool
+	}
 	h.slowOnce.Do(func() {
 		h.closeMu.RLock()
 		defer h.closeMu.RUnlock()
@@ -255,11 +270,12 @@ func (p *pool) newInstance(ctx context.Context) (*instance, error) {
 	if h.closed.Load() {
 		return nil, ErrClosed
 	}
+	inst := &instance{fns: map[string]api.Function{}, stack: make([]uint64, 2)}
 	mc := wazero.NewModuleConfig().
 		WithName(""). // anonymous: the same module is instantiated many times
 		WithStartFunctions("_initialize").
 		WithSysNanotime().
-		WithSysNanosleep().
+		WithNanosleep(inst.nanosleep).
 		WithRandSource(rand.Reader). // wazero's default is a fixed seed
 		WithStderr(h.opts.Stderr)
 	if h.opts.Now != nil {
@@ -271,11 +287,13 @@ func (p *pool) newInstance(ctx context.Context) (*instance, error) {
 	// letting a short caller deadline kill a nearly ready instance.
 	ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
+	inst.callCtx = ictx
+	defer func() { inst.callCtx = nil }()
 	mod, err := p.rt.InstantiateModule(ictx, p.compiled, mc)
 	if err != nil {
 		return nil, fmt.Errorf("clerkwasm: instantiating the module: %w", err)
 	}
-	inst := &instance{mod: mod, mem: mod.Memory(), fns: map[string]api.Function{}, stack: make([]uint64, 2)}
+	inst.mod, inst.mem = mod, mod.Memory()
 	for _, name := range requiredExports {
 		inst.fns[name] = mod.ExportedFunction(name)
 	}
@@ -301,6 +319,26 @@ func (p *pool) newInstance(ctx context.Context) (*instance, error) {
 		return nil, fmt.Errorf("clerkwasm: configuring the module: %w", err)
 	}
 	return inst, nil
+}
+
+// nanosleep is the instance's WASI sleep (poll_oneoff with a clock): it
+// ends at the deadline of the call in progress and stops the guest there,
+// which would otherwise sleep past the deadline in either pool.
+func (inst *instance) nanosleep(ns int64) {
+	if ns <= 0 {
+		return
+	}
+	var done <-chan struct{}
+	if inst.callCtx != nil {
+		done = inst.callCtx.Done()
+	}
+	t := time.NewTimer(time.Duration(ns))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-done:
+		panic(sys.NewExitError(sys.ExitCodeDeadlineExceeded))
+	}
 }
 
 // ErrClosed is returned by calls on a closed Host.
@@ -429,7 +467,9 @@ func (h *Host) withInstance(ctx context.Context, export string, fn func(context.
 	if err != nil {
 		return nil, err
 	}
+	inst.callCtx = cctx
 	out, err := fn(cctx, inst)
+	inst.callCtx = nil
 	p.release(inst, err != nil)
 	if err != nil {
 		if ctx.Err() == nil && cctx.Err() != nil {

@@ -144,7 +144,7 @@ func TestABIDocumentMatchesModule(t *testing.T) {
 	doc, err := os.ReadFile("../ABI.md")
 	mustf(t, err, "ABI.md")
 	ctx := context.Background()
-	rt := wazero.NewRuntime(ctx)
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCompilationCache(sharedCache))
 	defer rt.Close(ctx)
 	cm, err := rt.CompileModule(ctx, moduleBytes(t))
 	mustf(t, err, "compile")

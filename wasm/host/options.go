@@ -48,8 +48,10 @@ type Options struct {
 	ClockSkew time.Duration
 	// Issuer, when set, must equal the iss claim.
 	Issuer string
-	// TokenCacheSize bounds each instance's verified-token cache (default
-	// 10 000); negative disables it.
+	// TokenCacheSize bounds each instance's verified-token cache and the
+	// host's decoded-claims cache (default 10 000 entries); negative
+	// disables them. Each is also bounded in bytes (4 KiB per entry; the
+	// guest's at most 16 MiB) and keeps no token over 16 KiB.
 	TokenCacheSize int
 
 	// PublishableKey, Domain, IsSatellite, ProxyURL, SignInURL and
@@ -90,10 +92,19 @@ type Options struct {
 	// 30 s); the caller's context can only shorten it. In Call and
 	// VerifyWebhook a guest still running at the deadline is stopped and
 	// its instance replaced. Verification and AuthenticateRequest run
-	// without wazero's termination checks (they cost 5-20x): their guest
-	// work is bounded by the input limits, and their waits (JWKS, machine
-	// tokens) are host HTTP requests, which the deadline does cancel.
+	// without wazero's termination checks (they cost 5-20x) unless
+	// InterruptibleOnly is set: their guest work is bounded by the input
+	// limits, and their waits (JWKS, machine tokens, a WASI sleep) end at
+	// the deadline.
 	CallTimeout time.Duration
+	// InterruptibleOnly runs every export with wazero's termination checks,
+	// so that CallTimeout stops even a guest spinning in a verification
+	// export. Without it, verification and AuthenticateRequest run without
+	// the checks (5-20x faster), trusting the module to return: a module
+	// that spins there cannot be stopped, and holds up the process's
+	// garbage collector until it returns. Set it for modules not built from
+	// this source.
+	InterruptibleOnly bool
 	// MaxCallsPerInstance recycles an instance after that many calls
 	// (default 100 000), because linear memory never shrinks.
 	MaxCallsPerInstance int
