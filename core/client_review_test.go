@@ -80,8 +80,8 @@ func TestParseRetryAfterHostile(t *testing.T) {
 		"NaN": 0, "nan": 0, "-Inf": 0, "Inf": 24 * time.Hour, "1e9": 24 * time.Hour,
 		"-5": 0, "garbage": 0, "2.5": 2500 * time.Millisecond, "7": 7 * time.Second,
 	} {
-		if got := parseRetryAfter(in, now); got != want {
-			t.Errorf("parseRetryAfter(%q) = %v, want %v", in, got, want)
+		if got := ParseRetryAfter(in, now); got != want {
+			t.Errorf("ParseRetryAfter(%q) = %v, want %v", in, got, want)
 		}
 	}
 }
