@@ -249,9 +249,10 @@ func (s *AllowlistIdentifiersService) List(ctx context.Context, params *Allowlis
 	return out, nil
 }
 
-// All iterates over every item of List, page after page (see Client.Paginate):
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.All(ctx, ...) { ... }
+//	for item, err := range c.AllowlistIdentifiers.All(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *AllowlistIdentifiersService) All(ctx context.Context, params *AllowlistIdentifiersListParams, opts ...CallOption) iter.Seq2[AllowlistIdentifier, error] {
@@ -306,9 +307,10 @@ func (s *APIKeysService) List(ctx context.Context, params *APIKeysListParams, op
 	return &out, nil
 }
 
-// All iterates over every item of List, page after page (see Client.Paginate):
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.All(ctx, ...) { ... }
+//	for item, err := range c.APIKeys.All(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *APIKeysService) All(ctx context.Context, params *APIKeysListParams, opts ...CallOption) iter.Seq2[GetAPIKeysResponseDataItem, error] {
@@ -418,9 +420,10 @@ func (s *BillingService) GetCommercePlanList(ctx context.Context, params *Billin
 	return &out, nil
 }
 
-// GetCommercePlanListIter iterates over every item of GetCommercePlanList, page after page (see Client.Paginate):
+// GetCommercePlanListIter yields every item of GetCommercePlanList, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.GetCommercePlanListIter(ctx, ...) { ... }
+//	for item, err := range c.Billing.GetCommercePlanListIter(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *BillingService) GetCommercePlanListIter(ctx context.Context, params *BillingGetCommercePlanListParams, opts ...CallOption) iter.Seq2[CommercePlan, error] {
@@ -436,9 +439,10 @@ func (s *BillingService) GetCommerceSubscriptionItemList(ctx context.Context, pa
 	return &out, nil
 }
 
-// GetCommerceSubscriptionItemListIter iterates over every item of GetCommerceSubscriptionItemList, page after page (see Client.Paginate):
+// GetCommerceSubscriptionItemListIter yields every item of GetCommerceSubscriptionItemList, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.GetCommerceSubscriptionItemListIter(ctx, ...) { ... }
+//	for item, err := range c.Billing.GetCommerceSubscriptionItemListIter(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *BillingService) GetCommerceSubscriptionItemListIter(ctx context.Context, params *BillingGetCommerceSubscriptionItemListParams, opts ...CallOption) iter.Seq2[CommerceSubscriptionItem, error] {
@@ -454,9 +458,10 @@ func (s *BillingService) GetPriceList(ctx context.Context, params *BillingGetPri
 	return &out, nil
 }
 
-// GetPriceListIter iterates over every item of GetPriceList, page after page (see Client.Paginate):
+// GetPriceListIter yields every item of GetPriceList, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.GetPriceListIter(ctx, ...) { ... }
+//	for item, err := range c.Billing.GetPriceListIter(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *BillingService) GetPriceListIter(ctx context.Context, params *BillingGetPriceListParams, opts ...CallOption) iter.Seq2[BillingPriceResponse, error] {
@@ -481,9 +486,10 @@ func (s *BillingService) GetStatementList(ctx context.Context, params *BillingGe
 	return &out, nil
 }
 
-// GetStatementListIter iterates over every item of GetStatementList, page after page (see Client.Paginate):
+// GetStatementListIter yields every item of GetStatementList, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.GetStatementListIter(ctx, ...) { ... }
+//	for item, err := range c.Billing.GetStatementListIter(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *BillingService) GetStatementListIter(ctx context.Context, params *BillingGetStatementListParams, opts ...CallOption) iter.Seq2[BillingStatement, error] {
@@ -499,9 +505,10 @@ func (s *BillingService) GetStatementPaymentAttempts(ctx context.Context, statem
 	return &out, nil
 }
 
-// GetStatementPaymentAttemptsIter iterates over every item of GetStatementPaymentAttempts, page after page (see Client.Paginate):
+// GetStatementPaymentAttemptsIter yields every item of GetStatementPaymentAttempts, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.GetStatementPaymentAttemptsIter(ctx, ...) { ... }
+//	for item, err := range c.Billing.GetStatementPaymentAttemptsIter(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *BillingService) GetStatementPaymentAttemptsIter(ctx context.Context, statementID string, params *BillingGetStatementPaymentAttemptsParams, opts ...CallOption) iter.Seq2[BillingPaymentAttempt, error] {
@@ -570,9 +577,10 @@ func (s *ClientsService) List(ctx context.Context, params *ClientsListParams, op
 	return out, nil
 }
 
-// All iterates over every item of List, page after page (see Client.Paginate):
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.All(ctx, ...) { ... }
+//	for item, err := range c.Clients.All(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 //
@@ -647,9 +655,10 @@ func (s *DirectoriesService) List(ctx context.Context, params *DirectoriesListPa
 	return &out, nil
 }
 
-// All iterates over every item of List, page after page (see Client.Paginate):
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.All(ctx, ...) { ... }
+//	for item, err := range c.Directories.All(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *DirectoriesService) All(ctx context.Context, params *DirectoriesListParams, opts ...CallOption) iter.Seq2[Directory, error] {
@@ -827,9 +836,10 @@ func (s *EmailSMSTemplatesService) List(ctx context.Context, templateType string
 	return out, nil
 }
 
-// All iterates over every item of List, page after page (see Client.Paginate):
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.All(ctx, ...) { ... }
+//	for item, err := range c.EmailSMSTemplates.All(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 //
@@ -908,9 +918,10 @@ func (s *EnterpriseConnectionsService) List(ctx context.Context, params *Enterpr
 	return &out, nil
 }
 
-// All iterates over every item of List, page after page (see Client.Paginate):
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.All(ctx, ...) { ... }
+//	for item, err := range c.EnterpriseConnections.All(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *EnterpriseConnectionsService) All(ctx context.Context, params *EnterpriseConnectionsListParams, opts ...CallOption) iter.Seq2[EnterpriseConnection, error] {
@@ -926,9 +937,10 @@ func (s *EnterpriseConnectionsService) ListTestRuns(ctx context.Context, enterpr
 	return &out, nil
 }
 
-// ListTestRunsIter iterates over every item of ListTestRuns, page after page (see Client.Paginate):
+// ListTestRunsIter yields every item of ListTestRuns, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.ListTestRunsIter(ctx, ...) { ... }
+//	for item, err := range c.EnterpriseConnections.ListTestRunsIter(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *EnterpriseConnectionsService) ListTestRunsIter(ctx context.Context, enterpriseConnectionID string, params *EnterpriseConnectionsListTestRunsParams, opts ...CallOption) iter.Seq2[EnterpriseConnectionTestRun, error] {
@@ -1077,9 +1089,10 @@ func (s *InvitationsService) List(ctx context.Context, params *InvitationsListPa
 	return out, nil
 }
 
-// All iterates over every item of List, page after page (see Client.Paginate):
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.All(ctx, ...) { ... }
+//	for item, err := range c.Invitations.All(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *InvitationsService) All(ctx context.Context, params *InvitationsListParams, opts ...CallOption) iter.Seq2[Invitation, error] {
@@ -1146,9 +1159,10 @@ func (s *JWTTemplatesService) List(ctx context.Context, params *JWTTemplatesList
 	return out, nil
 }
 
-// All iterates over every item of List, page after page (see Client.Paginate):
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.All(ctx, ...) { ... }
+//	for item, err := range c.JWTTemplates.All(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *JWTTemplatesService) All(ctx context.Context, params *JWTTemplatesListParams, opts ...CallOption) iter.Seq2[JWTTemplate, error] {
@@ -1185,9 +1199,10 @@ func (s *M2MTokensService) List(ctx context.Context, params *M2MTokensListParams
 	return &out, nil
 }
 
-// All iterates over every item of List, page after page (see Client.Paginate):
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.All(ctx, ...) { ... }
+//	for item, err := range c.M2MTokens.All(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *M2MTokensService) All(ctx context.Context, params *M2MTokensListParams, opts ...CallOption) iter.Seq2[GetM2MTokensResponseM2MTokensItem, error] {
@@ -1278,9 +1293,10 @@ func (s *MachinesService) List(ctx context.Context, params *MachinesListParams, 
 	return &out, nil
 }
 
-// All iterates over every item of List, page after page (see Client.Paginate):
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.All(ctx, ...) { ... }
+//	for item, err := range c.Machines.All(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *MachinesService) All(ctx context.Context, params *MachinesListParams, opts ...CallOption) iter.Seq2[Machine, error] {
@@ -1364,9 +1380,10 @@ func (s *OAuthApplicationsService) List(ctx context.Context, params *OAuthApplic
 	return &out, nil
 }
 
-// All iterates over every item of List, page after page (see Client.Paginate):
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.All(ctx, ...) { ... }
+//	for item, err := range c.OAuthApplications.All(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *OAuthApplicationsService) All(ctx context.Context, params *OAuthApplicationsListParams, opts ...CallOption) iter.Seq2[OAuthApplication, error] {
@@ -1435,9 +1452,10 @@ func (s *OrganizationDomainsService) List(ctx context.Context, organizationID st
 	return &out, nil
 }
 
-// All iterates over every item of List, page after page (see Client.Paginate):
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.All(ctx, ...) { ... }
+//	for item, err := range c.OrganizationDomains.All(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *OrganizationDomainsService) All(ctx context.Context, organizationID string, params *OrganizationDomainsListParams, opts ...CallOption) iter.Seq2[OrganizationDomain, error] {
@@ -1453,9 +1471,10 @@ func (s *OrganizationDomainsService) ListAll(ctx context.Context, params *Organi
 	return &out, nil
 }
 
-// ListAllIter iterates over every item of ListAll, page after page (see Client.Paginate):
+// ListAllIter yields every item of ListAll, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.ListAllIter(ctx, ...) { ... }
+//	for item, err := range c.OrganizationDomains.ListAllIter(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *OrganizationDomainsService) ListAllIter(ctx context.Context, params *OrganizationDomainsListAllParams, opts ...CallOption) iter.Seq2[OrganizationDomain, error] {
@@ -1519,9 +1538,10 @@ func (s *OrganizationInvitationsService) GetAll(ctx context.Context, params *Org
 	return &out, nil
 }
 
-// GetAllIter iterates over every item of GetAll, page after page (see Client.Paginate):
+// GetAllIter yields every item of GetAll, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.GetAllIter(ctx, ...) { ... }
+//	for item, err := range c.OrganizationInvitations.GetAllIter(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *OrganizationInvitationsService) GetAllIter(ctx context.Context, params *OrganizationInvitationsGetAllParams, opts ...CallOption) iter.Seq2[OrganizationInvitationWithPublicOrganizationData, error] {
@@ -1537,9 +1557,10 @@ func (s *OrganizationInvitationsService) List(ctx context.Context, organizationI
 	return &out, nil
 }
 
-// All iterates over every item of List, page after page (see Client.Paginate):
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.All(ctx, ...) { ... }
+//	for item, err := range c.OrganizationInvitations.All(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *OrganizationInvitationsService) All(ctx context.Context, organizationID string, params *OrganizationInvitationsListParams, opts ...CallOption) iter.Seq2[OrganizationInvitation, error] {
@@ -1557,9 +1578,10 @@ func (s *OrganizationInvitationsService) ListPending(ctx context.Context, organi
 	return &out, nil
 }
 
-// ListPendingIter iterates over every item of ListPending, page after page (see Client.Paginate):
+// ListPendingIter yields every item of ListPending, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.ListPendingIter(ctx, ...) { ... }
+//	for item, err := range c.OrganizationInvitations.ListPendingIter(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 //
@@ -1607,9 +1629,10 @@ func (s *OrganizationMembershipsService) List(ctx context.Context, organizationI
 	return &out, nil
 }
 
-// All iterates over every item of List, page after page (see Client.Paginate):
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.All(ctx, ...) { ... }
+//	for item, err := range c.OrganizationMemberships.All(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *OrganizationMembershipsService) All(ctx context.Context, organizationID string, params *OrganizationMembershipsListParams, opts ...CallOption) iter.Seq2[OrganizationMembership, error] {
@@ -1673,9 +1696,10 @@ func (s *OrganizationPermissionsService) List(ctx context.Context, params *Organ
 	return &out, nil
 }
 
-// All iterates over every item of List, page after page (see Client.Paginate):
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.All(ctx, ...) { ... }
+//	for item, err := range c.OrganizationPermissions.All(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *OrganizationPermissionsService) All(ctx context.Context, params *OrganizationPermissionsListParams, opts ...CallOption) iter.Seq2[Permission, error] {
@@ -1739,9 +1763,10 @@ func (s *OrganizationRolesService) List(ctx context.Context, params *Organizatio
 	return &out, nil
 }
 
-// All iterates over every item of List, page after page (see Client.Paginate):
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.All(ctx, ...) { ... }
+//	for item, err := range c.OrganizationRoles.All(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *OrganizationRolesService) All(ctx context.Context, params *OrganizationRolesListParams, opts ...CallOption) iter.Seq2[Role, error] {
@@ -1841,9 +1866,10 @@ func (s *OrganizationsService) List(ctx context.Context, params *OrganizationsLi
 	return &out, nil
 }
 
-// All iterates over every item of List, page after page (see Client.Paginate):
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.All(ctx, ...) { ... }
+//	for item, err := range c.Organizations.All(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *OrganizationsService) All(ctx context.Context, params *OrganizationsListParams, opts ...CallOption) iter.Seq2[Organization, error] {
@@ -1994,9 +2020,10 @@ func (s *RedirectURLsService) List(ctx context.Context, params *RedirectURLsList
 	return out, nil
 }
 
-// All iterates over every item of List, page after page (see Client.Paginate):
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.All(ctx, ...) { ... }
+//	for item, err := range c.RedirectURLs.All(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *RedirectURLsService) All(ctx context.Context, params *RedirectURLsListParams, opts ...CallOption) iter.Seq2[RedirectURL, error] {
@@ -2042,9 +2069,10 @@ func (s *RoleSetsService) List(ctx context.Context, params *RoleSetsListParams, 
 	return &out, nil
 }
 
-// All iterates over every item of List, page after page (see Client.Paginate):
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.All(ctx, ...) { ... }
+//	for item, err := range c.RoleSets.All(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *RoleSetsService) All(ctx context.Context, params *RoleSetsListParams, opts ...CallOption) iter.Seq2[RoleSet, error] {
@@ -2125,9 +2153,10 @@ func (s *SAMLConnectionsService) List(ctx context.Context, params *SAMLConnectio
 	return &out, nil
 }
 
-// All iterates over every item of List, page after page (see Client.Paginate):
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.All(ctx, ...) { ... }
+//	for item, err := range c.SAMLConnections.All(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 //
@@ -2204,9 +2233,10 @@ func (s *SCIMDirectoriesService) List(ctx context.Context, params *SCIMDirectori
 	return &out, nil
 }
 
-// All iterates over every item of List, page after page (see Client.Paginate):
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.All(ctx, ...) { ... }
+//	for item, err := range c.SCIMDirectories.All(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *SCIMDirectoriesService) All(ctx context.Context, params *SCIMDirectoriesListParams, opts ...CallOption) iter.Seq2[SCIMDirectory, error] {
@@ -2297,9 +2327,10 @@ func (s *SessionsService) List(ctx context.Context, params *SessionsListParams, 
 	return out, nil
 }
 
-// All iterates over every item of List, page after page (see Client.Paginate):
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.All(ctx, ...) { ... }
+//	for item, err := range c.Sessions.All(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *SessionsService) All(ctx context.Context, params *SessionsListParams, opts ...CallOption) iter.Seq2[Session, error] {
@@ -2568,9 +2599,10 @@ func (s *UsersService) GetInstanceOrganizationMemberships(ctx context.Context, p
 	return &out, nil
 }
 
-// GetInstanceOrganizationMembershipsIter iterates over every item of GetInstanceOrganizationMemberships, page after page (see Client.Paginate):
+// GetInstanceOrganizationMembershipsIter yields every item of GetInstanceOrganizationMemberships, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.GetInstanceOrganizationMembershipsIter(ctx, ...) { ... }
+//	for item, err := range c.Users.GetInstanceOrganizationMembershipsIter(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *UsersService) GetInstanceOrganizationMembershipsIter(ctx context.Context, params *UsersGetInstanceOrganizationMembershipsParams, opts ...CallOption) iter.Seq2[OrganizationMembership, error] {
@@ -2586,9 +2618,10 @@ func (s *UsersService) GetOAuthAccessToken(ctx context.Context, userID string, p
 	return out, nil
 }
 
-// GetOAuthAccessTokenIter iterates over every item of GetOAuthAccessToken, page after page (see Client.Paginate):
+// GetOAuthAccessTokenIter yields every item of GetOAuthAccessToken, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.GetOAuthAccessTokenIter(ctx, ...) { ... }
+//	for item, err := range c.Users.GetOAuthAccessTokenIter(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *UsersService) GetOAuthAccessTokenIter(ctx context.Context, userID string, provider string, params *UsersGetOAuthAccessTokenParams, opts ...CallOption) iter.Seq2[OAuthAccessTokenItem, error] {
@@ -2604,9 +2637,10 @@ func (s *UsersService) GetOrganizationInvitations(ctx context.Context, userID st
 	return &out, nil
 }
 
-// GetOrganizationInvitationsIter iterates over every item of GetOrganizationInvitations, page after page (see Client.Paginate):
+// GetOrganizationInvitationsIter yields every item of GetOrganizationInvitations, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.GetOrganizationInvitationsIter(ctx, ...) { ... }
+//	for item, err := range c.Users.GetOrganizationInvitationsIter(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *UsersService) GetOrganizationInvitationsIter(ctx context.Context, userID string, params *UsersGetOrganizationInvitationsParams, opts ...CallOption) iter.Seq2[OrganizationInvitationWithPublicOrganizationData, error] {
@@ -2622,9 +2656,10 @@ func (s *UsersService) GetOrganizationMemberships(ctx context.Context, userID st
 	return &out, nil
 }
 
-// GetOrganizationMembershipsIter iterates over every item of GetOrganizationMemberships, page after page (see Client.Paginate):
+// GetOrganizationMembershipsIter yields every item of GetOrganizationMemberships, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.GetOrganizationMembershipsIter(ctx, ...) { ... }
+//	for item, err := range c.Users.GetOrganizationMembershipsIter(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *UsersService) GetOrganizationMembershipsIter(ctx context.Context, userID string, params *UsersGetOrganizationMembershipsParams, opts ...CallOption) iter.Seq2[OrganizationMembership, error] {
@@ -2640,9 +2675,10 @@ func (s *UsersService) List(ctx context.Context, params *UsersListParams, opts .
 	return out, nil
 }
 
-// All iterates over every item of List, page after page (see Client.Paginate):
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.All(ctx, ...) { ... }
+//	for item, err := range c.Users.All(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *UsersService) All(ctx context.Context, params *UsersListParams, opts ...CallOption) iter.Seq2[User, error] {
@@ -2841,9 +2877,10 @@ func (s *WaitlistEntriesService) List(ctx context.Context, params *WaitlistEntri
 	return &out, nil
 }
 
-// All iterates over every item of List, page after page (see Client.Paginate):
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
 //
-//	for item, err := range s.All(ctx, ...) { ... }
+//	for item, err := range c.WaitlistEntries.All(ctx, ...) { ... }
 //
 // Iteration stops at the first error, which is yielded.
 func (s *WaitlistEntriesService) All(ctx context.Context, params *WaitlistEntriesListParams, opts ...CallOption) iter.Seq2[WaitlistEntry, error] {

@@ -294,7 +294,7 @@ func (m *models) emitIterator(b *bytes.Buffer, sv *service, op *Operation, metho
 		return err
 	}
 	name := IteratorName(op.Method)
-	fmt.Fprintf(b, "// %s iterates over every item of %s, page after page (see Client.Paginate):\n//\n//\tfor item, err := range s.%s(ctx, ...) { ... }\n//\n// Iteration stops at the first error, which is yielded.\n", name, method, name)
+	fmt.Fprintf(b, "// %s yields every item of %s, fetching page after page as the loop\n// advances (params.Limit, if set, is the page size; see Client.Paginate):\n//\n//\tfor item, err := range c.%s.%s(ctx, ...) { ... }\n//\n// Iteration stops at the first error, which is yielded.\n", name, method, sv.goName, name)
 	if op.Deprecated {
 		b.WriteString("//\n// Deprecated: the Backend API marks this operation as deprecated.\n")
 	}
