@@ -101,7 +101,7 @@ func ExampleInvitationsService_BulkCreate() {
 	}
 	retry := core.DefaultRetryConfig()
 	retry.MaxElapsedTime = time.Minute // give up after a minute of retries
-	invs, err := c.Invitations.BulkCreate(ctx, []core.CreateBulkInvitationsItem{
+	invs, err := c.Invitations.BulkCreate(ctx, []core.InvitationsBulkCreateItem{
 		{EmailAddress: "ada@example.com", Notify: core.Bool(false)},
 		{EmailAddress: "grace@example.com", Notify: core.Bool(false)},
 	}, core.WithRetry(retry))

@@ -743,32 +743,6 @@ type CreateAdminPortalLinkTokenResponse struct {
 	UpdatedAt float64 `json:"updated_at"`
 }
 
-// CreateBulkInvitationsItem is the CreateBulkInvitationsItem schema of the Backend API.
-type CreateBulkInvitationsItem struct {
-	// The email address the invitation will be sent to
-	EmailAddress string `json:"email_address"`
-	// Metadata that will be attached to the newly created invitation.
-	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
-	// The URL where the user is redirected upon visiting the invitation link, where they can accept the invitation.
-	RedirectURL *string `json:"redirect_url,omitempty"`
-	// Optional flag which denotes whether an email invitation should be sent to the given email address.
-	Notify *bool `json:"notify,omitempty"`
-	// Whether an invitation should be created if there is already an existing invitation for this email address, or it's claimed by another user.
-	IgnoreExisting *bool `json:"ignore_existing,omitempty"`
-	// The number of days the invitation will be valid for.
-	ExpiresInDays *int64 `json:"expires_in_days,omitempty"`
-	// The slug of the email template to use for the invitation email.
-	TemplateSlug *string `json:"template_slug,omitempty"`
-}
-
-// CreateBulkWaitlistEntriesItem is the CreateBulkWaitlistEntriesItem schema of the Backend API.
-type CreateBulkWaitlistEntriesItem struct {
-	// The email address to add to the waitlist
-	EmailAddress string `json:"email_address"`
-	// Optional flag which denotes whether a confirmation email should be sent to the given email address.
-	Notify *bool `json:"notify,omitempty"`
-}
-
 // CreateM2MTokenResponse is the CreateM2MTokenResponse schema of the Backend API.
 type CreateM2MTokenResponse struct {
 	Object           string          `json:"object"`
@@ -788,26 +762,6 @@ type CreateM2MTokenResponse struct {
 	CreatedAt float64 `json:"created_at"`
 	// The timestamp for when the token was last updated, in milliseconds
 	UpdatedAt float64 `json:"updated_at"`
-}
-
-// CreateOrganizationInvitationBulkItem is the CreateOrganizationInvitationBulkItem schema of the Backend API.
-type CreateOrganizationInvitationBulkItem struct {
-	// The email address of the new member that is going to be invited to the organization
-	EmailAddress string `json:"email_address"`
-	// The ID of the user that invites the new member to the organization.
-	InviterUserID *string `json:"inviter_user_id,omitempty"`
-	// The role of the new member in the organization
-	Role string `json:"role"`
-	// Metadata saved on the organization invitation, read-only from the Frontend API and fully accessible (read/write) from the Backend API.
-	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
-	// Metadata saved on the organization invitation, fully accessible (read/write) from the Backend API but not visible from the Frontend API.
-	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
-	// Optional URL that the invitee will be redirected to once they accept the invitation by clicking the join link in the invitation email.
-	RedirectURL *string `json:"redirect_url,omitempty"`
-	// The number of days the invitation will be valid for.
-	ExpiresInDays *int64 `json:"expires_in_days,omitempty"`
-	// Optional flag which denotes whether an email invitation should be sent to the given email address.
-	Notify *bool `json:"notify,omitempty"`
 }
 
 // CreateSessionTokenFromTemplateResponse is the CreateSessionTokenFromTemplateResponse schema of the Backend API.
@@ -1435,6 +1389,24 @@ type InvitationRevoked struct {
 	UpdatedAt int64 `json:"updated_at"`
 }
 
+// InvitationsBulkCreateItem is the InvitationsBulkCreateItem schema of the Backend API.
+type InvitationsBulkCreateItem struct {
+	// The email address the invitation will be sent to
+	EmailAddress string `json:"email_address"`
+	// Metadata that will be attached to the newly created invitation.
+	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
+	// The URL where the user is redirected upon visiting the invitation link, where they can accept the invitation.
+	RedirectURL *string `json:"redirect_url,omitempty"`
+	// Optional flag which denotes whether an email invitation should be sent to the given email address.
+	Notify *bool `json:"notify,omitempty"`
+	// Whether an invitation should be created if there is already an existing invitation for this email address, or it's claimed by another user.
+	IgnoreExisting *bool `json:"ignore_existing,omitempty"`
+	// The number of days the invitation will be valid for.
+	ExpiresInDays *int64 `json:"expires_in_days,omitempty"`
+	// The slug of the email template to use for the invitation email.
+	TemplateSlug *string `json:"template_slug,omitempty"`
+}
+
 // JWKS is the JWKS schema of the Backend API.
 type JWKS struct {
 	Keys []json.RawMessage `json:"keys,omitempty"`
@@ -1819,6 +1791,26 @@ type OrganizationInvitations struct {
 	Data []OrganizationInvitation `json:"data"`
 	// Total number of organization invitations
 	TotalCount int64 `json:"total_count"`
+}
+
+// OrganizationInvitationsBulkCreateItem is the OrganizationInvitationsBulkCreateItem schema of the Backend API.
+type OrganizationInvitationsBulkCreateItem struct {
+	// The email address of the new member that is going to be invited to the organization
+	EmailAddress string `json:"email_address"`
+	// The ID of the user that invites the new member to the organization.
+	InviterUserID *string `json:"inviter_user_id,omitempty"`
+	// The role of the new member in the organization
+	Role string `json:"role"`
+	// Metadata saved on the organization invitation, read-only from the Frontend API and fully accessible (read/write) from the Backend API.
+	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
+	// Metadata saved on the organization invitation, fully accessible (read/write) from the Backend API but not visible from the Frontend API.
+	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
+	// Optional URL that the invitee will be redirected to once they accept the invitation by clicking the join link in the invitation email.
+	RedirectURL *string `json:"redirect_url,omitempty"`
+	// The number of days the invitation will be valid for.
+	ExpiresInDays *int64 `json:"expires_in_days,omitempty"`
+	// Optional flag which denotes whether an email invitation should be sent to the given email address.
+	Notify *bool `json:"notify,omitempty"`
 }
 
 // OrganizationInvitationsWithPublicOrganizationData is the OrganizationInvitationsWithPublicOrganizationData schema of the Backend API.
@@ -2811,6 +2803,14 @@ type WaitlistEntries struct {
 	Data []WaitlistEntry `json:"data"`
 	// Total number of waitlist entries
 	TotalCount int64 `json:"total_count"`
+}
+
+// WaitlistEntriesBulkCreateItem is the WaitlistEntriesBulkCreateItem schema of the Backend API.
+type WaitlistEntriesBulkCreateItem struct {
+	// The email address to add to the waitlist
+	EmailAddress string `json:"email_address"`
+	// Optional flag which denotes whether a confirmation email should be sent to the given email address.
+	Notify *bool `json:"notify,omitempty"`
 }
 
 // WaitlistEntry is the WaitlistEntry schema of the Backend API.

@@ -341,7 +341,7 @@ func TestTypedServices(t *testing.T) {
 
 	// Optional booleans are pointers, so an explicit false is sent.
 	rec.reply = `[{"id":"inv_1","email_address":"a@x.com","status":"pending"}]`
-	invs, err := c.Invitations.BulkCreate(ctx, []CreateBulkInvitationsItem{{EmailAddress: "a@x.com", Notify: Ptr(false)}})
+	invs, err := c.Invitations.BulkCreate(ctx, []InvitationsBulkCreateItem{{EmailAddress: "a@x.com", Notify: Ptr(false)}})
 	if err != nil {
 		t.Fatal(err)
 	}

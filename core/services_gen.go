@@ -1063,7 +1063,7 @@ func (s *InstanceSettingsService) UpdateRestrictions(ctx context.Context, params
 type InvitationsService struct{ c *Client }
 
 // BulkCreate calls invitations.bulkCreate (POST /invitations/bulk): Create multiple invitations.
-func (s *InvitationsService) BulkCreate(ctx context.Context, items []CreateBulkInvitationsItem, opts ...CallOption) ([]Invitation, error) {
+func (s *InvitationsService) BulkCreate(ctx context.Context, items []InvitationsBulkCreateItem, opts ...CallOption) ([]Invitation, error) {
 	var out []Invitation
 	if err := s.c.callService(ctx, "invitations.bulkCreate", nil, nil, items, &out, opts); err != nil {
 		return nil, err
@@ -1503,7 +1503,7 @@ func (s *OrganizationDomainsService) VerifyOwnership(ctx context.Context, organi
 type OrganizationInvitationsService struct{ c *Client }
 
 // BulkCreate calls organizationInvitations.bulkCreate (POST /organizations/{organization_id}/invitations/bulk): Bulk create and send organization invitations.
-func (s *OrganizationInvitationsService) BulkCreate(ctx context.Context, organizationID string, items []CreateOrganizationInvitationBulkItem, opts ...CallOption) (*OrganizationInvitations, error) {
+func (s *OrganizationInvitationsService) BulkCreate(ctx context.Context, organizationID string, items []OrganizationInvitationsBulkCreateItem, opts ...CallOption) (*OrganizationInvitations, error) {
 	var out OrganizationInvitations
 	if err := s.c.callService(ctx, "organizationInvitations.bulkCreate", []string{"organization_id", organizationID}, nil, items, &out, opts); err != nil {
 		return nil, err
@@ -2833,7 +2833,7 @@ func (s *UsersService) VerifyTOTP(ctx context.Context, userID string, params *Us
 type WaitlistEntriesService struct{ c *Client }
 
 // BulkCreate calls waitlistEntries.bulkCreate (POST /waitlist_entries/bulk): Create multiple waitlist entries.
-func (s *WaitlistEntriesService) BulkCreate(ctx context.Context, items []CreateBulkWaitlistEntriesItem, opts ...CallOption) ([]WaitlistEntry, error) {
+func (s *WaitlistEntriesService) BulkCreate(ctx context.Context, items []WaitlistEntriesBulkCreateItem, opts ...CallOption) ([]WaitlistEntry, error) {
 	var out []WaitlistEntry
 	if err := s.c.callService(ctx, "waitlistEntries.bulkCreate", nil, nil, items, &out, opts); err != nil {
 		return nil, err

@@ -234,7 +234,7 @@ func TestGenerateTinySpec(t *testing.T) {
 	for _, want := range []string{
 		"Widgets *WidgetsService",
 		"func (s *WidgetsService) List(ctx context.Context, params *WidgetsListParams, opts ...CallOption) ([]Widget, error)",
-		"func (s *WidgetsService) BulkCreate(ctx context.Context, items []CreateBulkWidgetsItem, opts ...CallOption) ([]Widget, error)",
+		"func (s *WidgetsService) BulkCreate(ctx context.Context, items []WidgetsBulkCreateItem, opts ...CallOption) ([]Widget, error)",
 		"func (s *WidgetsService) Delete(ctx context.Context, widgetID string, opts ...CallOption) error",
 		"func (s *WidgetsService) Create(ctx context.Context, params *WidgetsCreateParams, opts ...CallOption) (*Widget, error)",
 		"Name string `json:\"name\"`",

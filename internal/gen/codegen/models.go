@@ -28,6 +28,9 @@ type models struct {
 	// duplicates ("CommercePlan"); variants lists them the other way.
 	variantOf map[string]string
 	variants  map[string][]string
+	// goNames renames generated schemas for Go: a bulk body's item is
+	// <Service><Method>Item, next to <Service><Method>Params.
+	goNames map[string]string
 }
 
 func newModels(ss *schemaSet, hand map[string]bool) *models {
@@ -36,7 +39,7 @@ func newModels(ss *schemaSet, hand map[string]bool) *models {
 		reserved[n] = true
 	}
 	m := &models{ss: ss, structs: map[string]*goStruct{}, byPtr: map[*Schema]string{}, kinds: map[string]string{},
-		reserved: reserved, variantOf: map[string]string{}, variants: map[string][]string{}}
+		reserved: reserved, variantOf: map[string]string{}, variants: map[string][]string{}, goNames: map[string]string{}}
 	for dn, spec := range ss.specName {
 		i := strings.LastIndexByte(spec, '-')
 		if i < 0 || strings.Trim(spec[i+1:], "0123456789") != "" || spec[i+1:] == "" {
@@ -59,6 +62,9 @@ func newModels(ss *schemaSet, hand map[string]bool) *models {
 // it, with more or fewer fields); they share one Go type, the union of
 // both, rather than leak a CommercePlan2 into the API.
 func (m *models) goTypeName(schemaName string) string {
+	if n, ok := m.goNames[schemaName]; ok {
+		return n
+	}
 	if b, ok := m.variantOf[schemaName]; ok {
 		schemaName = b
 	}

@@ -138,6 +138,9 @@ func (m *models) emitMethod(b, pb *bytes.Buffer, sv *service, op *Operation) err
 		bs := m.ss.resolve(&Schema{Ref: op.Body.Schema})
 		switch {
 		case op.Body.Array:
+			if it := bs.Items; it != nil && it.Ref != "" && m.ss.specName[it.Ref] == "" {
+				m.goNames[it.Ref] = sv.goName + method + "Item"
+			}
 			t, err := m.typeExpr(&Schema{Ref: op.Body.Schema}, pname+"Item", true)
 			if err != nil {
 				return err
