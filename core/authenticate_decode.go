@@ -144,11 +144,16 @@ func detectTokenType(token string) TokenType {
 	return TokenTypeSession
 }
 
-// parseAuthorizationHeader extracts the token as @clerk/backend does, which
-// splits the value on " " with a limit of 2: the second part after a
-// "Bearer" scheme (case-sensitive), the whole value when there is no second
-// part (a bare token; also "Bearer " and "Bearer  x", which then fail as
-// token-invalid), and nothing for any other scheme ("Basic ...").
+// BearerToken extracts the token of an Authorization header as
+// @clerk/backend does, which splits the value on " " with a limit of 2: the
+// second part after a "Bearer" scheme (case-sensitive: "bearer x" gives
+// ""), the whole value when there is no second part (a bare token; also
+// "Bearer " and "Bearer  x", which then fail verification as
+// token-invalid), and "" for any other scheme ("Basic ..."). It is the one
+// parser of the header in this module: AuthenticateRequest, clerkhttp, the
+// wasm host's middleware and the CLI use it.
+func BearerToken(authorization string) string { return parseAuthorizationHeader(authorization) }
+
 func parseAuthorizationHeader(h string) string {
 	if h == "" {
 		return ""

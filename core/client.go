@@ -19,17 +19,15 @@ import (
 	"github.com/cenkalti/backoff/v4"
 )
 
-// Client calls the Clerk Backend API. It is safe for concurrent use. Every
-// operation of the table is reachable through Call (by name, JSON in and
-// out); the typed services (c.Users.List, c.Invitations.BulkCreate, ...) are
-// thin wrappers over it.
-type Client struct {
+// clientState is the hand-written part of Client (declared in
+// services_gen.go, so that its service fields are generated and listed by
+// go doc).
+type clientState struct {
 	cfg ClientConfig
 	// cfgErr is a configuration mistake (an API URL without a scheme)
 	// found by NewClient and returned by every call: retrying it could
 	// never succeed.
 	cfgErr error
-	clientServices
 }
 
 // NewClient builds a client from cfg.
@@ -46,8 +44,8 @@ func NewClient(cfg ClientConfig) *Client {
 	if cfg.apiVersion == "" {
 		cfg.apiVersion = DefaultAPIVersion
 	}
-	c := &Client{cfg: cfg, cfgErr: checkAPIURL(cfg.apiURL)}
-	c.clientServices.init(c)
+	c := &Client{clientState: clientState{cfg: cfg, cfgErr: checkAPIURL(cfg.apiURL)}}
+	c.initServices()
 	return c
 }
 

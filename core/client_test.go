@@ -484,3 +484,34 @@ func TestPaginateCursorIgnored(t *testing.T) {
 		t.Fatalf("err=%v requests=%d items=%d", err, reqs.Load(), n)
 	}
 }
+
+// NewClientConfig reads the environment; DefaultClientConfig reads nothing.
+func TestDefaultClientConfigReadsNoEnvironment(t *testing.T) {
+	t.Setenv("CLERK_SECRET_KEY", "sk_test_fromenv")
+	t.Setenv("CLERK_API_URL", "http://127.0.0.1:1/")
+	t.Setenv("CLERK_API_VERSION", "v9")
+	d := DefaultClientConfig()
+	if d.secretKey != "" || d.apiURL != DefaultAPIURL || d.apiVersion != DefaultAPIVersion {
+		t.Errorf("DefaultClientConfig read the environment: %q %q %q", d.secretKey, d.apiURL, d.apiVersion)
+	}
+	e := NewClientConfig()
+	if e.secretKey != "sk_test_fromenv" || e.apiURL != "http://127.0.0.1:1" || e.apiVersion != "v9" {
+		t.Errorf("NewClientConfig: %q %q %q", e.secretKey, e.apiURL, e.apiVersion)
+	}
+}
+
+// Operations hands out a copy: changing it does not change the table.
+func TestOperationsIsACopy(t *testing.T) {
+	ops := Operations()
+	op, _ := LookupOperation("users.list")
+	for i := range ops {
+		if ops[i].Name == "users.list" {
+			ops[i].Path = "/changed"
+			ops[i].Params[0].Name = "changed"
+		}
+	}
+	again, _ := LookupOperation("users.list")
+	if again.Path != "/users" || op.Params[0].Name == "changed" || Operations()[0].Path == "/changed" {
+		t.Errorf("the shared table changed: %s %s", again.Path, op.Params[0].Name)
+	}
+}

@@ -10,7 +10,7 @@ import (
 // Version is clerkscript's version, sent in the User-Agent header.
 const Version = "0.1.0"
 
-// Defaults used by NewClientConfig.
+// Defaults used by DefaultClientConfig.
 const (
 	DefaultAPIURL          = "https://api.clerk.com"
 	DefaultAPIVersion      = "v1"
@@ -62,22 +62,13 @@ type ClientConfig struct {
 	retryHook       func(RetryEvent)
 }
 
-// NewClientConfig returns the default configuration: the secret key from
-// CLERK_SECRET_KEY, the API URL from CLERK_API_URL (default
-// https://api.clerk.com), the path version from CLERK_API_VERSION (default
-// v1), the Clerk-API-Version header 2026-05-12 (the spec this client is
-// generated from), a 30 s per-attempt timeout and DefaultRetryConfig.
+// NewClientConfig returns DefaultClientConfig with what the environment
+// sets, as Clerk's SDKs read it: it reads CLERK_SECRET_KEY (the secret
+// key), CLERK_API_URL (the API URL) and CLERK_API_VERSION (the path
+// version). Use DefaultClientConfig for a configuration that reads nothing
+// (a library, a test, a multi-tenant server).
 func NewClientConfig() ClientConfig {
-	c := ClientConfig{
-		secretKey:       strings.TrimSpace(os.Getenv("CLERK_SECRET_KEY")),
-		apiURL:          DefaultAPIURL,
-		apiVersion:      DefaultAPIVersion,
-		clerkAPIVersion: DefaultClerkAPIVersion,
-		userAgent:       "clerkscript/" + Version,
-		timeout:         DefaultTimeout,
-		retry:           DefaultRetryConfig(),
-		clock:           SystemClock,
-	}
+	c := DefaultClientConfig().WithSecretKey(os.Getenv("CLERK_SECRET_KEY"))
 	// The environment gets the same normalisation as WithAPIURL and
 	// WithAPIVersion: "https://api.clerk.com/" must not give "//v1".
 	if u := strings.TrimSpace(os.Getenv("CLERK_API_URL")); u != "" {
@@ -87,6 +78,22 @@ func NewClientConfig() ClientConfig {
 		c = c.WithAPIVersion(v)
 	}
 	return c
+}
+
+// DefaultClientConfig returns the defaults, reading no environment
+// variable: no secret key, https://api.clerk.com, path version v1, the
+// Clerk-API-Version header 2026-05-12 (the spec this client is generated
+// from), a 30 s per-attempt timeout and DefaultRetryConfig.
+func DefaultClientConfig() ClientConfig {
+	return ClientConfig{
+		apiURL:          DefaultAPIURL,
+		apiVersion:      DefaultAPIVersion,
+		clerkAPIVersion: DefaultClerkAPIVersion,
+		userAgent:       "clerkscript/" + Version,
+		timeout:         DefaultTimeout,
+		retry:           DefaultRetryConfig(),
+		clock:           SystemClock,
+	}
 }
 
 // WithSecretKey sets the secret key sent as "Authorization: Bearer <key>".

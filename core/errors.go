@@ -141,7 +141,7 @@ func newAPIError(op string, resp *HTTPResponse, now time.Time) *APIError {
 		e.TraceID = resp.Header.Get("Clerk-Trace-Id")
 	}
 	if resp.Header != nil {
-		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), now)
+		e.RetryAfter = ParseRetryAfter(resp.Header.Get("Retry-After"), now)
 	}
 	return e
 }

@@ -4,9 +4,6 @@ package core
 
 import "encoding/json"
 
-// Ptr returns a pointer to v, for the optional fields of request structs.
-func Ptr[T any](v T) *T { return &v }
-
 var _ json.RawMessage
 
 // ActorToken is the ActorToken schema of the Backend API.
@@ -22,40 +19,6 @@ type ActorToken struct {
 	CreatedAt int64 `json:"created_at"`
 	// Unix timestamp of last update.
 	UpdatedAt int64 `json:"updated_at"`
-}
-
-// AddDomainRequest is the AddDomainRequest schema of the Backend API.
-type AddDomainRequest struct {
-	// The new domain name.
-	Name string `json:"name"`
-	// Marks the new domain as satellite.
-	IsSatellite bool `json:"is_satellite"`
-	// The full URL of the proxy which will forward requests to the Clerk Frontend API for this domain.
-	ProxyURL *string `json:"proxy_url,omitempty"`
-}
-
-// AddRolesToRoleSetRequest is the AddRolesToRoleSetRequest schema of the Backend API.
-type AddRolesToRoleSetRequest struct {
-	// Array of role keys to add to the role set.
-	RoleKeys []string `json:"role_keys"`
-	// Optionally update the default role to one of the newly added roles.
-	DefaultRoleKey *string `json:"default_role_key,omitempty"`
-	// Optionally update the creator role to one of the newly added roles.
-	CreatorRoleKey *string `json:"creator_role_key,omitempty"`
-}
-
-// AdjustCreditBalanceRequest is the AdjustCreditBalanceRequest schema of the Backend API.
-type AdjustCreditBalanceRequest struct {
-	// The credit amount in cents.
-	Amount int64 `json:"amount"`
-	// Whether to increase or decrease the credit balance.
-	Action string `json:"action"`
-	// The currency code (e.g.
-	Currency string `json:"currency,omitempty"`
-	// A unique key to ensure the adjustment is applied only once.
-	IdempotencyKey string `json:"idempotency_key"`
-	// An optional note to attach to the ledger entry.
-	Note string `json:"note,omitempty"`
 }
 
 // AgentTask is the AgentTask schema of the Backend API.
@@ -87,35 +50,6 @@ type AllowlistIdentifier struct {
 	UpdatedAt int64 `json:"updated_at,omitempty"`
 }
 
-// ApplyCommerceDiscountRequest is the ApplyCommerceDiscountRequest schema of the Backend API.
-type ApplyCommerceDiscountRequest struct {
-	// The ID of the discount to apply to the subscription item.
-	DiscountID string `json:"discount_id"`
-}
-
-// AttemptEmailAddressVerificationRequest is the AttemptEmailAddressVerificationRequest schema of the Backend API.
-type AttemptEmailAddressVerificationRequest struct {
-	// The ID of the verification to check, such as one returned by prepare_verification
-	VerificationID string `json:"verification_id"`
-	// The verification code that was sent to the email address
-	Code string `json:"code"`
-}
-
-// AttemptPhoneNumberVerificationRequest is the AttemptPhoneNumberVerificationRequest schema of the Backend API.
-type AttemptPhoneNumberVerificationRequest struct {
-	// The ID of the verification to check, such as one returned by prepare_verification
-	VerificationID string `json:"verification_id"`
-	// The verification code that was sent to the phone number
-	Code string `json:"code"`
-}
-
-// BillingDiscountsResponse is the BillingDiscountsResponse schema of the Backend API.
-type BillingDiscountsResponse struct {
-	// Proration details from passed subscription time
-	Proration *BillingProrationDiscountDetail `json:"proration"`
-	Total     CommerceMoneyResponse           `json:"total"`
-}
-
 // BillingPaymentAttempt is the BillingPaymentAttempt schema of the Backend API.
 type BillingPaymentAttempt struct {
 	// String representing the object's type.
@@ -141,7 +75,7 @@ type BillingPaymentAttempt struct {
 	SubscriptionItem map[string]any        `json:"subscription_item,omitempty"`
 	Amount           CommerceMoneyResponse `json:"amount"`
 	// Totals breakdown for this payment attempt.
-	Totals *CommerceTotalsResponse2 `json:"totals,omitempty"`
+	Totals *CommerceTotalsResponse `json:"totals,omitempty"`
 	// Unique identifier for the payment method.
 	PaymentMethodID string                        `json:"payment_method_id"`
 	PaymentMethod   CommercePaymentMethodResponse `json:"payment_method"`
@@ -191,17 +125,6 @@ type BillingPriceResponse struct {
 	CreatedAt int64 `json:"created_at"`
 	// Which billing periods this price supports.
 	SupportedBillingPeriods string `json:"supported_billing_periods"`
-}
-
-// BillingProrationDiscountDetail is the BillingProrationDiscountDetail schema of the Backend API.
-type BillingProrationDiscountDetail struct {
-	Amount CommerceMoneyResponse `json:"amount"`
-	// Number of days that have passed in the billing cycle
-	CycleDaysPassed int64 `json:"cycle_days_passed"`
-	// Total number of days in the billing cycle
-	CycleDaysTotal int64 `json:"cycle_days_total"`
-	// Percentage of the billing cycle that has passed
-	CyclePassedPercent float64 `json:"cycle_passed_percent"`
 }
 
 // BillingStatement is the BillingStatement schema of the Backend API.
@@ -269,22 +192,6 @@ type CNameTarget struct {
 	Value string `json:"value"`
 	// Denotes whether this CNAME target is required to be set in order for the domain to be considered deployed.
 	Required bool `json:"required"`
-}
-
-// ChangeProductionInstanceDomainRequest is the ChangeProductionInstanceDomainRequest schema of the Backend API.
-type ChangeProductionInstanceDomainRequest struct {
-	// The new home URL of the production instance e.g.
-	HomeURL *string `json:"home_url,omitempty"`
-	// Whether this is a domain for a secondary app, meaning that any subdomain provided is significant and will be stored as part of the domain.
-	IsSecondary *bool `json:"is_secondary,omitempty"`
-}
-
-// ClerkError is the ClerkError schema of the Backend API.
-type ClerkError struct {
-	Message     string         `json:"message"`
-	LongMessage string         `json:"long_message"`
-	Code        string         `json:"code"`
-	Meta        map[string]any `json:"meta,omitempty"`
 }
 
 // ClientObject is the ClientObject schema of the Backend API.
@@ -430,35 +337,6 @@ type CommercePayerResponse struct {
 	UpdatedAt int64 `json:"updated_at,omitempty"`
 }
 
-// CommercePayerResponse2 is the CommercePayerResponse2 schema of the Backend API.
-type CommercePayerResponse2 struct {
-	// String representing the object's type.
-	Object string `json:"object"`
-	// Unique identifier for the payer.
-	ID string `json:"id"`
-	// Unique identifier for the Clerk instance.
-	InstanceID string `json:"instance_id"`
-	// User ID for user-type payers.
-	UserID string `json:"user_id,omitempty"`
-	// First name of the payer.
-	FirstName string `json:"first_name"`
-	// Last name of the payer.
-	LastName string `json:"last_name"`
-	// Email address of the payer.
-	Email string `json:"email"`
-	// Organization ID for org-type payers.
-	OrganizationID string `json:"organization_id,omitempty"`
-	// Organization name for org-type payers.
-	OrganizationName string `json:"organization_name,omitempty"`
-	// URL of the payer's image/avatar.
-	ImageURL       string                 `json:"image_url"`
-	CreditsBalance *CommerceMoneyResponse `json:"credits_balance,omitempty"`
-	// Unix timestamp (in milliseconds) when the payer was created.
-	CreatedAt int64 `json:"created_at"`
-	// Unix timestamp (in milliseconds) when the payer was last updated.
-	UpdatedAt int64 `json:"updated_at"`
-}
-
 // CommercePaymentMethodResponse is the CommercePaymentMethodResponse schema of the Backend API.
 type CommercePaymentMethodResponse struct {
 	// String representing the object's type.
@@ -545,27 +423,9 @@ type CommercePerUnitTotal struct {
 	Tiers []CommercePerUnitTotalTier `json:"tiers"`
 }
 
-// CommercePerUnitTotal2 is the CommercePerUnitTotal2 schema of the Backend API.
-type CommercePerUnitTotal2 struct {
-	// Name of the billable unit (for example, seats)
-	Name string `json:"name"`
-	// Number of units included in each pricing block
-	BlockSize int64 `json:"block_size"`
-	// Computed totals for each pricing tier
-	Tiers []CommercePerUnitTotalTier2 `json:"tiers"`
-}
-
 // CommercePerUnitTotalTier is the CommercePerUnitTotalTier schema of the Backend API.
 type CommercePerUnitTotalTier struct {
 	// Units billed in this tier; null means unlimited.
-	Quantity    *int64                `json:"quantity,omitempty"`
-	FeePerBlock CommerceMoneyResponse `json:"fee_per_block"`
-	Total       CommerceMoneyResponse `json:"total"`
-}
-
-// CommercePerUnitTotalTier2 is the CommercePerUnitTotalTier2 schema of the Backend API.
-type CommercePerUnitTotalTier2 struct {
-	// Units billed in this tier; null means unlimited
 	Quantity    *int64                `json:"quantity,omitempty"`
 	FeePerBlock CommerceMoneyResponse `json:"fee_per_block"`
 	Total       CommerceMoneyResponse `json:"total"`
@@ -603,70 +463,33 @@ type CommercePlan struct {
 	// The features included in this plan.
 	Features []FeatureResponse `json:"features,omitempty"`
 	// Whether free trial is enabled for this plan.
-	FreeTrialEnabled bool `json:"free_trial_enabled"`
+	FreeTrialEnabled bool `json:"free_trial_enabled,omitempty"`
 	// Number of free trial days for this plan.
-	FreeTrialDays *int64 `json:"free_trial_days"`
+	FreeTrialDays *int64 `json:"free_trial_days,omitempty"`
 	// Per-unit pricing tiers for this plan (for example, seats)
 	UnitPrices []CommercePlanUnitPrice `json:"unit_prices,omitempty"`
-}
-
-// CommercePlan2 is the CommercePlan2 schema of the Backend API.
-type CommercePlan2 struct {
-	// String representing the object's type.
-	Object string `json:"object"`
-	// Unique identifier for the commerce plan.
-	ID string `json:"id"`
-	// The name of the commerce plan.
-	Name             string                 `json:"name"`
-	Fee              *CommerceMoneyResponse `json:"fee"`
-	AnnualMonthlyFee *CommerceMoneyResponse `json:"annual_monthly_fee"`
-	AnnualFee        *CommerceMoneyResponse `json:"annual_fee"`
 	// The amount in cents for the plan.
-	Amount int64 `json:"amount"`
+	Amount int64 `json:"amount,omitempty"`
 	// The formatted amount as a string (e.g., "$49.99").
-	AmountFormatted string `json:"amount_formatted"`
+	AmountFormatted string `json:"amount_formatted,omitempty"`
 	// The monthly amount in cents when billed annually.
-	AnnualMonthlyAmount int64 `json:"annual_monthly_amount"`
+	AnnualMonthlyAmount int64 `json:"annual_monthly_amount,omitempty"`
 	// The formatted annual monthly amount as a string.
-	AnnualMonthlyAmountFormatted string `json:"annual_monthly_amount_formatted"`
+	AnnualMonthlyAmountFormatted string `json:"annual_monthly_amount_formatted,omitempty"`
 	// The total annual amount in cents.
-	AnnualAmount int64 `json:"annual_amount"`
+	AnnualAmount int64 `json:"annual_amount,omitempty"`
 	// The formatted annual amount as a string.
-	AnnualAmountFormatted string `json:"annual_amount_formatted"`
+	AnnualAmountFormatted string `json:"annual_amount_formatted,omitempty"`
 	// The currency symbol (e.g., "$").
-	CurrencySymbol string `json:"currency_symbol"`
+	CurrencySymbol string `json:"currency_symbol,omitempty"`
 	// The currency code (e.g., "USD").
-	Currency string `json:"currency"`
-	// The description of the commerce plan.
-	Description string `json:"description"`
-	// The ID of the product this plan belongs to.
-	ProductID string `json:"product_id"`
-	// Whether this is the default plan.
-	IsDefault bool `json:"is_default"`
-	// Whether this is a recurring plan.
-	IsRecurring bool `json:"is_recurring"`
-	// Whether this plan is publicly visible.
-	PubliclyVisible bool `json:"publicly_visible"`
-	// Whether this plan has a base fee.
-	HasBaseFee bool `json:"has_base_fee"`
+	Currency string `json:"currency,omitempty"`
 	// The types of payers that can use this plan.
-	PayerType []string `json:"payer_type"`
-	// The payer type this plan is designed for.
-	ForPayerType string `json:"for_payer_type"`
-	// The URL-friendly slug for the plan.
-	Slug string `json:"slug"`
-	// The URL of the plan's avatar image.
-	AvatarURL string `json:"avatar_url"`
+	PayerType []string `json:"payer_type,omitempty"`
 	// The billing period for the plan.
 	Period string `json:"period,omitempty"`
 	// The billing interval.
 	Interval int64 `json:"interval,omitempty"`
-	// The features included in this plan.
-	Features []FeatureResponse2 `json:"features"`
-	// Whether free trial is enabled for this plan.
-	FreeTrialEnabled bool `json:"free_trial_enabled,omitempty"`
-	// Number of free trial days for this plan.
-	FreeTrialDays *int64 `json:"free_trial_days,omitempty"`
 }
 
 // CommercePlanUnitPrice is the CommercePlanUnitPrice schema of the Backend API.
@@ -690,7 +513,7 @@ type CommercePlanUnitPriceTier struct {
 
 // CommercePriceTransitionDetails is the CommercePriceTransitionDetails schema of the Backend API.
 type CommercePriceTransitionDetails struct {
-	PreviousPlan  CommercePlan2        `json:"previous_plan"`
+	PreviousPlan  CommercePlan         `json:"previous_plan"`
 	PreviousPrice BillingPriceResponse `json:"previous_price"`
 	// Unix timestamp (milliseconds) when the new price takes effect.
 	EffectiveAt int64 `json:"effective_at"`
@@ -712,7 +535,7 @@ type CommercePriceTransitionDetails struct {
 type CommercePriceTransitionResponse struct {
 	// String representing the object's type.
 	Object           string                         `json:"object"`
-	SubscriptionItem CommerceSubscriptionItem2      `json:"subscription_item"`
+	SubscriptionItem CommerceSubscriptionItem       `json:"subscription_item"`
 	Transition       CommercePriceTransitionDetails `json:"transition"`
 }
 
@@ -798,17 +621,17 @@ type CommerceSubscriptionItem struct {
 	// Whether this subscription item includes a free trial.
 	IsFreeTrial bool `json:"is_free_trial"`
 	// Unix timestamp (in milliseconds) when the current period started.
-	PeriodStart int64 `json:"period_start"`
+	PeriodStart *int64 `json:"period_start,omitempty"`
 	// Unix timestamp (in milliseconds) when the current period ends.
-	PeriodEnd *int64 `json:"period_end"`
+	PeriodEnd *int64 `json:"period_end,omitempty"`
 	// The day the subscription item was prorated from.
 	ProrationDate string `json:"proration_date,omitempty"`
 	// Unix timestamp (in milliseconds) when the subscription item was canceled.
-	CanceledAt *int64 `json:"canceled_at"`
+	CanceledAt *int64 `json:"canceled_at,omitempty"`
 	// Unix timestamp (in milliseconds) when the subscription item became past due.
-	PastDueAt *int64 `json:"past_due_at"`
+	PastDueAt *int64 `json:"past_due_at,omitempty"`
 	// Unix timestamp (in milliseconds) when the subscription item ended.
-	EndedAt *int64 `json:"ended_at"`
+	EndedAt *int64 `json:"ended_at,omitempty"`
 	// Unix timestamp (in milliseconds) when the subscription item was created.
 	CreatedAt int64 `json:"created_at,omitempty"`
 	// Unix timestamp (in milliseconds) when the subscription item was last updated.
@@ -816,63 +639,15 @@ type CommerceSubscriptionItem struct {
 	// Seat quantity for seat-based billing.
 	Seats *CommerceSubscriptionItemSeatsResponse `json:"seats,omitempty"`
 	// Totals for this subscription item.
-	Totals *CommerceTotalsResponse2 `json:"totals,omitempty"`
-}
-
-// CommerceSubscriptionItem2 is the CommerceSubscriptionItem2 schema of the Backend API.
-type CommerceSubscriptionItem2 struct {
-	// String representing the object's type.
-	Object string `json:"object"`
-	// Unique identifier for the subscription item.
-	ID string `json:"id"`
-	// Unique identifier for the Clerk instance.
-	InstanceID string `json:"instance_id"`
-	// Current status of the subscription item.
-	Status string `json:"status"`
-	// Credit information (only available in PaymentAttempt events).
-	Credit *CommerceSubscriptionCreditResponse `json:"credit,omitempty"`
-	// Unique identifier for the associated plan.
-	PlanID string `json:"plan_id"`
-	// Unique identifier for the associated price
-	PriceID string `json:"price_id,omitempty"`
-	// The associated commerce plan.
-	Plan *CommercePlan2 `json:"plan"`
-	// The billing period for this subscription.
-	PlanPeriod string `json:"plan_period"`
+	Totals *CommerceTotalsResponse `json:"totals,omitempty"`
 	// Unique identifier for the payment source.
-	PaymentSourceID string `json:"payment_source_id"`
+	PaymentSourceID string `json:"payment_source_id,omitempty"`
 	// The payment source associated with this subscription.
 	PaymentSource *CommercePaymentSourceResponse `json:"payment_source,omitempty"`
-	// Total amount paid over the lifetime of this subscription.
-	LifetimePaid *CommerceMoneyResponse `json:"lifetime_paid,omitempty"`
 	// Current amount for this subscription.
 	Amount *CommerceMoneyResponse `json:"amount,omitempty"`
 	// Information about the next invoice.
 	NextInvoice *CommerceSubscriptionItemNextPaymentResponse `json:"next_invoice,omitempty"`
-	// Information about the next payment.
-	NextPayment *CommerceSubscriptionItemNextPaymentResponse `json:"next_payment,omitempty"`
-	// Unique identifier for the payer.
-	PayerID string `json:"payer_id"`
-	// The payer associated with this subscription.
-	Payer *CommercePayerResponse2 `json:"payer,omitempty"`
-	// Whether this subscription is currently on a free trial.
-	IsFreeTrial bool `json:"is_free_trial"`
-	// Unix timestamp (in milliseconds) when the current period started.
-	PeriodStart *int64 `json:"period_start,omitempty"`
-	// Unix timestamp (in milliseconds) when the current period ends.
-	PeriodEnd *int64 `json:"period_end,omitempty"`
-	// Date used for proration calculations.
-	ProrationDate string `json:"proration_date"`
-	// Unix timestamp (in milliseconds) when the subscription was canceled.
-	CanceledAt *int64 `json:"canceled_at,omitempty"`
-	// Unix timestamp (in milliseconds) when the subscription became past due.
-	PastDueAt *int64 `json:"past_due_at,omitempty"`
-	// Unix timestamp (in milliseconds) when the subscription ended.
-	EndedAt *int64 `json:"ended_at,omitempty"`
-	// Unix timestamp (in milliseconds) when the subscription was created.
-	CreatedAt int64 `json:"created_at"`
-	// Unix timestamp (in milliseconds) when the subscription was last updated.
-	UpdatedAt int64 `json:"updated_at"`
 }
 
 // CommerceSubscriptionItemNextPaymentResponse is the CommerceSubscriptionItemNextPaymentResponse schema of the Backend API.
@@ -892,7 +667,7 @@ type CommerceSubscriptionItemSeatsResponse struct {
 	// Seat quantity being billed; null means unlimited
 	Quantity *int64 `json:"quantity"`
 	// Per-unit cost breakdown by pricing tier
-	Tiers []CommercePerUnitTotalTier2 `json:"tiers,omitempty"`
+	Tiers []CommercePerUnitTotalTier `json:"tiers,omitempty"`
 }
 
 // CommerceSubscriptionNextPayment is the CommerceSubscriptionNextPayment schema of the Backend API.
@@ -901,9 +676,9 @@ type CommerceSubscriptionNextPayment struct {
 	Date   int64                 `json:"date"`
 	Amount CommerceMoneyResponse `json:"amount"`
 	// Per-unit total breakdown (for example, seats) for the next payment.
-	PerUnitTotals []CommercePerUnitTotal2 `json:"per_unit_totals,omitempty"`
+	PerUnitTotals []CommercePerUnitTotal `json:"per_unit_totals,omitempty"`
 	// Breakdown of the recurring amount that will be billed at renewal (base fee + per-unit charges).
-	Totals *CommerceTotalsResponse2 `json:"totals,omitempty"`
+	Totals *CommerceTotalsResponse `json:"totals,omitempty"`
 }
 
 // CommerceTotalsResponse is the CommerceTotalsResponse schema of the Backend API.
@@ -915,38 +690,6 @@ type CommerceTotalsResponse struct {
 	PerUnitTotals []CommercePerUnitTotal     `json:"per_unit_totals,omitempty"`
 	Credits       *CommerceCreditsResponse   `json:"credits,omitempty"`
 	Discounts     *CommerceDiscountsResponse `json:"discounts,omitempty"`
-}
-
-// CommerceTotalsResponse2 is the CommerceTotalsResponse2 schema of the Backend API.
-type CommerceTotalsResponse2 struct {
-	Subtotal      CommerceMoneyResponse    `json:"subtotal"`
-	BaseFee       CommerceMoneyResponse    `json:"base_fee"`
-	TaxTotal      CommerceMoneyResponse    `json:"tax_total"`
-	GrandTotal    CommerceMoneyResponse    `json:"grand_total"`
-	PerUnitTotals []CommercePerUnitTotal2  `json:"per_unit_totals,omitempty"`
-	Credits       *CommerceCreditsResponse `json:"credits,omitempty"`
-	// Information about the discounts applied to the payment
-	Discounts *BillingDiscountsResponse `json:"discounts,omitempty"`
-}
-
-// Cookies is the Cookies schema of the Backend API.
-type Cookies struct {
-	// String representing the object's type.
-	Object string `json:"object"`
-	// Array of cookie directives.
-	Cookies []string `json:"cookies"`
-}
-
-// CreateAPIKeyRequest is the CreateAPIKeyRequest schema of the Backend API.
-type CreateAPIKeyRequest struct {
-	Type                   *string         `json:"type,omitempty"`
-	Name                   string          `json:"name"`
-	Description            *string         `json:"description,omitempty"`
-	Subject                string          `json:"subject"`
-	Claims                 json.RawMessage `json:"claims,omitempty"`
-	Scopes                 []string        `json:"scopes,omitempty"`
-	CreatedBy              *string         `json:"created_by,omitempty"`
-	SecondsUntilExpiration *float64        `json:"seconds_until_expiration,omitempty"`
 }
 
 // CreateAPIKeyResponse is the CreateAPIKeyResponse schema of the Backend API.
@@ -972,26 +715,6 @@ type CreateAPIKeyResponse struct {
 	CreatedAt float64 `json:"created_at"`
 	// The timestamp for when the API key was last updated, in milliseconds
 	UpdatedAt float64 `json:"updated_at"`
-}
-
-// CreateActorTokenRequest is the CreateActorTokenRequest schema of the Backend API.
-type CreateActorTokenRequest struct {
-	// The ID of the user being impersonated.
-	UserID string `json:"user_id"`
-	// The actor payload.
-	Actor ActorTokensCreateParamsActor `json:"actor"`
-	// Optional parameter to specify the life duration of the actor token in seconds.
-	ExpiresInSeconds *int64 `json:"expires_in_seconds,omitempty"`
-	// The maximum duration that the session which will be created by the generated actor token should last.
-	SessionMaxDurationInSeconds *int64 `json:"session_max_duration_in_seconds,omitempty"`
-}
-
-// CreateAdminPortalLinkTokenRequest is the CreateAdminPortalLinkTokenRequest schema of the Backend API.
-type CreateAdminPortalLinkTokenRequest struct {
-	OrganizationID         *string  `json:"organization_id,omitempty"`
-	ItContactID            *string  `json:"it_contact_id,omitempty"`
-	Scopes                 []string `json:"scopes,omitempty"`
-	SecondsUntilExpiration *int64   `json:"seconds_until_expiration,omitempty"`
 }
 
 // CreateAdminPortalLinkTokenResponse is the CreateAdminPortalLinkTokenResponse schema of the Backend API.
@@ -1020,183 +743,6 @@ type CreateAdminPortalLinkTokenResponse struct {
 	UpdatedAt float64 `json:"updated_at"`
 }
 
-// CreateAgentTaskRequest is the CreateAgentTaskRequest schema of the Backend API.
-type CreateAgentTaskRequest struct {
-	// Identifies the user on whose behalf the agent task is created.
-	OnBehalfOf AgentTasksCreateParamsOnBehalfOf `json:"on_behalf_of"`
-	// The permissions granted to the agent task.
-	Permissions string `json:"permissions"`
-	// A name identifying the agent.
-	AgentName string `json:"agent_name"`
-	// A description of the task being performed.
-	TaskDescription string `json:"task_description"`
-	// The URL the user is redirected to after the agent task is accepted.
-	RedirectURL string `json:"redirect_url"`
-	// The maximum duration that the session which will be created by the generated agent task should last.
-	SessionMaxDurationInSeconds *int64 `json:"session_max_duration_in_seconds,omitempty"`
-}
-
-// CreateAllowlistIdentifierRequest is the CreateAllowlistIdentifierRequest schema of the Backend API.
-type CreateAllowlistIdentifierRequest struct {
-	// The identifier to be added in the allow-list.
-	Identifier string `json:"identifier"`
-	// This flag denotes whether the given identifier will receive an invitation to join the application.
-	Notify *bool `json:"notify,omitempty"`
-}
-
-// CreateBillingPriceRequest is the CreateBillingPriceRequest schema of the Backend API.
-type CreateBillingPriceRequest struct {
-	// The ID of the plan this price belongs to.
-	PlanID string `json:"plan_id"`
-	// The currency code (e.g., "USD").
-	Currency string `json:"currency,omitempty"`
-	// The monthly amount in cents.
-	Amount *int64 `json:"amount"`
-	// The monthly amount in cents when billed annually.
-	AnnualMonthlyAmount *int64 `json:"annual_monthly_amount,omitempty"`
-	// An optional description for this custom price.
-	Description string `json:"description,omitempty"`
-	// Which billing periods this price supports.
-	SupportedBillingPeriods string `json:"supported_billing_periods,omitempty"`
-}
-
-// CreateBlocklistIdentifierRequest is the CreateBlocklistIdentifierRequest schema of the Backend API.
-type CreateBlocklistIdentifierRequest struct {
-	// The identifier to be added in the block-list.
-	Identifier string `json:"identifier"`
-}
-
-// CreateBulkInvitationsItem is the CreateBulkInvitationsItem schema of the Backend API.
-type CreateBulkInvitationsItem struct {
-	// The email address the invitation will be sent to
-	EmailAddress string `json:"email_address"`
-	// Metadata that will be attached to the newly created invitation.
-	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
-	// The URL where the user is redirected upon visiting the invitation link, where they can accept the invitation.
-	RedirectURL *string `json:"redirect_url,omitempty"`
-	// Optional flag which denotes whether an email invitation should be sent to the given email address.
-	Notify *bool `json:"notify,omitempty"`
-	// Whether an invitation should be created if there is already an existing invitation for this email address, or it's claimed by another user.
-	IgnoreExisting *bool `json:"ignore_existing,omitempty"`
-	// The number of days the invitation will be valid for.
-	ExpiresInDays *int64 `json:"expires_in_days,omitempty"`
-	// The slug of the email template to use for the invitation email.
-	TemplateSlug *string `json:"template_slug,omitempty"`
-}
-
-// CreateBulkWaitlistEntriesItem is the CreateBulkWaitlistEntriesItem schema of the Backend API.
-type CreateBulkWaitlistEntriesItem struct {
-	// The email address to add to the waitlist
-	EmailAddress string `json:"email_address"`
-	// Optional flag which denotes whether a confirmation email should be sent to the given email address.
-	Notify *bool `json:"notify,omitempty"`
-}
-
-// CreateDirectoryGroupRoleMappingRequest is the CreateDirectoryGroupRoleMappingRequest schema of the Backend API.
-type CreateDirectoryGroupRoleMappingRequest struct {
-	// The group ID from the identity provider.
-	DirectoryGroupID *string `json:"directory_group_id,omitempty"`
-	// The legacy name for `directory_group_id`.
-	SCIMGroupID *string `json:"scim_group_id,omitempty"`
-	// The ID of the organization role to assign to members of the group.
-	RoleID string `json:"role_id"`
-	// The precedence for this mapping.
-	Precedence *int64 `json:"precedence,omitempty"`
-}
-
-// CreateDirectoryRequest is the CreateDirectoryRequest schema of the Backend API.
-type CreateDirectoryRequest struct {
-	// The ID of the enterprise connection to associate with this directory.
-	EnterpriseConnectionID string `json:"enterprise_connection_id"`
-	// A human-friendly name for the directory.
-	Name *string `json:"name,omitempty"`
-	// The identity provider for this directory.
-	Provider string `json:"provider"`
-	// Optional directory group to organization role mappings to create with the directory.
-	GroupRoleMappings []DirectoriesCreateParamsGroupRoleMappingsItem `json:"group_role_mappings,omitempty"`
-}
-
-// CreateEmailAddressRequest is the CreateEmailAddressRequest schema of the Backend API.
-type CreateEmailAddressRequest struct {
-	// The ID representing the user
-	UserID string `json:"user_id"`
-	// The new email address.
-	EmailAddress string `json:"email_address"`
-	// When created, the email address will be marked as verified.
-	Verified *bool `json:"verified,omitempty"`
-	// Create this email address as the primary email address for the user.
-	Primary *bool `json:"primary,omitempty"`
-	// If set to `true` and the email address is created as the user's new primary, the previous primary email address is notified of the change.
-	NotifyPrimaryEmailAddressChanged *bool `json:"notify_primary_email_address_changed,omitempty"`
-}
-
-// CreateEnterpriseConnectionRequest is the CreateEnterpriseConnectionRequest schema of the Backend API.
-type CreateEnterpriseConnectionRequest struct {
-	// The display name of the connection
-	Name string `json:"name"`
-	// The identity provider (e.g.
-	Provider string `json:"provider"`
-	// Domains associated with the enterprise connection (required; at least one).
-	Domains []string `json:"domains"`
-	// Organization ID when the connection is linked to an organization
-	OrganizationID *string `json:"organization_id,omitempty"`
-	// Whether this connection supports account linking via organization membership
-	AllowOrganizationAccountLinking *bool `json:"allow_organization_account_linking,omitempty"`
-	// Whether the enterprise connection is active.
-	Active *bool `json:"active,omitempty"`
-	// SAML connection-specific properties.
-	SAML *EnterpriseConnectionsCreateParamsSAML `json:"saml,omitempty"`
-	// OIDC connection-specific properties.
-	OIDC *EnterpriseConnectionsCreateParamsOIDC `json:"oidc,omitempty"`
-	// Custom attributes to map from the IdP to the user's profile via SSO or SCIM provisioning.
-	CustomAttributes []EnterpriseConnectionsCreateParamsCustomAttributesItem `json:"custom_attributes,omitempty"`
-}
-
-// CreateInvitationRequest is the CreateInvitationRequest schema of the Backend API.
-type CreateInvitationRequest struct {
-	// The email address the invitation will be sent to
-	EmailAddress string `json:"email_address"`
-	// Metadata that will be attached to the newly created invitation.
-	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
-	// Optional URL which specifies where to redirect the user once they click the invitation link.
-	RedirectURL *string `json:"redirect_url,omitempty"`
-	// Optional flag which denotes whether an email invitation should be sent to the given email address.
-	Notify *bool `json:"notify,omitempty"`
-	// Whether an invitation should be created if there is already an existing invitation for this email address, or it's claimed by another user.
-	IgnoreExisting *bool `json:"ignore_existing,omitempty"`
-	// The number of days the invitation will be valid for.
-	ExpiresInDays *int64 `json:"expires_in_days,omitempty"`
-	// The slug of the email template to use for the invitation email.
-	TemplateSlug *string `json:"template_slug,omitempty"`
-}
-
-// CreateJWTTemplateRequest is the CreateJWTTemplateRequest schema of the Backend API.
-type CreateJWTTemplateRequest struct {
-	// JWT template name
-	Name string `json:"name"`
-	// JWT template claims in JSON format
-	Claims map[string]any `json:"claims"`
-	// JWT lifetime
-	Lifetime *int64 `json:"lifetime,omitempty"`
-	// JWT allowed clock skew
-	AllowedClockSkew *int64 `json:"allowed_clock_skew,omitempty"`
-	// Whether a custom signing key/algorithm is also provided for this template
-	CustomSigningKey *bool `json:"custom_signing_key,omitempty"`
-	// The custom signing algorithm to use when minting JWTs.
-	SigningAlgorithm *string `json:"signing_algorithm,omitempty"`
-	// The custom signing private key to use when minting JWTs.
-	SigningKey *string `json:"signing_key,omitempty"`
-}
-
-// CreateM2MTokenRequest is the CreateM2MTokenRequest schema of the Backend API.
-type CreateM2MTokenRequest struct {
-	TokenFormat            *string         `json:"token_format,omitempty"`
-	SecondsUntilExpiration *float64        `json:"seconds_until_expiration,omitempty"`
-	Claims                 json.RawMessage `json:"claims,omitempty"`
-	// Enables server-side token reuse for opaque-format tokens.
-	MinRemainingTTLSeconds *int64 `json:"min_remaining_ttl_seconds,omitempty"`
-}
-
 // CreateM2MTokenResponse is the CreateM2MTokenResponse schema of the Backend API.
 type CreateM2MTokenResponse struct {
 	Object           string          `json:"object"`
@@ -1218,348 +764,16 @@ type CreateM2MTokenResponse struct {
 	UpdatedAt float64 `json:"updated_at"`
 }
 
-// CreateMachineRequest is the CreateMachineRequest schema of the Backend API.
-type CreateMachineRequest struct {
-	// The name of the machine
-	Name string `json:"name"`
-	// Array of machine IDs that this machine will have access to.
-	ScopedMachines []string `json:"scoped_machines,omitempty"`
-	// The default time-to-live (TTL) in seconds for tokens created by this machine.
-	DefaultTokenTTL *int64 `json:"default_token_ttl,omitempty"`
-}
-
-// CreateMachineScopeRequest is the CreateMachineScopeRequest schema of the Backend API.
-type CreateMachineScopeRequest struct {
-	// The ID of the machine that will be scoped to the current machine
-	ToMachineID string `json:"to_machine_id"`
-}
-
-// CreateOAuthApplicationRequest is the CreateOAuthApplicationRequest schema of the Backend API.
-type CreateOAuthApplicationRequest struct {
-	// The name of the new OAuth application.
-	Name string `json:"name"`
-	// An array of redirect URIs of the new OAuth application
-	RedirectUris []string `json:"redirect_uris,omitempty"`
-	// The callback URL of the new OAuth application
-	CallbackURL *string `json:"callback_url,omitempty"`
-	// Define the allowed scopes for the new OAuth applications that dictate the user payload of the OAuth user info endpoint.
-	Scopes *string `json:"scopes,omitempty"`
-	// True to enable a consent screen to display in the authentication flow.
-	ConsentScreenEnabled *bool `json:"consent_screen_enabled,omitempty"`
-	// True to require the Proof Key of Code Exchange (PKCE) flow.
-	PkceRequired *bool `json:"pkce_required,omitempty"`
-	// If true, this client is public and you can use the Proof Key of Code Exchange (PKCE) flow.
-	Public *bool `json:"public,omitempty"`
-}
-
-// CreateOrganizationDomainRequest is the CreateOrganizationDomainRequest schema of the Backend API.
-type CreateOrganizationDomainRequest struct {
-	// The name of the new domain
-	Name *string `json:"name,omitempty"`
-	// The enrollment_mode for the new domain.
-	EnrollmentMode *string `json:"enrollment_mode,omitempty"`
-	// The status of domain's verification.
-	Verified *bool `json:"verified,omitempty"`
-}
-
-// CreateOrganizationInvitationBulkItem is the CreateOrganizationInvitationBulkItem schema of the Backend API.
-type CreateOrganizationInvitationBulkItem struct {
-	// The email address of the new member that is going to be invited to the organization
-	EmailAddress string `json:"email_address"`
-	// The ID of the user that invites the new member to the organization.
-	InviterUserID *string `json:"inviter_user_id,omitempty"`
-	// The role of the new member in the organization
-	Role string `json:"role"`
-	// Metadata saved on the organization invitation, read-only from the Frontend API and fully accessible (read/write) from the Backend API.
-	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
-	// Metadata saved on the organization invitation, fully accessible (read/write) from the Backend API but not visible from the Frontend API.
-	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
-	// Optional URL that the invitee will be redirected to once they accept the invitation by clicking the join link in the invitation email.
-	RedirectURL *string `json:"redirect_url,omitempty"`
-	// The number of days the invitation will be valid for.
-	ExpiresInDays *int64 `json:"expires_in_days,omitempty"`
-	// Optional flag which denotes whether an email invitation should be sent to the given email address.
-	Notify *bool `json:"notify,omitempty"`
-}
-
-// CreateOrganizationInvitationRequest is the CreateOrganizationInvitationRequest schema of the Backend API.
-type CreateOrganizationInvitationRequest struct {
-	// The email address of the new member that is going to be invited to the organization
-	EmailAddress string `json:"email_address"`
-	// The ID of the user that invites the new member to the organization.
-	InviterUserID *string `json:"inviter_user_id,omitempty"`
-	// The role of the new member in the organization
-	Role string `json:"role"`
-	// Metadata saved on the organization invitation, read-only from the Frontend API and fully accessible (read/write) from the Backend API.
-	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
-	// Metadata saved on the organization invitation, fully accessible (read/write) from the Backend API but not visible from the Frontend API.
-	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
-	// Optional URL that the invitee will be redirected to once they accept the invitation by clicking the join link in the invitation email.
-	RedirectURL *string `json:"redirect_url,omitempty"`
-	// The number of days the invitation will be valid for.
-	ExpiresInDays *int64 `json:"expires_in_days,omitempty"`
-	// Optional flag which denotes whether an email invitation should be sent to the given email address.
-	Notify *bool `json:"notify,omitempty"`
-}
-
-// CreateOrganizationMembershipRequest is the CreateOrganizationMembershipRequest schema of the Backend API.
-type CreateOrganizationMembershipRequest struct {
-	// The ID of the user that will be added as a member in the organization.
-	UserID string `json:"user_id"`
-	// The role that the new member will have in the organization.
-	Role string `json:"role"`
-	// Metadata saved on the organization membership, that is visible to both your frontend and backend.
-	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
-	// Metadata saved on the organization membership that is only visible to your backend.
-	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
-}
-
-// CreateOrganizationPermissionRequest is the CreateOrganizationPermissionRequest schema of the Backend API.
-type CreateOrganizationPermissionRequest struct {
-	// The name of the permission.
-	Name string `json:"name"`
-	// The key of the permission.
-	Key string `json:"key"`
-	// A description of the permission.
-	Description *string `json:"description,omitempty"`
-}
-
-// CreateOrganizationRequest is the CreateOrganizationRequest schema of the Backend API.
-type CreateOrganizationRequest struct {
-	// The name of the new organization.
-	Name string `json:"name"`
-	// The ID of the User who will become the administrator for the new organization
-	CreatedBy *string `json:"created_by,omitempty"`
-	// Metadata saved on the organization, accessible only from the Backend API
-	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
-	// Metadata saved on the organization, read-only from the Frontend API and fully accessible (read/write) from the Backend API
-	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
-	// A slug for the new organization.
-	Slug *string `json:"slug,omitempty"`
-	// The maximum number of memberships allowed for this organization
-	MaxAllowedMemberships *int64 `json:"max_allowed_memberships,omitempty"`
-	// A custom date/time denoting _when_ the organization was created, specified in RFC3339 format (e.g.
-	CreatedAt *string `json:"created_at,omitempty"`
-	// The key of the [role set](https://clerk.com/docs/guides/organizations/control-access/role-sets) to assign to this organization.
-	RoleSetKey *string `json:"role_set_key,omitempty"`
-}
-
-// CreateOrganizationRoleRequest is the CreateOrganizationRoleRequest schema of the Backend API.
-type CreateOrganizationRoleRequest struct {
-	// The name of the new organization role
-	Name string `json:"name"`
-	// A unique key for the organization role.
-	Key string `json:"key"`
-	// Optional description for the role
-	Description *string `json:"description,omitempty"`
-	// Array of permission IDs to assign to the role
-	Permissions []string `json:"permissions,omitempty"`
-	// Whether this role should be included in the initial role set
-	IncludeInInitialRoleSet *bool `json:"include_in_initial_role_set,omitempty"`
-}
-
-// CreatePhoneNumberRequest is the CreatePhoneNumberRequest schema of the Backend API.
-type CreatePhoneNumberRequest struct {
-	// The ID representing the user
-	UserID string `json:"user_id"`
-	// The new phone number.
-	PhoneNumber string `json:"phone_number"`
-	// When created, the phone number will be marked as verified.
-	Verified *bool `json:"verified,omitempty"`
-	// Create this phone number as the primary phone number for the user.
-	Primary *bool `json:"primary,omitempty"`
-	// Create this phone number as reserved for multi-factor authentication.
-	ReservedForSecondFactor *bool `json:"reserved_for_second_factor,omitempty"`
-}
-
-// CreateRedirectURLRequest is the CreateRedirectURLRequest schema of the Backend API.
-type CreateRedirectURLRequest struct {
-	// The full URL value prefixed with `https://` or a custom scheme e.g.
-	URL string `json:"url"`
-}
-
-// CreateRoleSetRequest is the CreateRoleSetRequest schema of the Backend API.
-type CreateRoleSetRequest struct {
-	// The name of the new role set
-	Name string `json:"name"`
-	// A unique key for the role set.
-	Key *string `json:"key,omitempty"`
-	// Optional description for the role set
-	Description *string `json:"description,omitempty"`
-	// The key of the role to use as the default role for new organization members.
-	DefaultRoleKey string `json:"default_role_key"`
-	// The key of the role to assign to organization creators.
-	CreatorRoleKey string `json:"creator_role_key"`
-	// The type of the role set.
-	Type *string `json:"type,omitempty"`
-	// Array of role keys to include in the role set.
-	Roles []string `json:"roles"`
-}
-
-// CreateSAMLConnectionRequest is the CreateSAMLConnectionRequest schema of the Backend API.
-type CreateSAMLConnectionRequest struct {
-	// The name to use as a label for this SAML Connection
-	Name string `json:"name"`
-	// The domain of your organization.
-	Domain *string `json:"domain,omitempty"`
-	// The domains of your organization.
-	Domains []string `json:"domains,omitempty"`
-	// The IdP provider of the connection.
-	Provider string `json:"provider"`
-	// The Entity ID as provided by the IdP
-	IDPEntityID *string `json:"idp_entity_id,omitempty"`
-	// The Single-Sign On URL as provided by the IdP
-	IDPSSOURL *string `json:"idp_sso_url,omitempty"`
-	// The X.509 certificate as provided by the IdP
-	IDPCertificate *string `json:"idp_certificate,omitempty"`
-	// The URL which serves the IdP metadata.
-	IDPMetadataURL *string `json:"idp_metadata_url,omitempty"`
-	// The XML content of the IdP metadata file.
-	IDPMetadata *string `json:"idp_metadata,omitempty"`
-	// The ID of the organization to which users of this SAML Connection will be added
-	OrganizationID *string `json:"organization_id,omitempty"`
-	// Define the attribute name mapping between Identity Provider and Clerk's user properties
-	AttributeMapping *SAMLConnectionsCreateParamsAttributeMapping `json:"attribute_mapping,omitempty"`
-	// Enable or deactivate ForceAuthn
-	ForceAuthn *bool `json:"force_authn,omitempty"`
-	// Configuration for the login_hint sent to the IdP on SSO sign-in
-	LoginHint *SAMLConnectionsCreateParamsLoginHint `json:"login_hint,omitempty"`
-}
-
-// CreateSCIMDirectoryRequest is the CreateSCIMDirectoryRequest schema of the Backend API.
-type CreateSCIMDirectoryRequest struct {
-	// The ID of the enterprise connection to associate with this directory.
-	EnterpriseConnectionID string `json:"enterprise_connection_id"`
-	// A human-friendly name for the directory.
-	Name *string `json:"name,omitempty"`
-	// The identity provider for this directory.
-	Provider string `json:"provider"`
-	// Optional SCIM group to organization role mappings to create with the directory.
-	GroupRoleMappings []SCIMDirectoriesCreateParamsGroupRoleMappingsItem `json:"group_role_mappings,omitempty"`
-}
-
-// CreateSCIMGroupRoleMappingRequest is the CreateSCIMGroupRoleMappingRequest schema of the Backend API.
-type CreateSCIMGroupRoleMappingRequest struct {
-	// The SCIM group ID from the identity provider.
-	SCIMGroupID string `json:"scim_group_id"`
-	// The ID of the organization role to assign to members of the SCIM group.
-	RoleID string `json:"role_id"`
-	// The precedence for this mapping.
-	Precedence *int64 `json:"precedence,omitempty"`
-}
-
-// CreateSessionRequest is the CreateSessionRequest schema of the Backend API.
-type CreateSessionRequest struct {
-	// The ID representing the user
-	UserID string `json:"user_id"`
-	// The ID of the organization to set as active for this session
-	ActiveOrganizationID *string `json:"active_organization_id,omitempty"`
-}
-
-// CreateSessionTokenFromTemplateRequest is the CreateSessionTokenFromTemplateRequest schema of the Backend API.
-type CreateSessionTokenFromTemplateRequest struct {
-	// Use this parameter to override the JWT lifetime.
-	ExpiresInSeconds *int64 `json:"expires_in_seconds,omitempty"`
-}
-
 // CreateSessionTokenFromTemplateResponse is the CreateSessionTokenFromTemplateResponse schema of the Backend API.
 type CreateSessionTokenFromTemplateResponse struct {
 	Object string `json:"object,omitempty"`
 	JWT    string `json:"jwt,omitempty"`
 }
 
-// CreateSessionTokenRequest is the CreateSessionTokenRequest schema of the Backend API.
-type CreateSessionTokenRequest struct {
-	// Use this parameter to override the default session token lifetime.
-	ExpiresInSeconds *int64 `json:"expires_in_seconds,omitempty"`
-}
-
 // CreateSessionTokenResponse is the CreateSessionTokenResponse schema of the Backend API.
 type CreateSessionTokenResponse struct {
 	Object string `json:"object,omitempty"`
 	JWT    string `json:"jwt,omitempty"`
-}
-
-// CreateSignInTokenRequest is the CreateSignInTokenRequest schema of the Backend API.
-type CreateSignInTokenRequest struct {
-	// The ID of the user that can use the newly created sign in token
-	UserID string `json:"user_id"`
-	// The ID of the organization to activate when the user signs in.
-	OrgID *string `json:"org_id,omitempty"`
-	// Optional parameter to specify the life duration of the sign in token in seconds.
-	ExpiresInSeconds *int64 `json:"expires_in_seconds,omitempty"`
-}
-
-// CreateUserRequest is the CreateUserRequest schema of the Backend API.
-type CreateUserRequest struct {
-	// The ID of the user as used in your external systems or your previous authentication solution.
-	ExternalID *string `json:"external_id,omitempty"`
-	// The first name to assign to the user
-	FirstName *string `json:"first_name,omitempty"`
-	// The last name to assign to the user
-	LastName *string `json:"last_name,omitempty"`
-	// The locale to assign to the user (e.g., "en-US", "fr-FR")
-	Locale *string `json:"locale,omitempty"`
-	// Email addresses to add to the user.
-	EmailAddress []string `json:"email_address,omitempty"`
-	// Controls the status each email address is created with.
-	EmailAddressIdentificationStatus []string `json:"email_address_identification_status,omitempty"`
-	// Phone numbers to add to the user.
-	PhoneNumber []string `json:"phone_number,omitempty"`
-	// Controls the status each phone number is created with.
-	PhoneNumberIdentificationStatus []string `json:"phone_number_identification_status,omitempty"`
-	// Web3 wallets to add to the user.
-	Web3Wallet []string `json:"web3_wallet,omitempty"`
-	// The username to give to the user.
-	Username *string `json:"username,omitempty"`
-	// The plaintext password to give the user.
-	Password *string `json:"password,omitempty"`
-	// In case you already have the password digests and not the passwords, you can use them for the newly created user via this property.
-	PasswordDigest *string `json:"password_digest,omitempty"`
-	// The hashing algorithm that was used to generate the password digest.
-	PasswordHasher *string `json:"password_hasher,omitempty"`
-	// When set to `true` all password checks are skipped.
-	SkipPasswordChecks *bool `json:"skip_password_checks,omitempty"`
-	// When set to `true`, `password` is not required anymore when creating the user and can be omitted.
-	SkipPasswordRequirement *bool `json:"skip_password_requirement,omitempty"`
-	// In case TOTP is configured on the instance, you can provide the secret to enable it on the newly created user without the need to reset it.
-	TOTPSecret *string `json:"totp_secret,omitempty"`
-	// If Backup Codes are configured on the instance, you can provide them to enable it on the newly created user without the need to reset them.
-	BackupCodes []string `json:"backup_codes,omitempty"`
-	// Metadata saved on the user, that is visible to both your Frontend and Backend APIs
-	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
-	// Metadata saved on the user, that is only visible to your Backend API
-	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
-	// Metadata saved on the user, that can be updated from both the Frontend and Backend APIs.
-	UnsafeMetadata map[string]any `json:"unsafe_metadata,omitempty"`
-	// If enabled, user can delete themselves via FAPI.
-	DeleteSelfEnabled *bool `json:"delete_self_enabled,omitempty"`
-	// A custom timestamp denoting _when_ the user accepted legal requirements, specified in RFC3339 format (e.g.
-	LegalAcceptedAt *string `json:"legal_accepted_at,omitempty"`
-	// When set to `true` all legal checks are skipped.
-	SkipLegalChecks *bool `json:"skip_legal_checks,omitempty"`
-	// When set to `true`, identification types are not enforced.
-	SkipUserRequirement *bool `json:"skip_user_requirement,omitempty"`
-	// If enabled, user can create organizations via FAPI.
-	CreateOrganizationEnabled *bool `json:"create_organization_enabled,omitempty"`
-	// The maximum number of organizations the user can create.
-	CreateOrganizationsLimit *int64 `json:"create_organizations_limit,omitempty"`
-	// A custom date/time denoting _when_ the user signed up to the application, specified in RFC3339 format (e.g.
-	CreatedAt *string `json:"created_at,omitempty"`
-	// When set to `true`, the user will bypass Device Trust checks during sign-in.
-	BypassClientTrust *bool `json:"bypass_client_trust,omitempty"`
-	// When set to `true`, the user is created already banned and cannot sign in.
-	Banned *bool `json:"banned,omitempty"`
-	// When set to `true`, the user is created already locked.
-	Locked *bool `json:"locked,omitempty"`
-}
-
-// CreateWaitlistEntryRequest is the CreateWaitlistEntryRequest schema of the Backend API.
-type CreateWaitlistEntryRequest struct {
-	// The email address to add to the waitlist
-	EmailAddress string `json:"email_address"`
-	// Optional flag which denotes whether a confirmation email should be sent to the given email address.
-	Notify *bool `json:"notify,omitempty"`
 }
 
 // DeleteAPIKeyResponse is the DeleteAPIKeyResponse schema of the Backend API.
@@ -1955,12 +1169,6 @@ type EnterpriseConnections struct {
 	TotalCount int64 `json:"total_count"`
 }
 
-// ExtendFreeTrialRequest is the ExtendFreeTrialRequest schema of the Backend API.
-type ExtendFreeTrialRequest struct {
-	// RFC3339 timestamp to extend the free trial to.
-	ExtendTo string `json:"extend_to"`
-}
-
 // ExternalAccountWithVerification is the ExternalAccountWithVerification schema of the Backend API.
 type ExternalAccountWithVerification struct {
 	// String representing the object's type.
@@ -2004,22 +1212,6 @@ type FeatureResponse struct {
 	Slug string `json:"slug"`
 	// The URL of the feature's avatar image.
 	AvatarURL *string `json:"avatar_url"`
-}
-
-// FeatureResponse2 is the FeatureResponse2 schema of the Backend API.
-type FeatureResponse2 struct {
-	// String representing the object's type.
-	Object string `json:"object"`
-	// Unique identifier for the feature.
-	ID string `json:"id"`
-	// The name of the feature.
-	Name string `json:"name"`
-	// The description of the feature.
-	Description string `json:"description"`
-	// The URL-friendly slug for the feature.
-	Slug string `json:"slug"`
-	// The URL of the feature's avatar image.
-	AvatarURL string `json:"avatar_url"`
 }
 
 // GetAPIKeyResponse is the GetAPIKeyResponse schema of the Backend API.
@@ -2197,122 +1389,27 @@ type InvitationRevoked struct {
 	UpdatedAt int64 `json:"updated_at"`
 }
 
-// InviteWaitlistEntryRequest is the InviteWaitlistEntryRequest schema of the Backend API.
-type InviteWaitlistEntryRequest struct {
+// InvitationsBulkCreateItem is the InvitationsBulkCreateItem schema of the Backend API.
+type InvitationsBulkCreateItem struct {
+	// The email address the invitation will be sent to
+	EmailAddress string `json:"email_address"`
+	// Metadata that will be attached to the newly created invitation.
+	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
+	// The URL where the user is redirected upon visiting the invitation link, where they can accept the invitation.
+	RedirectURL *string `json:"redirect_url,omitempty"`
+	// Optional flag which denotes whether an email invitation should be sent to the given email address.
+	Notify *bool `json:"notify,omitempty"`
 	// Whether an invitation should be created if there is already an existing invitation for this email address, or it's claimed by another user.
 	IgnoreExisting *bool `json:"ignore_existing,omitempty"`
+	// The number of days the invitation will be valid for.
+	ExpiresInDays *int64 `json:"expires_in_days,omitempty"`
+	// The slug of the email template to use for the invitation email.
+	TemplateSlug *string `json:"template_slug,omitempty"`
 }
 
-// JWKSECDSAPrivateKey is the JWKSECDSAPrivateKey schema of the Backend API.
-type JWKSECDSAPrivateKey struct {
-	Kid     string   `json:"kid"`
-	Alg     string   `json:"alg"`
-	Use     string   `json:"use"`
-	Kty     string   `json:"kty"`
-	Crv     string   `json:"crv"`
-	X       string   `json:"x"`
-	Y       string   `json:"y"`
-	D       string   `json:"d"`
-	X5c     []string `json:"x5c,omitempty"`
-	X5t     string   `json:"x5t,omitempty"`
-	X5tS256 string   `json:"x5t#S256,omitempty"`
-	X5u     string   `json:"x5u,omitempty"`
-}
-
-// JWKSECDSAPublicKey is the JWKSECDSAPublicKey schema of the Backend API.
-type JWKSECDSAPublicKey struct {
-	Kid     string   `json:"kid"`
-	Alg     string   `json:"alg"`
-	Use     string   `json:"use"`
-	Kty     string   `json:"kty"`
-	Crv     string   `json:"crv"`
-	X       string   `json:"x"`
-	Y       string   `json:"y"`
-	X5c     []string `json:"x5c,omitempty"`
-	X5t     string   `json:"x5t,omitempty"`
-	X5tS256 string   `json:"x5t#S256,omitempty"`
-	X5u     string   `json:"x5u,omitempty"`
-}
-
-// JWKSEd25519PrivateKey is the JWKSEd25519PrivateKey schema of the Backend API.
-type JWKSEd25519PrivateKey struct {
-	Kid     string   `json:"kid"`
-	Alg     string   `json:"alg"`
-	Use     string   `json:"use"`
-	Kty     string   `json:"kty"`
-	Crv     string   `json:"crv"`
-	X       string   `json:"x"`
-	D       string   `json:"d"`
-	X5c     []string `json:"x5c,omitempty"`
-	X5t     string   `json:"x5t,omitempty"`
-	X5tS256 string   `json:"x5t#S256,omitempty"`
-	X5u     string   `json:"x5u,omitempty"`
-}
-
-// JWKSEd25519PublicKey is the JWKSEd25519PublicKey schema of the Backend API.
-type JWKSEd25519PublicKey struct {
-	Kid     string   `json:"kid"`
-	Alg     string   `json:"alg"`
-	Use     string   `json:"use"`
-	Kty     string   `json:"kty"`
-	Crv     string   `json:"crv"`
-	X       string   `json:"x"`
-	X5c     []string `json:"x5c,omitempty"`
-	X5t     string   `json:"x5t,omitempty"`
-	X5tS256 string   `json:"x5t#S256,omitempty"`
-	X5u     string   `json:"x5u,omitempty"`
-}
-
-// JWKSObject is the JWKSObject schema of the Backend API.
-type JWKSObject struct {
+// JWKS is the JWKS schema of the Backend API.
+type JWKS struct {
 	Keys []json.RawMessage `json:"keys,omitempty"`
-}
-
-// JWKSRSAPrivateKey is the JWKSRSAPrivateKey schema of the Backend API.
-type JWKSRSAPrivateKey struct {
-	Kid     string   `json:"kid"`
-	Alg     string   `json:"alg"`
-	Use     string   `json:"use"`
-	Kty     string   `json:"kty"`
-	N       string   `json:"n"`
-	E       string   `json:"e"`
-	D       string   `json:"d"`
-	P       string   `json:"p"`
-	Q       string   `json:"q"`
-	Dp      string   `json:"dp,omitempty"`
-	Dq      string   `json:"dq,omitempty"`
-	Qi      string   `json:"qi,omitempty"`
-	X5c     []string `json:"x5c,omitempty"`
-	X5t     string   `json:"x5t,omitempty"`
-	X5tS256 string   `json:"x5t#S256,omitempty"`
-	X5u     string   `json:"x5u,omitempty"`
-}
-
-// JWKSRSAPublicKey is the JWKSRSAPublicKey schema of the Backend API.
-type JWKSRSAPublicKey struct {
-	Kid     string   `json:"kid"`
-	Alg     string   `json:"alg"`
-	Use     string   `json:"use"`
-	Kty     string   `json:"kty"`
-	N       string   `json:"n"`
-	E       string   `json:"e"`
-	X5c     []string `json:"x5c,omitempty"`
-	X5t     string   `json:"x5t,omitempty"`
-	X5tS256 string   `json:"x5t#S256,omitempty"`
-	X5u     string   `json:"x5u,omitempty"`
-}
-
-// JWKSSymmetricKey is the JWKSSymmetricKey schema of the Backend API.
-type JWKSSymmetricKey struct {
-	Kid     string   `json:"kid"`
-	Alg     string   `json:"alg"`
-	Use     string   `json:"use"`
-	Kty     string   `json:"kty"`
-	K       string   `json:"k"`
-	X5c     []string `json:"x5c,omitempty"`
-	X5t     string   `json:"x5t,omitempty"`
-	X5tS256 string   `json:"x5t#S256,omitempty"`
-	X5u     string   `json:"x5u,omitempty"`
 }
 
 // JWTTemplate is the JWTTemplate schema of the Backend API.
@@ -2434,14 +1531,6 @@ type MachineWithoutScopedMachines struct {
 	UpdatedAt int64 `json:"updated_at"`
 	// The default time-to-live (TTL) in seconds for tokens created by this machine.
 	DefaultTokenTTL int64 `json:"default_token_ttl,omitempty"`
-}
-
-// MergeOrganizationMetadataRequest is the MergeOrganizationMetadataRequest schema of the Backend API.
-type MergeOrganizationMetadataRequest struct {
-	// Metadata saved on the organization, that is visible to both your frontend and backend.
-	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
-	// Metadata saved on the organization that is only visible to your backend.
-	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
 }
 
 // OAuthAccessTokenItem is the OAuthAccessTokenItem schema of the Backend API.
@@ -2704,6 +1793,26 @@ type OrganizationInvitations struct {
 	TotalCount int64 `json:"total_count"`
 }
 
+// OrganizationInvitationsBulkCreateItem is the OrganizationInvitationsBulkCreateItem schema of the Backend API.
+type OrganizationInvitationsBulkCreateItem struct {
+	// The email address of the new member that is going to be invited to the organization
+	EmailAddress string `json:"email_address"`
+	// The ID of the user that invites the new member to the organization.
+	InviterUserID *string `json:"inviter_user_id,omitempty"`
+	// The role of the new member in the organization
+	Role string `json:"role"`
+	// Metadata saved on the organization invitation, read-only from the Frontend API and fully accessible (read/write) from the Backend API.
+	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
+	// Metadata saved on the organization invitation, fully accessible (read/write) from the Backend API but not visible from the Frontend API.
+	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
+	// Optional URL that the invitee will be redirected to once they accept the invitation by clicking the join link in the invitation email.
+	RedirectURL *string `json:"redirect_url,omitempty"`
+	// The number of days the invitation will be valid for.
+	ExpiresInDays *int64 `json:"expires_in_days,omitempty"`
+	// Optional flag which denotes whether an email invitation should be sent to the given email address.
+	Notify *bool `json:"notify,omitempty"`
+}
+
 // OrganizationInvitationsWithPublicOrganizationData is the OrganizationInvitationsWithPublicOrganizationData schema of the Backend API.
 type OrganizationInvitationsWithPublicOrganizationData struct {
 	Data []OrganizationInvitationWithPublicOrganizationData `json:"data"`
@@ -2901,26 +2010,6 @@ type PhoneNumber struct {
 	UpdatedAt int64 `json:"updated_at"`
 }
 
-// PreviewTemplateRequest is the PreviewTemplateRequest schema of the Backend API.
-type PreviewTemplateRequest struct {
-	// The email subject.
-	Subject *string `json:"subject,omitempty"`
-	// The template body before variable interpolation
-	Body *string `json:"body,omitempty"`
-	// The local part of the From email address that will be used for emails.
-	FromEmailName *string `json:"from_email_name,omitempty"`
-	// The local part of the Reply To email address that will be used for emails.
-	ReplyToEmailName *string `json:"reply_to_email_name,omitempty"`
-}
-
-// PriceTransitionRequest is the PriceTransitionRequest schema of the Backend API.
-type PriceTransitionRequest struct {
-	// The current price ID of the subscription item.
-	FromPriceID string `json:"from_price_id"`
-	// The target price ID to transition to.
-	ToPriceID string `json:"to_price_id"`
-}
-
 // ProxyCheck is the ProxyCheck schema of the Backend API.
 type ProxyCheck struct {
 	Object   string `json:"object"`
@@ -2947,97 +2036,6 @@ type RedirectURL struct {
 	UpdatedAt int64 `json:"updated_at"`
 }
 
-// RefreshSessionRequest is the RefreshSessionRequest schema of the Backend API.
-type RefreshSessionRequest struct {
-	// The JWT that is sent via the `__session` cookie from your frontend.
-	ExpiredToken string `json:"expired_token"`
-	// The refresh token from the `__refresh` cookie set via FAPI's handshake flow.
-	RefreshToken string `json:"refresh_token"`
-	// The origin of the request.
-	RequestOrigin string `json:"request_origin"`
-	// The headers of the request.
-	RequestHeaders map[string]any `json:"request_headers,omitempty"`
-	// The format of the response.
-	Format *string `json:"format,omitempty"`
-	// The IP address of the request.
-	RequestOriginatingIP *string `json:"request_originating_ip,omitempty"`
-}
-
-// RemoveUserPasswordRequest is the RemoveUserPasswordRequest schema of the Backend API.
-type RemoveUserPasswordRequest struct {
-	// Set to `true` to revoke all of the user's active sessions after removing the password.
-	SignOutOfOtherSessions *bool `json:"sign_out_of_other_sessions,omitempty"`
-}
-
-// ReplaceDirectoryGroupRoleMappingsRequest is the ReplaceDirectoryGroupRoleMappingsRequest schema of the Backend API.
-type ReplaceDirectoryGroupRoleMappingsRequest struct {
-	// The desired set of mappings.
-	Mappings []DirectoriesReplaceGroupRoleMappingsParamsMappingsItem `json:"mappings"`
-}
-
-// ReplaceOrganizationMetadataRequest is the ReplaceOrganizationMetadataRequest schema of the Backend API.
-type ReplaceOrganizationMetadataRequest struct {
-	// Metadata saved on the organization, that is visible to both your frontend and backend.
-	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
-	// Metadata saved on the organization that is only visible to your backend.
-	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
-}
-
-// ReplaceRoleInRoleSetRequest is the ReplaceRoleInRoleSetRequest schema of the Backend API.
-type ReplaceRoleInRoleSetRequest struct {
-	// The key of the role to remove from the role set
-	RoleKey string `json:"role_key"`
-	// The key of the role to reassign members to
-	ToRoleKey string `json:"to_role_key"`
-}
-
-// ReplaceRoleSetRequest is the ReplaceRoleSetRequest schema of the Backend API.
-type ReplaceRoleSetRequest struct {
-	// The key of the destination role set
-	DestRoleSetKey string `json:"dest_role_set_key"`
-	// Mappings from source role keys to destination role keys.
-	ReassignmentMappings map[string]string `json:"reassignment_mappings,omitempty"`
-}
-
-// ReplaceSCIMGroupRoleMappingsRequest is the ReplaceSCIMGroupRoleMappingsRequest schema of the Backend API.
-type ReplaceSCIMGroupRoleMappingsRequest struct {
-	// The desired set of mappings.
-	Mappings []SCIMDirectoriesReplaceGroupRoleMappingsParamsMappingsItem `json:"mappings"`
-}
-
-// ReplaceUserEmailAddressRequest is the ReplaceUserEmailAddressRequest schema of the Backend API.
-type ReplaceUserEmailAddressRequest struct {
-	// The new email address.
-	EmailAddress string `json:"email_address"`
-	// Controls the status of the replacement email address.
-	IdentificationStatus *string `json:"identification_status,omitempty"`
-	// If set to `true`, the user's previous primary email address is notified that the primary email address has changed.
-	NotifyPrimaryEmailAddressChanged *bool `json:"notify_primary_email_address_changed,omitempty"`
-}
-
-// ReplaceUserMetadataRequest is the ReplaceUserMetadataRequest schema of the Backend API.
-type ReplaceUserMetadataRequest struct {
-	// Metadata saved on the user, that is visible to both your frontend and backend.
-	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
-	// Metadata saved on the user that is only visible to your backend.
-	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
-	// Metadata saved on the user, that can be updated from both the Frontend and Backend APIs.
-	UnsafeMetadata map[string]any `json:"unsafe_metadata,omitempty"`
-}
-
-// ReplaceUserPhoneNumberRequest is the ReplaceUserPhoneNumberRequest schema of the Backend API.
-type ReplaceUserPhoneNumberRequest struct {
-	// The new phone number.
-	PhoneNumber string `json:"phone_number"`
-	// Controls the status of the replacement phone number.
-	IdentificationStatus *string `json:"identification_status,omitempty"`
-}
-
-// RevokeAPIKeyRequest is the RevokeAPIKeyRequest schema of the Backend API.
-type RevokeAPIKeyRequest struct {
-	RevocationReason *string `json:"revocation_reason,omitempty"`
-}
-
 // RevokeAPIKeyResponse is the RevokeAPIKeyResponse schema of the Backend API.
 type RevokeAPIKeyResponse struct {
 	Object           string          `json:"object"`
@@ -3060,11 +2058,6 @@ type RevokeAPIKeyResponse struct {
 	CreatedAt float64 `json:"created_at"`
 	// The timestamp for when the API key was last updated, in milliseconds
 	UpdatedAt float64 `json:"updated_at"`
-}
-
-// RevokeAdminPortalLinkTokenRequest is the RevokeAdminPortalLinkTokenRequest schema of the Backend API.
-type RevokeAdminPortalLinkTokenRequest struct {
-	RevocationReason *string `json:"revocation_reason,omitempty"`
 }
 
 // RevokeAdminPortalLinkTokenResponse is the RevokeAdminPortalLinkTokenResponse schema of the Backend API.
@@ -3091,11 +2084,6 @@ type RevokeAdminPortalLinkTokenResponse struct {
 	UpdatedAt float64 `json:"updated_at"`
 }
 
-// RevokeM2MTokenRequest is the RevokeM2MTokenRequest schema of the Backend API.
-type RevokeM2MTokenRequest struct {
-	RevocationReason *string `json:"revocation_reason,omitempty"`
-}
-
 // RevokeM2MTokenResponse is the RevokeM2MTokenResponse schema of the Backend API.
 type RevokeM2MTokenResponse struct {
 	Object           string          `json:"object"`
@@ -3114,18 +2102,6 @@ type RevokeM2MTokenResponse struct {
 	CreatedAt float64 `json:"created_at"`
 	// The timestamp for when the token was last updated, in milliseconds
 	UpdatedAt float64 `json:"updated_at"`
-}
-
-// RevokeOAuthApplicationTokenRequest is the RevokeOAuthApplicationTokenRequest schema of the Backend API.
-type RevokeOAuthApplicationTokenRequest struct {
-	// The opaque OAuth access token or refresh token to revoke.
-	Token string `json:"token"`
-}
-
-// RevokeOrganizationInvitationRequest is the RevokeOrganizationInvitationRequest schema of the Backend API.
-type RevokeOrganizationInvitationRequest struct {
-	// The ID of the user that revokes the invitation.
-	RequestingUserID *string `json:"requesting_user_id,omitempty"`
 }
 
 // Role is the Role schema of the Backend API.
@@ -3235,12 +2211,6 @@ type Roles struct {
 	Data []Role `json:"data"`
 	// Total number of roles
 	TotalCount int64 `json:"total_count"`
-}
-
-// RotateMachineSecretKeyRequest is the RotateMachineSecretKeyRequest schema of the Backend API.
-type RotateMachineSecretKeyRequest struct {
-	// The time in seconds that the previous secret key will remain valid after rotation.
-	PreviousTokenTTL int64 `json:"previous_token_ttl"`
 }
 
 // SAMLAccount is the SAMLAccount schema of the Backend API.
@@ -3493,16 +2463,6 @@ type SessionTask struct {
 	Key string `json:"key"`
 }
 
-// SetUserPasswordCompromisedRequest is the SetUserPasswordCompromisedRequest schema of the Backend API.
-type SetUserPasswordCompromisedRequest struct {
-	RevokeAllSessions *bool `json:"revoke_all_sessions,omitempty"`
-}
-
-// SetUserProfileImageRequest is the SetUserProfileImageRequest schema of the Backend API.
-type SetUserProfileImageRequest struct {
-	File *File `json:"file,omitempty"`
-}
-
 // SignInToken is the SignInToken schema of the Backend API.
 type SignInToken struct {
 	Object string  `json:"object"`
@@ -3623,20 +2583,6 @@ type TestingToken struct {
 	ExpiresAt int64 `json:"expires_at"`
 }
 
-// ToggleTemplateDeliveryRequest is the ToggleTemplateDeliveryRequest schema of the Backend API.
-type ToggleTemplateDeliveryRequest struct {
-	// Whether Clerk should deliver emails or SMS messages based on the current template
-	DeliveredByClerk *bool `json:"delivered_by_clerk,omitempty"`
-}
-
-// Token is the Token schema of the Backend API.
-type Token struct {
-	// String representing the object's type.
-	Object string `json:"object"`
-	// String representing the encoded JSON Web Token (JWT) value.
-	JWT string `json:"jwt"`
-}
-
 // TotalCount is the TotalCount schema of the Backend API.
 type TotalCount struct {
 	// String representing the object's type.
@@ -3671,15 +2617,6 @@ type TrustedDeviceList struct {
 	TotalCount int64 `json:"total_count"`
 }
 
-// UpdateAPIKeyRequest is the UpdateAPIKeyRequest schema of the Backend API.
-type UpdateAPIKeyRequest struct {
-	Claims                 json.RawMessage `json:"claims,omitempty"`
-	Scopes                 []string        `json:"scopes,omitempty"`
-	Description            *string         `json:"description,omitempty"`
-	Subject                *string         `json:"subject,omitempty"`
-	SecondsUntilExpiration *float64        `json:"seconds_until_expiration,omitempty"`
-}
-
 // UpdateAPIKeyResponse is the UpdateAPIKeyResponse schema of the Backend API.
 type UpdateAPIKeyResponse struct {
 	Object           string          `json:"object"`
@@ -3702,443 +2639,6 @@ type UpdateAPIKeyResponse struct {
 	CreatedAt float64 `json:"created_at"`
 	// The timestamp for when the API key was last updated, in milliseconds
 	UpdatedAt float64 `json:"updated_at"`
-}
-
-// UpdateDirectoryRequest is the UpdateDirectoryRequest schema of the Backend API.
-type UpdateDirectoryRequest struct {
-	// A human-friendly name for the directory.
-	Name *string `json:"name,omitempty"`
-	// Whether the directory is enabled.
-	Enabled *bool `json:"enabled,omitempty"`
-	// The identity provider for this directory.
-	Provider *string `json:"provider,omitempty"`
-	// Attribute-to-directory-path entries to merge into the directory's attribute mapping.
-	AttributeMapping map[string]string `json:"attribute_mapping,omitempty"`
-	// Whether group-to-role mapping is enabled for this directory.
-	GroupRoleMappingEnabled *bool `json:"group_role_mapping_enabled,omitempty"`
-}
-
-// UpdateDomainRequest is the UpdateDomainRequest schema of the Backend API.
-type UpdateDomainRequest struct {
-	// The new domain name.
-	Name *string `json:"name,omitempty"`
-	// The full URL of the proxy that will forward requests to Clerk's Frontend API.
-	ProxyURL *string `json:"proxy_url,omitempty"`
-	// Whether this is a domain for a secondary app, meaning that any subdomain provided is significant and will be stored as part of the domain.
-	IsSecondary *bool `json:"is_secondary,omitempty"`
-}
-
-// UpdateEmailAddressRequest is the UpdateEmailAddressRequest schema of the Backend API.
-type UpdateEmailAddressRequest struct {
-	// The email address will be marked as verified.
-	Verified *bool `json:"verified,omitempty"`
-	// Set this email address as the primary email address for the user.
-	Primary *bool `json:"primary,omitempty"`
-	// If set to `true` and this update makes the email address the user's new primary, the previous primary email address is notified of the change.
-	NotifyPrimaryEmailAddressChanged *bool `json:"notify_primary_email_address_changed,omitempty"`
-}
-
-// UpdateEnterpriseConnectionRequest is the UpdateEnterpriseConnectionRequest schema of the Backend API.
-type UpdateEnterpriseConnectionRequest struct {
-	// The display name of the enterprise connection
-	Name *string `json:"name,omitempty"`
-	// Domains associated with the enterprise connection.
-	Domains []string `json:"domains,omitempty"`
-	// Whether the enterprise connection is active.
-	Active *bool `json:"active,omitempty"`
-	// Whether to sync user attributes on sign-in
-	SyncUserAttributes *bool `json:"sync_user_attributes,omitempty"`
-	// Whether to disable additional identifications
-	DisableAdditionalIdentifications *bool `json:"disable_additional_identifications,omitempty"`
-	// Whether this connection supports account linking via organization membership
-	AllowOrganizationAccountLinking *bool `json:"allow_organization_account_linking,omitempty"`
-	// Organization ID to link to this enterprise connection.
-	OrganizationID *string `json:"organization_id,omitempty"`
-	// SAML connection-specific properties.
-	SAML *EnterpriseConnectionsUpdateParamsSAML `json:"saml,omitempty"`
-	// OIDC connection-specific properties.
-	OIDC *EnterpriseConnectionsUpdateParamsOIDC `json:"oidc,omitempty"`
-	// Custom attributes to map from the IdP to the user's profile via SSO or SCIM provisioning.
-	CustomAttributes []EnterpriseConnectionsUpdateParamsCustomAttributesItem `json:"custom_attributes,omitempty"`
-}
-
-// UpdateInstanceAuthConfigRequest is the UpdateInstanceAuthConfigRequest schema of the Backend API.
-type UpdateInstanceAuthConfigRequest struct {
-	// Whether sign up is restricted to email addresses, phone numbers and usernames that are on the allowlist.
-	RestrictedToAllowlist *bool `json:"restricted_to_allowlist,omitempty"`
-	// The local part of the email address from which authentication-related emails (e.g.
-	FromEmailAddress *string `json:"from_email_address,omitempty"`
-	// Enable the Progressive Sign Up algorithm.
-	ProgressiveSignUp *bool `json:"progressive_sign_up,omitempty"`
-	// Toggles test mode for this instance, allowing the use of test email addresses and phone numbers.
-	TestMode *bool `json:"test_mode,omitempty"`
-}
-
-// UpdateInstanceCommunicationRequest is the UpdateInstanceCommunicationRequest schema of the Backend API.
-type UpdateInstanceCommunicationRequest struct {
-	// ISO 3166-1 alpha-2 country codes to block for SMS delivery.
-	BlockedCountryCodes []string `json:"blocked_country_codes,omitempty"`
-}
-
-// UpdateInstanceOAuthApplicationSettingsRequest is the UpdateInstanceOAuthApplicationSettingsRequest schema of the Backend API.
-type UpdateInstanceOAuthApplicationSettingsRequest struct {
-	// Whether dynamic OAuth client registration is enabled for the instance (RFC 7591).
-	DynamicOAuthClientRegistration *bool `json:"dynamic_oauth_client_registration,omitempty"`
-	// Default scopes.
-	DefaultScopes []string `json:"default_scopes,omitempty"`
-	// Whether OAuth JWT access tokens are enabled for the instance (disabled indicates opaque access tokens).
-	OAuthJWTAccessTokens *bool `json:"oauth_jwt_access_tokens,omitempty"`
-	// Whether the instance advertises support for Client ID Metadata Documents in its OAuth authorization server metadata.
-	ClientIDMetadataDocumentsAdvertised *bool `json:"client_id_metadata_documents_advertised,omitempty"`
-	// When true, new unknown CIMD clients are rejected.
-	ClientIDMetadataDocumentsOnlyAllowPreRegisteredClients *bool `json:"client_id_metadata_documents_only_allow_pre_registered_clients,omitempty"`
-	// When true, recorded implicitly allowed CIMD clients are rejected on future client lookups.
-	ClientIDMetadataDocumentsBlockImplicitlyAllowedClients *bool `json:"client_id_metadata_documents_block_implicitly_allowed_clients,omitempty"`
-}
-
-// UpdateInstanceOrganizationSettingsRequest is the UpdateInstanceOrganizationSettingsRequest schema of the Backend API.
-type UpdateInstanceOrganizationSettingsRequest struct {
-	Enabled               *bool  `json:"enabled,omitempty"`
-	MaxAllowedMemberships *int64 `json:"max_allowed_memberships,omitempty"`
-	AdminDeleteEnabled    *bool  `json:"admin_delete_enabled,omitempty"`
-	DomainsEnabled        *bool  `json:"domains_enabled,omitempty"`
-	SlugDisabled          *bool  `json:"slug_disabled,omitempty"`
-	// Specify which enrollment modes to enable for your Organization Domains.
-	DomainsEnrollmentModes []string `json:"domains_enrollment_modes,omitempty"`
-	// Specify what the default organization role is for an organization creator.
-	CreatorRoleID *string `json:"creator_role_id,omitempty"`
-	// Specify what the default organization role is for the organization domains.
-	DomainsDefaultRoleID *string `json:"domains_default_role_id,omitempty"`
-}
-
-// UpdateInstanceProtectRequest is the UpdateInstanceProtectRequest schema of the Backend API.
-type UpdateInstanceProtectRequest struct {
-	RulesEnabled   *bool `json:"rules_enabled,omitempty"`
-	SpecterEnabled *bool `json:"specter_enabled,omitempty"`
-}
-
-// UpdateInstanceRequest is the UpdateInstanceRequest schema of the Backend API.
-type UpdateInstanceRequest struct {
-	// Toggles test mode for this instance, allowing the use of test email addresses and phone numbers.
-	TestMode *bool `json:"test_mode,omitempty"`
-	// Whether the instance should be using the HIBP service to check passwords for breaches
-	Hibp              *bool   `json:"hibp,omitempty"`
-	SupportEmail      *string `json:"support_email,omitempty"`
-	ClerkJsVersion    *string `json:"clerk_js_version,omitempty"`
-	DevelopmentOrigin *string `json:"development_origin,omitempty"`
-	// For browser-like stacks such as browser extensions, Electron (not officially supported), or Capacitor.js (not officially supported), the instance allowed origins need to be updated with the request...
-	AllowedOrigins []string `json:"allowed_origins,omitempty"`
-	// Whether the instance should operate in cookieless development mode (i.e.
-	CookielessDev *bool `json:"cookieless_dev,omitempty"`
-	// Whether the instance should use URL-based session syncing in development mode (i.e.
-	URLBasedSessionSyncing *bool `json:"url_based_session_syncing,omitempty"`
-	// When password is required at the instance level, sets the preferred sign-in strategy surfaced to Clerk components.
-	PreferredSignInStrategyWhenPasswordRequired *string `json:"preferred_sign_in_strategy_when_password_required,omitempty"`
-}
-
-// UpdateInstanceRestrictionsRequest is the UpdateInstanceRestrictionsRequest schema of the Backend API.
-type UpdateInstanceRestrictionsRequest struct {
-	Allowlist                          *bool `json:"allowlist,omitempty"`
-	Blocklist                          *bool `json:"blocklist,omitempty"`
-	AllowlistBlocklistDisabledOnSignIn *bool `json:"allowlist_blocklist_disabled_on_sign_in,omitempty"`
-	BlockEmailSubaddresses             *bool `json:"block_email_subaddresses,omitempty"`
-	BlockDisposableEmailDomains        *bool `json:"block_disposable_email_domains,omitempty"`
-}
-
-// UpdateJWTTemplateRequest is the UpdateJWTTemplateRequest schema of the Backend API.
-type UpdateJWTTemplateRequest struct {
-	// JWT template name
-	Name string `json:"name"`
-	// JWT template claims in JSON format
-	Claims map[string]any `json:"claims"`
-	// JWT lifetime
-	Lifetime *int64 `json:"lifetime,omitempty"`
-	// JWT allowed clock skew
-	AllowedClockSkew *int64 `json:"allowed_clock_skew,omitempty"`
-	// Whether a custom signing key/algorithm is also provided for this template
-	CustomSigningKey *bool `json:"custom_signing_key,omitempty"`
-	// The custom signing algorithm to use when minting JWTs.
-	SigningAlgorithm *string `json:"signing_algorithm,omitempty"`
-	// The custom signing private key to use when minting JWTs.
-	SigningKey *string `json:"signing_key,omitempty"`
-}
-
-// UpdateMachineRequest is the UpdateMachineRequest schema of the Backend API.
-type UpdateMachineRequest struct {
-	// The name of the machine
-	Name *string `json:"name,omitempty"`
-	// The default time-to-live (TTL) in seconds for tokens created by this machine.
-	DefaultTokenTTL *int64 `json:"default_token_ttl,omitempty"`
-}
-
-// UpdateOAuthApplicationRequest is the UpdateOAuthApplicationRequest schema of the Backend API.
-type UpdateOAuthApplicationRequest struct {
-	// The new name of the OAuth application.
-	Name *string `json:"name,omitempty"`
-	// An array of redirect URIs of the new OAuth application
-	RedirectUris []string `json:"redirect_uris,omitempty"`
-	// The new callback URL of the OAuth application
-	CallbackURL *string `json:"callback_url,omitempty"`
-	// Define the allowed scopes for the new OAuth applications that dictate the user payload of the OAuth user info endpoint.
-	Scopes *string `json:"scopes,omitempty"`
-	// True to enable a consent screen to display in the authentication flow.
-	ConsentScreenEnabled *bool `json:"consent_screen_enabled,omitempty"`
-	// True to require the Proof Key of Code Exchange (PKCE) flow.
-	PkceRequired *bool `json:"pkce_required,omitempty"`
-	// If true, this client is public and you can use the Proof Key of Code Exchange (PKCE) flow.
-	Public *bool `json:"public,omitempty"`
-}
-
-// UpdateOrganizationDomainRequest is the UpdateOrganizationDomainRequest schema of the Backend API.
-type UpdateOrganizationDomainRequest struct {
-	// The enrollment_mode for the new domain.
-	EnrollmentMode *string `json:"enrollment_mode,omitempty"`
-	// The status of the domain's verification
-	Verified *bool `json:"verified,omitempty"`
-}
-
-// UpdateOrganizationMembershipMetadataRequest is the UpdateOrganizationMembershipMetadataRequest schema of the Backend API.
-type UpdateOrganizationMembershipMetadataRequest struct {
-	// Metadata saved on the organization membership, that is visible to both your frontend and backend.
-	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
-	// Metadata saved on the organization membership that is only visible to your backend.
-	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
-}
-
-// UpdateOrganizationMembershipRequest is the UpdateOrganizationMembershipRequest schema of the Backend API.
-type UpdateOrganizationMembershipRequest struct {
-	// The new role of the given membership.
-	Role string `json:"role"`
-}
-
-// UpdateOrganizationPermissionRequest is the UpdateOrganizationPermissionRequest schema of the Backend API.
-type UpdateOrganizationPermissionRequest struct {
-	// The name of the permission.
-	Name *string `json:"name,omitempty"`
-	// The key of the permission.
-	Key *string `json:"key,omitempty"`
-	// A description of the permission.
-	Description *string `json:"description,omitempty"`
-}
-
-// UpdateOrganizationRequest is the UpdateOrganizationRequest schema of the Backend API.
-type UpdateOrganizationRequest struct {
-	// The new name of the organization.
-	Name *string `json:"name,omitempty"`
-	// The new slug of the organization, which needs to be unique in the instance
-	Slug *string `json:"slug,omitempty"`
-	// The maximum number of memberships allowed for this organization
-	MaxAllowedMemberships *int64 `json:"max_allowed_memberships,omitempty"`
-	// If true, an admin can delete this organization with the Frontend API.
-	AdminDeleteEnabled *bool `json:"admin_delete_enabled,omitempty"`
-	// A custom date/time denoting _when_ the organization was created, specified in RFC3339 format (e.g.
-	CreatedAt *string `json:"created_at,omitempty"`
-	// The key of the [role set](https://clerk.com/docs/guides/organizations/control-access/role-sets) to assign to this organization.
-	RoleSetKey *string `json:"role_set_key,omitempty"`
-}
-
-// UpdateOrganizationRoleRequest is the UpdateOrganizationRoleRequest schema of the Backend API.
-type UpdateOrganizationRoleRequest struct {
-	// The new name for the organization role
-	Name *string `json:"name,omitempty"`
-	// A unique key for the organization role.
-	Key *string `json:"key,omitempty"`
-	// Optional description for the role
-	Description *string `json:"description,omitempty"`
-	// Array of permission IDs to assign to the role.
-	Permissions []string `json:"permissions,omitempty"`
-}
-
-// UpdatePhoneNumberRequest is the UpdatePhoneNumberRequest schema of the Backend API.
-type UpdatePhoneNumberRequest struct {
-	// The phone number will be marked as verified.
-	Verified *bool `json:"verified,omitempty"`
-	// Set this phone number as the primary phone number for the user.
-	Primary *bool `json:"primary,omitempty"`
-	// Set this phone number as reserved for multi-factor authentication.
-	ReservedForSecondFactor *bool `json:"reserved_for_second_factor,omitempty"`
-}
-
-// UpdateProductionInstanceDomainRequest is the UpdateProductionInstanceDomainRequest schema of the Backend API.
-type UpdateProductionInstanceDomainRequest struct {
-	// The new home URL of the production instance e.g.
-	HomeURL *string `json:"home_url,omitempty"`
-	// Whether the domain is a secondary app.
-	IsSecondary *bool `json:"is_secondary,omitempty"`
-}
-
-// UpdateRoleSetRequest is the UpdateRoleSetRequest schema of the Backend API.
-type UpdateRoleSetRequest struct {
-	// The new name for the role set
-	Name *string `json:"name,omitempty"`
-	// A unique key for the role set.
-	Key *string `json:"key,omitempty"`
-	// Optional description for the role set
-	Description *string `json:"description,omitempty"`
-	// Set to "initial" to make this the default role set for new organizations.
-	Type *string `json:"type,omitempty"`
-	// The key of the role to use as the default role for new organization members.
-	DefaultRoleKey *string `json:"default_role_key,omitempty"`
-	// The key of the role to assign to organization creators.
-	CreatorRoleKey *string `json:"creator_role_key,omitempty"`
-}
-
-// UpdateSAMLConnectionRequest is the UpdateSAMLConnectionRequest schema of the Backend API.
-type UpdateSAMLConnectionRequest struct {
-	// The name of the new SAML Connection
-	Name *string `json:"name,omitempty"`
-	// The domain to use for the new SAML Connection
-	Domain *string `json:"domain,omitempty"`
-	// A list of the domains on use for the SAML connection
-	Domains []string `json:"domains,omitempty"`
-	// The Entity ID as provided by the IdP
-	IDPEntityID *string `json:"idp_entity_id,omitempty"`
-	// The SSO URL as provided by the IdP
-	IDPSSOURL *string `json:"idp_sso_url,omitempty"`
-	// The x509 certificated as provided by the IdP
-	IDPCertificate *string `json:"idp_certificate,omitempty"`
-	// The URL which serves the IdP metadata.
-	IDPMetadataURL *string `json:"idp_metadata_url,omitempty"`
-	// The XML content of the IdP metadata file.
-	IDPMetadata *string `json:"idp_metadata,omitempty"`
-	// The ID of the organization to which users of this SAML Connection will be added
-	OrganizationID *string `json:"organization_id,omitempty"`
-	// Define the attribute name mapping between Identity Provider and Clerk's user properties
-	AttributeMapping *SAMLConnectionsUpdateParamsAttributeMapping `json:"attribute_mapping,omitempty"`
-	// Activate or de-activate the SAML Connection
-	Active *bool `json:"active,omitempty"`
-	// Controls whether to update the user's attributes in each sign-in
-	SyncUserAttributes *bool `json:"sync_user_attributes,omitempty"`
-	// Allow users with an email address subdomain to use this connection in order to authenticate
-	AllowSubdomains *bool `json:"allow_subdomains,omitempty"`
-	// Enable or deactivate IdP-initiated flows
-	AllowIDPInitiated *bool `json:"allow_idp_initiated,omitempty"`
-	// Enable or deactivate additional identifications
-	DisableAdditionalIdentifications *bool `json:"disable_additional_identifications,omitempty"`
-	// Whether this connection supports account linking via organization membership
-	AllowOrganizationAccountLinking *bool `json:"allow_organization_account_linking,omitempty"`
-	// Enable or deactivate ForceAuthn
-	ForceAuthn *bool `json:"force_authn,omitempty"`
-	// Configuration for the login_hint sent to the IdP on SSO sign-in
-	LoginHint *SAMLConnectionsUpdateParamsLoginHint `json:"login_hint,omitempty"`
-	// When enabling the connection, controls behavior when verified domains used for enrollment modes like automatic invitation or automatic suggestion already exist for the same domain.
-	ConsentVerifiedDomainsDeletion *bool `json:"consent_verified_domains_deletion,omitempty"`
-}
-
-// UpdateSCIMDirectoryRequest is the UpdateSCIMDirectoryRequest schema of the Backend API.
-type UpdateSCIMDirectoryRequest struct {
-	// A human-friendly name for the directory.
-	Name *string `json:"name,omitempty"`
-	// Whether the directory is enabled.
-	Enabled *bool `json:"enabled,omitempty"`
-	// The identity provider for this directory.
-	Provider *string `json:"provider,omitempty"`
-	// Attribute-to-SCIM-path entries to merge into the directory's attribute mapping.
-	AttributeMapping map[string]string `json:"attribute_mapping,omitempty"`
-	// Whether group-to-role mapping is enabled for this directory.
-	GroupRoleMappingEnabled *bool `json:"group_role_mapping_enabled,omitempty"`
-}
-
-// UpdateSignUpRequest is the UpdateSignUpRequest schema of the Backend API.
-type UpdateSignUpRequest struct {
-	// The ID of the guest attempting to sign up as used in your external systems or your previous authentication solution.
-	ExternalID *string `json:"external_id,omitempty"`
-	// If true, the sign-up will be marked as a custom action.
-	CustomAction *bool `json:"custom_action,omitempty"`
-}
-
-// UpdateUserMetadataRequest is the UpdateUserMetadataRequest schema of the Backend API.
-type UpdateUserMetadataRequest struct {
-	// Metadata saved on the user, that is visible to both your frontend and backend.
-	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
-	// Metadata saved on the user that is only visible to your backend.
-	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
-	// Metadata saved on the user, that can be updated from both the Frontend and Backend APIs.
-	UnsafeMetadata map[string]any `json:"unsafe_metadata,omitempty"`
-}
-
-// UpdateUserRequest is the UpdateUserRequest schema of the Backend API.
-type UpdateUserRequest struct {
-	// The ID of the user as used in your external systems or your previous authentication solution.
-	ExternalID *string `json:"external_id,omitempty"`
-	// The first name to assign to the user
-	FirstName *string `json:"first_name,omitempty"`
-	// The last name to assign to the user
-	LastName *string `json:"last_name,omitempty"`
-	// The locale to assign to the user (e.g., "en-US", "fr-FR")
-	Locale *string `json:"locale,omitempty"`
-	// The ID of the email address to set as primary.
-	PrimaryEmailAddressID *string `json:"primary_email_address_id,omitempty"`
-	// If set to `true`, the user will be notified that their primary email address has changed.
-	NotifyPrimaryEmailAddressChanged *bool `json:"notify_primary_email_address_changed,omitempty"`
-	// The ID of the phone number to set as primary.
-	PrimaryPhoneNumberID *string `json:"primary_phone_number_id,omitempty"`
-	// The ID of the web3 wallets to set as primary.
-	PrimaryWeb3WalletID *string `json:"primary_web3_wallet_id,omitempty"`
-	// The username to give to the user.
-	Username *string `json:"username,omitempty"`
-	// The ID of the image to set as the user's profile image
-	ProfileImageID *string `json:"profile_image_id,omitempty"`
-	// The plaintext password to give the user.
-	Password *string `json:"password,omitempty"`
-	// In case you already have the password digests and not the passwords, you can use them for the newly created user via this property.
-	PasswordDigest *string `json:"password_digest,omitempty"`
-	// The hashing algorithm that was used to generate the password digest.
-	PasswordHasher *string `json:"password_hasher,omitempty"`
-	// Set it to `true` if you're updating the user's password and want to skip any password policy settings check.
-	SkipPasswordChecks *bool `json:"skip_password_checks,omitempty"`
-	// Set to `true` to sign out the user from all their active sessions once their password is updated.
-	SignOutOfOtherSessions *bool `json:"sign_out_of_other_sessions,omitempty"`
-	// In case TOTP is configured on the instance, you can provide the secret to enable it on the specific user without the need to reset it.
-	TOTPSecret *string `json:"totp_secret,omitempty"`
-	// If Backup Codes are configured on the instance, you can provide them to enable it on the specific user without the need to reset them.
-	BackupCodes []string `json:"backup_codes,omitempty"`
-	// If true, the user can delete themselves with the Frontend API.
-	DeleteSelfEnabled *bool `json:"delete_self_enabled,omitempty"`
-	// If true, the user can create organizations with the Frontend API.
-	CreateOrganizationEnabled *bool `json:"create_organization_enabled,omitempty"`
-	// A custom timestamp denoting _when_ the user accepted legal requirements, specified in RFC3339 format.
-	LegalAcceptedAt *string `json:"legal_accepted_at,omitempty"`
-	// When set to `true` all legal checks are skipped.
-	SkipLegalChecks *bool `json:"skip_legal_checks,omitempty"`
-	// The maximum number of organizations the user can create.
-	CreateOrganizationsLimit *int64 `json:"create_organizations_limit,omitempty"`
-	// A custom date/time denoting _when_ the user signed up to the application.
-	CreatedAt *string `json:"created_at,omitempty"`
-	// When set to `true`, the user will bypass Device Trust checks during sign-in.
-	BypassClientTrust *bool `json:"bypass_client_trust,omitempty"`
-}
-
-// UploadOAuthApplicationLogoRequest is the UploadOAuthApplicationLogoRequest schema of the Backend API.
-type UploadOAuthApplicationLogoRequest struct {
-	// The ID of the user that will be credited with the image upload.
-	UploaderUserID *string `json:"uploader_user_id,omitempty"`
-	File           File    `json:"file"`
-}
-
-// UploadOrganizationLogoRequest is the UploadOrganizationLogoRequest schema of the Backend API.
-type UploadOrganizationLogoRequest struct {
-	// The ID of the user that will be credited with the image upload.
-	UploaderUserID *string `json:"uploader_user_id,omitempty"`
-	File           File    `json:"file"`
-}
-
-// UpsertTemplateRequest is the UpsertTemplateRequest schema of the Backend API.
-type UpsertTemplateRequest struct {
-	// The user-friendly name of the template
-	Name *string `json:"name,omitempty"`
-	// The email subject.
-	Subject *string `json:"subject,omitempty"`
-	// The editor markup used to generate the body of the template
-	Markup *string `json:"markup,omitempty"`
-	// The template body before variable interpolation
-	Body *string `json:"body,omitempty"`
-	// Whether Clerk should deliver emails or SMS messages based on the current template
-	DeliveredByClerk *bool `json:"delivered_by_clerk,omitempty"`
-	// The local part of the From email address that will be used for emails.
-	FromEmailName *string `json:"from_email_name,omitempty"`
-	// The local part of the Reply To email address that will be used for emails.
-	ReplyToEmailName *string `json:"reply_to_email_name,omitempty"`
 }
 
 // User is the User schema of the Backend API.
@@ -4210,84 +2710,6 @@ type User struct {
 	SCIM *SCIMUserMetadata `json:"scim,omitempty"`
 }
 
-// UsersBanRequest is the UsersBanRequest schema of the Backend API.
-type UsersBanRequest struct {
-	// Array of user IDs to ban
-	UserIDs []string `json:"user_ids"`
-}
-
-// UsersUnbanRequest is the UsersUnbanRequest schema of the Backend API.
-type UsersUnbanRequest struct {
-	// Array of user IDs to unban
-	UserIDs []string `json:"user_ids"`
-}
-
-// VerificationAdmin is the VerificationAdmin schema of the Backend API.
-type VerificationAdmin struct {
-	Object           string  `json:"object,omitempty"`
-	Status           string  `json:"status"`
-	Strategy         string  `json:"strategy"`
-	Attempts         *int64  `json:"attempts"`
-	ExpireAt         *int64  `json:"expire_at"`
-	VerifiedAtClient *string `json:"verified_at_client,omitempty"`
-}
-
-// VerificationEmailLink is the VerificationEmailLink schema of the Backend API.
-type VerificationEmailLink struct {
-	Object           string  `json:"object,omitempty"`
-	Status           string  `json:"status"`
-	Strategy         string  `json:"strategy"`
-	Attempts         *int64  `json:"attempts"`
-	ExpireAt         *int64  `json:"expire_at"`
-	VerifiedAtClient *string `json:"verified_at_client,omitempty"`
-}
-
-// VerificationFromOAuth is the VerificationFromOAuth schema of the Backend API.
-type VerificationFromOAuth struct {
-	Object           string      `json:"object,omitempty"`
-	Status           string      `json:"status"`
-	Strategy         string      `json:"strategy"`
-	Error            *ClerkError `json:"error,omitempty"`
-	ExpireAt         *int64      `json:"expire_at"`
-	Attempts         *int64      `json:"attempts"`
-	VerifiedAtClient *string     `json:"verified_at_client,omitempty"`
-}
-
-// VerificationGoogleOneTap is the VerificationGoogleOneTap schema of the Backend API.
-type VerificationGoogleOneTap struct {
-	Object           string      `json:"object,omitempty"`
-	Status           string      `json:"status"`
-	Strategy         string      `json:"strategy"`
-	ExpireAt         *int64      `json:"expire_at"`
-	Attempts         *int64      `json:"attempts"`
-	VerifiedAtClient *string     `json:"verified_at_client,omitempty"`
-	Error            *ClerkError `json:"error,omitempty"`
-}
-
-// VerificationOAuth is the VerificationOAuth schema of the Backend API.
-type VerificationOAuth struct {
-	Object                          string      `json:"object,omitempty"`
-	Status                          string      `json:"status"`
-	Strategy                        string      `json:"strategy"`
-	ExternalVerificationRedirectURL string      `json:"external_verification_redirect_url,omitempty"`
-	Error                           *ClerkError `json:"error,omitempty"`
-	ExpireAt                        int64       `json:"expire_at"`
-	Attempts                        *int64      `json:"attempts"`
-	VerifiedAtClient                *string     `json:"verified_at_client,omitempty"`
-}
-
-// VerificationOTP is the VerificationOTP schema of the Backend API.
-type VerificationOTP struct {
-	Object   string `json:"object,omitempty"`
-	Status   string `json:"status"`
-	Strategy string `json:"strategy"`
-	Attempts *int64 `json:"attempts"`
-	ExpireAt *int64 `json:"expire_at"`
-	// The delivery channel of the code (phone codes only).
-	Channel          *string `json:"channel,omitempty"`
-	VerifiedAtClient *string `json:"verified_at_client,omitempty"`
-}
-
 // VerificationPasskey is the VerificationPasskey schema of the Backend API.
 type VerificationPasskey struct {
 	Object           string  `json:"object,omitempty"`
@@ -4318,54 +2740,6 @@ type VerificationResponse struct {
 	Channel *string `json:"channel,omitempty"`
 }
 
-// VerificationSAML is the VerificationSAML schema of the Backend API.
-type VerificationSAML struct {
-	Object                          string      `json:"object,omitempty"`
-	Status                          string      `json:"status"`
-	Strategy                        string      `json:"strategy"`
-	ExternalVerificationRedirectURL *string     `json:"external_verification_redirect_url,omitempty"`
-	Error                           *ClerkError `json:"error,omitempty"`
-	ExpireAt                        *int64      `json:"expire_at,omitempty"`
-	Attempts                        *int64      `json:"attempts"`
-	VerifiedAtClient                *string     `json:"verified_at_client,omitempty"`
-}
-
-// VerificationSCIM is the VerificationSCIM schema of the Backend API.
-type VerificationSCIM struct {
-	Object   string `json:"object,omitempty"`
-	Status   string `json:"status"`
-	Strategy string `json:"strategy"`
-	Attempts *int64 `json:"attempts"`
-	ExpireAt *int64 `json:"expire_at"`
-}
-
-// VerificationTicket is the VerificationTicket schema of the Backend API.
-type VerificationTicket struct {
-	Object           string  `json:"object,omitempty"`
-	Status           string  `json:"status"`
-	Strategy         string  `json:"strategy"`
-	Attempts         *int64  `json:"attempts"`
-	ExpireAt         *int64  `json:"expire_at"`
-	VerifiedAtClient *string `json:"verified_at_client,omitempty"`
-}
-
-// VerificationWeb3 is the VerificationWeb3 schema of the Backend API.
-type VerificationWeb3 struct {
-	Object           string  `json:"object,omitempty"`
-	Status           string  `json:"status"`
-	Strategy         string  `json:"strategy"`
-	Nonce            *string `json:"nonce,omitempty"`
-	Message          *string `json:"message,omitempty"`
-	Attempts         *int64  `json:"attempts"`
-	ExpireAt         *int64  `json:"expire_at"`
-	VerifiedAtClient *string `json:"verified_at_client,omitempty"`
-}
-
-// VerifyAPIKeyRequest is the VerifyAPIKeyRequest schema of the Backend API.
-type VerifyAPIKeyRequest struct {
-	Secret string `json:"secret"`
-}
-
 // VerifyAPIKeyResponse is the VerifyAPIKeyResponse schema of the Backend API.
 type VerifyAPIKeyResponse struct {
 	Object           string          `json:"object"`
@@ -4390,25 +2764,6 @@ type VerifyAPIKeyResponse struct {
 	UpdatedAt float64 `json:"updated_at"`
 }
 
-// VerifyClientRequest is the VerifyClientRequest schema of the Backend API.
-type VerifyClientRequest struct {
-	// A JWT that represents the active client.
-	Token string `json:"token"`
-}
-
-// VerifyDomainProxyRequest is the VerifyDomainProxyRequest schema of the Backend API.
-type VerifyDomainProxyRequest struct {
-	// The ID of the domain that will be updated.
-	DomainID *string `json:"domain_id,omitempty"`
-	// The full URL of the proxy which will forward requests to the Clerk Frontend API for this domain.
-	ProxyURL *string `json:"proxy_url,omitempty"`
-}
-
-// VerifyM2MTokenRequest is the VerifyM2MTokenRequest schema of the Backend API.
-type VerifyM2MTokenRequest struct {
-	Token string `json:"token"`
-}
-
 // VerifyM2MTokenResponse is the VerifyM2MTokenResponse schema of the Backend API.
 type VerifyM2MTokenResponse struct {
 	Object           string          `json:"object"`
@@ -4429,38 +2784,12 @@ type VerifyM2MTokenResponse struct {
 	UpdatedAt float64 `json:"updated_at"`
 }
 
-// VerifyOAuthAccessTokenRequest is the VerifyOAuthAccessTokenRequest schema of the Backend API.
-type VerifyOAuthAccessTokenRequest struct {
-	// The access token to verify.
-	AccessToken *string `json:"access_token,omitempty"`
-	// The access token to verify.
-	Secret *string `json:"secret,omitempty"`
-}
-
 // VerifyOAuthAccessTokenResponse is the VerifyOAuthAccessTokenResponse schema of the Backend API.
 type VerifyOAuthAccessTokenResponse = json.RawMessage
-
-// VerifyPasswordRequest is the VerifyPasswordRequest schema of the Backend API.
-type VerifyPasswordRequest struct {
-	// The user password to verify
-	Password string `json:"password"`
-}
 
 // VerifyPasswordResponse is the VerifyPasswordResponse schema of the Backend API.
 type VerifyPasswordResponse struct {
 	Verified bool `json:"verified,omitempty"`
-}
-
-// VerifySessionRequest is the VerifySessionRequest schema of the Backend API.
-type VerifySessionRequest struct {
-	// The JWT that is sent via the `__session` cookie from your frontend.
-	Token *string `json:"token,omitempty"`
-}
-
-// VerifyTOTPRequest is the VerifyTOTPRequest schema of the Backend API.
-type VerifyTOTPRequest struct {
-	// The TOTP or backup code to verify
-	Code string `json:"code"`
 }
 
 // VerifyTOTPResponse is the VerifyTOTPResponse schema of the Backend API.
@@ -4474,6 +2803,14 @@ type WaitlistEntries struct {
 	Data []WaitlistEntry `json:"data"`
 	// Total number of waitlist entries
 	TotalCount int64 `json:"total_count"`
+}
+
+// WaitlistEntriesBulkCreateItem is the WaitlistEntriesBulkCreateItem schema of the Backend API.
+type WaitlistEntriesBulkCreateItem struct {
+	// The email address to add to the waitlist
+	EmailAddress string `json:"email_address"`
+	// Optional flag which denotes whether a confirmation email should be sent to the given email address.
+	Notify *bool `json:"notify,omitempty"`
 }
 
 // WaitlistEntry is the WaitlistEntry schema of the Backend API.

@@ -1,8 +1,7 @@
 package core
 
 import (
-	"sort"
-	"strings"
+	"github.com/clerkscript/clerkscript/internal/suggest"
 )
 
 // Operation describes one Backend API operation. The generator (internal/gen)
@@ -126,12 +125,28 @@ func init() {
 	}
 }
 
-// Operations returns every operation of the table, sorted by name. The
-// returned slice must not be modified.
-func Operations() []Operation { return operationTable }
+// Operations returns a copy of every operation of the table, sorted by
+// name: changing it changes nothing for anyone else.
+func Operations() []Operation {
+	out := make([]Operation, len(operationTable))
+	for i, op := range operationTable {
+		op.Params = append([]Param(nil), op.Params...)
+		for j := range op.Params {
+			op.Params[j].Enum = append([]string(nil), op.Params[j].Enum...)
+		}
+		if op.Body != nil {
+			b := *op.Body
+			op.Body = &b
+		}
+		out[i] = op
+	}
+	return out
+}
 
 // LookupOperation finds an operation by its "resource.method" name, or by its
-// @clerk/backend alias ("users.getUserList").
+// @clerk/backend alias ("users.getUserList"). The operation returned is the
+// table's own, shared by every caller: read it, never modify it (take a
+// copy from Operations to change one).
 func LookupOperation(name string) (*Operation, bool) {
 	if op, ok := opsByName[name]; ok {
 		return op, true
@@ -140,63 +155,32 @@ func LookupOperation(name string) (*Operation, bool) {
 	return op, ok
 }
 
-// SuggestOperations returns up to n operation names closest to name, for
-// "did you mean" messages.
+// SuggestOperations returns up to n operation names closest to name (by
+// name or @clerk/backend alias), for "did you mean" messages.
 func SuggestOperations(name string, n int) []string {
-	type cand struct {
-		name string
-		d    int
-	}
-	var cs []cand
-	lname := strings.ToLower(name)
+	cands := make([]string, 0, 2*len(operationTable))
+	owner := make(map[string]string, 2*len(operationTable))
 	for i := range operationTable {
 		op := &operationTable[i]
-		d := levenshtein(lname, strings.ToLower(op.Name))
+		cands = append(cands, op.Name)
+		owner[op.Name] = op.Name
 		if op.JSName != "" {
-			if d2 := levenshtein(lname, strings.ToLower(op.JSName)); d2 < d {
-				d = d2
+			if _, taken := owner[op.JSName]; !taken {
+				cands = append(cands, op.JSName)
+				owner[op.JSName] = op.Name
 			}
 		}
-		if strings.Contains(strings.ToLower(op.Name), lname) && lname != "" {
-			d = min(d, 2)
-		}
-		cs = append(cs, cand{op.Name, d})
 	}
-	sort.Slice(cs, func(i, j int) bool {
-		if cs[i].d != cs[j].d {
-			return cs[i].d < cs[j].d
-		}
-		return cs[i].name < cs[j].name
-	})
 	var out []string
-	for _, c := range cs {
-		if len(out) == n {
-			break
+	seen := map[string]bool{}
+	for _, c := range suggest.Closest(name, cands, len(cands)) {
+		if o := owner[c]; !seen[o] {
+			seen[o] = true
+			out = append(out, o)
+			if len(out) == n {
+				break
+			}
 		}
-		if c.d > len(name)/2+3 {
-			break
-		}
-		out = append(out, c.name)
 	}
 	return out
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

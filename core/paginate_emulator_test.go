@@ -85,3 +85,84 @@ func TestPageSizeFromSpec(t *testing.T) {
 		}
 	}
 }
+
+// The typed iterators walk the same pages and yield models: c.Users.All
+// gives core.User, path parameters (an organization's memberships) are
+// merged into the params, and breaking out of the loop stops the walk.
+func TestTypedIteratorsAgainstEmulator(t *testing.T) {
+	in := emulator.Start(t)
+	ctx := context.Background()
+	const n = 12
+	var userIDs []string
+	for i := range n {
+		u, err := in.Client.Users.Create(ctx, &core.UsersCreateParams{EmailAddress: []string{fmt.Sprintf("t%02d@example.com", i)}, SkipPasswordRequirement: core.Bool(true)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		userIDs = append(userIDs, u.ID)
+	}
+	org, err := in.Client.Organizations.Create(ctx, &core.OrganizationsCreateParams{Name: "Acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range userIDs[:7] {
+		if _, err := in.Client.OrganizationMemberships.Create(ctx, org.ID, &core.OrganizationMembershipsCreateParams{UserID: id, Role: "org:member"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	seen := map[string]bool{}
+	for u, err := range in.Client.Users.All(ctx, &core.UsersListParams{Limit: core.Int64(5)}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[u.ID] || len(u.EmailAddresses) != 1 {
+			t.Fatalf("user %s yielded twice or without its email: %+v", u.ID, u)
+		}
+		seen[u.ID] = true
+	}
+	if len(seen) != n {
+		t.Errorf("Users.All yielded %d users, want %d", len(seen), n)
+	}
+
+	members := 0
+	for m, err := range in.Client.OrganizationMemberships.All(ctx, org.ID, &core.OrganizationMembershipsListParams{Limit: core.Int64(3)}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Organization.ID != org.ID {
+			t.Fatalf("membership of %s, want %s", m.Organization.ID, org.ID)
+		}
+		members++
+	}
+	if members != 7 {
+		t.Errorf("OrganizationMemberships.All yielded %d, want 7", members)
+	}
+
+	// Breaking early stops after the first page: no error, no more calls.
+	got := 0
+	for _, err := range in.Client.Users.All(ctx, &core.UsersListParams{Limit: core.Int64(2)}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got++
+		if got == 3 {
+			break
+		}
+	}
+	if got != 3 {
+		t.Errorf("stopped after %d, want 3", got)
+	}
+
+	// A wrong path argument comes back as the API's error, yielded once.
+	errs := 0
+	for _, err := range in.Client.OrganizationMemberships.All(ctx, "org_missing", nil) {
+		if !core.IsNotFound(err) {
+			t.Errorf("want not found, got %v", err)
+		}
+		errs++
+	}
+	if errs != 1 {
+		t.Errorf("%d errors yielded, want 1", errs)
+	}
+}

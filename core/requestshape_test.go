@@ -341,7 +341,7 @@ func TestTypedServices(t *testing.T) {
 
 	// Optional booleans are pointers, so an explicit false is sent.
 	rec.reply = `[{"id":"inv_1","email_address":"a@x.com","status":"pending"}]`
-	invs, err := c.Invitations.BulkCreate(ctx, []CreateBulkInvitationsItem{{EmailAddress: "a@x.com", Notify: Ptr(false)}})
+	invs, err := c.Invitations.BulkCreate(ctx, []InvitationsBulkCreateItem{{EmailAddress: "a@x.com", Notify: Ptr(false)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -394,11 +394,11 @@ func TestTypedServices(t *testing.T) {
 	}
 }
 
-// TestServicesCoverTable checks that every operation has a typed method, by
-// name, via the generated services' reflection surface.
+// TestServicesCoverTable checks that every operation has a typed method, and
+// every list operation a typed iterator, as exported fields of Client.
 func TestServicesCoverTable(t *testing.T) {
 	c := NewClient(NewClientConfig().WithSecretKey(shapeKey))
-	sv := reflect.ValueOf(c.clientServices)
+	sv := reflect.ValueOf(c).Elem()
 	var missing []string
 	for _, op := range Operations() {
 		field := sv.FieldByName(goTestName(op.Resource))
@@ -408,6 +408,16 @@ func TestServicesCoverTable(t *testing.T) {
 		}
 		if !field.MethodByName(goTestName(op.Method)).IsValid() {
 			missing = append(missing, op.Name)
+		}
+		if op.IsList() {
+			it := "All"
+			if op.Method != "list" {
+				it = goTestName(op.Method) + "Iter"
+			}
+			m := field.MethodByName(it)
+			if !m.IsValid() || m.Type().NumOut() != 1 || !strings.HasPrefix(m.Type().Out(0).String(), "iter.Seq2[") {
+				missing = append(missing, op.Name+" (iterator "+it+")")
+			}
 		}
 	}
 	sort.Strings(missing)

@@ -129,8 +129,12 @@ func classify(resp *HTTPResponse, err error, idempotent bool, rc RetryConfig) re
 	return noRetry
 }
 
-// parseRetryAfter reads delta-seconds or an HTTP date.
-func parseRetryAfter(v string, now time.Time) time.Duration {
+// ParseRetryAfter reads a Retry-After header value: delta-seconds
+// (fractions allowed, capped at a day) or an HTTP date, relative to now.
+// Anything else (empty, negative, NaN, garbage, a date in the past) is 0.
+// It is the one parser of the header in this module: the client's retries,
+// APIError.RetryAfter and the job runner's rate limiter all use it.
+func ParseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0

@@ -5,145 +5,155 @@ package core
 import (
 	"context"
 	"encoding/json"
-	"fmt"
+	"iter"
 )
 
-// clientServices holds one typed service per resource; Client embeds it.
-type clientServices struct {
-	ActorTokens             *ActorTokensService
-	AdminPortalLinkTokens   *AdminPortalLinkTokensService
-	AgentTasks              *AgentTasksService
-	AllowlistIdentifiers    *AllowlistIdentifiersService
-	APIKeys                 *APIKeysService
-	BetaFeatures            *BetaFeaturesService
-	Billing                 *BillingService
-	BlocklistIdentifiers    *BlocklistIdentifiersService
-	Clients                 *ClientsService
-	Directories             *DirectoriesService
-	Domains                 *DomainsService
-	EmailAddresses          *EmailAddressesService
-	EmailAndSMSTemplates    *EmailAndSMSTemplatesService
-	EmailSMSTemplates       *EmailSMSTemplatesService
-	EnterpriseConnections   *EnterpriseConnectionsService
-	InstanceSettings        *InstanceSettingsService
-	Invitations             *InvitationsService
-	JWKS                    *JWKSService
-	JWTTemplates            *JWTTemplatesService
-	M2MTokens               *M2MTokensService
-	Machines                *MachinesService
-	Miscellaneous           *MiscellaneousService
-	OAuthAccessTokens       *OAuthAccessTokensService
-	OAuthApplications       *OAuthApplicationsService
-	OrganizationDomains     *OrganizationDomainsService
+// Client calls the Clerk Backend API. It is safe for concurrent use.
+//
+// Each field below is a service grouping the operations of one resource,
+// named as Clerk's SDKs name them: c.Users.List, c.Invitations.BulkCreate,
+// c.OrganizationMemberships.UpdateMetadata. Every list operation also has
+// an iterator (c.Users.All) that walks all pages. Every operation of the
+// table is reachable by name through Call (JSON in and out) too; the typed
+// services are thin wrappers over it.
+type Client struct {
+	// ActorTokens holds the actorTokens.* operations.
+	ActorTokens *ActorTokensService
+	// AdminPortalLinkTokens holds the adminPortalLinkTokens.* operations.
+	AdminPortalLinkTokens *AdminPortalLinkTokensService
+	// AgentTasks holds the agentTasks.* operations.
+	AgentTasks *AgentTasksService
+	// AllowlistIdentifiers holds the allowlistIdentifiers.* operations.
+	AllowlistIdentifiers *AllowlistIdentifiersService
+	// APIKeys holds the apiKeys.* operations.
+	APIKeys *APIKeysService
+	// BetaFeatures holds the betaFeatures.* operations.
+	BetaFeatures *BetaFeaturesService
+	// Billing holds the billing.* operations.
+	Billing *BillingService
+	// BlocklistIdentifiers holds the blocklistIdentifiers.* operations.
+	BlocklistIdentifiers *BlocklistIdentifiersService
+	// Clients holds the clients.* operations.
+	Clients *ClientsService
+	// Directories holds the directories.* operations.
+	Directories *DirectoriesService
+	// Domains holds the domains.* operations.
+	Domains *DomainsService
+	// EmailAddresses holds the emailAddresses.* operations.
+	EmailAddresses *EmailAddressesService
+	// EmailAndSMSTemplates holds the emailAndSmsTemplates.* operations.
+	EmailAndSMSTemplates *EmailAndSMSTemplatesService
+	// EmailSMSTemplates holds the emailSMSTemplates.* operations.
+	EmailSMSTemplates *EmailSMSTemplatesService
+	// EnterpriseConnections holds the enterpriseConnections.* operations.
+	EnterpriseConnections *EnterpriseConnectionsService
+	// InstanceSettings holds the instanceSettings.* operations.
+	InstanceSettings *InstanceSettingsService
+	// Invitations holds the invitations.* operations.
+	Invitations *InvitationsService
+	// JWKS holds the jwks.* operations.
+	JWKS *JWKSService
+	// JWTTemplates holds the jwtTemplates.* operations.
+	JWTTemplates *JWTTemplatesService
+	// M2MTokens holds the m2mTokens.* operations.
+	M2MTokens *M2MTokensService
+	// Machines holds the machines.* operations.
+	Machines *MachinesService
+	// Miscellaneous holds the miscellaneous.* operations.
+	Miscellaneous *MiscellaneousService
+	// OAuthAccessTokens holds the oauthAccessTokens.* operations.
+	OAuthAccessTokens *OAuthAccessTokensService
+	// OAuthApplications holds the oauthApplications.* operations.
+	OAuthApplications *OAuthApplicationsService
+	// OrganizationDomains holds the organizationDomains.* operations.
+	OrganizationDomains *OrganizationDomainsService
+	// OrganizationInvitations holds the organizationInvitations.* operations.
 	OrganizationInvitations *OrganizationInvitationsService
+	// OrganizationMemberships holds the organizationMemberships.* operations.
 	OrganizationMemberships *OrganizationMembershipsService
+	// OrganizationPermissions holds the organizationPermissions.* operations.
 	OrganizationPermissions *OrganizationPermissionsService
-	OrganizationRoles       *OrganizationRolesService
-	Organizations           *OrganizationsService
-	PhoneNumbers            *PhoneNumbersService
-	ProxyChecks             *ProxyChecksService
-	RedirectURLs            *RedirectURLsService
-	RoleSets                *RoleSetsService
-	SAMLConnections         *SAMLConnectionsService
-	SCIMDirectories         *SCIMDirectoriesService
-	Sessions                *SessionsService
-	SignInTokens            *SignInTokensService
-	SignUps                 *SignUpsService
-	Templates               *TemplatesService
-	TestingTokens           *TestingTokensService
-	Users                   *UsersService
-	WaitlistEntries         *WaitlistEntriesService
-	Webhooks                *WebhooksService
+	// OrganizationRoles holds the organizationRoles.* operations.
+	OrganizationRoles *OrganizationRolesService
+	// Organizations holds the organizations.* operations.
+	Organizations *OrganizationsService
+	// PhoneNumbers holds the phoneNumbers.* operations.
+	PhoneNumbers *PhoneNumbersService
+	// ProxyChecks holds the proxyChecks.* operations.
+	ProxyChecks *ProxyChecksService
+	// RedirectURLs holds the redirectUrls.* operations.
+	RedirectURLs *RedirectURLsService
+	// RoleSets holds the roleSets.* operations.
+	RoleSets *RoleSetsService
+	// SAMLConnections holds the samlConnections.* operations.
+	SAMLConnections *SAMLConnectionsService
+	// SCIMDirectories holds the scimDirectories.* operations.
+	SCIMDirectories *SCIMDirectoriesService
+	// Sessions holds the sessions.* operations.
+	Sessions *SessionsService
+	// SignInTokens holds the signInTokens.* operations.
+	SignInTokens *SignInTokensService
+	// SignUps holds the signUps.* operations.
+	SignUps *SignUpsService
+	// Templates holds the templates.* operations.
+	Templates *TemplatesService
+	// TestingTokens holds the testingTokens.* operations.
+	TestingTokens *TestingTokensService
+	// Users holds the users.* operations.
+	Users *UsersService
+	// WaitlistEntries holds the waitlistEntries.* operations.
+	WaitlistEntries *WaitlistEntriesService
+	// Webhooks holds the webhooks.* operations.
+	Webhooks *WebhooksService
+
+	clientState
 }
 
-func (s *clientServices) init(c *Client) {
-	s.ActorTokens = &ActorTokensService{c: c}
-	s.AdminPortalLinkTokens = &AdminPortalLinkTokensService{c: c}
-	s.AgentTasks = &AgentTasksService{c: c}
-	s.AllowlistIdentifiers = &AllowlistIdentifiersService{c: c}
-	s.APIKeys = &APIKeysService{c: c}
-	s.BetaFeatures = &BetaFeaturesService{c: c}
-	s.Billing = &BillingService{c: c}
-	s.BlocklistIdentifiers = &BlocklistIdentifiersService{c: c}
-	s.Clients = &ClientsService{c: c}
-	s.Directories = &DirectoriesService{c: c}
-	s.Domains = &DomainsService{c: c}
-	s.EmailAddresses = &EmailAddressesService{c: c}
-	s.EmailAndSMSTemplates = &EmailAndSMSTemplatesService{c: c}
-	s.EmailSMSTemplates = &EmailSMSTemplatesService{c: c}
-	s.EnterpriseConnections = &EnterpriseConnectionsService{c: c}
-	s.InstanceSettings = &InstanceSettingsService{c: c}
-	s.Invitations = &InvitationsService{c: c}
-	s.JWKS = &JWKSService{c: c}
-	s.JWTTemplates = &JWTTemplatesService{c: c}
-	s.M2MTokens = &M2MTokensService{c: c}
-	s.Machines = &MachinesService{c: c}
-	s.Miscellaneous = &MiscellaneousService{c: c}
-	s.OAuthAccessTokens = &OAuthAccessTokensService{c: c}
-	s.OAuthApplications = &OAuthApplicationsService{c: c}
-	s.OrganizationDomains = &OrganizationDomainsService{c: c}
-	s.OrganizationInvitations = &OrganizationInvitationsService{c: c}
-	s.OrganizationMemberships = &OrganizationMembershipsService{c: c}
-	s.OrganizationPermissions = &OrganizationPermissionsService{c: c}
-	s.OrganizationRoles = &OrganizationRolesService{c: c}
-	s.Organizations = &OrganizationsService{c: c}
-	s.PhoneNumbers = &PhoneNumbersService{c: c}
-	s.ProxyChecks = &ProxyChecksService{c: c}
-	s.RedirectURLs = &RedirectURLsService{c: c}
-	s.RoleSets = &RoleSetsService{c: c}
-	s.SAMLConnections = &SAMLConnectionsService{c: c}
-	s.SCIMDirectories = &SCIMDirectoriesService{c: c}
-	s.Sessions = &SessionsService{c: c}
-	s.SignInTokens = &SignInTokensService{c: c}
-	s.SignUps = &SignUpsService{c: c}
-	s.Templates = &TemplatesService{c: c}
-	s.TestingTokens = &TestingTokensService{c: c}
-	s.Users = &UsersService{c: c}
-	s.WaitlistEntries = &WaitlistEntriesService{c: c}
-	s.Webhooks = &WebhooksService{c: c}
-}
-
-// callService merges path arguments, params and an array body into one
-// params object for Call, and decodes the response into out.
-func (c *Client) callService(ctx context.Context, name string, path []string, params, body, out any, opts []CallOption) error {
-	obj := map[string]json.RawMessage{}
-	if params != nil {
-		b, err := json.Marshal(params)
-		if err != nil {
-			return &ParamError{Operation: name, Problem: "cannot encode params: " + err.Error()}
-		}
-		if string(b) != "null" {
-			if err := json.Unmarshal(b, &obj); err != nil {
-				return &ParamError{Operation: name, Problem: "params must encode to a JSON object: " + err.Error()}
-			}
-		}
-	}
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return &ParamError{Operation: name, Param: "body", Problem: err.Error()}
-		}
-		obj["body"] = b
-	}
-	for i := 0; i+1 < len(path); i += 2 {
-		b, _ := json.Marshal(path[i+1])
-		obj[path[i]] = b
-	}
-	in, err := json.Marshal(obj)
-	if err != nil {
-		return &ParamError{Operation: name, Problem: err.Error()}
-	}
-	raw, err := c.Call(ctx, name, json.RawMessage(in), opts...)
-	if err != nil {
-		return err
-	}
-	if out == nil {
-		return nil
-	}
-	if err := json.Unmarshal(raw, out); err != nil {
-		return fmt.Errorf("clerk: %s: decoding the response: %w", name, err)
-	}
-	return nil
+func (c *Client) initServices() {
+	c.ActorTokens = &ActorTokensService{c: c}
+	c.AdminPortalLinkTokens = &AdminPortalLinkTokensService{c: c}
+	c.AgentTasks = &AgentTasksService{c: c}
+	c.AllowlistIdentifiers = &AllowlistIdentifiersService{c: c}
+	c.APIKeys = &APIKeysService{c: c}
+	c.BetaFeatures = &BetaFeaturesService{c: c}
+	c.Billing = &BillingService{c: c}
+	c.BlocklistIdentifiers = &BlocklistIdentifiersService{c: c}
+	c.Clients = &ClientsService{c: c}
+	c.Directories = &DirectoriesService{c: c}
+	c.Domains = &DomainsService{c: c}
+	c.EmailAddresses = &EmailAddressesService{c: c}
+	c.EmailAndSMSTemplates = &EmailAndSMSTemplatesService{c: c}
+	c.EmailSMSTemplates = &EmailSMSTemplatesService{c: c}
+	c.EnterpriseConnections = &EnterpriseConnectionsService{c: c}
+	c.InstanceSettings = &InstanceSettingsService{c: c}
+	c.Invitations = &InvitationsService{c: c}
+	c.JWKS = &JWKSService{c: c}
+	c.JWTTemplates = &JWTTemplatesService{c: c}
+	c.M2MTokens = &M2MTokensService{c: c}
+	c.Machines = &MachinesService{c: c}
+	c.Miscellaneous = &MiscellaneousService{c: c}
+	c.OAuthAccessTokens = &OAuthAccessTokensService{c: c}
+	c.OAuthApplications = &OAuthApplicationsService{c: c}
+	c.OrganizationDomains = &OrganizationDomainsService{c: c}
+	c.OrganizationInvitations = &OrganizationInvitationsService{c: c}
+	c.OrganizationMemberships = &OrganizationMembershipsService{c: c}
+	c.OrganizationPermissions = &OrganizationPermissionsService{c: c}
+	c.OrganizationRoles = &OrganizationRolesService{c: c}
+	c.Organizations = &OrganizationsService{c: c}
+	c.PhoneNumbers = &PhoneNumbersService{c: c}
+	c.ProxyChecks = &ProxyChecksService{c: c}
+	c.RedirectURLs = &RedirectURLsService{c: c}
+	c.RoleSets = &RoleSetsService{c: c}
+	c.SAMLConnections = &SAMLConnectionsService{c: c}
+	c.SCIMDirectories = &SCIMDirectoriesService{c: c}
+	c.Sessions = &SessionsService{c: c}
+	c.SignInTokens = &SignInTokensService{c: c}
+	c.SignUps = &SignUpsService{c: c}
+	c.Templates = &TemplatesService{c: c}
+	c.TestingTokens = &TestingTokensService{c: c}
+	c.Users = &UsersService{c: c}
+	c.WaitlistEntries = &WaitlistEntriesService{c: c}
+	c.Webhooks = &WebhooksService{c: c}
 }
 
 // ActorTokensService groups the actorTokens.* operations.
@@ -239,6 +249,16 @@ func (s *AllowlistIdentifiersService) List(ctx context.Context, params *Allowlis
 	return out, nil
 }
 
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.AllowlistIdentifiers.All(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *AllowlistIdentifiersService) All(ctx context.Context, params *AllowlistIdentifiersListParams, opts ...CallOption) iter.Seq2[AllowlistIdentifier, error] {
+	return allItems[AllowlistIdentifier](ctx, s.c, "allowlistIdentifiers.list", nil, params, opts)
+}
+
 // APIKeysService groups the apiKeys.* operations.
 type APIKeysService struct{ c *Client }
 
@@ -285,6 +305,16 @@ func (s *APIKeysService) List(ctx context.Context, params *APIKeysListParams, op
 		return nil, err
 	}
 	return &out, nil
+}
+
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.APIKeys.All(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *APIKeysService) All(ctx context.Context, params *APIKeysListParams, opts ...CallOption) iter.Seq2[GetAPIKeysResponseDataItem, error] {
+	return allItems[GetAPIKeysResponseDataItem](ctx, s.c, "apiKeys.list", nil, params, opts)
 }
 
 // Revoke calls apiKeys.revoke (POST /api_keys/{apiKeyID}/revoke): Revoke an API Key.
@@ -373,8 +403,8 @@ func (s *BillingService) CreatePriceTransition(ctx context.Context, subscription
 }
 
 // ExtendSubscriptionItemFreeTrial calls billing.extendSubscriptionItemFreeTrial (POST /billing/subscription_items/{subscription_item_id}/extend_free_trial): Extend free trial for a subscription item.
-func (s *BillingService) ExtendSubscriptionItemFreeTrial(ctx context.Context, subscriptionItemID string, params *BillingExtendSubscriptionItemFreeTrialParams, opts ...CallOption) (*CommerceSubscriptionItem2, error) {
-	var out CommerceSubscriptionItem2
+func (s *BillingService) ExtendSubscriptionItemFreeTrial(ctx context.Context, subscriptionItemID string, params *BillingExtendSubscriptionItemFreeTrialParams, opts ...CallOption) (*CommerceSubscriptionItem, error) {
+	var out CommerceSubscriptionItem
 	if err := s.c.callService(ctx, "billing.extendSubscriptionItemFreeTrial", []string{"subscription_item_id", subscriptionItemID}, params, nil, &out, opts); err != nil {
 		return nil, err
 	}
@@ -390,6 +420,16 @@ func (s *BillingService) GetCommercePlanList(ctx context.Context, params *Billin
 	return &out, nil
 }
 
+// GetCommercePlanListIter yields every item of GetCommercePlanList, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.Billing.GetCommercePlanListIter(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *BillingService) GetCommercePlanListIter(ctx context.Context, params *BillingGetCommercePlanListParams, opts ...CallOption) iter.Seq2[CommercePlan, error] {
+	return allItems[CommercePlan](ctx, s.c, "billing.getCommercePlanList", nil, params, opts)
+}
+
 // GetCommerceSubscriptionItemList calls billing.getCommerceSubscriptionItemList (GET /billing/subscription_items): List all subscription items.
 func (s *BillingService) GetCommerceSubscriptionItemList(ctx context.Context, params *BillingGetCommerceSubscriptionItemListParams, opts ...CallOption) (*PaginatedCommerceSubscriptionItemResponse, error) {
 	var out PaginatedCommerceSubscriptionItemResponse
@@ -399,6 +439,16 @@ func (s *BillingService) GetCommerceSubscriptionItemList(ctx context.Context, pa
 	return &out, nil
 }
 
+// GetCommerceSubscriptionItemListIter yields every item of GetCommerceSubscriptionItemList, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.Billing.GetCommerceSubscriptionItemListIter(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *BillingService) GetCommerceSubscriptionItemListIter(ctx context.Context, params *BillingGetCommerceSubscriptionItemListParams, opts ...CallOption) iter.Seq2[CommerceSubscriptionItem, error] {
+	return allItems[CommerceSubscriptionItem](ctx, s.c, "billing.getCommerceSubscriptionItemList", nil, params, opts)
+}
+
 // GetPriceList calls billing.getPriceList (GET /billing/prices): List all billing prices.
 func (s *BillingService) GetPriceList(ctx context.Context, params *BillingGetPriceListParams, opts ...CallOption) (*PaginatedBillingPriceResponse, error) {
 	var out PaginatedBillingPriceResponse
@@ -406,6 +456,16 @@ func (s *BillingService) GetPriceList(ctx context.Context, params *BillingGetPri
 		return nil, err
 	}
 	return &out, nil
+}
+
+// GetPriceListIter yields every item of GetPriceList, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.Billing.GetPriceListIter(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *BillingService) GetPriceListIter(ctx context.Context, params *BillingGetPriceListParams, opts ...CallOption) iter.Seq2[BillingPriceResponse, error] {
+	return allItems[BillingPriceResponse](ctx, s.c, "billing.getPriceList", nil, params, opts)
 }
 
 // GetStatement calls billing.getStatement (GET /billing/statements/{statementID}): Retrieve a billing statement.
@@ -426,6 +486,16 @@ func (s *BillingService) GetStatementList(ctx context.Context, params *BillingGe
 	return &out, nil
 }
 
+// GetStatementListIter yields every item of GetStatementList, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.Billing.GetStatementListIter(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *BillingService) GetStatementListIter(ctx context.Context, params *BillingGetStatementListParams, opts ...CallOption) iter.Seq2[BillingStatement, error] {
+	return allItems[BillingStatement](ctx, s.c, "billing.getStatementList", nil, params, opts)
+}
+
 // GetStatementPaymentAttempts calls billing.getStatementPaymentAttempts (GET /billing/statements/{statementID}/payment_attempts): List payment attempts for a billing statement.
 func (s *BillingService) GetStatementPaymentAttempts(ctx context.Context, statementID string, params *BillingGetStatementPaymentAttemptsParams, opts ...CallOption) (*PaginatedBillingPaymentAttemptResponse, error) {
 	var out PaginatedBillingPaymentAttemptResponse
@@ -433,6 +503,16 @@ func (s *BillingService) GetStatementPaymentAttempts(ctx context.Context, statem
 		return nil, err
 	}
 	return &out, nil
+}
+
+// GetStatementPaymentAttemptsIter yields every item of GetStatementPaymentAttempts, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.Billing.GetStatementPaymentAttemptsIter(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *BillingService) GetStatementPaymentAttemptsIter(ctx context.Context, statementID string, params *BillingGetStatementPaymentAttemptsParams, opts ...CallOption) iter.Seq2[BillingPaymentAttempt, error] {
+	return allItems[BillingPaymentAttempt](ctx, s.c, "billing.getStatementPaymentAttempts", []string{"statementID", statementID}, params, opts)
 }
 
 // RemoveSubscriptionItemDiscount calls billing.removeSubscriptionItemDiscount (DELETE /billing/subscription_items/{subscription_item_id}/discounts/{discount_id}): Remove a discount from a subscription item.
@@ -495,6 +575,18 @@ func (s *ClientsService) List(ctx context.Context, params *ClientsListParams, op
 		return nil, err
 	}
 	return out, nil
+}
+
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.Clients.All(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+//
+// Deprecated: the Backend API marks this operation as deprecated.
+func (s *ClientsService) All(ctx context.Context, params *ClientsListParams, opts ...CallOption) iter.Seq2[ClientObject, error] {
+	return allItems[ClientObject](ctx, s.c, "clients.list", nil, params, opts)
 }
 
 // Verify calls clients.verify (POST /clients/verify): Verify a client.
@@ -561,6 +653,16 @@ func (s *DirectoriesService) List(ctx context.Context, params *DirectoriesListPa
 		return nil, err
 	}
 	return &out, nil
+}
+
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.Directories.All(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *DirectoriesService) All(ctx context.Context, params *DirectoriesListParams, opts ...CallOption) iter.Seq2[Directory, error] {
+	return allItems[Directory](ctx, s.c, "directories.list", nil, params, opts)
 }
 
 // ListGroupRoleMappings calls directories.listGroupRoleMappings (GET /directories/{directory_id}/group_role_mappings): List directory group role mappings.
@@ -734,6 +836,18 @@ func (s *EmailSMSTemplatesService) List(ctx context.Context, templateType string
 	return out, nil
 }
 
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.EmailSMSTemplates.All(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+//
+// Deprecated: the Backend API marks this operation as deprecated.
+func (s *EmailSMSTemplatesService) All(ctx context.Context, templateType string, params *EmailSMSTemplatesListParams, opts ...CallOption) iter.Seq2[Template, error] {
+	return allItems[Template](ctx, s.c, "emailSMSTemplates.list", []string{"template_type", templateType}, params, opts)
+}
+
 // Revert calls emailSMSTemplates.revert (POST /templates/{template_type}/{slug}/revert): Revert a template.
 //
 // Deprecated: the Backend API marks this operation as deprecated.
@@ -804,6 +918,16 @@ func (s *EnterpriseConnectionsService) List(ctx context.Context, params *Enterpr
 	return &out, nil
 }
 
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.EnterpriseConnections.All(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *EnterpriseConnectionsService) All(ctx context.Context, params *EnterpriseConnectionsListParams, opts ...CallOption) iter.Seq2[EnterpriseConnection, error] {
+	return allItems[EnterpriseConnection](ctx, s.c, "enterpriseConnections.list", nil, params, opts)
+}
+
 // ListTestRuns calls enterpriseConnections.listTestRuns (GET /enterprise_connections/{enterprise_connection_id}/test_runs): List enterprise connection test runs.
 func (s *EnterpriseConnectionsService) ListTestRuns(ctx context.Context, enterpriseConnectionID string, params *EnterpriseConnectionsListTestRunsParams, opts ...CallOption) (*EnterpriseConnectionTestRuns, error) {
 	var out EnterpriseConnectionTestRuns
@@ -811,6 +935,16 @@ func (s *EnterpriseConnectionsService) ListTestRuns(ctx context.Context, enterpr
 		return nil, err
 	}
 	return &out, nil
+}
+
+// ListTestRunsIter yields every item of ListTestRuns, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.EnterpriseConnections.ListTestRunsIter(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *EnterpriseConnectionsService) ListTestRunsIter(ctx context.Context, enterpriseConnectionID string, params *EnterpriseConnectionsListTestRunsParams, opts ...CallOption) iter.Seq2[EnterpriseConnectionTestRun, error] {
+	return allItems[EnterpriseConnectionTestRun](ctx, s.c, "enterpriseConnections.listTestRuns", []string{"enterprise_connection_id", enterpriseConnectionID}, params, opts)
 }
 
 // Update calls enterpriseConnections.update (PATCH /enterprise_connections/{enterprise_connection_id}): Update an enterprise connection.
@@ -929,7 +1063,7 @@ func (s *InstanceSettingsService) UpdateRestrictions(ctx context.Context, params
 type InvitationsService struct{ c *Client }
 
 // BulkCreate calls invitations.bulkCreate (POST /invitations/bulk): Create multiple invitations.
-func (s *InvitationsService) BulkCreate(ctx context.Context, items []CreateBulkInvitationsItem, opts ...CallOption) ([]Invitation, error) {
+func (s *InvitationsService) BulkCreate(ctx context.Context, items []InvitationsBulkCreateItem, opts ...CallOption) ([]Invitation, error) {
 	var out []Invitation
 	if err := s.c.callService(ctx, "invitations.bulkCreate", nil, nil, items, &out, opts); err != nil {
 		return nil, err
@@ -955,6 +1089,16 @@ func (s *InvitationsService) List(ctx context.Context, params *InvitationsListPa
 	return out, nil
 }
 
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.Invitations.All(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *InvitationsService) All(ctx context.Context, params *InvitationsListParams, opts ...CallOption) iter.Seq2[Invitation, error] {
+	return allItems[Invitation](ctx, s.c, "invitations.list", nil, params, opts)
+}
+
 // Revoke calls invitations.revoke (POST /invitations/{invitation_id}/revoke): Revokes an invitation.
 func (s *InvitationsService) Revoke(ctx context.Context, invitationID string, opts ...CallOption) (*InvitationRevoked, error) {
 	var out InvitationRevoked
@@ -968,8 +1112,8 @@ func (s *InvitationsService) Revoke(ctx context.Context, invitationID string, op
 type JWKSService struct{ c *Client }
 
 // GetJWKS calls jwks.getJWKS (GET /jwks): Retrieve the JSON Web Key Set of the instance.
-func (s *JWKSService) GetJWKS(ctx context.Context, opts ...CallOption) (*JWKSObject, error) {
-	var out JWKSObject
+func (s *JWKSService) GetJWKS(ctx context.Context, opts ...CallOption) (*JWKS, error) {
+	var out JWKS
 	if err := s.c.callService(ctx, "jwks.getJWKS", nil, nil, nil, &out, opts); err != nil {
 		return nil, err
 	}
@@ -1015,6 +1159,16 @@ func (s *JWTTemplatesService) List(ctx context.Context, params *JWTTemplatesList
 	return out, nil
 }
 
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.JWTTemplates.All(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *JWTTemplatesService) All(ctx context.Context, params *JWTTemplatesListParams, opts ...CallOption) iter.Seq2[JWTTemplate, error] {
+	return allItems[JWTTemplate](ctx, s.c, "jwtTemplates.list", nil, params, opts)
+}
+
 // Update calls jwtTemplates.update (PATCH /jwt_templates/{template_id}): Update a JWT template.
 func (s *JWTTemplatesService) Update(ctx context.Context, templateID string, params *JWTTemplatesUpdateParams, opts ...CallOption) (*JWTTemplate, error) {
 	var out JWTTemplate
@@ -1043,6 +1197,16 @@ func (s *M2MTokensService) List(ctx context.Context, params *M2MTokensListParams
 		return nil, err
 	}
 	return &out, nil
+}
+
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.M2MTokens.All(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *M2MTokensService) All(ctx context.Context, params *M2MTokensListParams, opts ...CallOption) iter.Seq2[GetM2MTokensResponseM2MTokensItem, error] {
+	return allItems[GetM2MTokensResponseM2MTokensItem](ctx, s.c, "m2mTokens.list", nil, params, opts)
 }
 
 // Revoke calls m2mTokens.revoke (POST /m2m_tokens/{m2m_token_id}/revoke): Revoke a M2M Token.
@@ -1129,6 +1293,16 @@ func (s *MachinesService) List(ctx context.Context, params *MachinesListParams, 
 	return &out, nil
 }
 
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.Machines.All(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *MachinesService) All(ctx context.Context, params *MachinesListParams, opts ...CallOption) iter.Seq2[Machine, error] {
+	return allItems[Machine](ctx, s.c, "machines.list", nil, params, opts)
+}
+
 // RotateSecretKey calls machines.rotateSecretKey (POST /machines/{machine_id}/secret_key/rotate): Rotate a machine's secret key.
 func (s *MachinesService) RotateSecretKey(ctx context.Context, machineID string, params *MachinesRotateSecretKeyParams, opts ...CallOption) (*MachineSecretKey, error) {
 	var out MachineSecretKey
@@ -1206,6 +1380,16 @@ func (s *OAuthApplicationsService) List(ctx context.Context, params *OAuthApplic
 	return &out, nil
 }
 
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.OAuthApplications.All(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *OAuthApplicationsService) All(ctx context.Context, params *OAuthApplicationsListParams, opts ...CallOption) iter.Seq2[OAuthApplication, error] {
+	return allItems[OAuthApplication](ctx, s.c, "oauthApplications.list", nil, params, opts)
+}
+
 // RevokeToken calls oauthApplications.revokeToken (POST /oauth_applications/{oauth_application_id}/revoke_token): Revoke an OAuth application token.
 func (s *OAuthApplicationsService) RevokeToken(ctx context.Context, oauthApplicationID string, params *OAuthApplicationsRevokeTokenParams, opts ...CallOption) error {
 	return s.c.callService(ctx, "oauthApplications.revokeToken", []string{"oauth_application_id", oauthApplicationID}, params, nil, nil, opts)
@@ -1268,6 +1452,16 @@ func (s *OrganizationDomainsService) List(ctx context.Context, organizationID st
 	return &out, nil
 }
 
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.OrganizationDomains.All(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *OrganizationDomainsService) All(ctx context.Context, organizationID string, params *OrganizationDomainsListParams, opts ...CallOption) iter.Seq2[OrganizationDomain, error] {
+	return allItems[OrganizationDomain](ctx, s.c, "organizationDomains.list", []string{"organization_id", organizationID}, params, opts)
+}
+
 // ListAll calls organizationDomains.listAll (GET /organization_domains): List all organization domains.
 func (s *OrganizationDomainsService) ListAll(ctx context.Context, params *OrganizationDomainsListAllParams, opts ...CallOption) (*OrganizationDomains, error) {
 	var out OrganizationDomains
@@ -1275,6 +1469,16 @@ func (s *OrganizationDomainsService) ListAll(ctx context.Context, params *Organi
 		return nil, err
 	}
 	return &out, nil
+}
+
+// ListAllIter yields every item of ListAll, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.OrganizationDomains.ListAllIter(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *OrganizationDomainsService) ListAllIter(ctx context.Context, params *OrganizationDomainsListAllParams, opts ...CallOption) iter.Seq2[OrganizationDomain, error] {
+	return allItems[OrganizationDomain](ctx, s.c, "organizationDomains.listAll", nil, params, opts)
 }
 
 // Update calls organizationDomains.update (PATCH /organizations/{organization_id}/domains/{domain_id}): Update an organization domain.
@@ -1299,7 +1503,7 @@ func (s *OrganizationDomainsService) VerifyOwnership(ctx context.Context, organi
 type OrganizationInvitationsService struct{ c *Client }
 
 // BulkCreate calls organizationInvitations.bulkCreate (POST /organizations/{organization_id}/invitations/bulk): Bulk create and send organization invitations.
-func (s *OrganizationInvitationsService) BulkCreate(ctx context.Context, organizationID string, items []CreateOrganizationInvitationBulkItem, opts ...CallOption) (*OrganizationInvitations, error) {
+func (s *OrganizationInvitationsService) BulkCreate(ctx context.Context, organizationID string, items []OrganizationInvitationsBulkCreateItem, opts ...CallOption) (*OrganizationInvitations, error) {
 	var out OrganizationInvitations
 	if err := s.c.callService(ctx, "organizationInvitations.bulkCreate", []string{"organization_id", organizationID}, nil, items, &out, opts); err != nil {
 		return nil, err
@@ -1334,6 +1538,16 @@ func (s *OrganizationInvitationsService) GetAll(ctx context.Context, params *Org
 	return &out, nil
 }
 
+// GetAllIter yields every item of GetAll, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.OrganizationInvitations.GetAllIter(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *OrganizationInvitationsService) GetAllIter(ctx context.Context, params *OrganizationInvitationsGetAllParams, opts ...CallOption) iter.Seq2[OrganizationInvitationWithPublicOrganizationData, error] {
+	return allItems[OrganizationInvitationWithPublicOrganizationData](ctx, s.c, "organizationInvitations.getAll", nil, params, opts)
+}
+
 // List calls organizationInvitations.list (GET /organizations/{organization_id}/invitations): Get a list of organization invitations.
 func (s *OrganizationInvitationsService) List(ctx context.Context, organizationID string, params *OrganizationInvitationsListParams, opts ...CallOption) (*OrganizationInvitations, error) {
 	var out OrganizationInvitations
@@ -1341,6 +1555,16 @@ func (s *OrganizationInvitationsService) List(ctx context.Context, organizationI
 		return nil, err
 	}
 	return &out, nil
+}
+
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.OrganizationInvitations.All(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *OrganizationInvitationsService) All(ctx context.Context, organizationID string, params *OrganizationInvitationsListParams, opts ...CallOption) iter.Seq2[OrganizationInvitation, error] {
+	return allItems[OrganizationInvitation](ctx, s.c, "organizationInvitations.list", []string{"organization_id", organizationID}, params, opts)
 }
 
 // ListPending calls organizationInvitations.listPending (GET /organizations/{organization_id}/invitations/pending): Get a list of pending organization invitations.
@@ -1352,6 +1576,18 @@ func (s *OrganizationInvitationsService) ListPending(ctx context.Context, organi
 		return nil, err
 	}
 	return &out, nil
+}
+
+// ListPendingIter yields every item of ListPending, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.OrganizationInvitations.ListPendingIter(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+//
+// Deprecated: the Backend API marks this operation as deprecated.
+func (s *OrganizationInvitationsService) ListPendingIter(ctx context.Context, organizationID string, params *OrganizationInvitationsListPendingParams, opts ...CallOption) iter.Seq2[OrganizationInvitation, error] {
+	return allItems[OrganizationInvitation](ctx, s.c, "organizationInvitations.listPending", []string{"organization_id", organizationID}, params, opts)
 }
 
 // Revoke calls organizationInvitations.revoke (POST /organizations/{organization_id}/invitations/{invitation_id}/revoke): Revoke a pending organization invitation.
@@ -1391,6 +1627,16 @@ func (s *OrganizationMembershipsService) List(ctx context.Context, organizationI
 		return nil, err
 	}
 	return &out, nil
+}
+
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.OrganizationMemberships.All(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *OrganizationMembershipsService) All(ctx context.Context, organizationID string, params *OrganizationMembershipsListParams, opts ...CallOption) iter.Seq2[OrganizationMembership, error] {
+	return allItems[OrganizationMembership](ctx, s.c, "organizationMemberships.list", []string{"organization_id", organizationID}, params, opts)
 }
 
 // Update calls organizationMemberships.update (PATCH /organizations/{organization_id}/memberships/{user_id}): Update an organization membership.
@@ -1450,6 +1696,16 @@ func (s *OrganizationPermissionsService) List(ctx context.Context, params *Organ
 	return &out, nil
 }
 
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.OrganizationPermissions.All(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *OrganizationPermissionsService) All(ctx context.Context, params *OrganizationPermissionsListParams, opts ...CallOption) iter.Seq2[Permission, error] {
+	return allItems[Permission](ctx, s.c, "organizationPermissions.list", nil, params, opts)
+}
+
 // Update calls organizationPermissions.update (PATCH /organization_permissions/{permission_id}): Update an organization permission.
 func (s *OrganizationPermissionsService) Update(ctx context.Context, permissionID string, params *OrganizationPermissionsUpdateParams, opts ...CallOption) (*Permission, error) {
 	var out Permission
@@ -1505,6 +1761,16 @@ func (s *OrganizationRolesService) List(ctx context.Context, params *Organizatio
 		return nil, err
 	}
 	return &out, nil
+}
+
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.OrganizationRoles.All(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *OrganizationRolesService) All(ctx context.Context, params *OrganizationRolesListParams, opts ...CallOption) iter.Seq2[Role, error] {
+	return allItems[Role](ctx, s.c, "organizationRoles.list", nil, params, opts)
 }
 
 // RemovePermission calls organizationRoles.removePermission (DELETE /organization_roles/{organization_role_id}/permissions/{permission_id}): Remove a permission from an organization role.
@@ -1598,6 +1864,16 @@ func (s *OrganizationsService) List(ctx context.Context, params *OrganizationsLi
 		return nil, err
 	}
 	return &out, nil
+}
+
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.Organizations.All(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *OrganizationsService) All(ctx context.Context, params *OrganizationsListParams, opts ...CallOption) iter.Seq2[Organization, error] {
+	return allItems[Organization](ctx, s.c, "organizations.list", nil, params, opts)
 }
 
 // MergeMetadata calls organizations.mergeMetadata (PATCH /organizations/{organization_id}/metadata): Merge and update metadata for an organization.
@@ -1744,6 +2020,16 @@ func (s *RedirectURLsService) List(ctx context.Context, params *RedirectURLsList
 	return out, nil
 }
 
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.RedirectURLs.All(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *RedirectURLsService) All(ctx context.Context, params *RedirectURLsListParams, opts ...CallOption) iter.Seq2[RedirectURL, error] {
+	return allItems[RedirectURL](ctx, s.c, "redirectUrls.list", nil, params, opts)
+}
+
 // RoleSetsService groups the roleSets.* operations.
 type RoleSetsService struct{ c *Client }
 
@@ -1781,6 +2067,16 @@ func (s *RoleSetsService) List(ctx context.Context, params *RoleSetsListParams, 
 		return nil, err
 	}
 	return &out, nil
+}
+
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.RoleSets.All(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *RoleSetsService) All(ctx context.Context, params *RoleSetsListParams, opts ...CallOption) iter.Seq2[RoleSet, error] {
+	return allItems[RoleSet](ctx, s.c, "roleSets.list", nil, params, opts)
 }
 
 // Replace calls roleSets.replace (POST /role_sets/{role_set_key_or_id}/replace): Replace a role set.
@@ -1857,6 +2153,18 @@ func (s *SAMLConnectionsService) List(ctx context.Context, params *SAMLConnectio
 	return &out, nil
 }
 
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.SAMLConnections.All(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+//
+// Deprecated: the Backend API marks this operation as deprecated.
+func (s *SAMLConnectionsService) All(ctx context.Context, params *SAMLConnectionsListParams, opts ...CallOption) iter.Seq2[SAMLConnection, error] {
+	return allItems[SAMLConnection](ctx, s.c, "samlConnections.list", nil, params, opts)
+}
+
 // Update calls samlConnections.update (PATCH /saml_connections/{saml_connection_id}): Update a SAML Connection.
 //
 // Deprecated: the Backend API marks this operation as deprecated.
@@ -1923,6 +2231,16 @@ func (s *SCIMDirectoriesService) List(ctx context.Context, params *SCIMDirectori
 		return nil, err
 	}
 	return &out, nil
+}
+
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.SCIMDirectories.All(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *SCIMDirectoriesService) All(ctx context.Context, params *SCIMDirectoriesListParams, opts ...CallOption) iter.Seq2[SCIMDirectory, error] {
+	return allItems[SCIMDirectory](ctx, s.c, "scimDirectories.list", nil, params, opts)
 }
 
 // ListGroupRoleMappings calls scimDirectories.listGroupRoleMappings (GET /scim_directories/{scim_directory_id}/group_role_mappings): List SCIM group role mappings.
@@ -2007,6 +2325,16 @@ func (s *SessionsService) List(ctx context.Context, params *SessionsListParams, 
 		return nil, err
 	}
 	return out, nil
+}
+
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.Sessions.All(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *SessionsService) All(ctx context.Context, params *SessionsListParams, opts ...CallOption) iter.Seq2[Session, error] {
+	return allItems[Session](ctx, s.c, "sessions.list", nil, params, opts)
 }
 
 // Refresh calls sessions.refresh (POST /sessions/{session_id}/refresh): Refresh a session.
@@ -2271,6 +2599,16 @@ func (s *UsersService) GetInstanceOrganizationMemberships(ctx context.Context, p
 	return &out, nil
 }
 
+// GetInstanceOrganizationMembershipsIter yields every item of GetInstanceOrganizationMemberships, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.Users.GetInstanceOrganizationMembershipsIter(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *UsersService) GetInstanceOrganizationMembershipsIter(ctx context.Context, params *UsersGetInstanceOrganizationMembershipsParams, opts ...CallOption) iter.Seq2[OrganizationMembership, error] {
+	return allItems[OrganizationMembership](ctx, s.c, "users.getInstanceOrganizationMemberships", nil, params, opts)
+}
+
 // GetOAuthAccessToken calls users.getOAuthAccessToken (GET /users/{user_id}/oauth_access_tokens/{provider}): Retrieve the OAuth access token of a user.
 func (s *UsersService) GetOAuthAccessToken(ctx context.Context, userID string, provider string, params *UsersGetOAuthAccessTokenParams, opts ...CallOption) ([]OAuthAccessTokenItem, error) {
 	var out []OAuthAccessTokenItem
@@ -2278,6 +2616,16 @@ func (s *UsersService) GetOAuthAccessToken(ctx context.Context, userID string, p
 		return nil, err
 	}
 	return out, nil
+}
+
+// GetOAuthAccessTokenIter yields every item of GetOAuthAccessToken, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.Users.GetOAuthAccessTokenIter(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *UsersService) GetOAuthAccessTokenIter(ctx context.Context, userID string, provider string, params *UsersGetOAuthAccessTokenParams, opts ...CallOption) iter.Seq2[OAuthAccessTokenItem, error] {
+	return allItems[OAuthAccessTokenItem](ctx, s.c, "users.getOAuthAccessToken", []string{"user_id", userID, "provider", provider}, params, opts)
 }
 
 // GetOrganizationInvitations calls users.getOrganizationInvitations (GET /users/{user_id}/organization_invitations): Retrieve all invitations for a user.
@@ -2289,6 +2637,16 @@ func (s *UsersService) GetOrganizationInvitations(ctx context.Context, userID st
 	return &out, nil
 }
 
+// GetOrganizationInvitationsIter yields every item of GetOrganizationInvitations, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.Users.GetOrganizationInvitationsIter(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *UsersService) GetOrganizationInvitationsIter(ctx context.Context, userID string, params *UsersGetOrganizationInvitationsParams, opts ...CallOption) iter.Seq2[OrganizationInvitationWithPublicOrganizationData, error] {
+	return allItems[OrganizationInvitationWithPublicOrganizationData](ctx, s.c, "users.getOrganizationInvitations", []string{"user_id", userID}, params, opts)
+}
+
 // GetOrganizationMemberships calls users.getOrganizationMemberships (GET /users/{user_id}/organization_memberships): Retrieve all memberships for a user.
 func (s *UsersService) GetOrganizationMemberships(ctx context.Context, userID string, params *UsersGetOrganizationMembershipsParams, opts ...CallOption) (*OrganizationMemberships, error) {
 	var out OrganizationMemberships
@@ -2298,6 +2656,16 @@ func (s *UsersService) GetOrganizationMemberships(ctx context.Context, userID st
 	return &out, nil
 }
 
+// GetOrganizationMembershipsIter yields every item of GetOrganizationMemberships, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.Users.GetOrganizationMembershipsIter(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *UsersService) GetOrganizationMembershipsIter(ctx context.Context, userID string, params *UsersGetOrganizationMembershipsParams, opts ...CallOption) iter.Seq2[OrganizationMembership, error] {
+	return allItems[OrganizationMembership](ctx, s.c, "users.getOrganizationMemberships", []string{"user_id", userID}, params, opts)
+}
+
 // List calls users.list (GET /users): List all users.
 func (s *UsersService) List(ctx context.Context, params *UsersListParams, opts ...CallOption) ([]User, error) {
 	var out []User
@@ -2305,6 +2673,16 @@ func (s *UsersService) List(ctx context.Context, params *UsersListParams, opts .
 		return nil, err
 	}
 	return out, nil
+}
+
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.Users.All(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *UsersService) All(ctx context.Context, params *UsersListParams, opts ...CallOption) iter.Seq2[User, error] {
+	return allItems[User](ctx, s.c, "users.list", nil, params, opts)
 }
 
 // ListTrustedDevices calls users.listTrustedDevices (GET /users/{user_id}/trusted_devices): List a user's trusted devices.
@@ -2455,7 +2833,7 @@ func (s *UsersService) VerifyTOTP(ctx context.Context, userID string, params *Us
 type WaitlistEntriesService struct{ c *Client }
 
 // BulkCreate calls waitlistEntries.bulkCreate (POST /waitlist_entries/bulk): Create multiple waitlist entries.
-func (s *WaitlistEntriesService) BulkCreate(ctx context.Context, items []CreateBulkWaitlistEntriesItem, opts ...CallOption) ([]WaitlistEntry, error) {
+func (s *WaitlistEntriesService) BulkCreate(ctx context.Context, items []WaitlistEntriesBulkCreateItem, opts ...CallOption) ([]WaitlistEntry, error) {
 	var out []WaitlistEntry
 	if err := s.c.callService(ctx, "waitlistEntries.bulkCreate", nil, nil, items, &out, opts); err != nil {
 		return nil, err
@@ -2497,6 +2875,16 @@ func (s *WaitlistEntriesService) List(ctx context.Context, params *WaitlistEntri
 		return nil, err
 	}
 	return &out, nil
+}
+
+// All yields every item of List, fetching page after page as the loop
+// advances (params.Limit, if set, is the page size; see Client.Paginate):
+//
+//	for item, err := range c.WaitlistEntries.All(ctx, ...) { ... }
+//
+// Iteration stops at the first error, which is yielded.
+func (s *WaitlistEntriesService) All(ctx context.Context, params *WaitlistEntriesListParams, opts ...CallOption) iter.Seq2[WaitlistEntry, error] {
+	return allItems[WaitlistEntry](ctx, s.c, "waitlistEntries.list", nil, params, opts)
 }
 
 // Reject calls waitlistEntries.reject (POST /waitlist_entries/{waitlist_entry_id}/reject): Reject a waitlist entry.

@@ -3,37 +3,43 @@ package core_test
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/clerkscript/clerkscript/core"
-	"github.com/clerkscript/clerkscript/internal/testkeys"
 )
 
-// Verifying a session token with the instance's PEM key (CLERK_JWT_KEY)
-// needs no network. One Verifier per process shares its caches.
+// Verifying a session token with the instance's PEM public key
+// (CLERK_JWT_KEY, shown in the Clerk dashboard under API keys) needs no
+// network. One Verifier per process shares its caches. Here the emulator
+// plays the Clerk instance: it signs the session token and gives its key.
 func ExampleVerifier_Verify() {
-	now := time.Unix(1_750_000_000, 0)
-	token := testkeys.Primary.Mint(testkeys.SessionClaims(now), "RS256")
+	em, c, stop := localClerk()
+	defer stop()
+	ctx := context.Background()
+	u, err := c.Users.Create(ctx, &core.UsersCreateParams{EmailAddress: []string{"ada@example.com"}})
+	if err != nil {
+		panic(err)
+	}
+	s, err := c.Sessions.Create(ctx, &core.SessionsCreateParams{UserID: u.ID})
+	if err != nil {
+		panic(err)
+	}
+	tok, err := c.Sessions.CreateToken(ctx, s.ID, nil)
+	if err != nil {
+		panic(err)
+	}
 
 	v := core.NewVerifier(core.VerifierConfig{})
-	claims, err := v.Verify(context.Background(), token, core.VerifyOptions{
-		JWTKey:            testkeys.Primary.PublicPEM(),
-		AuthorizedParties: []string{"https://app.example.com"},
-		Now:               func() time.Time { return now },
-	})
+	claims, err := v.Verify(ctx, tok.JWT, core.VerifyOptions{JWTKey: em.PublicKeyPEM()})
 	if err != nil {
 		fmt.Println("signed out:", core.TokenErrorReason(err))
 		return
 	}
-	fmt.Println(claims.Subject, claims.SessionID)
+	fmt.Println(claims.Subject == u.ID, claims.SessionID == s.ID)
 
-	// An hour later the same token is expired, cache or not.
-	_, err = v.Verify(context.Background(), token, core.VerifyOptions{
-		JWTKey: testkeys.Primary.PublicPEM(),
-		Now:    func() time.Time { return now.Add(time.Hour) },
-	})
+	// A tampered token is rejected with Clerk's reason code.
+	_, err = v.Verify(ctx, tok.JWT[:len(tok.JWT)-4]+"AAAA", core.VerifyOptions{JWTKey: em.PublicKeyPEM()})
 	fmt.Println(core.TokenErrorReason(err))
 	// Output:
-	// user_2abcDEFghiJKLmnoPQRstuVWXyz sess_2abcDEFghiJKLmnoPQRstuVWXyz
-	// token-expired
+	// true true
+	// token-invalid-signature
 }

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/clerkscript/clerkscript/core"
+	"github.com/clerkscript/clerkscript/internal/ratelimit"
 )
 
 // Emulator is one in-memory Clerk instance. It is an http.Handler serving the
@@ -63,29 +64,19 @@ type RateLimit struct {
 	Window   time.Duration
 }
 
-// ParseRateLimit reads "N/D" ("100/10s", "1000/10s", "5/1m"). "0" or "off"
-// disables the limit.
+// ParseRateLimit reads "N/D" ("100/10s", "1000/10s", "5/1m") with
+// ratelimit.ParseRate, the parser `clerkscript run --rate` uses. "0", "off"
+// or "none" disables the limit.
 func ParseRateLimit(s string) (RateLimit, error) {
 	s = strings.TrimSpace(s)
 	if s == "0" || s == "off" || s == "none" {
 		return RateLimit{}, nil
 	}
-	n, d, ok := strings.Cut(s, "/")
-	if !ok {
-		return RateLimit{}, fmt.Errorf("rate limit %q: want N/DURATION, e.g. 100/10s", s)
+	n, win, err := ratelimit.ParseRate(s)
+	if err != nil {
+		return RateLimit{}, err
 	}
-	req, err := strconv.Atoi(n)
-	if err != nil || req <= 0 {
-		return RateLimit{}, fmt.Errorf("rate limit %q: request count must be a positive integer", s)
-	}
-	if d != "" && (d[0] < '0' || d[0] > '9') {
-		d = "1" + d // "100/s" reads as "100/1s"
-	}
-	win, err := time.ParseDuration(d)
-	if err != nil || win <= 0 {
-		return RateLimit{}, fmt.Errorf("rate limit %q: window must be a positive duration such as 10s", s)
-	}
-	return RateLimit{Requests: req, Window: win}, nil
+	return RateLimit{Requests: n, Window: win}, nil
 }
 
 type config struct {

@@ -2,9 +2,9 @@ package jsbind
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
+	"github.com/clerkscript/clerkscript/internal/suggest"
 	"github.com/dop251/goja"
 )
 
@@ -126,58 +126,17 @@ func (r *Runtime) explainMiss(v goja.Value) goja.Value {
 // writeSuggestions appends "; did you mean ...?" with up to three names
 // close to name.
 func writeSuggestions(b *strings.Builder, prefix, name string, candidates []string) {
-	type cand struct {
-		s string
-		d int
-	}
-	var cs []cand
-	lname := strings.ToLower(name)
-	for _, c := range candidates {
-		lc := strings.ToLower(c)
-		d := editDistance(lname, lc)
-		if lname != "" && (strings.Contains(lc, lname) || strings.Contains(lname, lc)) {
-			d = min(d, 2)
-		}
-		if d <= len(name)/2+1 {
-			cs = append(cs, cand{c, d})
-		}
-	}
-	sort.Slice(cs, func(i, j int) bool {
-		if cs[i].d != cs[j].d {
-			return cs[i].d < cs[j].d
-		}
-		return cs[i].s < cs[j].s
-	})
+	cs := suggest.Closest(name, candidates, 3)
 	if len(cs) == 0 {
 		b.WriteString(" (see docs/JS.md or `clerkscript api --list` for the operations)")
 		return
 	}
 	b.WriteString("; did you mean ")
-	for i, c := range cs[:min(3, len(cs))] {
+	for i, c := range cs {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(prefix + c.s)
+		b.WriteString(prefix + c)
 	}
 	b.WriteString("?")
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -131,7 +131,7 @@ func parseVerifyArgs(cmd, helpTopic string, withModule bool, args []string, stdi
 		}
 		token = string(b)
 	}
-	va.token = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(token), "Bearer "))
+	va.token = core.BearerToken(strings.TrimSpace(token))
 	if va.token == "" {
 		return usageErr("the token is empty")
 	}

@@ -2,8 +2,11 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -20,9 +23,10 @@ func main() {
 }
 
 func run() error {
-	specDir := flag.String("spec", "", "directory holding bapi-2026-05-12.yml, bapi-2024-10-01.yml and required-operations.tsv (default $CLERK_SPEC_DIR, else <module root>/../shared/spec)")
+	specDir := flag.String("spec", "", "directory holding "+codegen.SpecFiles[0].Name+" and "+codegen.SpecFiles[1].Name+", used as is (default $CLERK_SPEC_DIR, else <module root>/../shared/spec, else the pinned "+codegen.UpstreamRepo+"@"+codegen.UpstreamCommit+" files, downloaded once into the user cache and checked against their recorded SHA-256)")
 	outDir := flag.String("out", "", "directory to write into (default <module root>/core)")
 	check := flag.Bool("check", false, "do not write; fail if the files on disk differ")
+	offline := flag.Bool("offline", false, "never download the pinned spec")
 	verbose := flag.Bool("v", false, "print counts, sizes and timing")
 	flag.Parse()
 
@@ -30,21 +34,37 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	dir := *specDir
-	if dir == "" {
-		dir = os.Getenv("CLERK_SPEC_DIR")
+	explicit := *specDir
+	if explicit == "" {
+		explicit = os.Getenv("CLERK_SPEC_DIR")
 	}
-	if dir == "" {
-		dir = filepath.Join(root, "..", "shared", "spec")
+	dir, err := codegen.FindSpecDir(root, explicit)
+	var nf *codegen.SpecNotFoundError
+	if errors.As(err, &nf) && !*offline {
+		cache, cerr := codegen.CacheDir()
+		if cerr != nil {
+			return cerr
+		}
+		fmt.Fprintf(os.Stderr, "gen: downloading %s@%s into %s\n", codegen.UpstreamRepo, codegen.UpstreamCommit, cache)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		if err = codegen.Fetch(ctx, http.DefaultClient, codegen.UpstreamBaseURL, cache); err == nil {
+			dir = cache
+		}
+	}
+	if err != nil {
+		return err
 	}
 	if *outDir == "" {
 		*outDir = filepath.Join(root, "core")
 	}
 	start := time.Now()
 	out, err := codegen.Generate(codegen.Config{
-		SpecPath:    filepath.Join(dir, "bapi-2026-05-12.yml"),
-		OldSpecPath: filepath.Join(dir, "bapi-2024-10-01.yml"),
-		TSVPath:     filepath.Join(dir, "required-operations.tsv"),
+		SpecPath:    filepath.Join(dir, codegen.SpecFiles[0].Name),
+		OldSpecPath: filepath.Join(dir, codegen.SpecFiles[1].Name),
+		TSVPath:     filepath.Join(dir, codegen.TSVName),
+		TablePath:   filepath.Join(root, "core", "operations_gen.go"),
+		CoreDir:     filepath.Join(root, "core"),
 	})
 	if err != nil {
 		return err

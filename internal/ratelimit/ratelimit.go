@@ -61,6 +61,8 @@ func Default(secretKey string) (int, time.Duration) {
 }
 
 // ParseRate reads "N/duration" ("100/10s", "1000/10s", "100/1h") or "N/s".
+// It is the one parser of rate strings: `clerkscript run --rate`, job()'s
+// rate option and the emulator's --rate-limit use it.
 func ParseRate(s string) (int, time.Duration, error) {
 	n, d, ok := strings.Cut(strings.TrimSpace(s), "/")
 	if !ok {
@@ -211,21 +213,10 @@ func (t *Transport) RoundTrip(ctx context.Context, req *core.HTTPRequest) (*core
 		if err == nil && resp != nil {
 			status = resp.StatusCode
 			if status == 429 {
-				ra = parseRetryAfterSeconds(resp.Header.Get("Retry-After"))
+				ra = core.ParseRetryAfter(resp.Header.Get("Retry-After"), t.limiter.now())
 			}
 		}
 		t.limiter.Done(status, ra)
 	}
 	return resp, err
-}
-
-func parseRetryAfterSeconds(v string) time.Duration {
-	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-	if err != nil || f <= 0 {
-		return 0
-	}
-	if f > 86400 {
-		f = 86400
-	}
-	return time.Duration(f * float64(time.Second))
 }

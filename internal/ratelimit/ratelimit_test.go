@@ -1,8 +1,12 @@
 package ratelimit
 
 import (
+	"context"
+	"net/http"
 	"testing"
 	"time"
+
+	"github.com/clerkscript/clerkscript/core"
 )
 
 func TestRateLimiterSlidingWindow(t *testing.T) {
@@ -65,4 +69,60 @@ func TestParseRate(t *testing.T) {
 	if n, _ := Default("sk_test_x"); n != 100 {
 		t.Errorf("test default %d", n)
 	}
+}
+
+// A wait abandoned by its caller takes no slot: the next caller gets the
+// one the abandoned wait would have used. (The wasm host's former token
+// bucket kept the token of a cancelled wait.)
+func TestAcquireCancelledTakesNoSlot(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	now := t0
+	l := New(1, time.Minute, func() time.Time { return now })
+	if err := l.Acquire(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := l.Acquire(ctx); err == nil {
+		t.Fatal("a cancelled wait acquired")
+	}
+	l.Done(200, 0)
+	now = t0.Add(time.Minute + time.Millisecond)
+	if ok, _ := l.reserve(now); !ok {
+		t.Fatal("the cancelled wait kept a slot")
+	}
+}
+
+// Retry-After goes through core.ParseRetryAfter: NaN and garbage pause for
+// the default second, an HTTP date for the time until it.
+func TestTransportRetryAfter(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, c := range []struct {
+		header string
+		want   time.Duration
+	}{
+		{"NaN", time.Second},
+		{"soon", time.Second},
+		{"3", 3 * time.Second},
+		{t0.Add(20 * time.Second).Format(http.TimeFormat), 20 * time.Second},
+	} {
+		l := New(100, time.Second, func() time.Time { return t0 })
+		tr := NewTransport(roundTripFunc(func(context.Context, *core.HTTPRequest) (*core.HTTPResponse, error) {
+			h := core.Header{}
+			h.Set("Retry-After", c.header)
+			return &core.HTTPResponse{StatusCode: 429, Header: h}, nil
+		}), l, 0)
+		if _, err := tr.RoundTrip(context.Background(), &core.HTTPRequest{}); err != nil {
+			t.Fatal(err)
+		}
+		if ok, wait := l.reserve(t0); ok || wait != c.want {
+			t.Errorf("Retry-After %q: ok=%v wait=%v, want %v", c.header, ok, wait, c.want)
+		}
+	}
+}
+
+type roundTripFunc func(context.Context, *core.HTTPRequest) (*core.HTTPResponse, error)
+
+func (f roundTripFunc) RoundTrip(ctx context.Context, r *core.HTTPRequest) (*core.HTTPResponse, error) {
+	return f(ctx, r)
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -261,7 +262,7 @@ func TestMiddleware(t *testing.T) {
 			return
 		}
 		_, _ = w.Write([]byte(c.Subject))
-	}), MiddlewareOptions{})
+	}), RequireAuth())
 	srv := httptest.NewServer(app)
 	defer srv.Close()
 	get := func(set func(*http.Request)) *http.Response {
@@ -289,6 +290,44 @@ func TestMiddleware(t *testing.T) {
 	}
 	if resp := get(func(*http.Request) {}); resp.StatusCode != 401 {
 		t.Fatalf("no token: %d", resp.StatusCode)
+	}
+	// The scheme is case-sensitive, as in @clerk/backend (core.BearerToken).
+	if resp := get(func(r *http.Request) { r.Header.Set("Authorization", "bearer "+tok) }); resp.StatusCode != 401 {
+		t.Fatalf("lower-case bearer: %d", resp.StatusCode)
+	}
+}
+
+// Without RequireAuth a request without a valid token goes on signed out,
+// with the debug headers, as clerkhttp does.
+func TestMiddlewareDefaultLetsThrough(t *testing.T) {
+	h := newHost(t, Options{JWTKey: testkeys.Primary.PublicPEM(), PoolSize: 1})
+	srv := httptest.NewServer(h.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := ClaimsFromContext(r.Context()); ok {
+			_, _ = w.Write([]byte("signed-in"))
+			return
+		}
+		_, _ = w.Write([]byte("signed-out"))
+	})))
+	defer srv.Close()
+	for name, c := range map[string]struct{ auth, want string }{
+		"none":    {"", "signed-out"},
+		"expired": {"Bearer " + testkeys.Mint(claimsAt(time.Now().Add(-time.Hour), nil), "", ""), "signed-out"},
+		"valid":   {"Bearer " + testkeys.Mint(claimsAt(time.Now(), nil), "", ""), "signed-in"},
+	} {
+		req, _ := http.NewRequest("GET", srv.URL, nil)
+		if c.auth != "" {
+			req.Header.Set("Authorization", c.auth)
+		}
+		resp, err := srv.Client().Do(req)
+		mustf(t, err, "GET")
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(body) != c.want {
+			t.Errorf("%s: %d %q, want 200 %q", name, resp.StatusCode, body, c.want)
+		}
+		if c.want == "signed-out" && resp.Header.Get(core.HeaderAuthStatus) != "signed-out" {
+			t.Errorf("%s: no debug headers: %v", name, resp.Header)
+		}
 	}
 }
 

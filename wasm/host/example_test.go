@@ -28,6 +28,6 @@ func Example() {
 	http.Handle("/api/", h.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		claims, _ := clerkwasm.ClaimsFromContext(r.Context())
 		fmt.Fprintln(w, "hello", claims.Subject)
-	}), clerkwasm.MiddlewareOptions{}))
+	}), clerkwasm.RequireAuth()))
 	log.Fatal(http.ListenAndServe("127.0.0.1:8080", nil))
 }

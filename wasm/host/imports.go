@@ -22,6 +22,7 @@ import (
 
 	"github.com/clerkscript/clerkscript/core"
 	"github.com/clerkscript/clerkscript/internal/abi"
+	"github.com/clerkscript/clerkscript/internal/ratelimit"
 )
 
 // instantiateImports defines the "clerk" host module: http_request,
@@ -188,10 +189,14 @@ func newAPIProxy(o Options) (*apiProxy, error) {
 		return p, nil
 	}
 	// NewHTTPTransport copies the client and refuses redirects.
-	t := &pinnedTransport{inner: core.NewHTTPTransport(o.HTTPClient), base: base}
+	var inner core.Transport = core.NewHTTPTransport(o.HTTPClient)
 	if o.RateLimit > 0 {
-		t.limiter = newRateLimiter(o.RateLimit, o.RateBurst, time.Now)
+		// The same limiter as the job runner's: Clerk counts requests
+		// per window, and a 429 pauses every instance.
+		n, window := rateWindow(o.RateLimit, o.RateBurst)
+		inner = ratelimit.NewTransport(inner, ratelimit.New(n, window, nil), 0)
 	}
+	t := &pinnedTransport{inner: inner, base: base}
 	cfg := core.NewClientConfig().WithSecretKey(o.SecretKey).WithAPIURL(base.String()).
 		WithAPIVersion(core.DefaultAPIVersion).WithTransport(t)
 	if o.Retry != nil {
@@ -354,9 +359,16 @@ type contentTypeKey struct{}
 // applies the rate limiter per attempt and the guest's content type (core's
 // Raw assumes JSON; multipart uploads need their boundary).
 type pinnedTransport struct {
-	inner   core.Transport
-	base    *url.URL
-	limiter *rateLimiter
+	inner core.Transport // paced by the rate limiter when there is one
+	base  *url.URL
+}
+
+// rateWindow turns Options.RateLimit (requests per second) and RateBurst
+// into the limiter's budget: RateBurst requests (at least 1) per
+// RateBurst/RateLimit seconds.
+func rateWindow(perSecond float64, burst int) (int, time.Duration) {
+	burst = max(burst, 1)
+	return burst, time.Duration(float64(burst) / perSecond * float64(time.Second))
 }
 
 func (t *pinnedTransport) RoundTrip(ctx context.Context, req *core.HTTPRequest) (*core.HTTPResponse, error) {
@@ -367,56 +379,5 @@ func (t *pinnedTransport) RoundTrip(ctx context.Context, req *core.HTTPRequest) 
 	if ct, _ := ctx.Value(contentTypeKey{}).(string); ct != "" {
 		req.Header.Set("Content-Type", ct)
 	}
-	if t.limiter != nil {
-		if err := t.limiter.wait(ctx); err != nil {
-			return nil, &core.NotSentError{Err: err}
-		}
-	}
 	return t.inner.RoundTrip(ctx, req)
-}
-
-// rateLimiter is a token bucket shared by every instance of a Host:
-// Clerk's rate limit is per secret key, not per instance.
-type rateLimiter struct {
-	mu     sync.Mutex
-	rate   float64 // tokens per second
-	burst  float64
-	tokens float64
-	last   time.Time
-	now    func() time.Time
-}
-
-func newRateLimiter(rate float64, burst int, now func() time.Time) *rateLimiter {
-	return &rateLimiter{rate: rate, burst: float64(burst), tokens: float64(burst), last: now(), now: now}
-}
-
-// reserve takes a token and says how long to wait before using it.
-func (l *rateLimiter) reserve() time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	if el := now.Sub(l.last).Seconds(); el > 0 {
-		l.tokens = min(l.burst, l.tokens+el*l.rate)
-	}
-	l.last = now
-	l.tokens--
-	if l.tokens >= 0 {
-		return 0
-	}
-	return time.Duration(-l.tokens / l.rate * float64(time.Second))
-}
-
-func (l *rateLimiter) wait(ctx context.Context) error {
-	d := l.reserve()
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("rate limiter: %w", ctx.Err())
-	}
 }

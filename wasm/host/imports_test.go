@@ -79,3 +79,21 @@ func TestCheckRSAForms(t *testing.T) {
 		t.Errorf("a host pretending not to know the flag answered %d", got)
 	}
 }
+
+func TestRateWindow(t *testing.T) {
+	for _, c := range []struct {
+		perSecond float64
+		burst     int
+		n         int
+		window    time.Duration
+	}{
+		{10, 100, 100, 10 * time.Second}, // Clerk's development limit
+		{100, 0, 1, 10 * time.Millisecond},
+		{0.5, 1, 1, 2 * time.Second},
+	} {
+		n, w := rateWindow(c.perSecond, c.burst)
+		if n != c.n || w != c.window {
+			t.Errorf("rateWindow(%v, %d) = %d/%v, want %d/%v", c.perSecond, c.burst, n, w, c.n, c.window)
+		}
+	}
+}

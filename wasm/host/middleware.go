@@ -18,26 +18,50 @@ func ClaimsFromContext(ctx context.Context) (*core.Claims, bool) {
 	return c, ok && c != nil
 }
 
-// MiddlewareOptions adjust Middleware.
-type MiddlewareOptions struct {
-	// Optional lets requests without a valid session through, without
-	// claims in their context; by default they get 401.
-	Optional bool
-	// OnFailure replaces the default 401/500 answer. err is a
-	// *core.TokenVerificationError for a rejected or missing token, any
-	// other error for a plugin failure.
-	OnFailure func(w http.ResponseWriter, r *http.Request, err error)
+// MiddlewareOption adjusts Middleware. The names and the default are those
+// of clerkhttp's options: requests go on signed out unless RequireAuth.
+type MiddlewareOption func(*middleware)
+
+type middleware struct {
+	require  bool
+	onUnauth func(http.ResponseWriter, *http.Request, *core.TokenVerificationError)
+	onError  func(http.ResponseWriter, *http.Request, error)
+}
+
+// RequireAuth makes every request without a valid session token fail (by
+// default with 401 and Clerk's debug headers). Without it the request goes
+// on without claims, and handlers decide with ClaimsFromContext.
+func RequireAuth() MiddlewareOption { return func(m *middleware) { m.require = true } }
+
+// WithUnauthorizedHandler replaces the default 401 answer given when
+// RequireAuth is set and the token is missing or rejected. The debug
+// headers are already on w.
+func WithUnauthorizedHandler(h func(http.ResponseWriter, *http.Request, *core.TokenVerificationError)) MiddlewareOption {
+	return func(m *middleware) { m.onUnauth = h }
+}
+
+// WithErrorHandler replaces the default 500 answer given when the plugin
+// cannot verify at all (a trap, an unreachable JWKS). The cause never goes
+// into the default answer.
+func WithErrorHandler(h func(http.ResponseWriter, *http.Request, error)) MiddlewareOption {
+	return func(m *middleware) { m.onError = h }
 }
 
 var errNoToken = &core.TokenVerificationError{Reason: "session-token-missing",
 	Message: "No session token: send it as \"Authorization: Bearer <token>\" or the __session cookie."}
 
 // Middleware verifies the request's session token through the plugin (the
-// Authorization bearer token, else the __session cookie) and puts the
-// claims in the request context (see ClaimsFromContext). Rejections answer
-// 401 with Clerk's debug headers x-clerk-auth-status, x-clerk-auth-reason
-// and x-clerk-auth-message.
-func (h *Host) Middleware(next http.Handler, opts MiddlewareOptions) http.Handler {
+// Authorization bearer token, parsed by core.BearerToken, else the
+// __session cookie) and puts the claims of a valid one in the request
+// context (see ClaimsFromContext). A request without a valid token goes on
+// signed out, unless RequireAuth: then it gets 401 with Clerk's debug
+// headers x-clerk-auth-status, x-clerk-auth-reason and x-clerk-auth-message.
+// A plugin failure answers 500 either way.
+func (h *Host) Middleware(next http.Handler, opts ...MiddlewareOption) http.Handler {
+	m := &middleware{onUnauth: defaultUnauthorized, onError: defaultError}
+	for _, o := range opts {
+		o(m)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token := sessionToken(r)
 		var err error = errNoToken
@@ -49,34 +73,32 @@ func (h *Host) Middleware(next http.Handler, opts MiddlewareOptions) http.Handle
 			}
 		}
 		var te *core.TokenVerificationError
-		isToken := errors.As(err, &te)
-		if opts.Optional && isToken {
+		if !errors.As(err, &te) {
+			m.onError(w, r, err)
+			return
+		}
+		w.Header().Set(core.HeaderAuthStatus, string(core.StatusSignedOut))
+		w.Header().Set(core.HeaderAuthReason, te.Reason)
+		w.Header().Set(core.HeaderAuthMessage, headerSafe(te.Message))
+		if !m.require {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if opts.OnFailure != nil {
-			opts.OnFailure(w, r, err)
-			return
-		}
-		if !isToken {
-			http.Error(w, "authentication unavailable", http.StatusInternalServerError)
-			return
-		}
-		w.Header().Set("X-Clerk-Auth-Status", "signed-out")
-		w.Header().Set("X-Clerk-Auth-Reason", te.Reason)
-		w.Header().Set("X-Clerk-Auth-Message", headerSafe(te.Message))
-		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		m.onUnauth(w, r, te)
 	})
 }
 
+func defaultUnauthorized(w http.ResponseWriter, _ *http.Request, _ *core.TokenVerificationError) {
+	http.Error(w, "Unauthorized", http.StatusUnauthorized)
+}
+
+func defaultError(w http.ResponseWriter, _ *http.Request, _ error) {
+	http.Error(w, "Authentication is not available", http.StatusInternalServerError)
+}
+
 func sessionToken(r *http.Request) string {
-	if a := strings.TrimSpace(r.Header.Get("Authorization")); a != "" {
-		if len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
-			return strings.TrimSpace(a[7:])
-		}
-		if !strings.Contains(a, " ") {
-			return a
-		}
+	if t := core.BearerToken(r.Header.Get("Authorization")); t != "" {
+		return t
 	}
 	if c, err := r.Cookie("__session"); err == nil {
 		return c.Value

@@ -33,8 +33,12 @@ type Options struct {
 	// never replayed once sent).
 	Retry *core.RetryConfig
 	// RateLimit caps Backend API requests per second across all instances
-	// (Clerk's limit is per secret key); 0 means no limit. RateBurst is the
-	// bucket size (default 1 when RateLimit is set).
+	// (Clerk's limit is per secret key); 0 means no limit. It is counted
+	// as Clerk counts, over a sliding window: RateBurst requests (default
+	// 1) per RateBurst/RateLimit seconds, so RateLimit 10 with RateBurst
+	// 100 is Clerk's development limit of 100 per 10 s. A 429's
+	// Retry-After pauses every instance. (The limiter is the job runner's,
+	// internal/ratelimit.)
 	RateLimit float64
 	RateBurst int
 

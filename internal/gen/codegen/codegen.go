@@ -14,7 +14,14 @@ import (
 type Config struct {
 	SpecPath    string // bapi-2026-05-12.yml
 	OldSpecPath string // bapi-2024-10-01.yml, only for sessions.verify
-	TSVPath     string // required-operations.tsv
+	// TSVPath is required-operations.tsv, the names Clerk's SDKs give the
+	// required operations. When it does not exist, the names are read
+	// back from TablePath, the committed operations_gen.go.
+	TSVPath   string
+	TablePath string
+	// CoreDir is the directory of package core: the names its hand-written
+	// files declare are kept away from the generated models.
+	CoreDir string
 }
 
 // Output is the generated files, keyed by their name inside core/.
@@ -36,9 +43,15 @@ func Generate(cfg Config) (*Output, error) {
 	if err != nil {
 		return nil, err
 	}
-	tsvData, err := os.ReadFile(cfg.TSVPath)
+	rows, err := readNames(cfg.TSVPath, cfg.TablePath)
 	if err != nil {
 		return nil, err
+	}
+	reserved := map[string]bool{}
+	if cfg.CoreDir != "" {
+		if reserved, err = HandWrittenNames(cfg.CoreDir); err != nil {
+			return nil, err
+		}
 	}
 	var old []byte
 	if cfg.OldSpecPath != "" {
@@ -46,18 +59,22 @@ func Generate(cfg Config) (*Output, error) {
 			return nil, err
 		}
 	}
-	return GenerateFrom(data, old, string(tsvData))
+	return generate(data, old, rows, reserved)
 }
 
 // GenerateFrom is Generate on in-memory inputs; oldSpec may be nil.
 func GenerateFrom(specData, oldSpecData []byte, tsvData string) (*Output, error) {
-	sp, err := newSpec(specData)
-	if err != nil {
-		return nil, fmt.Errorf("spec: %w", err)
-	}
 	rows, err := parseTSV(tsvData)
 	if err != nil {
 		return nil, err
+	}
+	return generate(specData, oldSpecData, rows, nil)
+}
+
+func generate(specData, oldSpecData []byte, rows []tsvRow, reserved map[string]bool) (*Output, error) {
+	sp, err := newSpec(specData)
+	if err != nil {
+		return nil, fmt.Errorf("spec: %w", err)
 	}
 	ops, ss, err := buildOperations(sp, oldSpecData, rows)
 	if err != nil {
@@ -74,7 +91,7 @@ func GenerateFrom(specData, oldSpecData []byte, tsvData string) (*Output, error)
 		return nil, err
 	}
 	out.Files["schemas_gen.json"] = js
-	m := newModels(ss)
+	m := newModels(ss, reserved)
 	svc, err := m.emitServices(ops)
 	if err != nil {
 		return nil, err
@@ -187,10 +204,13 @@ func buildOperations(sp *spec, oldSpecData []byte, rows []tsvRow) ([]*Operation,
 	}
 	for _, r := range rows {
 		op := names[r.Resource+"."+r.Method]
+		if op == nil && r.soft {
+			continue
+		}
 		if op == nil {
 			return nil, nil, fmt.Errorf("TSV operation %s.%s (%s %s) is not in the spec", r.Resource, r.Method, r.HTTPMethod, r.Path)
 		}
-		if op.HTTPMethod != r.HTTPMethod || op.Path != r.Path {
+		if (op.HTTPMethod != r.HTTPMethod || op.Path != r.Path) && !r.soft {
 			return nil, nil, fmt.Errorf("TSV operation %s.%s: spec has %s %s", r.Resource, r.Method, op.HTTPMethod, op.Path)
 		}
 	}

@@ -221,20 +221,26 @@ func TestGenerateTinySpec(t *testing.T) {
 		"Label *string `json:\"label,omitempty\"`",
 		"Owner *Owner `json:\"owner,omitempty\"`",
 		"PublicMetadata map[string]any `json:\"public_metadata,omitempty\"`",
-		"Notify *bool `json:\"notify,omitempty\"`", // request: optional bool is a pointer
 	} {
 		if !strings.Contains(models, want) {
 			t.Errorf("models_gen.go lacks %q", want)
 		}
 	}
+	// A request body flattened into its params struct is not also a model.
+	if strings.Contains(models, "type CreateWidgetRequest") {
+		t.Error("models_gen.go declares CreateWidgetRequest, which the API never uses")
+	}
 	services := squash(string(out.Files["services_gen.go"]))
 	for _, want := range []string{
 		"Widgets *WidgetsService",
 		"func (s *WidgetsService) List(ctx context.Context, params *WidgetsListParams, opts ...CallOption) ([]Widget, error)",
-		"func (s *WidgetsService) BulkCreate(ctx context.Context, items []CreateBulkWidgetsItem, opts ...CallOption) ([]Widget, error)",
+		"func (s *WidgetsService) BulkCreate(ctx context.Context, items []WidgetsBulkCreateItem, opts ...CallOption) ([]Widget, error)",
 		"func (s *WidgetsService) Delete(ctx context.Context, widgetID string, opts ...CallOption) error",
 		"func (s *WidgetsService) Create(ctx context.Context, params *WidgetsCreateParams, opts ...CallOption) (*Widget, error)",
 		"Name string `json:\"name\"`",
+		"Notify *bool `json:\"notify,omitempty\"`", // request: optional bool is a pointer
+		"func (s *WidgetsService) All(ctx context.Context, params *WidgetsListParams, opts ...CallOption) iter.Seq2[Widget, error]",
+		"Widgets *WidgetsService\n\n clientState\n}", // services are exported fields of Client
 	} {
 		if !strings.Contains(services, want) {
 			t.Errorf("services_gen.go lacks %q", want)

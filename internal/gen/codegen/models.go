@@ -7,15 +7,6 @@ import (
 	"strings"
 )
 
-// reservedGo are names declared by hand-written code in package core; a spec
-// schema with one of these names gets the suffix "Object" as a Go type.
-var reservedGo = map[string]bool{
-	"Client": true, "ClientConfig": true, "Operation": true, "Param": true, "Body": true, "Response": true,
-	"Shape": true, "Schema": true, "Header": true, "Transport": true, "File": true, "Claims": true,
-	"Clock": true, "JWKS": true, "APIError": true, "APIErrorItem": true, "RetryConfig": true,
-	"CallOption": true, "ParamError": true, "TransportError": true, "HTTPRequest": true, "HTTPResponse": true,
-}
-
 type goStruct struct {
 	name    string
 	doc     string
@@ -30,17 +21,97 @@ type models struct {
 	structs map[string]*goStruct // by Go name
 	byPtr   map[*Schema]string   // inline schema -> Go name
 	kinds   map[string]string
+	// reserved are the names core's hand-written code declares; a schema
+	// with one of them gets the suffix "Object" as a Go type.
+	reserved map[string]bool
+	// variantOf maps a spec duplicate ("CommercePlan-2") to the schema it
+	// duplicates ("CommercePlan"); variants lists them the other way.
+	variantOf map[string]string
+	variants  map[string][]string
+	// goNames renames generated schemas for Go: a bulk body's item is
+	// <Service><Method>Item, next to <Service><Method>Params.
+	goNames map[string]string
 }
 
-func newModels(ss *schemaSet) *models {
-	return &models{ss: ss, structs: map[string]*goStruct{}, byPtr: map[*Schema]string{}, kinds: map[string]string{}}
+func newModels(ss *schemaSet, hand map[string]bool) *models {
+	reserved := map[string]bool{"Client": true} // declared by services_gen.go
+	for n := range hand {
+		reserved[n] = true
+	}
+	m := &models{ss: ss, structs: map[string]*goStruct{}, byPtr: map[*Schema]string{}, kinds: map[string]string{},
+		reserved: reserved, variantOf: map[string]string{}, variants: map[string][]string{}, goNames: map[string]string{}}
+	for dn, spec := range ss.specName {
+		i := strings.LastIndexByte(spec, '-')
+		if i < 0 || strings.Trim(spec[i+1:], "0123456789") != "" || spec[i+1:] == "" {
+			continue
+		}
+		base := goName(spec[:i])
+		if b := ss.named[base]; b != nil && kind(b) == "struct" && kind(ss.named[dn]) == "struct" {
+			m.variantOf[dn] = base
+			m.variants[base] = append(m.variants[base], dn)
+		}
+	}
+	for _, v := range m.variants {
+		sort.Strings(v)
+	}
+	return m
 }
 
-func goTypeName(schemaName string) string {
-	if reservedGo[schemaName] {
+// goTypeName is the Go name of a named schema. The spec repeats a few
+// schemas with a "-2" suffix (the same object as another endpoint returns
+// it, with more or fewer fields); they share one Go type, the union of
+// both, rather than leak a CommercePlan2 into the API.
+func (m *models) goTypeName(schemaName string) string {
+	if n, ok := m.goNames[schemaName]; ok {
+		return n
+	}
+	if b, ok := m.variantOf[schemaName]; ok {
+		schemaName = b
+	}
+	if m.reserved[schemaName] {
 		return schemaName + "Object"
 	}
 	return schemaName
+}
+
+// merged returns the schema of name with the fields of its variants: a
+// field is required only where every variant requires it, and nullable
+// where any variant allows null.
+func (m *models) merged(name string) *Schema {
+	s := m.ss.named[name]
+	vs := m.variants[name]
+	if len(vs) == 0 {
+		return s
+	}
+	out := &Schema{Type: "object", desc: s.desc, Properties: map[string]*Schema{}}
+	req := map[string]int{}
+	all := append([]string{name}, vs...)
+	for _, n := range all {
+		v := m.ss.named[n]
+		for _, k := range v.propNames() {
+			p := v.Properties[k]
+			if prev, ok := out.Properties[k]; ok {
+				c := *prev
+				c.Nullable = c.Nullable || p.Nullable
+				if c.Format != p.Format {
+					c.Format = ""
+				}
+				out.Properties[k] = &c
+				continue
+			}
+			out.Properties[k] = p
+			out.order = append(out.order, k)
+		}
+		for _, k := range v.Required {
+			req[k]++
+		}
+	}
+	for _, k := range out.order {
+		if req[k] == len(all) {
+			out.Required = append(out.Required, k)
+		}
+	}
+	return out
 }
 
 // kind classifies a schema for Go: struct, map, array, enum, scalar, raw.
@@ -94,13 +165,13 @@ func (m *models) typeExpr(s *Schema, ctx string, request bool) (string, error) {
 		}
 		switch kind(t) {
 		case "struct", "enum":
-			return goTypeName(s.Ref), m.ensureNamed(s.Ref)
+			return m.goTypeName(s.Ref), m.ensureNamed(s.Ref)
 		case "raw":
-			return goTypeName(s.Ref), m.ensureNamed(s.Ref)
+			return m.goTypeName(s.Ref), m.ensureNamed(s.Ref)
 		}
 		// Named schemas are shared, so their inline parts are response-style
 		// unless the schema is a generated request body.
-		return m.typeExpr(t, goTypeName(s.Ref), m.ss.requests[s.Ref])
+		return m.typeExpr(t, m.goTypeName(s.Ref), m.ss.requests[s.Ref])
 	}
 	switch kind(s) {
 	case "raw":
@@ -124,11 +195,14 @@ func (m *models) typeExpr(s *Schema, ctx string, request bool) (string, error) {
 }
 
 func (m *models) ensureNamed(name string) error {
-	gn := goTypeName(name)
+	if b, ok := m.variantOf[name]; ok {
+		name = b
+	}
+	gn := m.goTypeName(name)
 	if _, ok := m.structs[gn]; ok {
 		return nil
 	}
-	s := m.ss.named[name]
+	s := m.merged(name)
 	g := &goStruct{name: gn, doc: s.desc, schema: s, request: m.ss.requests[name]}
 	m.structs[gn] = g
 	switch kind(s) {
@@ -148,7 +222,7 @@ func (m *models) inlineStruct(s *Schema, ctx string, request bool) (string, erro
 		return n, nil
 	}
 	name := ctx
-	for i := 2; m.structs[name] != nil || m.ss.named[name] != nil && name != ctx || reservedGo[name]; i++ {
+	for i := 2; m.structs[name] != nil || m.ss.named[name] != nil && name != ctx || m.reserved[name]; i++ {
 		name = fmt.Sprintf("%s%d", ctx, i)
 	}
 	m.byPtr[s] = name
@@ -233,23 +307,11 @@ func comment(s string) string {
 }
 
 func (m *models) emitModels() ([]byte, error) {
-	names := make([]string, 0, len(m.ss.named))
-	for n := range m.ss.named {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		switch kind(m.ss.named[n]) {
-		case "struct", "enum", "raw":
-			if err := m.ensureNamed(n); err != nil {
-				return nil, err
-			}
-		}
-	}
+	// Only the models the services reach (emitServices ran first): a
+	// schema no operation returns or takes is not part of the Go API.
 	var b bytes.Buffer
 	b.WriteString(header)
 	b.WriteString("package core\n\nimport \"encoding/json\"\n\n")
-	b.WriteString("// Ptr returns a pointer to v, for the optional fields of request structs.\nfunc Ptr[T any](v T) *T { return &v }\n\n")
 	b.WriteString("var _ json.RawMessage\n\n")
 	gnames := make([]string, 0, len(m.structs))
 	for n, g := range m.structs {

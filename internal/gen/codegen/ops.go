@@ -71,6 +71,9 @@ var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "p
 type tsvRow struct {
 	Resource, Method, HTTPMethod, Path, OperationID, JSName string
 	Deprecated, InSpec                                      bool
+	// soft rows come from a committed table, not the TSV: an operation
+	// the spec no longer has is dropped instead of failing the run.
+	soft bool
 }
 
 func parseTSV(data string) ([]tsvRow, error) {

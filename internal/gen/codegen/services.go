@@ -26,9 +26,8 @@ func (m *models) emitServices(ops []*Operation) ([]byte, error) {
 	}
 	sort.Strings(order)
 	var b bytes.Buffer
-	b.WriteString(header)
-	b.WriteString("package core\n\nimport (\n\"context\"\n\"encoding/json\"\n\"fmt\"\n)\n\n")
-	b.WriteString("// clientServices holds one typed service per resource; Client embeds it.\ntype clientServices struct {\n")
+	b.WriteString(clientDoc)
+	b.WriteString("type Client struct {\n")
 	seenField := map[string]string{}
 	for _, r := range order {
 		sv := byRes[r]
@@ -36,15 +35,14 @@ func (m *models) emitServices(ops []*Operation) ([]byte, error) {
 			return nil, fmt.Errorf("resources %s and %s both become Go name %s", prev, r, sv.goName)
 		}
 		seenField[sv.goName] = r
-		fmt.Fprintf(&b, "%s *%sService\n", sv.goName, sv.goName)
+		fmt.Fprintf(&b, "// %s holds the %s.* operations.\n%s *%sService\n", sv.goName, sv.resource, sv.goName, sv.goName)
 	}
-	b.WriteString("}\n\nfunc (s *clientServices) init(c *Client) {\n")
+	b.WriteString("\nclientState\n}\n\nfunc (c *Client) initServices() {\n")
 	for _, r := range order {
 		sv := byRes[r]
-		fmt.Fprintf(&b, "s.%s = &%sService{c: c}\n", sv.goName, sv.goName)
+		fmt.Fprintf(&b, "c.%s = &%sService{c: c}\n", sv.goName, sv.goName)
 	}
 	b.WriteString("}\n\n")
-	b.WriteString(serviceHelper)
 	var params bytes.Buffer
 	for _, r := range order {
 		sv := byRes[r]
@@ -72,52 +70,27 @@ func (m *models) emitServices(ops []*Operation) ([]byte, error) {
 		}
 		fmt.Fprintf(&b, "// %s %s\n%s\n", n, lowerDoc(doc), g.out)
 	}
-	return gofmt("services_gen.go", &b)
+	var f bytes.Buffer
+	f.WriteString(header)
+	f.WriteString("package core\n\nimport (\n\"context\"\n")
+	if bytes.Contains(b.Bytes(), []byte("json.")) {
+		f.WriteString("\"encoding/json\"\n")
+	}
+	f.WriteString("\"iter\"\n)\n\n")
+	f.Write(b.Bytes())
+	return gofmt("services_gen.go", &f)
 }
 
-const serviceHelper = `// callService merges path arguments, params and an array body into one
-// params object for Call, and decodes the response into out.
-func (c *Client) callService(ctx context.Context, name string, path []string, params, body, out any, opts []CallOption) error {
-	obj := map[string]json.RawMessage{}
-	if params != nil {
-		b, err := json.Marshal(params)
-		if err != nil {
-			return &ParamError{Operation: name, Problem: "cannot encode params: " + err.Error()}
-		}
-		if string(b) != "null" {
-			if err := json.Unmarshal(b, &obj); err != nil {
-				return &ParamError{Operation: name, Problem: "params must encode to a JSON object: " + err.Error()}
-			}
-		}
-	}
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return &ParamError{Operation: name, Param: "body", Problem: err.Error()}
-		}
-		obj["body"] = b
-	}
-	for i := 0; i+1 < len(path); i += 2 {
-		b, _ := json.Marshal(path[i+1])
-		obj[path[i]] = b
-	}
-	in, err := json.Marshal(obj)
-	if err != nil {
-		return &ParamError{Operation: name, Problem: err.Error()}
-	}
-	raw, err := c.Call(ctx, name, json.RawMessage(in), opts...)
-	if err != nil {
-		return err
-	}
-	if out == nil {
-		return nil
-	}
-	if err := json.Unmarshal(raw, out); err != nil {
-		return fmt.Errorf("clerk: %s: decoding the response: %w", name, err)
-	}
-	return nil
-}
-
+// clientDoc is Client's doc comment: the type is generated so that its
+// service fields are listed by go doc and pkg.go.dev.
+const clientDoc = `// Client calls the Clerk Backend API. It is safe for concurrent use.
+//
+// Each field below is a service grouping the operations of one resource,
+// named as Clerk's SDKs name them: c.Users.List, c.Invitations.BulkCreate,
+// c.OrganizationMemberships.UpdateMetadata. Every list operation also has
+// an iterator (c.Users.All) that walks all pages. Every operation of the
+// table is reachable by name through Call (JSON in and out) too; the typed
+// services are thin wrappers over it.
 `
 
 // pathParams returns the path parameters in the order they appear in the path.
@@ -165,6 +138,9 @@ func (m *models) emitMethod(b, pb *bytes.Buffer, sv *service, op *Operation) err
 		bs := m.ss.resolve(&Schema{Ref: op.Body.Schema})
 		switch {
 		case op.Body.Array:
+			if it := bs.Items; it != nil && it.Ref != "" && m.ss.specName[it.Ref] == "" {
+				m.goNames[it.Ref] = sv.goName + method + "Item"
+			}
 			t, err := m.typeExpr(&Schema{Ref: op.Body.Schema}, pname+"Item", true)
 			if err != nil {
 				return err
@@ -262,10 +238,70 @@ func (m *models) emitMethod(b, pb *bytes.Buffer, sv *service, op *Operation) err
 		fmt.Fprintf(b, "var out %s\n", result[1:])
 		fmt.Fprintf(b, "if err := s.c.callService(ctx, %q, %s, %s, %s, &out, opts); err != nil {\nreturn %s, err\n}\nreturn &out, nil\n}\n\n",
 			op.Name, path, paramsArg, bodyArg, zero)
-		return nil
+		return m.emitIterator(b, sv, op, method, args, path, paramsArg)
 	}
 	fmt.Fprintf(b, "var out %s\n", result)
 	fmt.Fprintf(b, "if err := s.c.callService(ctx, %q, %s, %s, %s, &out, opts); err != nil {\nreturn %s, err\n}\nreturn out, nil\n}\n\n",
 		op.Name, path, paramsArg, bodyArg, zero)
+	return m.emitIterator(b, sv, op, method, args, path, paramsArg)
+}
+
+// isList mirrors core's Operation.IsList: a GET whose response is a page of
+// items and that takes limit and offset.
+func isList(op *Operation) bool {
+	if op.HTTPMethod != "GET" || (op.Response.Shape != "array" && op.Response.Shape != "list" && op.Response.ItemsKey == "") {
+		return false
+	}
+	var limit, offset bool
+	for _, p := range op.Params {
+		limit = limit || p.Name == "limit"
+		offset = offset || p.Name == "offset"
+	}
+	return limit && offset
+}
+
+// IteratorName is the Go name of the iterator over a list operation's
+// items: All for a resource's list, <Method>Iter for its other lists
+// (organizationDomains has both list and listAll).
+func IteratorName(method string) string {
+	if method == "list" {
+		return "All"
+	}
+	return goName(method) + "Iter"
+}
+
+// emitIterator writes the typed iterator of a list operation: every item of
+// every page, decoded into the item model, one page in memory at a time.
+func (m *models) emitIterator(b *bytes.Buffer, sv *service, op *Operation, method string, args []string, path, paramsArg string) error {
+	if !isList(op) {
+		return nil
+	}
+	s := m.ss.resolve(&Schema{Ref: op.Response.Schema})
+	var items *Schema
+	if s != nil && s.Type == "array" {
+		items = s.Items
+	} else if s != nil {
+		key := "data"
+		if op.Response.ItemsKey != "" {
+			key = op.Response.ItemsKey
+		}
+		if p := m.ss.resolve(s.Properties[key]); p != nil {
+			items = p.Items
+		}
+	}
+	if items == nil {
+		return fmt.Errorf("list operation without an item schema")
+	}
+	t, err := m.typeExpr(items, goName(op.Response.Schema)+"Item", false)
+	if err != nil {
+		return err
+	}
+	name := IteratorName(op.Method)
+	fmt.Fprintf(b, "// %s yields every item of %s, fetching page after page as the loop\n// advances (params.Limit, if set, is the page size; see Client.Paginate):\n//\n//\tfor item, err := range c.%s.%s(ctx, ...) { ... }\n//\n// Iteration stops at the first error, which is yielded.\n", name, method, sv.goName, name)
+	if op.Deprecated {
+		b.WriteString("//\n// Deprecated: the Backend API marks this operation as deprecated.\n")
+	}
+	fmt.Fprintf(b, "func (s *%sService) %s(%s) iter.Seq2[%s, error] {\n", sv.goName, name, strings.Join(args, ", "), t)
+	fmt.Fprintf(b, "return allItems[%s](ctx, s.c, %q, %s, %s, opts)\n}\n\n", t, op.Name, path, paramsArg)
 	return nil
 }

@@ -1,0 +1,69 @@
+package core
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// A configuration mistake (an API URL without a scheme, a key with a
+// newline) can never succeed: it must fail on the first attempt with an
+// error naming the problem, not be retried for MaxElapsedTime.
+func TestConfigErrorsFailFast(t *testing.T) {
+	for _, tc := range []struct {
+		url, key, header, want string
+	}{
+		{url: "localhost:8080", want: "API URL"},
+		{url: "api.clerk.com", want: "API URL"},
+		{url: "http://a b", want: "API URL"},
+		{url: "ftp://x", want: "API URL"},
+		{url: "http://", want: "API URL"},
+		{url: "http://127.0.0.1:1", key: "sk_test_a\nbc", want: "secret key"},
+		{url: "http://127.0.0.1:1", header: "X-App: a\r\nb", want: `"X-App"`},
+	} {
+		clk := newFakeClock()
+		var sent atomic.Int32
+		key := tc.key
+		if key == "" {
+			key = "sk_test_abc"
+		}
+		cfg := NewClientConfig().WithSecretKey(key).WithAPIURL(tc.url).WithClock(clk).
+			WithTransport(TransportFunc(func(ctx context.Context, r *HTTPRequest) (*HTTPResponse, error) {
+				sent.Add(1)
+				return NewHTTPTransport(nil).RoundTrip(ctx, r)
+			}))
+		if tc.header != "" {
+			k, v, _ := strings.Cut(tc.header, ": ")
+			cfg = cfg.WithHeader(k, v)
+		}
+		_, err := NewClient(cfg).Call(context.Background(), "users.list", nil)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: err %v, want one naming %s", tc, err, tc.want)
+		}
+		if sent.Load() != 0 || clk.total() != 0 {
+			t.Errorf("%+v: %d attempts, slept %v: a configuration error was retried", tc, sent.Load(), clk.total())
+		}
+		if err != nil && strings.Contains(err.Error(), "a\nbc") {
+			t.Errorf("the secret key leaked: %v", err)
+		}
+	}
+	// A per-call header is checked too.
+	clk := newFakeClock()
+	c := NewClient(NewClientConfig().WithSecretKey("sk_test_abc").WithAPIURL("http://127.0.0.1:1").WithClock(clk))
+	_, err := c.Call(context.Background(), "users.list", nil, WithHeader("X-Bad", "a\nb"))
+	if err == nil || !strings.Contains(err.Error(), `"X-Bad"`) || clk.total() != 0 {
+		t.Errorf("per-call header: err %v slept %v", err, clk.total())
+	}
+}
+
+// CLERK_API_URL=https://api.clerk.com/ is a natural way to write it; it
+// must not turn every path into //v1/....
+func TestEnvAPIURLTrailingSlash(t *testing.T) {
+	t.Setenv("CLERK_API_URL", " http://127.0.0.1:9/ ")
+	t.Setenv("CLERK_API_VERSION", "/v1/")
+	c := NewClient(NewClientConfig())
+	if got := c.url(&builtRequest{path: "/users"}); got != "http://127.0.0.1:9/v1/users" {
+		t.Errorf("url %q", got)
+	}
+}

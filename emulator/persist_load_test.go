@@ -1,0 +1,189 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/clerkscript/clerkscript/core"
+)
+
+// newHarnessFor wraps an existing emulator in a harness (loopback server and
+// core.Client), for tests that also need the emulator's Go API.
+func newHarnessFor(t *testing.T, e *Emulator) *harness {
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	client := core.NewClient(core.NewClientConfig().WithSecretKey(e.SecretKey()).WithAPIURL(srv.URL).
+		WithTransport(core.NewHTTPTransport(srv.Client())))
+	return &harness{t: t, in: &Instance{URL: srv.URL, SecretKey: e.SecretKey(), Client: client, Emulator: e, Server: srv},
+		called: map[string]bool{}}
+}
+
+// Save, Load and the key accessors may run while the emulator serves: the
+// signing key is swapped by Load under the lock, so readers must take it too
+// (go test -race fails otherwise).
+func TestSaveLoadWhileServing(t *testing.T) {
+	// No WithSecretKey: Load then replaces the secret key too.
+	e, err := New(WithSigningKey(sharedKey().SigningKey()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sk := e.SecretKey()
+	var saved bytes.Buffer
+	if err := e.Save(&saved); err != nil {
+		t.Fatal(err)
+	}
+	other, err := New(WithSeed(7), WithSecretKey(sk))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var otherSaved bytes.Buffer
+	if err := other.Save(&otherSaved); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range 5 {
+				src := saved.Bytes()
+				if (i+j)%2 == 0 {
+					src = otherSaved.Bytes()
+				}
+				if err := e.Load(bytes.NewReader(src)); err != nil {
+					t.Error(err)
+					return
+				}
+				if err := e.Save(io.Discard); err != nil {
+					t.Error(err)
+					return
+				}
+				_ = e.PublicKeyPEM()
+				_ = e.JWKS()
+				_ = e.SigningKey()
+				w := rawDo(t, e, "GET", "/v1/users/count", sk, "")
+				if w.Code != http.StatusOK {
+					t.Errorf("users.count: HTTP %d", w.Code)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// A hand-edited state whose records disagree (an email filed under a user
+// that does not list it, one identification listed by two users, an id
+// listed under the wrong kind) is refused on load with a message naming the
+// record: otherwise deleting the user would leave an orphan that holds the
+// address forever and makes the next save unloadable.
+func TestLoadRejectsInconsistentIdentifications(t *testing.T) {
+	e, _ := newTestEmulator(t)
+	h := newHarnessFor(t, e)
+	u1 := h.obj("users.create", map[string]any{"email_address": []string{"one@example.com"}, "phone_number": []string{"+15555550100"}})
+	u2 := h.obj("users.create", map[string]any{"email_address": []string{"two@example.com"}})
+	id1, id2 := str(u1["id"]), str(u2["id"])
+	em1 := str(u1["primary_email_address_id"])
+	ph1 := str(u1["primary_phone_number_id"])
+	em2 := str(u2["primary_email_address_id"])
+
+	edit := func(f func(st map[string]any)) []byte {
+		var buf bytes.Buffer
+		if err := e.Save(&buf); err != nil {
+			t.Fatal(err)
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		f(doc["state"].(map[string]any))
+		b, _ := json.Marshal(doc)
+		return b
+	}
+	user := func(st map[string]any, id string) map[string]any {
+		return st["users"].(map[string]any)[id].(map[string]any)
+	}
+	cases := map[string]struct {
+		edit func(st map[string]any)
+		want string
+	}{
+		"unlisted": {func(st map[string]any) { user(st, id1)["email_ids"] = []string{} }, em1},
+		"listed twice": {func(st map[string]any) {
+			user(st, id2)["email_ids"] = []string{em2, em1}
+		}, em1},
+		"wrong kind": {func(st map[string]any) {
+			user(st, id1)["email_ids"] = []string{em1, ph1}
+			user(st, id1)["phone_ids"] = []string{}
+		}, ph1},
+		"primary elsewhere": {func(st map[string]any) { user(st, id2)["primary_email_address_id"] = em1 }, id2},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			f, _ := newTestEmulator(t)
+			err := f.Load(bytes.NewReader(edit(c.edit)))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("want an error naming %s, got %v", c.want, err)
+			}
+		})
+	}
+}
+
+// A hand-edited state whose id counter was set back must not hand out an id
+// that a record already has (which would silently replace that record).
+func TestLoadedCounterNeverReusesIDs(t *testing.T) {
+	e, _ := newTestEmulator(t)
+	h := newHarnessFor(t, e)
+	for i := range 3 {
+		h.ok("users.create", map[string]any{"external_id": fmt.Sprint("x", i)})
+	}
+	var buf bytes.Buffer
+	if err := e.Save(&buf); err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc["state"].(map[string]any)["ids"].(map[string]any)["n"] = 2
+	b, _ := json.Marshal(doc)
+	if err := e.Load(bytes.NewReader(b)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		h.ok("users.create", map[string]any{"external_id": fmt.Sprint("y", i)})
+	}
+	n := h.obj("users.count", nil)["total_count"]
+	if fmt.Sprint(n) != "6" {
+		t.Fatalf("users after 3 more creates: %v, want 6 (an id was reused)", n)
+	}
+}
+
+// A hand-edited invitation status outside Clerk's words is refused on load
+// with the invitation's id; "expired" in particular is derived, never stored.
+func TestLoadRejectsUnknownInvitationStatus(t *testing.T) {
+	e, _ := newTestEmulator(t)
+	h := newHarnessFor(t, e)
+	id := str(h.obj("invitations.create", map[string]any{"email_address": "inv@example.com"})["id"])
+	var buf bytes.Buffer
+	if err := e.Save(&buf); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range []string{"expired", "Pending", ""} {
+		var doc map[string]any
+		if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		doc["state"].(map[string]any)["invitations"].(map[string]any)[id].(map[string]any)["status"] = st
+		b, _ := json.Marshal(doc)
+		f, _ := newTestEmulator(t)
+		if err := f.Load(bytes.NewReader(b)); err == nil || !strings.Contains(err.Error(), id) {
+			t.Errorf("status %q: want an error naming %s, got %v", st, id, err)
+		}
+	}
+}
