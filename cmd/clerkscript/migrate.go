@@ -103,11 +103,11 @@ migrated (see the failures file) or a run error, 2 usage, 130 interrupted.`
 // migrateFlags are the parsed flags.
 type migrateFlags struct {
 	yes, requirePassword, skipUnsupported, dryRun, emulate bool
-	transformer, file, resumeAfter, secretKey                string
-	fbSigner, fbSep                                          string
-	fbRounds, fbMem                                          int
-	rate, journal, failures, enabledProviders                string
-	concurrency                                              int
+	transformer, file, resumeAfter, secretKey              string
+	fbSigner, fbSep                                        string
+	fbRounds, fbMem                                        int
+	rate, journal, failures, enabledProviders              string
+	concurrency                                            int
 }
 
 func parseMigrateFlags(args []string, stderr io.Writer) (*migrateFlags, int) {
