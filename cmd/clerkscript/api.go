@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -58,8 +57,7 @@ CLERK_API_URL or --api-url. Exit status: 0 success, 1 API or network error,
 }
 
 func runAPI(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("api", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("api")
 	var (
 		list, all, jsonErr, replay, describe bool
 		params, files                        stringList
@@ -78,26 +76,17 @@ func runAPI(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	fs.StringVar(&keyFile, "secret-key-file", "", "")
 	fs.StringVar(&apiURL, "api-url", "", "")
 	// Flags may follow the operation name, as in gh api.
+	positional, code, done := parseFlags(fs, "api", args, true, stdout, stderr)
+	if done {
+		return code
+	}
+	usageErr := func(format string, a ...any) int { return usageError(stderr, "api", "api", format, a...) }
+	if len(positional) > 1 {
+		return usageErr("unexpected argument %q (one operation per call)", positional[1])
+	}
 	var opName string
-	rest := args
-	for {
-		if err := fs.Parse(rest); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprintln(stdout, commands["api"].usage)
-				return 0
-			}
-			fmt.Fprintf(stderr, "clerkscript api: %v\n", err)
-			return 2
-		}
-		rest = fs.Args()
-		if len(rest) == 0 {
-			break
-		}
-		if opName != "" {
-			fmt.Fprintf(stderr, "clerkscript api: unexpected argument %q (one operation per call)\n", rest[0])
-			return 2
-		}
-		opName, rest = rest[0], rest[1:]
+	if len(positional) == 1 {
+		opName = positional[0]
 	}
 	if list {
 		for _, op := range core.Operations() {
@@ -110,13 +99,11 @@ func runAPI(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return 0
 	}
 	if opName == "" {
-		fmt.Fprintln(stderr, "clerkscript api: missing OPERATION (see clerkscript api --list)")
-		return 2
+		return usageErr("missing OPERATION (see clerkscript api --list)")
 	}
 	op, ok := core.LookupOperation(opName)
 	if !ok {
-		fmt.Fprintf(stderr, "clerkscript api: %v\n", &core.UnknownOperationError{Name: opName, Suggestions: core.SuggestOperations(opName, 3)})
-		return 2
+		return usageErr("%v", &core.UnknownOperationError{Name: opName, Suggestions: core.SuggestOperations(opName, 3)})
 	}
 	if describe {
 		describeOperation(stdout, op)
@@ -124,15 +111,13 @@ func runAPI(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	}
 	m, err := buildParams(op, data, params, files, stdin)
 	if err != nil {
-		fmt.Fprintf(stderr, "clerkscript api: %v\n", err)
-		return 2
+		return usageErr("%v", err)
 	}
 	cfg := core.NewClientConfig()
 	if keyFile != "" {
 		b, err := os.ReadFile(keyFile)
 		if err != nil {
-			fmt.Fprintf(stderr, "clerkscript api: reading --secret-key-file: %v\n", err)
-			return 2
+			return usageErr("reading --secret-key-file: %v", err)
 		}
 		cfg = cfg.WithSecretKey(strings.TrimSpace(string(b)))
 	}
@@ -140,8 +125,7 @@ func runAPI(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		cfg = cfg.WithAPIURL(apiURL)
 	}
 	if cfg.SecretKeyKind() == "missing" {
-		fmt.Fprintln(stderr, "clerkscript api: missing secret key: set CLERK_SECRET_KEY or pass --secret-key-file")
-		return 2
+		return usageErr("missing secret key: set CLERK_SECRET_KEY or pass --secret-key-file")
 	}
 	client := core.NewClient(cfg)
 	var opts []core.CallOption
@@ -150,8 +134,7 @@ func runAPI(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	}
 	if all {
 		if !op.IsList() {
-			fmt.Fprintf(stderr, "clerkscript api: --all: %s is not a paginated list\n", op.Name)
-			return 2
+			return usageErr("--all: %s is not a paginated list", op.Name)
 		}
 		enc := json.NewEncoder(stdout)
 		for item, err := range client.Paginate(ctx, op.Name, m, opts...) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -50,8 +49,7 @@ error.`,
 }
 
 func runAuth(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("auth", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("auth")
 	var (
 		rawURL, method, jwtKey, pk, domain, proxyURL, signIn string
 		headers, cookies, parties, accepts                   stringList
@@ -73,20 +71,13 @@ func runAuth(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	fs.BoolVar(&autoSync, "satellite-auto-sync", false, "")
 	fs.BoolVar(&pending, "accept-pending", false, "")
 	fs.BoolVar(&asJSON, "json", false, "")
-	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "clerkscript auth: "+format+"\n", a...)
-		fmt.Fprintln(stderr, "Run 'clerkscript help auth' for usage.")
-		return 2
+	usageErr := func(format string, a ...any) int { return usageError(stderr, "auth", "auth", format, a...) }
+	positional, code, done := parseFlags(fs, "auth", args, true, stdout, stderr)
+	if done {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stdout, commands["auth"].usage)
-			return 0
-		}
-		return usageErr("%v", err)
-	}
-	if fs.NArg() > 0 {
-		return usageErr("unexpected argument %q", fs.Arg(0))
+	if len(positional) > 0 {
+		return usageErr("unexpected argument %q", positional[0])
 	}
 	if rawURL == "" {
 		return usageErr("--url is required")
