@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -110,11 +109,9 @@ type migrateFlags struct {
 	concurrency                                            int
 }
 
-func parseMigrateFlags(args []string, stderr io.Writer) (*migrateFlags, int) {
+func parseMigrateFlags(args []string, stdout, stderr io.Writer) (*migrateFlags, int) {
 	m := &migrateFlags{}
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprintln(stderr, migrateUsage) }
+	fs := newFlagSet("migrate")
 	for _, n := range []string{"y", "yes"} {
 		fs.BoolVar(&m.yes, n, false, "")
 	}
@@ -143,19 +140,15 @@ func parseMigrateFlags(args []string, stderr io.Writer) (*migrateFlags, int) {
 	fs.StringVar(&m.journal, "journal", "", "")
 	fs.StringVar(&m.failures, "failures", "", "")
 	fs.StringVar(&m.enabledProviders, "enabled-providers", "", "")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, 0
-		}
-		return nil, 2
+	pos, code, done := parseFlags(fs, "migrate", args, false, stdout, stderr)
+	if done {
+		return nil, code
 	}
 	usageErr := func(format string, a ...any) (*migrateFlags, int) {
-		fmt.Fprintf(stderr, "clerkscript migrate: "+format+"\n", a...)
-		fmt.Fprintln(stderr, "Run 'clerkscript migrate --help' for usage.")
-		return nil, 2
+		return nil, usageError(stderr, "migrate", "migrate", format, a...)
 	}
-	if fs.NArg() > 0 {
-		return usageErr("unexpected argument %q (the export is given with -f)", fs.Arg(0))
+	if len(pos) > 0 {
+		return usageErr("unexpected argument %q (the export is given with -f)", pos[0])
 	}
 	if m.transformer == "" {
 		return usageErr("missing -t/--transformer (one of %s, or the path of your own module)", strings.Join(migrate.Builtins, ", "))
@@ -181,11 +174,14 @@ func (m *migrateFlags) firebase() migrate.FirebaseHash {
 
 // runMigrate is the "migrate" command.
 func runMigrate(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	m, code := parseMigrateFlags(args, stderr)
+	m, code := parseMigrateFlags(args, stdout, stderr)
 	if m == nil {
 		return code
 	}
 	fail := func(code int, format string, a ...any) int {
+		if code == 2 {
+			return usageError(stderr, "migrate", "migrate", format, a...)
+		}
 		fmt.Fprintf(stderr, "clerkscript migrate: "+format+"\n", a...)
 		return code
 	}
@@ -437,7 +433,9 @@ func estimate(users int64, limit int, window time.Duration) time.Duration {
 	if users <= 0 {
 		return 0
 	}
-	return time.Duration(math.Ceil(float64(users)/float64(limit))) * window
+	windows := int64(math.Ceil(float64(users) / float64(limit)))
+	d, _ := time.ParseDuration(fmt.Sprintf("%dms", windows*window.Milliseconds()))
+	return d
 }
 
 // lazyFile creates its file on the first write.

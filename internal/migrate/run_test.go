@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/clerkscript/clerkscript/core"
 	"github.com/clerkscript/clerkscript/emulator"
@@ -21,6 +23,7 @@ import (
 type emu struct {
 	e      *emulator.Emulator
 	client *core.Client
+	url    string
 }
 
 func newEmu(t *testing.T, opts ...emulator.Option) *emu {
@@ -36,7 +39,7 @@ func newEmu(t *testing.T, opts ...emulator.Option) *emu {
 	t.Cleanup(srv.Close)
 	c := core.NewClient(core.NewClientConfig().WithSecretKey(e.SecretKey()).WithAPIURL(srv.URL).
 		WithTransport(core.NewHTTPTransport(&http.Client{})))
-	return &emu{e: e, client: c}
+	return &emu{e: e, client: c, url: srv.URL}
 }
 
 type emuUser struct {
@@ -263,5 +266,114 @@ func TestUserTransformer(t *testing.T) {
 	migrateFile(t, m, ts, "../../testdata/migrate/custom/acme.json", filepath.Join(t.TempDir(), "j"), Options{})
 	if got := m.externalIDs(t); !slices.Equal(got, []string{"a-1"}) {
 		t.Errorf("users %v", got)
+	}
+}
+
+// writeExport writes n Auth0 NDJSON users (auth0|0001...) and returns the
+// file and their ids.
+func writeExport(t testing.TB, dir string, n int) (string, []string) {
+	t.Helper()
+	var b strings.Builder
+	ids := make([]string, n)
+	for i := range n {
+		ids[i] = fmt.Sprintf("auth0|%04d", i+1)
+		fmt.Fprintf(&b, `{"user_id":%q,"email":"user%d@example.com","email_verified":true,"given_name":"U","family_name":"%d"}`+"\n", ids[i], i+1, i+1)
+	}
+	path := filepath.Join(dir, "users.ndjson")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(ids)
+	return path, ids
+}
+
+// TestAppliedThenFailed: creates that Clerk applied but answered with a 500
+// or a dropped connection are found by external_id, not sent again: no
+// duplicate, nothing lost, in the same run.
+func TestAppliedThenFailed(t *testing.T) {
+	m := newEmu(t)
+	file, ids := writeExport(t, t.TempDir(), 40)
+	for _, k := range []emulator.FaultKind{emulator.FaultApplied, emulator.FaultAppliedReset, emulator.Fault500, emulator.FaultApplied} {
+		if err := m.e.InjectOnce("users.create", k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, fails := migrateFile(t, m, "auth0", file, filepath.Join(t.TempDir(), "j"), Options{Concurrency: 4})
+	if got := m.externalIDs(t); !slices.Equal(got, ids) {
+		t.Fatalf("users %v\nwant %v\nstats %+v\n%s", got, ids, s, fails)
+	}
+	if s.Reconciled != 3 || s.Created != 37 || fails != "" {
+		t.Errorf("stats %+v (want 3 reconciled: the applied faults; the plain 500 is resent), failures %q", s, fails)
+	}
+}
+
+// TestInDoubtFromAnEarlierRunIsReconciled: a journal whose last record for
+// a user is "start" (the process died mid-request) makes the next run look
+// the user up before sending: found → done, not found → sent.
+func TestInDoubtFromAnEarlierRunIsReconciled(t *testing.T) {
+	m := newEmu(t)
+	dir := t.TempDir()
+	file, ids := writeExport(t, dir, 5)
+	journal := filepath.Join(dir, "j")
+	// auth0|0001 was applied before the crash; auth0|0002 was not.
+	if _, err := m.client.Call(context.Background(), "users.create", map[string]any{
+		"external_id": "auth0|0001", "email_address": []string{"user1@example.com"}, "skip_password_requirement": true}); err != nil {
+		t.Fatal(err)
+	}
+	j := openJournal(t, journal)
+	for _, id := range []string{"auth0|0001", "auth0|0002"} {
+		if err := j.Start(JobName, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j.Close()
+	s, fails := migrateFile(t, m, "auth0", file, journal, Options{})
+	if got := m.externalIDs(t); !slices.Equal(got, ids) {
+		t.Fatalf("users %v, want %v (%s)", got, ids, fails)
+	}
+	if s.Reconciled != 1 || s.Created != 4 {
+		t.Errorf("stats %+v, want 1 reconciled, 4 created", s)
+	}
+}
+
+// TestIdentifierTakenByAnotherUser: a 422 form_identifier_exists for a user
+// whose external_id is not in Clerk is a real conflict: reported, not
+// counted as done.
+func TestIdentifierTakenByAnotherUser(t *testing.T) {
+	m := newEmu(t)
+	file, _ := writeExport(t, t.TempDir(), 3)
+	if _, err := m.client.Call(context.Background(), "users.create", map[string]any{
+		"email_address": []string{"user2@example.com"}, "skip_password_requirement": true}); err != nil {
+		t.Fatal(err)
+	}
+	s, fails := migrateFile(t, m, "auth0", file, filepath.Join(t.TempDir(), "j"), Options{})
+	if s.Created != 2 || s.Failed != 1 || !strings.Contains(fails, `"source_id":"auth0|0002"`) || !strings.Contains(fails, "form_identifier_exists") {
+		t.Errorf("stats %+v, failures %s", s, fails)
+	}
+}
+
+// TestRateLimitedRetryAfter: against an instance that allows 10 requests a
+// second and a client that does not pace, the 429s' Retry-After is waited
+// out and every user is created once.
+func TestRateLimitedRetryAfter(t *testing.T) {
+	m := newEmu(t, emulator.WithRateLimit(emulator.RateLimit{Requests: 10, Window: time.Second}), emulator.WithEndpointLimitScale(0))
+	lim := jsbind.NewRateLimiter(1000, time.Second, nil) // observes 429s, does not pace at this size
+	file, ids := writeExport(t, t.TempDir(), 15)
+	tr, _ := Load("auth0")
+	f, _ := os.Open(file)
+	defer f.Close()
+	j := openJournal(t, filepath.Join(t.TempDir(), "j"))
+	defer j.Close()
+	c := core.NewClient(core.NewClientConfig().WithSecretKey(m.e.SecretKey()).WithAPIURL(m.url).
+		WithTransport(jsbind.NewPacedTransport(core.NewHTTPTransport(&http.Client{}), lim, 4)))
+	s, err := Run(context.Background(), Options{Transformer: tr, Input: f, Format: FormatNDJSON, Client: c, Journal: j, Concurrency: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.externalIDs(t); !slices.Equal(got, ids) {
+		t.Fatalf("users %v, want %v (%+v)", got, ids, s)
+	}
+	if lim.Throttled() == 0 {
+		t.Error("no 429 was seen: the test does not exercise Retry-After")
 	}
 }
