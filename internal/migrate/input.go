@@ -122,8 +122,8 @@ func readCSV(br *bufio.Reader, opts ReadOptions, yield func(Record, error) bool)
 		if errors.Is(err, io.EOF) {
 			return
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
+			line := 0
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.StartLine
@@ -131,6 +131,7 @@ func readCSV(br *bufio.Reader, opts ReadOptions, yield func(Record, error) bool)
 			yield(Record{}, &InputError{Line: line, Err: err})
 			return
 		}
+		line, _ := cr.FieldPos(0)
 		row++
 		if len(rec) > len(header) {
 			yield(Record{}, &InputError{Line: line, Err: fmt.Errorf("%d fields, but the header names %d", len(rec), len(header))})
