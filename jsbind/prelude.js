@@ -78,12 +78,16 @@
     async function attempt(item, key) {
       for (let tries = 0; ; tries++) {
         try {
-          const res = await fn(item);
+          // j.call runs fn with the item as the async context, so the
+          // engine sees which requests the item made.
+          const res = await j.call(key, fn, item);
           j.done(key, res, 'run');
           return;
         } catch (e) {
-          const inDoubt = !!prop(e, 'mayHaveBeenApplied');
-          if (inDoubt) {
+          // In doubt: a request of the item that is not idempotent may
+          // have been applied (the engine tracked them; the error's
+          // mayHaveBeenApplied decides when it made none).
+          if (j.inDoubt(key, !!prop(e, 'mayHaveBeenApplied'))) {
             if (!reconcile) {
               // Sending again could apply it twice: leave it in doubt.
               j.fail(key, e, item, true);
@@ -91,7 +95,7 @@
             }
             let found;
             try {
-              found = await reconcile(item);
+              found = await j.call(key, reconcile, item);
             } catch (re) {
               j.fail(key, e, item, true);
               return;
@@ -100,6 +104,7 @@
               j.done(key, found, 'reconcile');
               return;
             }
+            j.notFound(key);
           }
           if (tries < j.retries && retryable(e) && !j.stopping()) {
             j.retrying(key, e);
@@ -141,26 +146,30 @@
           j.fail('#' + i, e, item, false);
           continue;
         }
-        const st = j.state(key);
-        if (st === 'done' || st === 'running') {
+        // The engine decides from the journal: skip what is done or
+        // running, look up what an earlier run left in doubt.
+        const admission = j.admit(key, !!reconcile);
+        if (admission === 'skip') {
           j.skip(key);
           continue;
         }
-        if (st === 'in-doubt') {
-          if (reconcile) {
-            let found;
-            try {
-              found = await reconcile(item);
-            } catch (e) {
-              j.fail(key, e, item, true);
-              continue;
-            }
-            if (found != null) {
-              j.done(key, found, 'reconcile');
-              continue;
-            }
-          } else {
-            j.warnInDoubt(key);
+        if (admission === 'hold') {
+          // In doubt from an earlier run, no reconcile, no opt-in to
+          // re-send: reported in doubt, nothing sent.
+          j.hold(key, item);
+          continue;
+        }
+        if (admission === 'reconcile') {
+          let found;
+          try {
+            found = await reconcile(item);
+          } catch (e) {
+            j.fail(key, e, item, true);
+            continue;
+          }
+          if (found != null) {
+            j.done(key, found, 'reconcile');
+            continue;
           }
         }
         if (!(await j.pace(key))) return; // stopped while waiting for the pace

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/clerkscript/clerkscript/core"
+	"github.com/clerkscript/clerkscript/internal/journal"
 	"github.com/dop251/goja"
 )
 
@@ -24,7 +25,7 @@ var preludeProgram = goja.MustCompile(preludeName, preludeSource, true)
 // calls reject with a clear error), no args, an empty env, output discarded.
 type Options struct {
 	// Client makes the Backend API calls. Wrap its transport in a
-	// PacedTransport to share a rate limiter between every call.
+	// ratelimit.Transport (internal/ratelimit) to share a rate limiter between every call.
 	Client *core.Client
 	// Args are the script's arguments (after the script name).
 	Args []string
@@ -47,6 +48,11 @@ type Options struct {
 	// a journal kept next to the input would make the next run skip
 	// everything.
 	JournalDir string
+	// ResendInDoubt sends again, without a lookup, items an earlier run
+	// left in doubt in every job that has no reconcile function (the
+	// command line's --resend-in-doubt; a job can ask with
+	// resendInDoubt: true). Off: they are reported in doubt, not sent.
+	ResendInDoubt bool
 	// ProgressInterval is how often jobs print a progress line when not
 	// interactive (default 10 s; the bar redraws every 200 ms).
 	ProgressInterval time.Duration
@@ -88,10 +94,12 @@ type Runtime struct {
 	stopCtx    context.Context // done once Stop is called
 	stopNow    context.CancelFunc
 	activeJobs atomic.Int32
+	inDoubt    atomic.Int64 // items finished jobs left in doubt
+	items      itemScope    // the job item whose code runs (loop only)
 
 	mu       sync.Mutex
 	closers  []io.Closer
-	journals map[string]*Journal
+	journals map[string]*journal.Journal
 
 	exitCode int
 	exited   bool
@@ -188,6 +196,11 @@ func (r *Runtime) Stop() bool {
 	r.stopNow()
 	return r.activeJobs.Load() > 0
 }
+
+// InDoubt returns how many items the script's finished jobs left in doubt
+// (they may have been applied; a person must check them, or a re-run with
+// a reconcile function look them up).
+func (r *Runtime) InDoubt() int64 { return r.inDoubt.Load() }
 
 // WrapSource turns a script into an async function expression so that
 // top-level await works (goja has no ES modules). The prefix sits on line 1

@@ -21,8 +21,10 @@ import (
 
 	"github.com/clerkscript/clerkscript/core"
 	"github.com/clerkscript/clerkscript/emulator"
+	"github.com/clerkscript/clerkscript/internal/job"
+	"github.com/clerkscript/clerkscript/internal/journal"
 	"github.com/clerkscript/clerkscript/internal/migrate"
-	"github.com/clerkscript/clerkscript/jsbind"
+	"github.com/clerkscript/clerkscript/internal/ratelimit"
 )
 
 func init() {
@@ -226,13 +228,18 @@ func runMigrate(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		Firebase:                 fbp,
 	}
 
-	// Failures are written lazily: no file when every user made it.
-	failures := &lazyFile{path: m.failures}
-	if failures.path == "" {
-		failures.path = filepath.Join(".clerkscript-migrate", "failures-"+time.Now().UTC().Format("20060102T150405Z")+".ndjson")
+	failures := m.failures
+	if failures == "" {
+		failures = filepath.Join(".clerkscript-migrate", "failures-"+time.Now().UTC().Format("20060102T150405Z")+".ndjson")
 	}
-	defer failures.Close()
-	opts.Failures = failures
+	if dir := filepath.Dir(failures); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fail(1, "failures file: %v", err)
+		}
+	}
+	opts.FailuresPath = failures
+	opts.Stderr = stderr
+	opts.Interactive = isTerminal(stderr)
 
 	if m.dryRun {
 		opts.DryRun = true
@@ -285,10 +292,10 @@ func runMigrate(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if strings.HasPrefix(secretKey, "sk_live_") {
 		instance = "production (sk_live_)"
 	}
-	limit, window := jsbind.DefaultRate(secretKey)
+	limit, window := ratelimit.Default(secretKey)
 	paced := true
 	if m.rate != "" {
-		if limit, window, err = jsbind.ParseRate(m.rate); err != nil {
+		if limit, window, err = ratelimit.ParseRate(m.rate); err != nil {
 			return fail(2, "--rate: %v", err)
 		}
 	} else if m.emulate {
@@ -301,11 +308,13 @@ func runMigrate(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			conc = 10
 		}
 	}
-	var limiter *jsbind.RateLimiter
+	var limiter *ratelimit.Limiter
 	if paced {
-		limiter = jsbind.NewRateLimiter(limit, window, nil)
+		limiter = ratelimit.New(limit, window, nil)
 	}
-	transport := jsbind.NewPacedTransport(core.NewHTTPTransport(&http.Client{}), limiter, conc)
+	// The tracking transport tells the job engine which requests of a user
+	// were in flight, for the in-doubt decision of an interrupted run.
+	transport := job.TrackingTransport(ratelimit.NewTransport(core.NewHTTPTransport(&http.Client{}), limiter, conc))
 	cfg := core.NewClientConfig().WithSecretKey(secretKey).WithTransport(transport)
 	if apiURL != "" {
 		cfg = cfg.WithAPIURL(apiURL)
@@ -315,6 +324,7 @@ func runMigrate(ctx context.Context, args []string, stdin io.Reader, stdout, std
 
 	journalPath := m.journal
 	if journalPath == "" {
+		opts.TemporaryJournal = m.emulate
 		if m.emulate {
 			dir, err := os.MkdirTemp("", "clerkscript-migrate-")
 			if err != nil {
@@ -336,12 +346,12 @@ func runMigrate(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			return fail(1, "journal: %v", err)
 		}
 	}
-	journal, err := jsbind.OpenJournal(journalPath, nil)
+	jr, err := journal.Open(journalPath, nil)
 	if err != nil {
 		return fail(1, "journal %s: %v", journalPath, err)
 	}
-	defer journal.Close()
-	opts.Journal = journal
+	defer jr.Close()
+	opts.Journal = jr
 
 	if !m.yes && !m.emulate {
 		if !isTerminal(stderr) {
@@ -359,9 +369,18 @@ func runMigrate(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 	fmt.Fprintf(stderr, "clerkscript migrate: %s → %s (%s), %s, %d in flight, journal %s\n", m.file, target, instance, pace, conc, journalPath)
 
+	// The record count gives the progress line its total and ETA.
+	if n, err := migrate.Count(in, opts.Format, tr.Input); err == nil {
+		opts.Total = n
+	}
+	if _, err := in.Seek(0, io.SeekStart); err != nil {
+		return fail(1, "-f: %v", err)
+	}
+
 	// Ctrl-C once: stop taking users. Twice: abort in-flight requests.
-	stop := make(chan struct{})
-	opts.Stop = stop
+	stopCtx, stop := context.WithCancel(context.Background())
+	defer stop()
+	opts.Stop = stopCtx
 	runCtx, abort := context.WithCancel(context.WithoutCancel(ctx))
 	defer abort()
 	finished := make(chan struct{})
@@ -381,7 +400,7 @@ func runMigrate(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		imu.Lock()
 		interrupted = true
 		imu.Unlock()
-		close(stop)
+		stop()
 		fmt.Fprintln(stderr, "\nclerkscript migrate: stopping: no new users are started; in-flight ones finish and are journaled. Ctrl-C again to abort.")
 		select {
 		case <-finished:
@@ -391,15 +410,12 @@ func runMigrate(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		}
 	}()
 
-	prog := newProgress(stderr, st.Size(), isTerminal(stderr))
-	opts.Progress = prog.update
 	start := time.Now()
 	s, err := migrate.Run(runCtx, opts)
-	prog.finish()
-	if limiter != nil {
-		s.RateLimited += int64(limiter.Throttled())
-	}
 	printSummary(stderr, s, time.Since(start), false, failures, journalPath)
+	if limiter != nil && limiter.Throttled() > 0 {
+		fmt.Fprintf(stderr, "  429s waited out (Retry-After): %d\n", limiter.Throttled())
+	}
 	if m.emulate {
 		fmt.Fprintf(stderr, "  for real, paced at Clerk's limits, %d users take about %s on a production instance (1000/10s), %s on a development one (100/10s)\n",
 			s.Planned, estimate(s.Planned, 1000, 10*time.Second), estimate(s.Planned, 100, 10*time.Second))
@@ -438,112 +454,17 @@ func estimate(users int64, limit int, window time.Duration) time.Duration {
 	return d
 }
 
-// lazyFile creates its file on the first write.
-type lazyFile struct {
-	path string
-	mu   sync.Mutex
-	f    *os.File
-	err  error
-	n    int
-}
-
-func (l *lazyFile) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.f == nil && l.err == nil {
-		if dir := filepath.Dir(l.path); dir != "." {
-			l.err = os.MkdirAll(dir, 0o755)
-		}
-		if l.err == nil {
-			l.f, l.err = os.OpenFile(l.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-		}
-	}
-	if l.err != nil {
-		return 0, l.err
-	}
-	l.n++
-	return l.f.Write(p)
-}
-
-func (l *lazyFile) written() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.n
-}
-
-func (l *lazyFile) Close() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.f == nil {
-		return nil
-	}
-	return l.f.Close()
-}
-
-// progress prints a status line: on a terminal every 200 ms in place, else
-// every 10 s.
-type progress struct {
-	w           io.Writer
-	size        int64
-	interactive bool
-	start       time.Time
-	mu          sync.Mutex
-	last        time.Time
-	printed     bool
-}
-
-func newProgress(w io.Writer, size int64, interactive bool) *progress {
-	return &progress{w: w, size: size, interactive: interactive, start: time.Now()}
-}
-
-func (p *progress) update(s migrate.Stats) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	now := time.Now()
-	every := 10 * time.Second
-	if p.interactive {
-		every = 200 * time.Millisecond
-	}
-	if now.Sub(p.last) < every {
-		return
-	}
-	p.last = now
-	el := now.Sub(p.start)
-	rate := float64(s.Done()-s.AlreadyDone) / el.Seconds()
-	line := fmt.Sprintf("migrate: %d read, %d created, %d reconciled, %d already done, %d not migrated, %.1f users/s",
-		s.Read, s.Created, s.Reconciled, s.AlreadyDone, s.Reported(), rate)
-	if eta := migrate.ETA(s, p.size, el); eta >= 0 {
-		line += fmt.Sprintf(", %d%% of the file, ETA %s", s.BytesRead*100/max(p.size, 1), eta.Round(time.Second))
-	}
-	if p.interactive {
-		fmt.Fprintf(p.w, "\r\x1b[K%s", line)
-		p.printed = true
-	} else {
-		fmt.Fprintln(p.w, line)
-	}
-}
-
-func (p *progress) finish() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.printed {
-		fmt.Fprintln(p.w)
-	}
-}
-
-func printSummary(w io.Writer, s migrate.Stats, el time.Duration, dry bool, failures *lazyFile, journal string) {
+func printSummary(w io.Writer, s migrate.Stats, el time.Duration, dry bool, failures, journal string) {
 	fmt.Fprintf(w, "Migration summary (%s):\n", el.Round(time.Millisecond))
 	fmt.Fprintf(w, "  users in the file:            %d\n", s.Read)
 	if dry {
 		fmt.Fprintf(w, "  valid (payloads printed):     %d\n", s.Planned)
 	} else {
 		fmt.Fprintf(w, "  created:                      %d\n", s.Created)
-		fmt.Fprintf(w, "  found already in Clerk:       %d (by external_id: earlier attempts that were applied)\n", s.Reconciled)
+		fmt.Fprintf(w, "  found already in Clerk:       %d (by external_id: earlier attempts that were applied)\n", s.Reconciled+s.Existing)
 		fmt.Fprintf(w, "  done in an earlier run:       %d (journal)\n", s.AlreadyDone)
-		fmt.Fprintf(w, "  refused by the API/in doubt:  %d\n", s.Failed)
-		if s.Partial > 0 {
-			fmt.Fprintf(w, "  created without some unverified addresses: %d\n", s.Partial)
-		}
+		fmt.Fprintf(w, "  refused by the API:           %d\n", s.Failed-s.InDoubt)
+		fmt.Fprintf(w, "  in doubt (a re-run looks them up): %d\n", s.InDoubt)
 	}
 	fmt.Fprintf(w, "  failed validation:            %d\n", s.Invalid)
 	if s.Duplicates > 0 {
@@ -558,19 +479,16 @@ func printSummary(w io.Writer, s migrate.Stats, el time.Duration, dry bool, fail
 	if s.Dropped > 0 {
 		fmt.Fprintf(w, "  dropped by preTransform:      %d\n", s.Dropped)
 	}
-	if s.RateLimited > 0 {
-		fmt.Fprintf(w, "  429s waited out:              %d\n", s.RateLimited)
-	}
 	if el > 0 && !dry {
-		fmt.Fprintf(w, "  throughput:                   %.1f users/s\n", float64(s.Created+s.Reconciled)/el.Seconds())
+		fmt.Fprintf(w, "  throughput:                   %.1f users/s\n", float64(s.Created+s.Reconciled+s.Existing)/el.Seconds())
 	} else if el > 0 {
 		fmt.Fprintf(w, "  throughput:                   %.0f users/s\n", float64(s.Read)/el.Seconds())
 	}
 	if s.ResumeMissing {
 		fmt.Fprintln(w, "  --resume-after: that user id is not in the file: nothing after it was migrated")
 	}
-	if n := failures.written(); n > 0 {
-		fmt.Fprintf(w, "  %d users not migrated are in %s (with the reason); fix them and give that file to -f\n", n, failures.path)
+	if n := s.Reported(); n > 0 {
+		fmt.Fprintf(w, "  %d users not migrated are in %s (with the reason); fix them and give that file to -f\n", n, failures)
 	}
 	if journal != "" {
 		fmt.Fprintf(w, "  journal: %s\n", journal)

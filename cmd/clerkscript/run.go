@@ -17,6 +17,7 @@ import (
 
 	"github.com/clerkscript/clerkscript/core"
 	"github.com/clerkscript/clerkscript/emulator"
+	"github.com/clerkscript/clerkscript/internal/ratelimit"
 	"github.com/clerkscript/clerkscript/jsbind"
 )
 
@@ -58,6 +59,9 @@ Flags (before script.js: what follows the script belongs to it):
   --journal F        journal file for job.run (wins over the script's own path)
   --rate N/D         client-side rate limit (default from the key: sk_live_
                      1000/10s, otherwise 100/10s)
+  --resend-in-doubt  send again items an earlier run left in doubt (their
+                     request may have been applied) in jobs without a
+                     reconcile function; without it they are reported, not sent
 
 A clerkscript flag placed after script.js (clerkscript run s.js --emulate) is
 refused, so that it never silently reaches the script instead; put it before
@@ -69,8 +73,9 @@ CLERK_PUBLISHABLE_KEY, CLERK_WEBHOOK_SIGNING_SECRET.
 
 Ctrl-C once: jobs stop taking new items, in-flight items finish and the
 journal is flushed (a script with no job running is aborted). Ctrl-C twice:
-abort at once. Exit status: 0 ok, 1 script error, 2 usage, 124 timeout,
-130 interrupted, or the code given to exit(code).
+abort at once. Exit status: 0 ok, 1 script error, 2 usage, 3 items left in
+doubt (see the job summary), 124 timeout, 130 interrupted, or the code given
+to exit(code).
 
 Full reference: ` + docsURL + `/JS.md`
 
@@ -83,6 +88,7 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	durationFlag(fs, &timeout, "timeout", 0)
 	journal := fs.String("journal", "", "")
 	rate := fs.String("rate", "", "")
+	resendInDoubt := fs.Bool("resend-in-doubt", false, "")
 	// The first argument that is not a flag is the script: what follows it
 	// is the script's, but a clerkscript flag there is refused (see the
 	// usage) rather than silently handed to the script.
@@ -126,6 +132,8 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 		Interactive: isTerminal(stderr),
 		Concurrency: *concurrency,
 		Journal:     *journal,
+		// Items in doubt are re-sent only when asked.
+		ResendInDoubt: *resendInDoubt,
 		Verify: jsbind.VerifyDefaults{
 			SecretKey:      secretKey,
 			PublishableKey: strings.TrimSpace(os.Getenv("CLERK_PUBLISHABLE_KEY")),
@@ -165,14 +173,14 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 		fmt.Fprintln(stderr, "clerkscript: CLERK_SECRET_KEY is not set: API calls will fail (use --emulate to try scripts without a Clerk account)")
 	}
 
-	limit, window := jsbind.DefaultRate(secretKey)
+	limit, window := ratelimit.Default(secretKey)
 	if *rate != "" {
-		if limit, window, err = jsbind.ParseRate(*rate); err != nil {
+		if limit, window, err = ratelimit.ParseRate(*rate); err != nil {
 			return usageErr("--rate: %v", err)
 		}
 	}
-	limiter := jsbind.NewRateLimiter(limit, window, nil)
-	transport := jsbind.NewPacedTransport(core.NewHTTPTransport(&http.Client{}), limiter, *concurrency)
+	limiter := ratelimit.New(limit, window, nil)
+	transport := ratelimit.NewTransport(core.NewHTTPTransport(&http.Client{}), limiter, *concurrency)
 	cfg := core.NewClientConfig().WithSecretKey(secretKey).WithTransport(transport)
 	if apiURL != "" {
 		cfg = cfg.WithAPIURL(apiURL)
@@ -208,6 +216,12 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	if code == 0 && stopped.Load() {
 		// The script ended normally, but its jobs were cut short.
 		code = 130
+	}
+	if n := rt.InDoubt(); code == 0 && n > 0 {
+		// Items that may have been applied need a person (or a reconcile
+		// function): a script that "succeeded" must not hide them.
+		fmt.Fprintf(stderr, "clerkscript: %d item(s) left in doubt: they may have been applied; check them, add a reconcile function, or re-run with --resend-in-doubt\n", n)
+		code = 3
 	}
 	return code
 }

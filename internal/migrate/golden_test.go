@@ -29,8 +29,9 @@ func dryRun(t *testing.T, key, file string, o Options) (Stats, string, string) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var out, fails bytes.Buffer
-	o.Transformer, o.Input, o.Format, o.DryRun, o.DryRunOut, o.Failures = tr, f, FormatFor(file), true, &out, &fails
+	var out bytes.Buffer
+	fails := filepath.Join(t.TempDir(), "failures.ndjson")
+	o.Transformer, o.Input, o.Format, o.DryRun, o.DryRunOut, o.FailuresPath = tr, f, FormatFor(file), true, &out, fails
 	if o.Firebase == nil {
 		o.Firebase = testFirebase
 	}
@@ -38,7 +39,11 @@ func dryRun(t *testing.T, key, file string, o Options) (Stats, string, string) {
 	if err != nil {
 		t.Fatalf("%s: %v", file, err)
 	}
-	return s, out.String(), fails.String()
+	b, err := os.ReadFile(fails)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return s, out.String(), string(b)
 }
 
 // TestDryRunGolden pins the exact payloads and failure reasons for every

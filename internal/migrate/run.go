@@ -1,6 +1,7 @@
 package migrate
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -8,14 +9,16 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"iter"
+	"os"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/clerkscript/clerkscript/core"
-	"github.com/clerkscript/clerkscript/jsbind"
+	"github.com/clerkscript/clerkscript/internal/job"
+	"github.com/clerkscript/clerkscript/internal/journal"
 )
 
 // JobName is the journal's job name for migrated users.
@@ -38,83 +41,93 @@ type Options struct {
 	Firebase                 *FirebaseHash
 
 	// DryRun validates and writes each create payload (masked) to
-	// DryRunOut as one JSON line; no API call is made.
+	// DryRunOut as one JSON line; no API call is made. Users not migrated
+	// go to FailuresPath as in a real run.
 	DryRun    bool
 	DryRunOut io.Writer
 
-	Client      *core.Client
-	Journal     *jsbind.Journal // required unless DryRun
-	Concurrency int             // workers sending requests (default 4)
-	// MaxAttempts bounds the creates sent for one user when each fails in
-	// a way that leaves it in doubt and the lookup finds nothing (default 3).
-	MaxAttempts int
+	// Client must send through job.TrackingTransport, so that the job
+	// engine knows which requests of an interrupted user were in flight.
+	Client *core.Client
+	// Journal (required unless DryRun) records every user by source id.
+	Journal *journal.Journal
+	// TemporaryJournal says the journal is deleted at exit (--emulate).
+	TemporaryJournal bool
+	Concurrency      int // users in flight (default 4)
+	// Retries is how many times a user whose create failed in a way that
+	// may succeed later (5xx, network) is tried again (default 2). A 429 is
+	// waited out by the client (Retry-After) before that.
+	Retries int
+	// Total is the number of records, for the progress line's ETA (-1 or
+	// 0 when unknown).
+	Total int
 
-	// Failures receives one NDJSON line per user not migrated: the source
-	// record with a "_migrate" member saying why. The file can be given
-	// back to -f with the same transformer.
-	Failures io.Writer
-	// Progress, when set, is called after every user with the running
-	// totals; it must be quick.
-	Progress func(Stats)
-	// Stop, when it is closed, stops taking new users: in-flight ones
-	// finish and are journaled.
-	Stop <-chan struct{}
+	// FailuresPath receives one NDJSON line per user not migrated:
+	// {"job":"migrate","key":<source id>,"error":{...},"in_doubt":false,
+	// "item":<the source record>}. The file can be given back to -f with
+	// the same transformer: the records are unwrapped.
+	FailuresPath string
+	// Stderr receives the job's progress, one line per failure, and its
+	// summary. Interactive draws a progress bar instead of lines.
+	Stderr      io.Writer
+	Interactive bool
+	// Stop, when done, stops taking new users: in-flight ones finish and
+	// are journaled.
+	Stop context.Context
 }
 
 // Stats are a run's totals.
 type Stats struct {
-	Read          int64 // records read from the file
-	Invalid       int64 // failed validation (reported)
-	Duplicates    int64 // same source id again in the file (reported)
-	Unsupported   int64 // --skip-unsupported-providers (reported)
-	BeforeResume  int64 // skipped by --resume-after
-	Dropped       int64 // preTransform returned null
-	Planned       int64 // valid users (dry run: payloads printed)
-	Created       int64 // created by this run
-	Reconciled    int64 // found already in Clerk by external_id (an earlier, interrupted or applied-then-failed attempt)
-	AlreadyDone   int64 // done in an earlier run, per the journal
-	Failed        int64 // the API refused the user, or it stayed in doubt (reported)
-	Partial       int64 // created, but an unverified address could not be added (reported; a re-run retries it)
-	RateLimited   int64 // 429s seen (and waited out)
-	BytesRead     int64
-	ResumeMissing bool // --resume-after's id never appeared
+	Read         int64 // records read from the file
+	Invalid      int64 // failed validation (reported)
+	Duplicates   int64 // same source id again in the file (reported)
+	Unsupported  int64 // --skip-unsupported-providers (reported)
+	BeforeResume int64 // skipped by --resume-after
+	Dropped      int64 // preTransform returned null
+	Planned      int64 // valid users (dry run: payloads printed)
+	Created      int64 // created by this run
+	Existing     int64 // the create said the identifier exists and the lookup by external_id found the user: an earlier attempt's
+	Reconciled   int64 // in doubt (this run or an earlier one), found in Clerk by external_id
+	AlreadyDone  int64 // done in an earlier run, per the journal
+	Failed       int64 // the API refused the user, or it stayed in doubt (reported)
+	InDoubt      int64 // of Failed: may have been created; a re-run looks them up
+	Retried      int64
+	// ResumeMissing says --resume-after's id never appeared.
+	ResumeMissing bool
+	Stopped       bool
 }
 
 // Done counts the users that are in Clerk after the run.
-func (s Stats) Done() int64 { return s.Created + s.Reconciled + s.AlreadyDone }
+func (s Stats) Done() int64 { return s.Created + s.Existing + s.Reconciled + s.AlreadyDone }
 
 // Reported counts the users written to the failures file.
-func (s Stats) Reported() int64 {
-	return s.Invalid + s.Duplicates + s.Unsupported + s.Failed + s.Partial
+func (s Stats) Reported() int64 { return s.Invalid + s.Duplicates + s.Unsupported + s.Failed }
+
+// item is one record on its way through the job: a plan, or the reason
+// it is not migrated (then it fails without a request).
+type item struct {
+	plan   *Plan
+	raw    map[string]any
+	row    int
+	key    string
+	reject error
 }
 
-type item struct {
-	plan *Plan
-	raw  map[string]any
-}
+// rejected is an item's validation failure: not applied, not retryable.
+type rejected struct{ msg string }
+
+func (r *rejected) Error() string { return r.msg }
 
 type runner struct {
 	o     Options
 	stats Stats
-	mu    sync.Mutex // guards stats' non-atomic use and Failures
 }
 
-// countingReader counts bytes for progress.
-type countingReader struct {
-	r io.Reader
-	n *int64
-}
-
-func (c countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	atomic.AddInt64(c.n, int64(n))
-	return n, err
-}
-
-// Run migrates the users of opts.Input. It returns the totals and the first
-// error that stopped it (a malformed file, a journal that cannot be
-// written); users the API refused are not errors, they are in the totals
-// and the failures file.
+// Run migrates the users of opts.Input on the job engine: every user is
+// a job item keyed by its source id, journaled, looked up by external_id
+// when in doubt. It returns the totals and the first error that stopped it
+// (a malformed file, a journal that cannot be written); users that are not
+// migrated are in the totals and the failures file.
 func Run(ctx context.Context, o Options) (Stats, error) {
 	if o.Transformer == nil {
 		return Stats{}, errors.New("migrate: no transformer")
@@ -125,11 +138,17 @@ func Run(ctx context.Context, o Options) (Stats, error) {
 	if o.Concurrency <= 0 {
 		o.Concurrency = 4
 	}
-	if o.MaxAttempts <= 0 {
-		o.MaxAttempts = 3
+	if o.Retries == 0 {
+		o.Retries = 2
 	}
 	if o.DryRunOut == nil {
 		o.DryRunOut = io.Discard
+	}
+	if o.Stderr == nil {
+		o.Stderr = io.Discard
+	}
+	if o.Stop == nil {
+		o.Stop = context.Background()
 	}
 	r := &runner{o: o}
 	t := o.Transformer
@@ -137,171 +156,235 @@ func Run(ctx context.Context, o Options) (Stats, error) {
 	release := t.Interrupt(ctx)
 	defer release()
 
-	work := make(chan item, o.Concurrency*2)
-	var wg sync.WaitGroup
-	var fatalMu sync.Mutex
-	var fatal error
-	setFatal := func(err error) {
-		fatalMu.Lock()
-		if fatal == nil {
-			fatal = err
-		}
-		fatalMu.Unlock()
+	if o.DryRun {
+		return r.dryRun(ctx)
 	}
-	getFatal := func() error {
-		fatalMu.Lock()
-		defer fatalMu.Unlock()
-		return fatal
+	total := o.Total
+	if total <= 0 {
+		total = -1
 	}
-	if !o.DryRun {
-		for range o.Concurrency {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for it := range work {
-					if err := r.migrate(ctx, it); err != nil {
-						setFatal(err)
-					}
-					r.progress()
-				}
-			}()
-		}
-	}
-
-	seen := map[uint64]int{} // hash of source id → row
-	seed := maphash.MakeSeed()
-	resuming := o.ResumeAfter != ""
-	var readErr error
-	in := countingReader{r: o.Input, n: &r.stats.BytesRead}
-loop:
-	for rec, err := range Read(in, o.Format, t.Input) {
-		if err != nil {
-			readErr = err
-			break
-		}
-		select {
-		case <-ctx.Done():
-			readErr = ctx.Err()
-			break loop
-		case <-o.Stop:
-			break loop
-		default:
-		}
-		if getFatal() != nil {
-			break
-		}
-		atomic.AddInt64(&r.stats.Read, 1)
-		user, err := t.Apply(rec.Data)
-		if err != nil {
-			if errors.Is(ctx.Err(), context.Canceled) {
-				readErr = ctx.Err()
-				break
+	sum, err := job.Run(ctx, job.Options{
+		Name:             JobName,
+		Concurrency:      o.Concurrency,
+		Retries:          o.Retries,
+		RetryDelay:       500 * time.Millisecond,
+		Total:            total,
+		Journal:          o.Journal,
+		TemporaryJournal: o.TemporaryJournal,
+		FailuresPath:     o.FailuresPath,
+		Stderr:           o.Stderr,
+		Interactive:      o.Interactive,
+		Tracked:          true,
+		Stop:             o.Stop,
+	}, r.items(ctx), job.Spec[item]{
+		Key: func(it item, _ int) (string, error) { return it.key, nil },
+		Do:  r.do,
+		Reconcile: func(ctx context.Context, it item) (string, bool, error) {
+			if it.plan == nil {
+				return "", false, nil
 			}
-			r.report(rec.Data, rec.Row, "", "invalid", "transform: "+err.Error(), &r.stats.Invalid)
-			continue
-		}
-		if user == nil {
-			atomic.AddInt64(&r.stats.Dropped, 1)
-			continue
-		}
-		plan, err := Build(user, rec.Row, o.Plan)
-		id := ""
-		if plan != nil {
-			id = plan.SourceID
-		}
-		if resuming {
-			if id != "" && id == o.ResumeAfter {
-				resuming = false
+			id, err := r.lookup(ctx, it.plan.SourceID)
+			if err != nil || id == "" {
+				return "", false, err
 			}
-			atomic.AddInt64(&r.stats.BeforeResume, 1)
-			continue
-		}
-		if err != nil {
-			r.report(rec.Data, rec.Row, id, "invalid", err.Error(), &r.stats.Invalid)
-			continue
-		}
-		h := maphash.String(seed, id)
-		if first, dup := seen[h]; dup {
-			r.report(rec.Data, rec.Row, id, "duplicate", fmt.Sprintf("user id %q appears again in the file (first at record %d); only the first is migrated", id, first), &r.stats.Duplicates)
-			continue
-		}
-		seen[h] = rec.Row
-		if o.SkipUnsupportedProviders && t.Key == "supabase" {
-			if only := unsupportedOnly(rec.Data, o.EnabledProviders); len(only) > 0 {
-				r.report(rec.Data, rec.Row, id, "unsupported_provider", "signs in only with "+strings.Join(only, ", ")+", not enabled in Clerk (--skip-unsupported-providers)", &r.stats.Unsupported)
-				continue
+			if err := r.ensureExtras(ctx, it.plan, id); err != nil {
+				return "", false, err
 			}
-		}
-		atomic.AddInt64(&r.stats.Planned, 1)
-		if o.DryRun {
-			line := struct {
-				Row              int           `json:"row"`
-				SourceID         string        `json:"source_id"`
-				Create           *CreateParams `json:"create"`
-				UnverifiedEmails []string      `json:"unverified_email_addresses,omitempty"`
-				UnverifiedPhones []string      `json:"unverified_phone_numbers,omitempty"`
-			}{rec.Row, plan.SourceID, plan.Create.Masked(), plan.UnverifiedEmails, plan.UnverifiedPhones}
-			b, err := marshalLine(line)
-			if err != nil {
-				readErr = err
-				break
+			return id, true, nil
+		},
+		Classify: func(err error) job.Class {
+			var rj *rejected
+			if errors.As(err, &rj) {
+				return job.Class{}
 			}
-			if _, err := o.DryRunOut.Write(b); err != nil {
-				readErr = fmt.Errorf("writing the dry-run output: %w", err)
-				break
-			}
-			r.progress()
-			continue
-		}
-		work <- item{plan: plan, raw: rec.Data}
-	}
-	close(work)
-	wg.Wait()
+			return job.ClassifyError(err)
+		},
+		Record: func(it item) any { return it.raw },
+	})
 	s := r.snapshot()
-	if o.ResumeAfter != "" && resuming {
-		s.ResumeMissing = true
+	s.Reconciled = sum.Reconciled
+	s.AlreadyDone = sum.Skipped
+	s.Retried = sum.Retried
+	s.InDoubt = sum.InDoubt
+	s.Stopped = sum.Stopped
+	// The job counts the rejected items among its failures.
+	s.Failed = sum.Failed - s.Invalid - s.Duplicates - s.Unsupported
+	return s, err
+}
+
+func (r *runner) dryRun(ctx context.Context) (Stats, error) {
+	var ff *failuresOut
+	if r.o.FailuresPath != "" {
+		ff = &failuresOut{path: r.o.FailuresPath}
+		defer ff.Close()
 	}
-	if err := getFatal(); err != nil {
-		return s, err
+	for it, err := range r.items(ctx) {
+		if err != nil {
+			return r.snapshot(), err
+		}
+		if it.reject != nil {
+			if ff != nil {
+				if err := ff.write(it); err != nil {
+					return r.snapshot(), err
+				}
+			}
+			continue
+		}
+		p := it.plan
+		line := struct {
+			Row              int           `json:"row"`
+			SourceID         string        `json:"source_id"`
+			Create           *CreateParams `json:"create"`
+			UnverifiedEmails []string      `json:"unverified_email_addresses,omitempty"`
+			UnverifiedPhones []string      `json:"unverified_phone_numbers,omitempty"`
+		}{p.Row, p.SourceID, p.Create.Masked(), p.UnverifiedEmails, p.UnverifiedPhones}
+		b, err := marshalLine(line)
+		if err != nil {
+			return r.snapshot(), err
+		}
+		if _, err := r.o.DryRunOut.Write(b); err != nil {
+			return r.snapshot(), fmt.Errorf("writing the dry-run output: %w", err)
+		}
 	}
-	return s, readErr
+	return r.snapshot(), nil
+}
+
+// failuresOut writes a dry run's failures in the job's format.
+type failuresOut struct {
+	path string
+	f    *os.File
+	bw   *bufio.Writer
+}
+
+func (f *failuresOut) write(it item) error {
+	if f.f == nil {
+		var err error
+		if f.f, err = os.OpenFile(f.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644); err != nil {
+			return err
+		}
+		f.bw = bufio.NewWriter(f.f)
+	}
+	b, err := marshalLine(map[string]any{"job": JobName, "key": it.key, "error": journal.ErrorInfo{Message: it.reject.Error()}, "in_doubt": false, "item": it.raw})
+	if err != nil {
+		return err
+	}
+	_, err = f.bw.Write(b)
+	return err
+}
+
+func (f *failuresOut) Close() error {
+	if f.f == nil {
+		return nil
+	}
+	err := f.bw.Flush()
+	if cerr := f.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func (r *runner) snapshot() Stats {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	s := r.stats
 	for _, p := range []*int64{&s.Read, &s.Invalid, &s.Duplicates, &s.Unsupported, &s.BeforeResume, &s.Dropped,
-		&s.Planned, &s.Created, &s.Reconciled, &s.AlreadyDone, &s.Failed, &s.Partial, &s.RateLimited, &s.BytesRead} {
+		&s.Planned, &s.Created, &s.Existing} {
 		*p = atomic.LoadInt64(p)
 	}
 	return s
 }
 
-func (r *runner) progress() {
-	if r.o.Progress != nil {
-		r.o.Progress(r.snapshot())
+// items reads, transforms and validates the records, one at a time: valid
+// users carry a plan, the others the reason they are not migrated.
+func (r *runner) items(ctx context.Context) iter.Seq2[item, error] {
+	return func(yield func(item, error) bool) {
+		o := r.o
+		t := o.Transformer
+		seen := map[uint64]int{} // hash of source id → row: 8+8 bytes a user, not the id
+		seed := maphash.MakeSeed()
+		resuming := o.ResumeAfter != ""
+		defer func() {
+			if o.ResumeAfter != "" && resuming {
+				r.stats.ResumeMissing = true
+			}
+		}()
+		reject := func(rec Record, id, reason string, counter *int64) bool {
+			atomic.AddInt64(counter, 1)
+			key := id
+			if key == "" {
+				key = fmt.Sprintf("#%d", rec.Row)
+			}
+			return yield(item{raw: rec.Data, row: rec.Row, key: key, reject: &rejected{reason}}, nil)
+		}
+		for rec, err := range Read(o.Input, o.Format, t.Input) {
+			if err != nil {
+				yield(item{}, err)
+				return
+			}
+			if ctx.Err() != nil {
+				yield(item{}, ctx.Err())
+				return
+			}
+			// A failures file given back: unwrap the source record.
+			if rec.Data["job"] == JobName {
+				if inner, ok := rec.Data["item"].(map[string]any); ok {
+					rec.Data = inner
+				}
+			}
+			atomic.AddInt64(&r.stats.Read, 1)
+			user, err := t.Apply(rec.Data)
+			if err != nil {
+				if ctx.Err() != nil {
+					yield(item{}, ctx.Err())
+					return
+				}
+				if !reject(rec, "", "transform: "+err.Error(), &r.stats.Invalid) {
+					return
+				}
+				continue
+			}
+			if user == nil {
+				atomic.AddInt64(&r.stats.Dropped, 1)
+				continue
+			}
+			plan, err := Build(user, rec.Row, o.Plan)
+			id := ""
+			if plan != nil {
+				id = plan.SourceID
+			}
+			if resuming {
+				if id != "" && id == o.ResumeAfter {
+					resuming = false
+				}
+				atomic.AddInt64(&r.stats.BeforeResume, 1)
+				continue
+			}
+			if err != nil {
+				if !reject(rec, id, err.Error(), &r.stats.Invalid) {
+					return
+				}
+				continue
+			}
+			h := maphash.String(seed, id)
+			if first, dup := seen[h]; dup {
+				if !reject(rec, fmt.Sprintf("%s#duplicate@%d", id, rec.Row), fmt.Sprintf("user id %q appears again in the file (first at record %d); only the first is migrated", id, first), &r.stats.Duplicates) {
+					return
+				}
+				continue
+			}
+			seen[h] = rec.Row
+			if o.SkipUnsupportedProviders && t.Key == "supabase" {
+				if only := unsupportedOnly(rec.Data, o.EnabledProviders); len(only) > 0 {
+					if !reject(rec, id, "signs in only with "+strings.Join(only, ", ")+", not enabled in Clerk (--skip-unsupported-providers)", &r.stats.Unsupported) {
+						return
+					}
+					continue
+				}
+			}
+			atomic.AddInt64(&r.stats.Planned, 1)
+			if !yield(item{plan: plan, raw: rec.Data, row: rec.Row, key: id}, nil) {
+				return
+			}
+		}
 	}
-}
-
-// report writes one line to the failures file and counts it.
-func (r *runner) report(raw map[string]any, row int, id, status, reason string, counter *int64) {
-	atomic.AddInt64(counter, 1)
-	if r.o.Failures == nil {
-		return
-	}
-	line := make(map[string]any, len(raw)+1)
-	for k, v := range raw {
-		line[k] = v
-	}
-	line["_migrate"] = map[string]any{"row": row, "source_id": id, "status": status, "reason": reason}
-	b, err := marshalLine(line)
-	if err != nil {
-		b, _ = marshalLine(map[string]any{"_migrate": map[string]any{"row": row, "source_id": id, "status": status, "reason": reason + " (record not encodable: " + err.Error() + ")"}})
-	}
-	r.mu.Lock()
-	_, _ = r.o.Failures.Write(b)
-	r.mu.Unlock()
 }
 
 // marshalLine is one JSON line, without HTML escaping (the output is read
@@ -342,166 +425,113 @@ func unsupportedOnly(raw map[string]any, enabled []string) []string {
 	return social
 }
 
-// errInfo keeps what is worth journaling of an API error.
-func errInfo(err error) jsbind.ErrorInfo {
-	var ae *core.APIError
-	if errors.As(err, &ae) {
-		info := jsbind.ErrorInfo{Message: ae.Error(), Status: ae.StatusCode, Code: ae.Code(), TraceID: ae.TraceID}
-		if len(ae.Errors) > 0 {
-			m := ae.Errors[0].LongMessage
-			if m == "" {
-				m = ae.Errors[0].Message
-			}
-			info.Message = m
-		}
-		return info
+// do migrates one user: the create, then its unverified addresses. A
+// create refused because an identifier exists is looked up by
+// external_id: when the user is ours (an earlier attempt), it is done.
+func (r *runner) do(ctx context.Context, it item) (string, error) {
+	if it.reject != nil {
+		return "", it.reject
 	}
-	return jsbind.ErrorInfo{Message: err.Error()}
-}
-
-// inDoubt says whether a failed write may have been applied.
-func inDoubt(err error) bool {
-	var ae *core.APIError
-	if errors.As(err, &ae) {
-		return ae.StatusCode >= 500 && ae.StatusCode != 503
-	}
-	return !core.IsNotSent(err)
-}
-
-// migrate runs one user through the journal: skip it when done, reconcile
-// it when in doubt, create it otherwise, then add its unverified addresses.
-func (r *runner) migrate(ctx context.Context, it item) error {
 	p := it.plan
-	j := r.o.Journal
-	key := p.SourceID
-	e := j.Entry(JobName, key)
-	userID := ""
-	switch e.State {
-	case jsbind.StateDone:
-		userID = e.ID
-		atomic.AddInt64(&r.stats.AlreadyDone, 1)
-	case jsbind.StateInDoubt:
-		id, err := r.lookup(ctx, key)
-		if err != nil {
-			return r.leaveInDoubt(it, err)
+	raw, err := r.o.Client.Call(ctx, "users.create", p.Create)
+	if err != nil {
+		var ae *core.APIError
+		if !errors.As(err, &ae) || ae.StatusCode != 422 || !(ae.HasCode("form_identifier_exists") || ae.HasCode("duplicate_record")) {
+			return "", err
 		}
-		if id != "" {
-			if err := j.Done(JobName, key, id, "reconcile"); err != nil {
-				return err
-			}
-			atomic.AddInt64(&r.stats.Reconciled, 1)
-			userID = id
-		}
-	}
-	if userID == "" {
-		id, reconciled, err := r.create(ctx, it)
-		if err != nil {
-			return err
+		id, lerr := r.lookup(ctx, p.SourceID)
+		if lerr != nil {
+			return "", fmt.Errorf("%w (and the lookup by external_id failed: %v)", err, lerr)
 		}
 		if id == "" {
-			return nil // reported
+			return "", err // taken by another user: a real conflict
 		}
-		userID = id
-		if reconciled {
-			atomic.AddInt64(&r.stats.Reconciled, 1)
-		} else {
-			atomic.AddInt64(&r.stats.Created, 1)
+		if err := r.ensureExtras(ctx, p, id); err != nil {
+			return "", err
 		}
+		atomic.AddInt64(&r.stats.Existing, 1)
+		return id, nil
 	}
-	return r.extras(ctx, it, userID)
+	var u struct {
+		ID string `json:"id"`
+	}
+	if jerr := json.Unmarshal(raw, &u); jerr != nil || u.ID == "" {
+		return "", fmt.Errorf("users.create answered without a user id")
+	}
+	if err := r.addExtras(ctx, p, u.ID, nil); err != nil {
+		return "", err
+	}
+	atomic.AddInt64(&r.stats.Created, 1)
+	return u.ID, nil
 }
 
-func (r *runner) leaveInDoubt(it item, err error) error {
-	r.report(it.raw, it.plan.Row, it.plan.SourceID, "in_doubt", "could not tell whether the user was created ("+errInfo(err).Message+"); a re-run with the same journal looks it up by external_id before sending it again", &r.stats.Failed)
+// ensureExtras adds the unverified addresses a user found by lookup lacks.
+func (r *runner) ensureExtras(ctx context.Context, p *Plan, userID string) error {
+	if len(p.UnverifiedEmails)+len(p.UnverifiedPhones) == 0 {
+		return nil
+	}
+	have, err := r.idents(ctx, userID)
+	if err != nil {
+		return err
+	}
+	return r.addExtras(ctx, p, userID, have)
+}
+
+// addExtras adds the unverified addresses not in have. An address that
+// turns out to exist on the user already counts as added.
+func (r *runner) addExtras(ctx context.Context, p *Plan, userID string, have map[string]bool) error {
+	type extra struct{ kind, op, value string }
+	var list []extra
+	for _, e := range p.UnverifiedEmails {
+		list = append(list, extra{"email_address", "emailAddresses.create", e})
+	}
+	for _, ph := range p.UnverifiedPhones {
+		list = append(list, extra{"phone_number", "phoneNumbers.create", ph})
+	}
+	for _, x := range list {
+		if have[strings.ToLower(x.value)] {
+			continue
+		}
+		_, err := r.o.Client.Call(ctx, x.op, map[string]any{"user_id": userID, x.kind: x.value, "verified": false, "primary": false})
+		if err == nil {
+			continue
+		}
+		var ae *core.APIError
+		if errors.As(err, &ae) && ae.StatusCode == 422 {
+			if now, lerr := r.idents(ctx, userID); lerr == nil && now[strings.ToLower(x.value)] {
+				continue
+			}
+		}
+		return fmt.Errorf("user %s was created, but its unverified %s %s was not added (a re-run adds it): %w", userID, strings.ReplaceAll(x.kind, "_", " "), x.value, err)
+	}
 	return nil
 }
 
-// create sends the create until it is done, refused or left in doubt.
-// reconciled is true when the user turned out to exist already.
-func (r *runner) create(ctx context.Context, it item) (id string, reconciled bool, _ error) {
-	p := it.plan
-	j := r.o.Journal
-	key := p.SourceID
-	for attempt := 1; ; attempt++ {
-		if err := j.Start(JobName, key); err != nil {
-			return "", false, err
-		}
-		raw, err := r.o.Client.Call(ctx, "users.create", p.Create)
-		if err == nil {
-			var u struct {
-				ID string `json:"id"`
-			}
-			if jerr := json.Unmarshal(raw, &u); jerr != nil || u.ID == "" {
-				err = fmt.Errorf("users.create answered without a user id")
-			} else {
-				return u.ID, false, j.Done(JobName, key, u.ID, "run")
-			}
-		}
-		if core.IsRateLimited(err) {
-			atomic.AddInt64(&r.stats.RateLimited, 1)
-		}
-		info := errInfo(err)
-		var ae *core.APIError
-		exists := errors.As(err, &ae) && ae.StatusCode == 422 && (ae.HasCode("form_identifier_exists") || ae.HasCode("duplicate_record"))
-		if !exists && !inDoubt(err) {
-			// Refused: nothing was created.
-			if jerr := j.Fail(JobName, key, info, false); jerr != nil {
-				return "", false, jerr
-			}
-			r.report(it.raw, p.Row, key, "failed", describe(info), &r.stats.Failed)
-			return "", false, nil
-		}
-		if exists {
-			if jerr := j.Fail(JobName, key, info, false); jerr != nil {
-				return "", false, jerr
-			}
-		} else if jerr := j.Fail(JobName, key, info, true); jerr != nil {
-			return "", false, jerr
-		}
-		// Either the user exists (maybe ours, from an earlier attempt) or
-		// the create may have been applied: look it up by external_id.
-		found, lerr := r.lookup(ctx, key)
-		if lerr != nil {
-			if exists {
-				r.report(it.raw, p.Row, key, "failed", describe(info)+" (and the lookup by external_id failed: "+lerr.Error()+")", &r.stats.Failed)
-				return "", false, nil
-			}
-			return "", false, r.leaveInDoubt(it, lerr)
-		}
-		if found != "" {
-			return found, true, j.Done(JobName, key, found, "reconcile")
-		}
-		if exists {
-			// Taken by someone else: a real conflict, not ours.
-			if jerr := j.Fail(JobName, key, info, false); jerr != nil {
-				return "", false, jerr
-			}
-			r.report(it.raw, p.Row, key, "failed", describe(info), &r.stats.Failed)
-			return "", false, nil
-		}
-		// Not applied after all: safe to send again.
-		if jerr := j.Fail(JobName, key, info, false); jerr != nil {
-			return "", false, jerr
-		}
-		if attempt >= r.o.MaxAttempts || ctx.Err() != nil {
-			r.report(it.raw, p.Row, key, "failed", describe(info)+fmt.Sprintf(" (%d attempts; not created)", attempt), &r.stats.Failed)
-			return "", false, nil
-		}
-		if jerr := j.Retry(JobName, key, info); jerr != nil {
-			return "", false, jerr
-		}
+// idents returns the user's email addresses (lower-cased) and phone numbers.
+func (r *runner) idents(ctx context.Context, userID string) (map[string]bool, error) {
+	raw, err := r.o.Client.Call(ctx, "users.get", map[string]any{"user_id": userID})
+	if err != nil {
+		return nil, err
 	}
-}
-
-func describe(info jsbind.ErrorInfo) string {
-	s := info.Message
-	if info.Code != "" {
-		s = info.Code + ": " + s
+	var u struct {
+		Emails []struct {
+			Email string `json:"email_address"`
+		} `json:"email_addresses"`
+		Phones []struct {
+			Phone string `json:"phone_number"`
+		} `json:"phone_numbers"`
 	}
-	if info.Status != 0 {
-		s = fmt.Sprintf("HTTP %d %s", info.Status, s)
+	if err := json.Unmarshal(raw, &u); err != nil {
+		return nil, err
 	}
-	return s
+	have := map[string]bool{}
+	for _, e := range u.Emails {
+		have[strings.ToLower(e.Email)] = true
+	}
+	for _, p := range u.Phones {
+		have[p.Phone] = true
+	}
+	return have, nil
 }
 
 // lookup finds the Clerk user created for a source id.
@@ -532,105 +562,15 @@ func (r *runner) lookup(ctx context.Context, externalID string) (string, error) 
 	return "", nil
 }
 
-// extras adds the unverified addresses, each journaled on its own so a
-// re-run adds only the missing ones.
-func (r *runner) extras(ctx context.Context, it item, userID string) error {
-	type extra struct{ kind, value string }
-	var list []extra
-	for _, e := range it.plan.UnverifiedEmails {
-		list = append(list, extra{"email_address", e})
-	}
-	for _, ph := range it.plan.UnverifiedPhones {
-		list = append(list, extra{"phone_number", ph})
-	}
-	j := r.o.Journal
-	partial := false
-	var reasons []string
-	for _, x := range list {
-		key := it.plan.SourceID + "\x1f" + x.kind + "\x1f" + x.value
-		if j.Entry(JobName, key).State == jsbind.StateDone {
-			continue
+// Count returns the number of records in r (for the progress line's
+// total), reading it as Run would, without transforming anything.
+func Count(r io.Reader, f Format, opts ReadOptions) (int, error) {
+	n := 0
+	for _, err := range Read(r, f, opts) {
+		if err != nil {
+			return n, err
 		}
-		op := "emailAddresses.create"
-		if x.kind == "phone_number" {
-			op = "phoneNumbers.create"
-		}
-		if err := j.Start(JobName, key); err != nil {
-			return err
-		}
-		raw, err := r.o.Client.Call(ctx, op, map[string]any{"user_id": userID, x.kind: x.value, "verified": false, "primary": false})
-		if err == nil {
-			var obj struct {
-				ID string `json:"id"`
-			}
-			_ = json.Unmarshal(raw, &obj)
-			if err := j.Done(JobName, key, obj.ID, "run"); err != nil {
-				return err
-			}
-			continue
-		}
-		// Exists already, or may have been applied: is it on the user?
-		if id, lerr := r.hasIdent(ctx, userID, x.kind, x.value); lerr == nil && id != "" {
-			if err := j.Done(JobName, key, id, "reconcile"); err != nil {
-				return err
-			}
-			continue
-		}
-		info := errInfo(err)
-		if jerr := j.Fail(JobName, key, info, inDoubt(err)); jerr != nil {
-			return jerr
-		}
-		partial = true
-		reasons = append(reasons, fmt.Sprintf("unverified %s %s: %s", strings.ReplaceAll(x.kind, "_", " "), x.value, describe(info)))
+		n++
 	}
-	if partial {
-		r.report(it.raw, it.plan.Row, it.plan.SourceID, "partial", "user "+userID+" was created, but "+strings.Join(reasons, "; ")+"; a re-run adds the missing addresses", &r.stats.Partial)
-	}
-	return nil
-}
-
-func (r *runner) hasIdent(ctx context.Context, userID, kind, value string) (string, error) {
-	raw, err := r.o.Client.Call(ctx, "users.get", map[string]any{"user_id": userID})
-	if err != nil {
-		return "", err
-	}
-	var u struct {
-		Emails []struct {
-			ID    string `json:"id"`
-			Email string `json:"email_address"`
-		} `json:"email_addresses"`
-		Phones []struct {
-			ID    string `json:"id"`
-			Phone string `json:"phone_number"`
-		} `json:"phone_numbers"`
-	}
-	if err := json.Unmarshal(raw, &u); err != nil {
-		return "", err
-	}
-	if kind == "email_address" {
-		for _, e := range u.Emails {
-			if strings.EqualFold(e.Email, value) {
-				return e.ID, nil
-			}
-		}
-		return "", nil
-	}
-	for _, p := range u.Phones {
-		if p.Phone == value {
-			return p.ID, nil
-		}
-	}
-	return "", nil
-}
-
-// Elapsed-based estimate of the time left, from the share of the file read.
-func ETA(s Stats, size int64, elapsed time.Duration) time.Duration {
-	if size <= 0 || s.BytesRead <= 0 || elapsed <= 0 {
-		return -1
-	}
-	f := float64(s.BytesRead) / float64(size)
-	if f >= 1 {
-		return 0
-	}
-	return time.Duration(float64(elapsed) * (1 - f) / f)
+	return n, nil
 }

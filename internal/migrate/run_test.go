@@ -1,7 +1,6 @@
 package migrate
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -17,7 +16,9 @@ import (
 
 	"github.com/clerkscript/clerkscript/core"
 	"github.com/clerkscript/clerkscript/emulator"
-	"github.com/clerkscript/clerkscript/jsbind"
+	"github.com/clerkscript/clerkscript/internal/job"
+	"github.com/clerkscript/clerkscript/internal/journal"
+	"github.com/clerkscript/clerkscript/internal/ratelimit"
 )
 
 type emu struct {
@@ -38,7 +39,7 @@ func newEmu(t *testing.T, opts ...emulator.Option) *emu {
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	c := core.NewClient(core.NewClientConfig().WithSecretKey(e.SecretKey()).WithAPIURL(srv.URL).
-		WithTransport(core.NewHTTPTransport(&http.Client{})))
+		WithTransport(job.TrackingTransport(core.NewHTTPTransport(&http.Client{}))))
 	return &emu{e: e, client: c, url: srv.URL}
 }
 
@@ -90,9 +91,9 @@ func (m *emu) externalIDs(t *testing.T) []string {
 	return ids
 }
 
-func openJournal(t *testing.T, path string) *jsbind.Journal {
+func openJournal(t *testing.T, path string) *journal.Journal {
 	t.Helper()
-	j, err := jsbind.OpenJournal(path, nil)
+	j, err := journal.Open(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +101,7 @@ func openJournal(t *testing.T, path string) *jsbind.Journal {
 }
 
 // migrateFile runs a real migration of file into m.
-func migrateFile(t *testing.T, m *emu, key, file, journal string, o Options) (Stats, string) {
+func migrateFile(t *testing.T, m *emu, key, file, journalPath string, o Options) (Stats, string) {
 	t.Helper()
 	tr, err := Load(key)
 	if err != nil {
@@ -111,10 +112,10 @@ func migrateFile(t *testing.T, m *emu, key, file, journal string, o Options) (St
 		t.Fatal(err)
 	}
 	defer f.Close()
-	j := openJournal(t, journal)
+	j := openJournal(t, journalPath)
 	defer j.Close()
-	var fails bytes.Buffer
-	o.Transformer, o.Input, o.Format, o.Client, o.Journal, o.Failures = tr, f, FormatFor(file), m.client, j, &fails
+	fails := filepath.Join(t.TempDir(), "failures.ndjson")
+	o.Transformer, o.Input, o.Format, o.Client, o.Journal, o.FailuresPath = tr, f, FormatFor(file), m.client, j, fails
 	if o.Firebase == nil {
 		o.Firebase = testFirebase
 	}
@@ -122,7 +123,11 @@ func migrateFile(t *testing.T, m *emu, key, file, journal string, o Options) (St
 	if err != nil {
 		t.Fatalf("%s: %v", file, err)
 	}
-	return s, fails.String()
+	b, err := os.ReadFile(fails)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return s, string(b)
 }
 
 // wantIDs is the set of source ids a dry run says are valid.
@@ -165,14 +170,12 @@ func TestEverySourceMigrates(t *testing.T) {
 			// valid locally but not created; they are reported.
 			var refused []string
 			for _, line := range strings.Split(strings.TrimSpace(fails), "\n") {
-				if strings.Contains(line, `"status":"failed"`) {
+				if strings.Contains(line, `"status":422`) {
 					var r struct {
-						M struct {
-							ID string `json:"source_id"`
-						} `json:"_migrate"`
+						Key string `json:"key"`
 					}
 					_ = json.Unmarshal([]byte(line), &r)
-					refused = append(refused, r.M.ID)
+					refused = append(refused, r.Key)
 				}
 			}
 			want = slices.DeleteFunc(want, func(id string) bool { return slices.Contains(refused, id) })
@@ -258,7 +261,7 @@ func TestUserTransformer(t *testing.T) {
 	if pm, _ := c.PrivateMetadata.(map[string]any); pm["tier"] != "gold" {
 		t.Errorf("private metadata %v", c.PrivateMetadata)
 	}
-	if !strings.Contains(fails, `"source_id":"a-3"`) {
+	if !strings.Contains(fails, `"key":"a-3"`) {
 		t.Errorf("a-3 (unverified only) should be reported: %s", fails)
 	}
 	// The same module migrates for real.
@@ -302,7 +305,7 @@ func TestAppliedThenFailed(t *testing.T) {
 	if got := m.externalIDs(t); !slices.Equal(got, ids) {
 		t.Fatalf("users %v\nwant %v\nstats %+v\n%s", got, ids, s, fails)
 	}
-	if s.Reconciled != 3 || s.Created != 37 || fails != "" {
+	if s.Reconciled != 3 || s.Created != 37 || s.Failed != 0 {
 		t.Errorf("stats %+v (want 3 reconciled: the applied faults; the plain 500 is resent), failures %q", s, fails)
 	}
 }
@@ -347,7 +350,7 @@ func TestIdentifierTakenByAnotherUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	s, fails := migrateFile(t, m, "auth0", file, filepath.Join(t.TempDir(), "j"), Options{})
-	if s.Created != 2 || s.Failed != 1 || !strings.Contains(fails, `"source_id":"auth0|0002"`) || !strings.Contains(fails, "form_identifier_exists") {
+	if s.Created != 2 || s.Failed != 1 || !strings.Contains(fails, `"key":"auth0|0002"`) || !strings.Contains(fails, "form_identifier_exists") {
 		t.Errorf("stats %+v, failures %s", s, fails)
 	}
 }
@@ -357,7 +360,7 @@ func TestIdentifierTakenByAnotherUser(t *testing.T) {
 // out and every user is created once.
 func TestRateLimitedRetryAfter(t *testing.T) {
 	m := newEmu(t, emulator.WithRateLimit(emulator.RateLimit{Requests: 10, Window: time.Second}), emulator.WithEndpointLimitScale(0))
-	lim := jsbind.NewRateLimiter(1000, time.Second, nil) // observes 429s, does not pace at this size
+	lim := ratelimit.New(1000, time.Second, nil) // observes 429s, does not pace at this size
 	file, ids := writeExport(t, t.TempDir(), 15)
 	tr, _ := Load("auth0")
 	f, _ := os.Open(file)
@@ -365,7 +368,7 @@ func TestRateLimitedRetryAfter(t *testing.T) {
 	j := openJournal(t, filepath.Join(t.TempDir(), "j"))
 	defer j.Close()
 	c := core.NewClient(core.NewClientConfig().WithSecretKey(m.e.SecretKey()).WithAPIURL(m.url).
-		WithTransport(jsbind.NewPacedTransport(core.NewHTTPTransport(&http.Client{}), lim, 4)))
+		WithTransport(job.TrackingTransport(ratelimit.NewTransport(core.NewHTTPTransport(&http.Client{}), lim, 4))))
 	s, err := Run(context.Background(), Options{Transformer: tr, Input: f, Format: FormatNDJSON, Client: c, Journal: j, Concurrency: 4})
 	if err != nil {
 		t.Fatal(err)

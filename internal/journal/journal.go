@@ -1,4 +1,4 @@
-package jsbind
+package journal
 
 import (
 	"bufio"
@@ -13,12 +13,12 @@ import (
 	"time"
 )
 
-// ItemState is what the journal knows about one item of a job.
-type ItemState int
+// State is what the journal knows about one item of a job.
+type State int
 
 const (
 	// StateNew: the journal has no record of the item.
-	StateNew ItemState = iota
+	StateNew State = iota
 	// StateDone: the item finished (its result id is in the record).
 	StateDone
 	// StateFailed: the item failed with an error that says the request was
@@ -32,7 +32,7 @@ const (
 	StateInDoubt
 )
 
-func (s ItemState) String() string {
+func (s State) String() string {
 	switch s {
 	case StateDone:
 		return "done"
@@ -52,9 +52,9 @@ type ErrorInfo struct {
 	TraceID string `json:"clerk_trace_id,omitempty"`
 }
 
-// JournalRecord is one line of a journal file (JSON Lines).
-type JournalRecord struct {
-	Op      string     `json:"op"` // "start", "done", "fail", "retry"
+// Record is one line of a journal file (JSON Lines).
+type Record struct {
+	Op      string     `json:"op"` // "start", "send", "done", "fail", "retry"
 	Job     string     `json:"job,omitempty"`
 	Key     string     `json:"key"`
 	ID      string     `json:"id,omitempty"`  // result id on "done"
@@ -62,15 +62,49 @@ type JournalRecord struct {
 	At      string     `json:"at,omitempty"`
 	Error   *ErrorInfo `json:"error,omitempty"`
 	InDoubt bool       `json:"in_doubt,omitempty"` // on "fail": the request may have been applied
+	// Tracked, on "start", says the item's non-idempotent requests are
+	// announced by a "send" record before they leave: a start with no
+	// send after it had only idempotent requests in flight.
+	Tracked bool `json:"tracked,omitempty"`
+	// Method, on "send", is the HTTP method of the item's first
+	// non-idempotent request.
+	Method string `json:"method,omitempty"`
 }
 
-type journalKey struct{ job, key string }
+// Key names one item: the job it belongs to and the item's key in that job.
+type Key struct{ Job, Item string }
 
-// JournalEntry is the latest state of one item.
-type JournalEntry struct {
-	State ItemState
+// Entry is the latest state of one item.
+type Entry struct {
+	State State
 	ID    string
 	Error *ErrorInfo
+	// IdempotentOnly, for an item in doubt, says that only idempotent
+	// requests (GET, PUT, PATCH, DELETE) may have been in flight: sending
+	// it again cannot apply anything twice. False when a non-idempotent
+	// request (POST) may have been applied, or when the journal cannot
+	// tell (records written without tracking).
+	IdempotentOnly bool
+}
+
+// apply updates entries with one record.
+func apply(entries map[Key]Entry, rec Record) {
+	k := Key{rec.Job, rec.Key}
+	switch rec.Op {
+	case "start":
+		entries[k] = Entry{State: StateInDoubt, IdempotentOnly: rec.Tracked}
+	case "send":
+		entries[k] = Entry{State: StateInDoubt}
+	case "done":
+		entries[k] = Entry{State: StateDone, ID: rec.ID}
+	case "fail":
+		st := StateFailed
+		if rec.InDoubt {
+			st = StateInDoubt
+		}
+		entries[k] = Entry{State: st, Error: rec.Error}
+	}
+	// "retry" is informational: the item stays started.
 }
 
 // Journal is a durable, append-only record of a job's items, so that a
@@ -89,7 +123,7 @@ type Journal struct {
 	now  func() time.Time
 
 	mu      sync.Mutex
-	entries map[journalKey]JournalEntry
+	entries map[Key]Entry
 	written int64 // records appended so far
 	werr    error // sticky write error
 
@@ -101,12 +135,12 @@ type Journal struct {
 	unlock func()
 }
 
-// OpenJournal opens (creating if needed) the journal at path and loads its
+// Open opens (creating if needed) the journal at path and loads its
 // state. A torn last line (the process died mid-write) is ignored, but a
 // whole last record that only lacks its newline counts; any other malformed
 // line is an error naming the line, because guessing could send an item
 // twice.
-func OpenJournal(path string, now func() time.Time) (*Journal, error) {
+func Open(path string, now func() time.Time) (*Journal, error) {
 	if now == nil {
 		now = time.Now
 	}
@@ -163,9 +197,9 @@ func OpenJournal(path string, now func() time.Time) (*Journal, error) {
 	return j, nil
 }
 
-// ParseJournal reads journal records and returns the latest state of each
+// Parse reads journal records and returns the latest state of each
 // item. torn reports an incomplete last line, which is ignored.
-func ParseJournal(r io.Reader) (entries map[journalKey]JournalEntry, torn bool, err error) {
+func Parse(r io.Reader) (entries map[Key]Entry, torn bool, err error) {
 	entries, tail, err := parseJournal(r)
 	return entries, tail == tailTorn, err
 }
@@ -179,8 +213,8 @@ const (
 	tailNoNewline                    // a whole record without newline
 )
 
-func parseJournal(r io.Reader) (entries map[journalKey]JournalEntry, tail journalTail, err error) {
-	entries = make(map[journalKey]JournalEntry)
+func parseJournal(r io.Reader) (entries map[Key]Entry, tail journalTail, err error) {
+	entries = make(map[Key]Entry)
 	br := bufio.NewReaderSize(r, 64<<10)
 	line := 0
 	for {
@@ -190,12 +224,12 @@ func parseJournal(r io.Reader) (entries map[journalKey]JournalEntry, tail journa
 			complete := b[len(b)-1] == '\n'
 			b = bytes.TrimSpace(b)
 			if len(b) > 0 {
-				var rec JournalRecord
+				var rec Record
 				uerr := json.Unmarshal(b, &rec)
 				if !complete {
 					if uerr != nil || rec.Key == "" || !knownOp(rec.Op) {
 						// The process died inside the write of this
-						// record: it never counted (OpenJournal cuts it
+						// record: it never counted (Open cuts it
 						// off).
 						return entries, tailTorn, nil
 					}
@@ -211,23 +245,10 @@ func parseJournal(r io.Reader) (entries map[journalKey]JournalEntry, tail journa
 					}
 					return nil, tailClean, fmt.Errorf("line %d: malformed record: %v", line, uerr)
 				}
-				k := journalKey{rec.Job, rec.Key}
-				switch rec.Op {
-				case "start":
-					entries[k] = JournalEntry{State: StateInDoubt}
-				case "done":
-					entries[k] = JournalEntry{State: StateDone, ID: rec.ID}
-				case "fail":
-					st := StateFailed
-					if rec.InDoubt {
-						st = StateInDoubt
-					}
-					entries[k] = JournalEntry{State: st, Error: rec.Error}
-				case "retry":
-					// informational: the item stays started
-				default:
+				if !knownOp(rec.Op) {
 					return nil, tailClean, fmt.Errorf("line %d: unknown op %q", line, rec.Op)
 				}
+				apply(entries, rec)
 			}
 		}
 		if rerr == io.EOF {
@@ -241,7 +262,7 @@ func parseJournal(r io.Reader) (entries map[journalKey]JournalEntry, tail journa
 
 func knownOp(op string) bool {
 	switch op {
-	case "start", "done", "fail", "retry":
+	case "start", "send", "done", "fail", "retry":
 		return true
 	}
 	return false
@@ -269,30 +290,38 @@ func truncateTorn(f *os.File) error {
 	return f.Truncate(0)
 }
 
+// Sync makes every record written so far durable.
+func (j *Journal) Sync() error {
+	j.mu.Lock()
+	seq := j.written
+	j.mu.Unlock()
+	return j.sync(seq)
+}
+
 // Path returns the journal's file name.
 func (j *Journal) Path() string { return j.path }
 
 // Entry returns the latest state of an item.
-func (j *Journal) Entry(job, key string) JournalEntry {
+func (j *Journal) Entry(job, key string) Entry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return j.entries[journalKey{job, key}]
+	return j.entries[Key{job, key}]
 }
 
 // Count returns how many items of job are in each state.
-func (j *Journal) Count(job string) map[ItemState]int {
+func (j *Journal) Count(job string) map[State]int {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	out := map[ItemState]int{}
+	out := map[State]int{}
 	for k, e := range j.entries {
-		if k.job == job {
+		if k.Job == job {
 			out[e.State]++
 		}
 	}
 	return out
 }
 
-func (j *Journal) append(rec JournalRecord) (int64, error) {
+func (j *Journal) append(rec Record) (int64, error) {
 	rec.At = j.now().UTC().Format(time.RFC3339Nano)
 	b, err := json.Marshal(rec)
 	if err != nil {
@@ -305,25 +334,13 @@ func (j *Journal) append(rec JournalRecord) (int64, error) {
 		return 0, j.werr
 	}
 	// One write call per record: with O_APPEND it lands whole or, if the
-	// process dies inside it, as a torn last line that ParseJournal skips.
+	// process dies inside it, as a torn last line that Parse skips.
 	if _, err := j.f.Write(b); err != nil {
 		j.werr = fmt.Errorf("journal %s: %w", j.path, err)
 		return 0, j.werr
 	}
 	j.written++
-	k := journalKey{rec.Job, rec.Key}
-	switch rec.Op {
-	case "start":
-		j.entries[k] = JournalEntry{State: StateInDoubt}
-	case "done":
-		j.entries[k] = JournalEntry{State: StateDone, ID: rec.ID}
-	case "fail":
-		st := StateFailed
-		if rec.InDoubt {
-			st = StateInDoubt
-		}
-		j.entries[k] = JournalEntry{State: st, Error: rec.Error}
-	}
+	apply(j.entries, rec)
 	return j.written, nil
 }
 
@@ -359,7 +376,28 @@ func (j *Journal) sync(seq int64) error {
 // Start records that the item's request is about to be sent and returns
 // once that record is durable.
 func (j *Journal) Start(job, key string) error {
-	seq, err := j.append(JournalRecord{Op: "start", Job: job, Key: key})
+	seq, err := j.append(Record{Op: "start", Job: job, Key: key})
+	if err != nil {
+		return err
+	}
+	return j.sync(seq)
+}
+
+// StartTracked is Start for an item whose non-idempotent requests will be
+// announced with Sending: until one is, a re-run may send the item again
+// (only idempotent requests were in flight).
+func (j *Journal) StartTracked(job, key string) error {
+	seq, err := j.append(Record{Op: "start", Job: job, Key: key, Tracked: true})
+	if err != nil {
+		return err
+	}
+	return j.sync(seq)
+}
+
+// Sending records, durably, that a non-idempotent request (method) of the
+// item is about to leave: from now on the item may have been applied.
+func (j *Journal) Sending(job, key, method string) error {
+	seq, err := j.append(Record{Op: "send", Job: job, Key: key, Method: method})
 	if err != nil {
 		return err
 	}
@@ -368,20 +406,20 @@ func (j *Journal) Start(job, key string) error {
 
 // Done records a finished item with the id of what it created or found.
 func (j *Journal) Done(job, key, id, via string) error {
-	_, err := j.append(JournalRecord{Op: "done", Job: job, Key: key, ID: id, Via: via})
+	_, err := j.append(Record{Op: "done", Job: job, Key: key, ID: id, Via: via})
 	return err
 }
 
 // Fail records a failed item. inDoubt says the request may have been
 // applied, so a re-run must reconcile before sending it again.
 func (j *Journal) Fail(job, key string, info ErrorInfo, inDoubt bool) error {
-	_, err := j.append(JournalRecord{Op: "fail", Job: job, Key: key, Error: &info, InDoubt: inDoubt})
+	_, err := j.append(Record{Op: "fail", Job: job, Key: key, Error: &info, InDoubt: inDoubt})
 	return err
 }
 
 // Retry records that an item is being tried again after a failure.
 func (j *Journal) Retry(job, key string, info ErrorInfo) error {
-	_, err := j.append(JournalRecord{Op: "retry", Job: job, Key: key, Error: &info})
+	_, err := j.append(Record{Op: "retry", Job: job, Key: key, Error: &info})
 	return err
 }
 
@@ -395,7 +433,7 @@ func (j *Journal) Close() error {
 		return nil
 	}
 	if j.werr == nil {
-		j.werr = errors.New("journal is closed")
+		j.werr = fmt.Errorf("journal %s: closed", j.path)
 	}
 	j.mu.Unlock()
 	err := f.Sync()
