@@ -79,10 +79,11 @@ Flags of clerkscript:
                              <transformer>-<instance>.journal.jsonl, one per
                              target instance, so a dev rehearsal never makes
                              a production run skip users)
-  --failures F               NDJSON file of the users not migrated, each the
-                             source record plus "_migrate": {status, reason};
-                             give it back to -f to retry them (default:
-                             .clerkscript-migrate/failures-<time>.ndjson)
+  --failures F               NDJSON file of the users not migrated, one line
+                             each: {"job", "key", "error", "in_doubt",
+                             "item": the source record}; give it back to -f
+                             (same -t) to retry them (default: .clerkscript-
+                             migrate/failures-<time>.ndjson)
   --enabled-providers LIST   social providers enabled in Clerk, for
                              --skip-unsupported-providers (e.g. google,github)
 
