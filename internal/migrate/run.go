@@ -354,6 +354,10 @@ func (r *runner) items(ctx context.Context) iter.Seq2[item, error] {
 				if id != "" && id == o.ResumeAfter {
 					resuming = false
 				}
+				if id != "" {
+					// A later record with the same id is still a duplicate.
+					seen[maphash.String(seed, id)] = rec.Row
+				}
 				atomic.AddInt64(&r.stats.BeforeResume, 1)
 				continue
 			}

@@ -380,3 +380,57 @@ func TestRateLimitedRetryAfter(t *testing.T) {
 		t.Error("no 429 was seen: the test does not exercise Retry-After")
 	}
 }
+
+// TestOfficialFlagsShapeTheRun: --resume-after, --require-password and
+// --skip-unsupported-providers, as the official tool means them.
+func TestOfficialFlagsShapeTheRun(t *testing.T) {
+	const a0 = "../../testdata/migrate/auth0.ndjson"
+	s, out, _ := dryRun(t, "auth0", a0, Options{ResumeAfter: "github|12345"})
+	if s.BeforeResume != 3 || strings.Contains(out, `"auth0|001"`) || !strings.Contains(out, `"auth0|005"`) || s.ResumeMissing {
+		t.Errorf("--resume-after: %+v\n%s", s, out)
+	}
+	s, _, _ = dryRun(t, "auth0", a0, Options{ResumeAfter: "auth0|nope"})
+	if !s.ResumeMissing || s.Planned != 0 {
+		t.Errorf("--resume-after with an unknown id: %+v", s)
+	}
+	s, out, fails := dryRun(t, "auth0", a0, Options{Plan: PlanOptions{RequirePassword: true}})
+	if s.Planned != 1 || !strings.Contains(out, `"auth0|001"`) || !strings.Contains(fails, "--require-password") {
+		t.Errorf("--require-password: %+v\n%s", s, out)
+	}
+	const sb = "../../testdata/migrate/supabase.json"
+	s, out, fails = dryRun(t, "supabase", sb, Options{SkipUnsupportedProviders: true, EnabledProviders: []string{"google"}})
+	if s.Unsupported != 1 || strings.Contains(out, `"sb-003"`) || !strings.Contains(out, `"sb-004"`) || !strings.Contains(fails, "discord") {
+		t.Errorf("--skip-unsupported-providers: %+v\n%s\n%s", s, out, fails)
+	}
+	s, out, _ = dryRun(t, "supabase", sb, Options{SkipUnsupportedProviders: true, EnabledProviders: []string{"discord"}})
+	if s.Unsupported != 0 || !strings.Contains(out, `"sb-003"`) {
+		t.Errorf("discord enabled: %+v", s)
+	}
+}
+
+// TestFailuresFileFedBack: the failures file is a valid -f for the same
+// transformer; users that now pass are migrated, no one twice.
+func TestFailuresFileFedBack(t *testing.T) {
+	m := newEmu(t)
+	dir := t.TempDir()
+	journalPath := filepath.Join(dir, "j")
+	s, fails := migrateFile(t, m, "auth0", "../../testdata/migrate/auth0.ndjson", journalPath, Options{})
+	if s.Reported() != 6 {
+		t.Fatalf("stats %+v", s)
+	}
+	// Fix the refused user (a username too short) in the failures file.
+	fixed := strings.Replace(fails, `"username":"x1"`, `"username":"x1-fixed"`, 1)
+	back := filepath.Join(dir, "failures.ndjson")
+	if err := os.WriteFile(back, []byte(fixed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s2, fails2 := migrateFile(t, m, "auth0", back, journalPath, Options{})
+	// The duplicate record comes back with its source id, which is done.
+	if s2.Read != 6 || s2.Created != 1 || s2.AlreadyDone != 1 || s2.Reported() != 4 {
+		t.Errorf("fed back: %+v\n%s", s2, fails2)
+	}
+	ids := m.externalIDs(t)
+	if !slices.Contains(ids, "auth0|010") || len(slices.Compact(slices.Clone(ids))) != len(ids) {
+		t.Errorf("users %v", ids)
+	}
+}
