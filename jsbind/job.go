@@ -149,7 +149,15 @@ func (r *Runtime) openJob(call goja.FunctionCall) goja.Value {
 	o := vm.NewObject()
 	_ = o.Set("concurrency", eng.Options().Concurrency)
 	_ = o.Set("retries", eng.Options().Retries)
-	_ = o.Set("stopping", func(goja.FunctionCall) goja.Value { return vm.ToValue(r.stopping.Load()) })
+	_ = o.Set("stopping", func(goja.FunctionCall) goja.Value { return vm.ToValue(eng.Stopping()) })
+	_ = o.Set("stopError", func(goja.FunctionCall) goja.Value {
+		// Why the job stopped on its own (a 401/403), as the error
+		// job.run rejects with.
+		if err := eng.Err(); err != nil {
+			return vm.ToValue(err.Error())
+		}
+		return goja.Undefined()
+	})
 	_ = o.Set("admit", func(c goja.FunctionCall) goja.Value {
 		return vm.ToValue(eng.Admit(c.Argument(0).String(), c.Argument(1).ToBoolean()).String())
 	})

@@ -188,6 +188,9 @@
       var summary = j.finish(fatal);
     }
     if (fatal) throw fatal;
+    // A 401/403 stopped the job: every other item would have failed too.
+    const stopError = j.stopError();
+    if (stopError) throw new Error(stopError);
     return summary;
   }
 

@@ -76,7 +76,8 @@ type Job struct {
 	journal  *journal.Journal
 	limiter  *ratelimit.Limiter
 	now      func() time.Time
-	stop     context.Context
+	stop     context.Context // done on a graceful stop or a fatal error
+	halt     context.CancelCauseFunc
 	started  time.Time
 	failures *failuresFile
 
@@ -89,6 +90,7 @@ type Job struct {
 	kept     []Failure
 	finished bool
 	summary  Summary
+	stopErr  error // why the job stopped on its own
 
 	stopProgress chan struct{}
 	progressDone chan struct{}
@@ -148,7 +150,6 @@ func Open(opts Options) (*Job, error) {
 		journal:  opts.Journal,
 		limiter:  opts.Limiter,
 		now:      opts.Now,
-		stop:     opts.Stop,
 		running:  map[string]bool{},
 		paced:    map[string]bool{},
 		trackers: map[string]*Tracker{},
@@ -160,6 +161,7 @@ func Open(opts Options) (*Job, error) {
 		}
 		j.failures = f
 	}
+	j.stop, j.halt = context.WithCancelCause(opts.Stop)
 	j.started = j.now()
 	j.startProgress()
 	return j, nil
@@ -171,8 +173,35 @@ func (j *Job) Name() string { return j.name }
 // Options returns the options the job runs with (defaults applied).
 func (j *Job) Options() Options { return j.opts }
 
-// Stopping reports whether the job was asked to stop.
+// Stopping reports whether the job was asked to stop, or stopped itself
+// (see Err).
 func (j *Job) Stopping() bool { return j.stop.Err() != nil }
+
+// AuthError is why a job stopped on its own: the Backend API refused the
+// secret key (401) or its permissions (403). Every other item would fail
+// the same way, so none is started; the journal stays as it is and a
+// re-run with the right key continues.
+type AuthError struct {
+	Job    string
+	Status int
+	Reason string // the API's message
+}
+
+func (e *AuthError) Error() string {
+	what := "the secret key was refused (401)"
+	if e.Status == 403 {
+		what = "the secret key is not allowed to do this (403)"
+	}
+	return fmt.Sprintf("job %s stopped: %s: %s. No other item was started; check CLERK_SECRET_KEY (and CLERK_API_URL) and run again: the journal keeps what was done", e.Job, what, e.Reason)
+}
+
+// Err returns the error that stopped the job on its own (an *AuthError),
+// or nil.
+func (j *Job) Err() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.stopErr
+}
 
 // Admission is what to do with an item before anything is sent for it.
 type Admission int
@@ -377,7 +406,29 @@ func (j *Job) Fail(key string, info journal.ErrorInfo, inDoubt bool, item any) e
 	if inDoubt {
 		doubt = " (in doubt: may have been applied)"
 	}
-	j.printf("job %s: failed %s: %s%s\n", j.name, key, info.Message, doubt)
+	if info.Status == 401 || info.Status == 403 {
+		// Every item would fail the same way: stop the job at the first
+		// one. Items already in flight fail too; they are counted and
+		// journaled, not printed again.
+		j.mu.Lock()
+		first := j.stopErr == nil
+		if first {
+			j.stopErr = &AuthError{Job: j.name, Status: info.Status, Reason: info.Message}
+		}
+		j.mu.Unlock()
+		if !first {
+			j.mu.Lock()
+			if n := len(j.kept); n > 0 && j.kept[n-1].Key == key {
+				j.kept = j.kept[:n-1]
+			}
+			j.mu.Unlock()
+		} else {
+			j.halt(j.Err())
+			j.printf("job %s: failed %s: %s\n", j.name, key, info.Message)
+		}
+	} else {
+		j.printf("job %s: failed %s: %s%s\n", j.name, key, info.Message, doubt)
+	}
 	if j.failures != nil {
 		rec := map[string]any{"job": j.name, "key": key, "error": info, "in_doubt": inDoubt}
 		if item != nil {

@@ -67,7 +67,8 @@ func MayHaveBeenApplied(err error) bool {
 		}
 		return false
 	}
-	if core.IsNotSent(err) {
+	var authErr *AuthError
+	if core.IsNotSent(err) || errors.As(err, &authErr) {
 		return false
 	}
 	var paramErr *core.ParamError
@@ -264,6 +265,9 @@ func Run[T any](ctx context.Context, opts Options, items iter.Seq2[T, error], sp
 	}
 	if broken != nil {
 		return s, fmt.Errorf("job %s: %w", j.name, broken)
+	}
+	if err := j.Err(); err != nil {
+		return s, err
 	}
 	if err := ctx.Err(); err != nil {
 		return s, err

@@ -145,13 +145,20 @@ func TestRunHoldsInDoubtItems(t *testing.T) {
 			}
 			j := openJournal(t, path)
 			calls := 0
-			s, err := Run(context.Background(), Options{Name: "t", Journal: j, ResendInDoubt: c.resend, Total: -1}, seq("k"),
+			failures := path + ".failures"
+			s, err := Run(context.Background(), Options{Name: "t", Journal: j, ResendInDoubt: c.resend, Total: -1, FailuresPath: failures}, seq("k"),
 				Spec[string]{Key: keyIsItem, Do: func(context.Context, string) (string, error) { calls++; return "id", nil }})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if calls != c.wantDo || s.InDoubt != c.inDoubt {
 				t.Fatalf("Do called %d times, summary %+v", calls, s)
+			}
+			// A held item is in the failures file, in doubt, with the item.
+			b, _ := os.ReadFile(failures)
+			held := strings.Contains(string(b), `"in_doubt":true`) && strings.Contains(string(b), `"item":"k"`) && strings.Contains(string(b), "resend-in-doubt")
+			if held != (c.inDoubt == 1) {
+				t.Fatalf("failures file: %s", b)
 			}
 		})
 	}
@@ -190,4 +197,29 @@ type transportFunc func(context.Context, *core.HTTPRequest) (*core.HTTPResponse,
 
 func (f transportFunc) RoundTrip(ctx context.Context, req *core.HTTPRequest) (*core.HTTPResponse, error) {
 	return f(ctx, req)
+}
+
+// A 401 fails every item the same way: the job stops at the first one and
+// Run returns an *AuthError; nothing else starts.
+func TestRunStopsOnAuthFailure(t *testing.T) {
+	var calls int
+	items := make([]string, 25)
+	for i := range items {
+		items[i] = string(rune('a' + i))
+	}
+	var stderr bytes.Buffer
+	s, err := Run(context.Background(), Options{Name: "t", Retries: 2, Stderr: &stderr, Total: len(items)}, seq(items...), Spec[string]{
+		Key: keyIsItem,
+		Do: func(context.Context, string) (string, error) {
+			calls++
+			return "", &core.APIError{StatusCode: 401}
+		},
+	})
+	var ae *AuthError
+	if !errors.As(err, &ae) || ae.Status != 401 {
+		t.Fatalf("err = %v", err)
+	}
+	if calls != 1 || s.Failed != 1 || !s.Stopped || strings.Count(stderr.String(), "job t: failed") != 1 {
+		t.Fatalf("calls %d, summary %+v\n%s", calls, s, stderr.String())
+	}
 }
