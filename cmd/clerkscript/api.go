@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/clerkscript/clerkscript/core"
 )
@@ -21,7 +22,7 @@ func init() {
   clerkscript api --list
   clerkscript api OPERATION [--param k=v]... [--param k:=JSON]... [--data JSON|@file|@-]
                             [--file k=@path]... [--all] [--json] [--replay-writes]
-                            [--secret-key-file F] [--api-url URL]
+                            [--secret-key-file F] [--api-url URL] [--timeout D]
   clerkscript api OPERATION --describe
 
 Calls one operation of the Backend API and prints the JSON response (pretty
@@ -42,6 +43,10 @@ on a terminal). OPERATION is a resource.method name from --list, or its
   --replay-writes allow replaying a POST after a 5xx or timeout (off: BAPI has
                   no idempotency keys, a replay can duplicate a write).
   --describe      print the operation's method, path and parameters.
+  --timeout D     give up after D (e.g. 30s, 2m), retries included; default
+                  none. Retries are announced on stderr as they happen; an
+                  address that cannot be reached fails after 4 attempts
+                  (about 2 s), an unknown host or a TLS failure at once.
 
 Examples:
   clerkscript api users.list --param limit=5
@@ -62,6 +67,7 @@ func runAPI(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		list, all, jsonErr, replay, describe bool
 		params, files                        stringList
 		data, keyFile, apiURL                string
+		timeout                              time.Duration
 	)
 	fs.BoolVar(&list, "list", false, "")
 	fs.BoolVar(&all, "all", false, "")
@@ -75,6 +81,7 @@ func runAPI(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	fs.StringVar(&data, "d", "", "")
 	fs.StringVar(&keyFile, "secret-key-file", "", "")
 	fs.StringVar(&apiURL, "api-url", "", "")
+	durationFlag(fs, &timeout, "timeout", 0)
 	// Flags may follow the operation name, as in gh api.
 	positional, code, done := parseFlags(fs, "api", args, true, stdout, stderr)
 	if done {
@@ -105,6 +112,9 @@ func runAPI(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	if !ok {
 		return usageErr("%v", &core.UnknownOperationError{Name: opName, Suggestions: core.SuggestOperations(opName, 3)})
 	}
+	if timeout < 0 {
+		return usageErr("--timeout must not be negative")
+	}
 	if describe {
 		describeOperation(stdout, op)
 		return 0
@@ -127,7 +137,19 @@ func runAPI(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	if cfg.SecretKeyKind() == "missing" {
 		return usageErr("missing secret key: set CLERK_SECRET_KEY or pass --secret-key-file")
 	}
-	client := core.NewClient(cfg)
+	client := core.NewClient(cfg.WithClock(cliClock).WithRetryHook(announceRetry(stderr)))
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	report := func(err error) int {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			fmt.Fprintf(stderr, "clerkscript api: --timeout %s reached: %v\n", timeout, err)
+			return 1
+		}
+		return reportAPIError(stderr, err, jsonErr)
+	}
 	var opts []core.CallOption
 	if replay {
 		opts = append(opts, core.WithReplayNonIdempotent())
@@ -139,7 +161,7 @@ func runAPI(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		enc := json.NewEncoder(stdout)
 		for item, err := range client.Paginate(ctx, op.Name, m, opts...) {
 			if err != nil {
-				return reportAPIError(stderr, err, jsonErr)
+				return report(err)
 			}
 			if err := enc.Encode(item); err != nil {
 				fmt.Fprintf(stderr, "clerkscript api: writing output: %v\n", err)
@@ -150,10 +172,28 @@ func runAPI(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	}
 	out, err := client.Call(ctx, op.Name, m, opts...)
 	if err != nil {
-		return reportAPIError(stderr, err, jsonErr)
+		return report(err)
 	}
 	writeJSON(stdout, out)
 	return 0
+}
+
+// cliClock is the clock of the commands' API clients; tests replace it so
+// that retries are counted without waiting.
+var cliClock core.Clock = core.SystemClock
+
+// announceRetry returns a retry hook that says on stderr why the command
+// waits: an unreachable API URL must not look like a hang.
+func announceRetry(stderr io.Writer) func(core.RetryEvent) {
+	return func(e core.RetryEvent) {
+		cause := e.Err.Error()
+		var te *core.TransportError
+		if errors.As(e.Err, &te) {
+			cause = te.Err.Error()
+		}
+		cause = strings.TrimPrefix(cause, "clerk: "+e.Operation+": ")
+		fmt.Fprintf(stderr, "clerkscript: %s: attempt %d failed: %s; retrying in %s\n", e.Operation, e.Attempt, cause, e.Wait.Round(10*time.Millisecond))
+	}
 }
 
 func reportAPIError(stderr io.Writer, err error, raw bool) int {

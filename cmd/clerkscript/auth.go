@@ -22,7 +22,8 @@ func init() {
                    [--cookie 'name=value']... [--jwt-key FILE|PEM]
                    [--publishable-key pk_...] [--authorized-party URL]...
                    [--accepts-token TYPE]... [--domain D] [--satellite]
-                   [--proxy-url URL] [--sign-in-url URL] [--satellite-auto-sync]
+                   [--proxy-url URL] [--proxy-origin URL]... [--sign-in-url URL]
+                   [--satellite-auto-sync]
                    [--accept-pending] [--json]
 
 Runs Clerk's authenticateRequest on a request you describe and prints the
@@ -35,6 +36,12 @@ debug headers) and the auth object.
   --jwt-key         the instance PEM public key, or a file holding it
                     (default CLERK_JWT_KEY); without it the JWKS is fetched
   --publishable-key default CLERK_PUBLISHABLE_KEY
+  --proxy-url       the Frontend API proxy: absolute, or a path such as
+                    /__clerk on the request's origin (X-Forwarded-Host wins,
+                    as in @clerk/backend)
+  --proxy-origin    pin the origin a relative --proxy-url is resolved on
+                    (https://app.example.com); repeat to list several. A
+                    forwarded host not listed is not used
   --accepts-token   session_token, api_key, m2m_token, oauth_token or any;
                     repeat for a list (default session_token)
   --json            print one JSON object: {"status","reason","message",
@@ -52,7 +59,7 @@ func runAuth(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	fs := newFlagSet("auth")
 	var (
 		rawURL, method, jwtKey, pk, domain, proxyURL, signIn string
-		headers, cookies, parties, accepts                   stringList
+		headers, cookies, parties, accepts, proxyOrigins     stringList
 		asJSON, satellite, autoSync, pending                 bool
 	)
 	fs.StringVar(&rawURL, "url", "", "")
@@ -67,6 +74,7 @@ func runAuth(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	fs.StringVar(&domain, "domain", "", "")
 	fs.BoolVar(&satellite, "satellite", false, "")
 	fs.StringVar(&proxyURL, "proxy-url", "", "")
+	fs.Var(&proxyOrigins, "proxy-origin", "")
 	fs.StringVar(&signIn, "sign-in-url", "", "")
 	fs.BoolVar(&autoSync, "satellite-auto-sync", false, "")
 	fs.BoolVar(&pending, "accept-pending", false, "")
@@ -121,6 +129,7 @@ func runAuth(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 		}
 	}
 	opts.Domain, opts.IsSatellite, opts.ProxyURL, opts.SignInURL = domain, satellite, proxyURL, signIn
+	opts.ProxyOrigins = proxyOrigins
 	opts.SatelliteAutoSync = autoSync
 	opts.AcceptPendingSessions = pending
 

@@ -101,7 +101,8 @@ func TestCLITopLevel(t *testing.T) {
 	}{
 		{[]string{"verfy"}, `unknown command "verfy"; did you mean verify?`},
 		{[]string{"emulat"}, `did you mean emulate?`},
-		{[]string{"help", "bogus"}, `unknown command "bogus"`},
+		{[]string{"help", "bogus"}, `unknown command "bogus"` + "\nRun 'clerkscript help' for the list of commands."},
+		{[]string{"bogus"}, `unknown command "bogus"` + "\nRun 'clerkscript help' for the list of commands."},
 		{[]string{"help", "wsam"}, `did you mean wasm?`},
 		{[]string{"wasm", "buidl"}, `unknown sub-command "buidl"; did you mean build?`},
 		{[]string{"webhook", "verfiy"}, `did you mean verify?`},

@@ -58,13 +58,20 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if !ok {
 		if strings.HasPrefix(name, "-") {
 			fmt.Fprintf(stderr, "clerkscript: unknown flag %s (flags follow the command: clerkscript COMMAND --flag)\n", name)
-		} else {
-			fmt.Fprintf(stderr, "clerkscript: unknown command %q%s\n", name, didYouMean(name, commandNames()))
+			fmt.Fprintln(stderr, "Run 'clerkscript help' for the list of commands.")
+			return 2
 		}
-		fmt.Fprintln(stderr, "Run 'clerkscript help' for the list of commands.")
-		return 2
+		return unknownCommand(stderr, "clerkscript", name)
 	}
 	return c.run(ctx, args[1:], stdin, stdout, stderr)
+}
+
+// unknownCommand reports a command name that does not exist, with the
+// closest one and a pointer to the list; it returns exit status 2.
+func unknownCommand(stderr io.Writer, prefix, name string) int {
+	fmt.Fprintf(stderr, "%s: unknown command %q%s\n", prefix, name, didYouMean(name, commandNames()))
+	fmt.Fprintln(stderr, "Run 'clerkscript help' for the list of commands.")
+	return 2
 }
 
 func commandNames() []string {
@@ -108,7 +115,7 @@ func runHelp(_ context.Context, args []string, _ io.Reader, stdout, stderr io.Wr
 		return 0
 	}
 	if _, ok := commands[args[0]]; !ok {
-		return usageError(stderr, "help", "help", "unknown command %q%s", args[0], didYouMean(args[0], commandNames()))
+		return unknownCommand(stderr, "clerkscript help", args[0])
 	}
 	printUsage(stdout, args[0])
 	return 0

@@ -315,8 +315,9 @@ func runMigrate(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 	// The tracking transport tells the job engine which requests of a user
 	// were in flight, for the in-doubt decision of an interrupted run.
-	transport := job.TrackingTransport(ratelimit.NewTransport(core.NewHTTPTransport(&http.Client{}), limiter, conc))
-	cfg := core.NewClientConfig().WithSecretKey(secretKey).WithTransport(transport)
+	transport := job.TrackingTransport(ratelimit.NewTransport(core.NewHTTPTransport(nil), limiter, conc))
+	cfg := core.NewClientConfig().WithSecretKey(secretKey).WithTransport(transport).
+		WithClock(cliClock).WithRetryHook(announceRetry(stderr))
 	if apiURL != "" {
 		cfg = cfg.WithAPIURL(apiURL)
 	}

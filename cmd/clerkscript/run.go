@@ -122,6 +122,11 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 		return usageErr("%v", err)
 	}
 
+	// Scripts, jobs and the client's retry notices write to stderr from
+	// several goroutines.
+	interactive := isTerminal(stderr)
+	stderr = &lockedWriter{w: stderr}
+
 	secretKey := strings.TrimSpace(os.Getenv("CLERK_SECRET_KEY"))
 	apiURL := strings.TrimSpace(os.Getenv("CLERK_API_URL"))
 	opts := jsbind.Options{
@@ -129,7 +134,7 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 		Env:         os.Environ(),
 		Stdout:      stdout,
 		Stderr:      stderr,
-		Interactive: isTerminal(stderr),
+		Interactive: interactive,
 		Concurrency: *concurrency,
 		Journal:     *journal,
 		// Items in doubt are re-sent only when asked.
@@ -180,8 +185,9 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 		}
 	}
 	limiter := ratelimit.New(limit, window, nil)
-	transport := ratelimit.NewTransport(core.NewHTTPTransport(&http.Client{}), limiter, *concurrency)
-	cfg := core.NewClientConfig().WithSecretKey(secretKey).WithTransport(transport)
+	transport := ratelimit.NewTransport(core.NewHTTPTransport(nil), limiter, *concurrency)
+	cfg := core.NewClientConfig().WithSecretKey(secretKey).WithTransport(transport).
+		WithClock(cliClock).WithRetryHook(announceRetry(stderr))
 	if apiURL != "" {
 		cfg = cfg.WithAPIURL(apiURL)
 	}
