@@ -100,7 +100,8 @@ Examples:
 Ctrl-C once: no new users are started; in-flight ones finish and are
 journaled. Twice: abort at once (the journal marks those users in doubt; the
 next run looks them up). Exit status: 0 all migrated, 1 some users were not
-migrated (see the failures file) or a run error, 2 usage, 130 interrupted.`
+migrated (see the failures file) or a run error, 2 usage, 3 some users are in
+doubt (run again to look them up), 130 interrupted.`
 
 // migrateFlags are the parsed flags.
 type migrateFlags struct {
@@ -252,6 +253,9 @@ func runMigrate(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			err = ferr
 		}
 		printSummary(stderr, s, time.Since(start), true, failures, "")
+		if errors.Is(err, context.Canceled) {
+			return fail(130, "interrupted")
+		}
 		if err != nil {
 			return fail(1, "%v", err)
 		}
@@ -431,6 +435,9 @@ func runMigrate(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	case wasInterrupted:
 		fmt.Fprintf(stderr, "clerkscript migrate: interrupted; run the same command again to continue (the journal skips the %d users done)\n", s.Done())
 		return 130
+	case s.InDoubt > 0:
+		fmt.Fprintf(stderr, "clerkscript migrate: %d users may have been created without an answer; run the same command again: it looks them up by external_id\n", s.InDoubt)
+		return 3
 	case s.Reported() > 0 || s.ResumeMissing:
 		return 1
 	}

@@ -208,7 +208,9 @@ func Run(ctx context.Context, o Options) (Stats, error) {
 	s.InDoubt = sum.InDoubt
 	s.Stopped = sum.Stopped
 	// The job counts the rejected items among its failures.
-	s.Failed = sum.Failed - s.Invalid - s.Duplicates - s.Unsupported
+	// (A rejected record whose id an earlier run migrated is skipped as
+	// done instead, hence the floor.)
+	s.Failed = max(0, sum.Failed-s.Invalid-s.Duplicates-s.Unsupported)
 	return s, err
 }
 
