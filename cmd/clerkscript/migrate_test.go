@@ -267,7 +267,7 @@ func TestMigrateInterruptedAndRerun(t *testing.T) {
 	dir := t.TempDir()
 	file, ids := writeAuth0Export(t, dir, 100)
 	g := newGatedEmulator(t, 30)
-	args := []string{"migrate", "-y", "-t", "auth0", "-f", file, "--journal", filepath.Join(dir, "j.jsonl"), "--concurrency", "4", "--rate", "5000/1s"}
+	args := []string{"migrate", "-y", "-t", "auth0", "-f", file, "--journal", filepath.Join(dir, "j.jsonl"), "--failures", filepath.Join(dir, "f.ndjson"), "--concurrency", "4", "--rate", "5000/1s"}
 	first := clerkscriptCmd(ctx, g.env(), args...)
 	pipe, err := first.StderrPipe()
 	if err != nil {
