@@ -378,6 +378,10 @@ func runMigrate(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	// The record count gives the progress line its total and ETA.
 	if n, err := migrate.Count(in, opts.Format, tr.Input); err == nil {
 		opts.Total = n
+		if n > 500 && !m.emulate && !strings.HasPrefix(secretKey, "sk_live_") {
+			// The official tool refuses this; the API will say it per user.
+			fmt.Fprintf(stderr, "clerkscript migrate: warning: %d users for a development instance, which Clerk limits to 500 users; the ones past the limit will be refused\n", n)
+		}
 	}
 	if _, err := in.Seek(0, io.SeekStart); err != nil {
 		return fail(1, "-f: %v", err)
