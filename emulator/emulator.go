@@ -11,6 +11,7 @@ import (
 	"io"
 	"math"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -25,7 +26,9 @@ import (
 // Emulator is one in-memory Clerk instance. It is an http.Handler serving the
 // Backend API under /v1; all methods are safe for concurrent use.
 type Emulator struct {
-	mu  sync.Mutex // guards st; handlers run with it held
+	// mu guards st: handlers of GET operations run with it read-locked (in
+	// parallel), the others with it locked.
+	mu  sync.RWMutex
 	st  *state
 	key *rsa.PrivateKey
 
@@ -36,7 +39,10 @@ type Emulator struct {
 	router        *router
 	limiter       *rateLimiter
 	faults        *faultInjector
+	hooks         *hooks
 	traceN        atomic.Uint64
+
+	reqIP, reqUA string // of the request being handled under the write lock, for events
 }
 
 // handlerFunc serves one operation. It runs with the state lock held and
@@ -97,6 +103,13 @@ type config struct {
 	endpointScale float64
 	faults        Faults
 	tokenLifetime time.Duration
+
+	webhookURLs   []string
+	webhookSecret string
+	webhookScale  float64
+	webhookFaults WebhookFaults
+	webhookLog    func(Delivery)
+	eventLog      int
 }
 
 // Option configures New and Start.
@@ -146,6 +159,7 @@ func New(opts ...Option) (*Emulator, error) {
 		rate:          RateLimit{Requests: 100, Window: 10 * time.Second},
 		endpointScale: 1,
 		tokenLifetime: 60 * time.Second,
+		webhookScale:  1,
 	}
 	for _, o := range opts {
 		o(&c)
@@ -179,13 +193,19 @@ func New(opts ...Option) (*Emulator, error) {
 		limiter:       newRateLimiter(c.rate, c.endpointScale),
 		faults:        newFaultInjector(c.seed, c.faults),
 	}
+	st.emu = e
+	h, err := newHooks(&c, func() string { return e.st.Instance.ID })
+	if err != nil {
+		return nil, err
+	}
+	e.hooks = h
 	return e, nil
 }
 
 // SecretKey returns the key requests must carry as "Authorization: Bearer".
 func (e *Emulator) SecretKey() string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.mu.RLock()
+	defer e.mu.RUnlock()
 	return e.secretKey // Load may replace it
 }
 
@@ -193,8 +213,8 @@ func (e *Emulator) SecretKey() string {
 // ("<slug>.clerk.accounts.dev"), the iss of its session tokens without the
 // scheme.
 func (e *Emulator) FrontendAPI() string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.mu.RLock()
+	defer e.mu.RUnlock()
 	return e.frontendAPI()
 }
 
@@ -211,6 +231,10 @@ func (e *Emulator) traceID() string {
 
 // ServeHTTP serves the Backend API under /v1.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/_emulator/webhooks" && r.Method == http.MethodGet {
+		e.serveInspect(w, r)
+		return
+	}
 	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), "/v1")
 	if !ok || (rest != "" && rest[0] != '/') {
 		e.writeErr(w, errNotFound(fmt.Sprintf("%s %s (the Backend API is served under /v1)", r.Method, r.URL.Path)), nil)
@@ -262,10 +286,31 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		panic(http.ErrAbortHandler)
 	}
 
+	if op.HTTPMethod == http.MethodGet {
+		e.mu.RLock()
+		rq.now = e.now()
+		out, herr := h(e, rq)
+		e.mu.RUnlock()
+		e.finish(w, op, fault, out, herr)
+		return
+	}
 	e.mu.Lock()
 	rq.now = e.now()
+	e.reqIP, e.reqUA = clientIP(r), r.UserAgent()
 	out, herr := h(e, rq)
 	e.mu.Unlock()
+	e.finish(w, op, fault, out, herr)
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (e *Emulator) finish(w http.ResponseWriter, op *core.Operation, fault FaultKind, out any, herr *apiError) {
 
 	switch fault {
 	case FaultApplied:

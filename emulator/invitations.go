@@ -90,8 +90,8 @@ func (e *Emulator) readInvitation(rq *request, f *form) invitationInput {
 }
 
 func (e *Emulator) pendingInvitation(email string, now int64) *invitationRec {
-	for _, inv := range e.st.Invitations {
-		if strings.EqualFold(inv.Email, email) && expiringStatus(inv.Status, inv.ExpiresAt, now) == "pending" {
+	for _, inv := range e.st.invByEmail.get(strings.ToLower(email)) {
+		if expiringStatus(inv.Status, inv.ExpiresAt, now) == "pending" {
 			return inv
 		}
 	}
@@ -116,7 +116,7 @@ func (e *Emulator) commitInvitation(in invitationInput, now int64) *invitationRe
 	exp := now + in.expiresInDays*86_400_000
 	inv := &invitationRec{ID: s.IDs.next("inv"), Seq: s.IDs.seq(), Email: in.email, PublicMetadata: in.meta,
 		RedirectURL: in.redirect, Status: "pending", Ticket: s.IDs.token(32), ExpiresAt: &exp, CreatedAt: now, UpdatedAt: now}
-	s.Invitations[inv.ID] = inv
+	s.Invitations.insert(inv)
 	return inv
 }
 
@@ -225,7 +225,7 @@ func (e *Emulator) listInvitations(rq *request) (any, *apiError) {
 
 func (e *Emulator) revokeInvitation(rq *request) (any, *apiError) {
 	id := rq.param("invitation_id")
-	inv := e.st.Invitations[id]
+	inv := e.st.Invitations.get(id)
 	if inv == nil {
 		return nil, errNotFound("invitation " + id)
 	}

@@ -73,13 +73,13 @@ func (e *Emulator) orgInvitationOut(inv *orgInvitationRec, withOrg bool) orgInvi
 		out.URL = ptr(e.ticketURL(inv.Ticket))
 	}
 	if inv.InviterID != nil {
-		if u := e.st.Users[*inv.InviterID]; u != nil {
+		if u := e.st.Users.get(*inv.InviterID); u != nil {
 			out.PublicInviterData = &inviterJSON{UserID: u.ID, FirstName: u.FirstName, LastName: u.LastName,
 				ImageURL: u.imageURL(), HasImage: u.HasImage, Identifier: deref(e.identifierOf(u))}
 		}
 	}
 	if withOrg {
-		if o := e.st.Orgs[inv.OrgID]; o != nil {
+		if o := e.st.Orgs.get(inv.OrgID); o != nil {
 			oj := e.orgOut(o, false)
 			out.PublicOrganizationData = &publicOrgJSON{ID: o.ID, Name: o.Name, Slug: o.Slug, ImageURL: oj.ImageURL, HasImage: o.HasImage}
 		}
@@ -119,7 +119,7 @@ func (e *Emulator) readOrgInvitation(rq *request, f *form, o *orgRec) orgInvitat
 		f.fail(errFormat(f.name("email_address"), fmt.Sprintf("%q is not a valid email address.", in.email)))
 	} else if err := checkRole(f.name("role"), in.role); err != nil {
 		f.fail(err)
-	} else if in.inviter != "" && e.st.Users[in.inviter] == nil {
+	} else if in.inviter != "" && e.st.Users.get(in.inviter) == nil {
 		f.fail(errNotFound("user " + in.inviter))
 	} else if in.redirect != "" && !validURL(in.redirect) {
 		f.fail(errFormat(f.name("redirect_url"), "redirect_url must be an absolute URL."))
@@ -133,7 +133,7 @@ func (e *Emulator) readOrgInvitation(rq *request, f *form, o *orgRec) orgInvitat
 
 func (e *Emulator) pendingOrgInvitation(orgID, email string) *orgInvitationRec {
 	now := e.nowMs()
-	for _, inv := range e.st.OrgInvitations {
+	for _, inv := range e.st.OrgInvitations.all() {
 		if inv.OrgID == orgID && strings.EqualFold(inv.Email, email) && expiringStatus(inv.Status, inv.ExpiresAt, now) == "pending" {
 			return inv
 		}
@@ -150,7 +150,7 @@ func (e *Emulator) commitOrgInvitation(o *orgRec, in orgInvitationInput, now int
 	if in.inviter != "" {
 		inv.InviterID = &in.inviter
 	}
-	s.OrgInvitations[inv.ID] = inv
+	s.OrgInvitations.insert(inv)
 	return inv
 }
 
@@ -200,7 +200,7 @@ func (e *Emulator) orgInvitationParam(rq *request) (*orgInvitationRec, *apiError
 		return nil, err
 	}
 	id := rq.param("invitation_id")
-	inv := e.st.OrgInvitations[id]
+	inv := e.st.OrgInvitations.get(id)
 	if inv == nil || inv.OrgID != o.ID {
 		return nil, errNotFound("organization invitation " + id)
 	}
@@ -277,7 +277,7 @@ func (e *Emulator) listUserOrgInvitations(rq *request) (any, *apiError) {
 	}
 	var emails []string
 	for _, id := range u.EmailIDs {
-		if r := e.st.Idents[id]; r != nil {
+		if r := e.st.Idents.get(id); r != nil {
 			emails = append(emails, strings.ToLower(r.Value))
 		}
 	}
@@ -293,7 +293,7 @@ func (e *Emulator) revokeOrgInvitation(rq *request) (any, *apiError) {
 	}
 	f := rq.body
 	f.only(e.bodyKeys(rq, keySet("requesting_user_id")))
-	if uid := f.strOr("requesting_user_id", ""); uid != "" && e.st.Users[uid] == nil {
+	if uid := f.strOr("requesting_user_id", ""); uid != "" && e.st.Users.get(uid) == nil {
 		return nil, errNotFound("user " + uid)
 	}
 	if f.err != nil {
@@ -305,8 +305,7 @@ func (e *Emulator) revokeOrgInvitation(rq *request) (any, *apiError) {
 	case "accepted":
 		return nil, errBadRequest("invitation_already_accepted", "This invitation has already been accepted.")
 	}
-	inv.Status = "revoked"
-	inv.UpdatedAt = rq.now.UnixMilli()
+	e.st.OrgInvitations.update(inv, func() { inv.Status, inv.UpdatedAt = "revoked", rq.now.UnixMilli() })
 	return e.orgInvitationOut(inv, false), nil
 }
 
@@ -344,7 +343,7 @@ func (e *Emulator) orgDomainOut(d *orgDomainRec) orgDomainJSON {
 		v := &domainVerificationJSON{Status: "verified", Strategy: "admin", VerifiedAt: ptr(d.UpdatedAt)}
 		out.AffiliationVerification, out.Verification = v, v
 	}
-	if o := e.st.Orgs[d.OrgID]; o != nil {
+	if o := e.st.Orgs.get(d.OrgID); o != nil {
 		out.PublicOrganizationData = &publicOrgJSON{ID: o.ID, Name: o.Name, Slug: o.Slug, ImageURL: e.orgOut(o, false).ImageURL, HasImage: o.HasImage}
 	}
 	return out
@@ -372,7 +371,7 @@ func (e *Emulator) createOrgDomain(rq *request) (any, *apiError) {
 	if !slices.Contains(enrollmentModes, mode) {
 		return nil, errValue("enrollment_mode", "enrollment_mode must be one of "+strings.Join(enrollmentModes, ", ")+".")
 	}
-	for _, d := range s.OrgDomains {
+	for _, d := range s.OrgDomains.all() {
 		if d.Name == name {
 			return nil, errDuplicate(fmt.Sprintf("The domain %s is already in use by an organization.", name), nil)
 		}
@@ -380,7 +379,7 @@ func (e *Emulator) createOrgDomain(rq *request) (any, *apiError) {
 	now := rq.now.UnixMilli()
 	d := &orgDomainRec{ID: s.IDs.next("orgdmn"), Seq: s.IDs.seq(), OrgID: o.ID, Name: name, EnrollmentMode: mode,
 		Verified: verified, CreatedAt: now, UpdatedAt: now}
-	s.OrgDomains[d.ID] = d
+	s.OrgDomains.insert(d)
 	return e.orgDomainOut(d), nil
 }
 
@@ -434,7 +433,7 @@ func (e *Emulator) orgDomainParam(rq *request) (*orgDomainRec, *apiError) {
 		return nil, err
 	}
 	id := rq.param("domain_id")
-	d := e.st.OrgDomains[id]
+	d := e.st.OrgDomains.get(id)
 	if d == nil || d.OrgID != o.ID {
 		return nil, errNotFound("organization domain " + id)
 	}
@@ -456,13 +455,15 @@ func (e *Emulator) updateOrgDomain(rq *request) (any, *apiError) {
 	if mode != nil && !slices.Contains(enrollmentModes, *mode) {
 		return nil, errValue("enrollment_mode", "enrollment_mode must be one of "+strings.Join(enrollmentModes, ", ")+".")
 	}
-	if mode != nil {
-		d.EnrollmentMode = *mode
-	}
-	if verified != nil {
-		d.Verified = *verified
-	}
-	d.UpdatedAt = rq.now.UnixMilli()
+	e.st.OrgDomains.update(d, func() {
+		if mode != nil {
+			d.EnrollmentMode = *mode
+		}
+		if verified != nil {
+			d.Verified = *verified
+		}
+		d.UpdatedAt = rq.now.UnixMilli()
+	})
 	return e.orgDomainOut(d), nil
 }
 
@@ -471,6 +472,6 @@ func (e *Emulator) deleteOrgDomain(rq *request) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	delete(e.st.OrgDomains, d.ID)
+	e.st.OrgDomains.remove(e.st.OrgDomains.get(d.ID))
 	return deletedJSON{ID: d.ID, Object: "organization_domain", Deleted: true}, nil
 }

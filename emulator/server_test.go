@@ -510,7 +510,7 @@ func faultRun(t *testing.T, seed int64) string {
 		}
 		e.mu.Lock()
 		committed := false
-		for _, u := range e.st.Users {
+		for _, u := range e.st.Users.all() {
 			if u.ExternalID != nil && *u.ExternalID == ext {
 				committed = true
 			}
