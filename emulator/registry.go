@@ -8,6 +8,7 @@ import (
 	"iter"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // record is what a table stores: a pointer to a record struct that knows its
@@ -241,11 +242,30 @@ func (t *table[T]) reindex() {
 		return
 	}
 	t.idx = t.res.indexes(t.st, t)
-	for _, r := range t.rows {
-		for _, ix := range t.idx {
-			ix.add(r)
+	// Derived keys first (they feed the others), then every index in
+	// parallel: a million users load with all their trees in a few
+	// seconds. Indexes are independent structures; rows are only read.
+	rest := t.idx
+	if len(rest) > 0 {
+		if d, ok := rest[0].(interface{ derived() }); ok {
+			_ = d
+			for _, r := range t.rows {
+				rest[0].add(r)
+			}
+			rest = rest[1:]
 		}
 	}
+	var wg sync.WaitGroup
+	for _, ix := range rest {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, r := range t.rows {
+				ix.add(r)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // encode writes the table as a JSON object keyed by id, oldest first, one

@@ -48,39 +48,39 @@ func (g *idGen) seq() uint64 { g.N++; return g.N }
 type userRec struct {
 	ID                        string         `json:"id"`
 	Seq                       uint64         `json:"seq"`
-	ExternalID                *string        `json:"external_id"`
-	Username                  *string        `json:"username"`
-	FirstName                 *string        `json:"first_name"`
-	LastName                  *string        `json:"last_name"`
-	Locale                    *string        `json:"locale"`
-	PrimaryEmailID            *string        `json:"primary_email_address_id"`
-	PrimaryPhoneID            *string        `json:"primary_phone_number_id"`
-	EmailIDs                  []string       `json:"email_ids"`
-	PhoneIDs                  []string       `json:"phone_ids"`
-	PublicMetadata            map[string]any `json:"public_metadata"`
-	PrivateMetadata           map[string]any `json:"private_metadata"`
-	UnsafeMetadata            map[string]any `json:"unsafe_metadata"`
+	ExternalID                *string        `json:"external_id,omitempty"`
+	Username                  *string        `json:"username,omitempty"`
+	FirstName                 *string        `json:"first_name,omitempty"`
+	LastName                  *string        `json:"last_name,omitempty"`
+	Locale                    *string        `json:"locale,omitempty"`
+	PrimaryEmailID            *string        `json:"primary_email_address_id,omitempty"`
+	PrimaryPhoneID            *string        `json:"primary_phone_number_id,omitempty"`
+	EmailIDs                  []string       `json:"email_ids,omitempty"`
+	PhoneIDs                  []string       `json:"phone_ids,omitempty"`
+	PublicMetadata            map[string]any `json:"public_metadata,omitempty"`
+	PrivateMetadata           map[string]any `json:"private_metadata,omitempty"`
+	UnsafeMetadata            map[string]any `json:"unsafe_metadata,omitempty"`
 	PasswordHasher            string         `json:"password_hasher,omitempty"`
 	PasswordDigest            string         `json:"password_digest,omitempty"`
-	PasswordUpdatedAt         *int64         `json:"password_last_updated_at"`
+	PasswordUpdatedAt         *int64         `json:"password_last_updated_at,omitempty"`
 	TOTPSecret                string         `json:"totp_secret,omitempty"`
 	BackupCodes               []string       `json:"backup_codes,omitempty"`
-	Banned                    bool           `json:"banned"`
-	Locked                    bool           `json:"locked"`
+	Banned                    bool           `json:"banned,omitempty"`
+	Locked                    bool           `json:"locked,omitempty"`
 	LockedAt                  int64          `json:"locked_at,omitempty"`
-	HasImage                  bool           `json:"has_image"`
+	HasImage                  bool           `json:"has_image,omitempty"`
 	ImageURL                  string         `json:"image_url,omitempty"` // set by users.setProfileImage
-	CreatedAt                 int64          `json:"created_at"`
-	UpdatedAt                 int64          `json:"updated_at"`
-	LastSignInAt              *int64         `json:"last_sign_in_at"`
-	LastActiveAt              *int64         `json:"last_active_at"`
-	LegalAcceptedAt           *int64         `json:"legal_accepted_at"`
-	MFAEnabledAt              *int64         `json:"mfa_enabled_at"`
-	MFADisabledAt             *int64         `json:"mfa_disabled_at"`
-	DeleteSelfEnabled         bool           `json:"delete_self_enabled"`
-	CreateOrganizationEnabled bool           `json:"create_organization_enabled"`
-	CreateOrganizationsLimit  *int64         `json:"create_organizations_limit"`
-	BypassClientTrust         bool           `json:"bypass_client_trust"`
+	CreatedAt                 int64          `json:"created_at,omitempty"`
+	UpdatedAt                 int64          `json:"updated_at,omitempty"`
+	LastSignInAt              *int64         `json:"last_sign_in_at,omitempty"`
+	LastActiveAt              *int64         `json:"last_active_at,omitempty"`
+	LegalAcceptedAt           *int64         `json:"legal_accepted_at,omitempty"`
+	MFAEnabledAt              *int64         `json:"mfa_enabled_at,omitempty"`
+	MFADisabledAt             *int64         `json:"mfa_disabled_at,omitempty"`
+	DeleteSelfEnabled         bool           `json:"delete_self_enabled,omitempty"`
+	CreateOrganizationEnabled bool           `json:"create_organization_enabled,omitempty"`
+	CreateOrganizationsLimit  *int64         `json:"create_organizations_limit,omitempty"`
+	BypassClientTrust         bool           `json:"bypass_client_trust,omitempty"`
 
 	sortEmail, sortPhone string // primary email (lower case) and phone, for order_by; see deriveSortKeys
 }
@@ -89,15 +89,15 @@ type userRec struct {
 type identRec struct {
 	ID                      string `json:"id"`
 	Seq                     uint64 `json:"seq"`
-	UserID                  string `json:"user_id"`
-	Kind                    string `json:"kind"` // "email_address" or "phone_number"
-	Value                   string `json:"value"`
-	Verified                bool   `json:"verified"`
-	Reserved                bool   `json:"reserved"`
+	UserID                  string `json:"user_id,omitempty"`
+	Kind                    string `json:"kind,omitempty"` // "email_address" or "phone_number"
+	Value                   string `json:"value,omitempty"`
+	Verified                bool   `json:"verified,omitempty"`
+	Reserved                bool   `json:"reserved,omitempty"`
 	ReservedForSecondFactor bool   `json:"reserved_for_second_factor,omitempty"`
 	DefaultSecondFactor     bool   `json:"default_second_factor,omitempty"`
-	CreatedAt               int64  `json:"created_at"`
-	UpdatedAt               int64  `json:"updated_at"`
+	CreatedAt               int64  `json:"created_at,omitempty"`
+	UpdatedAt               int64  `json:"updated_at,omitempty"`
 }
 
 type invitationRec struct {

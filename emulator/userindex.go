@@ -35,6 +35,7 @@ func (d deriveSortKeys) add(u *userRec) {
 	}
 }
 func (deriveSortKeys) remove(*userRec) {}
+func (deriveSortKeys) derived()        {}
 
 func cmpOptInt(a, b *int64) int {
 	switch {
