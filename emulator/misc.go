@@ -492,7 +492,7 @@ func (e *Emulator) inviteWaitlistEntry(rq *request) (any, *apiError) {
 		return nil, f.err
 	}
 	now := rq.now.UnixMilli()
-	in := invitationInput{email: w.Email, ignoreExisting: ignore, expiresInDays: 30}
+	in := invitationInput{email: w.Email, ignoreExisting: ignore, expiresInDays: 30, notify: true, template: "waitlist_invitation"}
 	if err := e.checkInvitation(in, false, now); err != nil {
 		return nil, err
 	}

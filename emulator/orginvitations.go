@@ -94,6 +94,7 @@ type orgInvitationInput struct {
 	email, role, inviter, redirect string
 	pub, priv                      map[string]any
 	days                           int64
+	notify                         bool
 }
 
 func (e *Emulator) readOrgInvitation(rq *request, f *form, o *orgRec) orgInvitationInput {
@@ -105,7 +106,7 @@ func (e *Emulator) readOrgInvitation(rq *request, f *form, o *orgRec) orgInvitat
 	in.redirect = f.strOr("redirect_url", "")
 	in.pub, _ = f.obj("public_metadata")
 	in.priv, _ = f.obj("private_metadata")
-	f.boolp("notify")
+	in.notify = f.boolOr("notify", true)
 	if d := f.intp("expires_in_days"); d != nil {
 		if *d < 1 || *d > 365 {
 			f.fail(errValue(f.name("expires_in_days"), "expires_in_days must be between 1 and 365."))
@@ -151,6 +152,11 @@ func (e *Emulator) commitOrgInvitation(o *orgRec, in orgInvitationInput, now int
 		inv.InviterID = &in.inviter
 	}
 	s.OrgInvitations.insert(inv)
+	if in.notify {
+		e.sendEmail("organization_invitation", in.email, "", "You're invited to join "+o.Name, map[string]any{
+			"organization_id": o.ID, "organization_name": o.Name, "invitation_id": inv.ID,
+			"action_url": e.ticketURL(inv.Ticket)})
+	}
 	return inv
 }
 
