@@ -29,6 +29,7 @@ func TestAPI(t *testing.T) {
 		{"sessions", testSessions},
 		{"verifyPassword", testVerifyPassword},
 		{"domains", testDomains},
+		{"typed", testTyped},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h.t = t

@@ -40,3 +40,21 @@ func (e *Emulator) sendEmail(slug, to, userID, subject string, data map[string]a
 		"data": data, "delivered_by_clerk": true,
 	})
 }
+
+// sendSMS emits sms.created for a message the instance would send to a
+// phone number.
+func (e *Emulator) sendSMS(slug string, to *identRec, message string) {
+	h := e.hooks
+	if !h.active() {
+		return
+	}
+	h.mu.Lock()
+	id := h.ids.next("sms")
+	h.mu.Unlock()
+	e.emit("sms.created", map[string]any{
+		"object": "sms_message", "id": id, "slug": slug, "from_phone_number": "+15555550000",
+		"to_phone_number": to.Value, "phone_number_id": to.ID, "user_id": to.UserID, "message": message,
+		"status": "queued", "data": map[string]any{"otp_code": verificationCode}, "delivered_by_clerk": true,
+		"created_at_ms": e.nowMs(),
+	})
+}

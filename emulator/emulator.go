@@ -50,7 +50,8 @@ type Emulator struct {
 type handlerFunc func(e *Emulator, rq *request) (any, *apiError)
 
 // handlers maps operation names (core's "resource.method") to their
-// emulation. Operations missing here answer 501.
+// emulation. Operations missing here are served generically from the spec
+// (generic.go).
 var handlers = map[string]handlerFunc{}
 
 func register(m map[string]handlerFunc) {
@@ -59,8 +60,9 @@ func register(m map[string]handlerFunc) {
 	}
 }
 
-// Implemented reports whether the emulator serves the named operation (other
-// operations answer 501).
+// Implemented reports whether the emulator has a handler of its own for the
+// named operation; every other operation is emulated generically from the
+// spec (records kept, responses shaped by the response schema).
 func Implemented(name string) bool { _, ok := handlers[name]; return ok }
 
 // RateLimit is an instance-wide request budget: Requests per Window.
@@ -258,9 +260,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h := handlers[op.Name]
 	if h == nil {
-		e.writeErr(w, newErr(http.StatusNotImplemented, "not_implemented", "not implemented",
-			fmt.Sprintf("clerkscript emulator does not implement %s (%s %s)", op.Name, op.HTTPMethod, op.Path), nil), nil)
-		return
+		h = genericHandler // served from the spec (generic.go)
 	}
 	rq, aerr := parseRequest(r, op, params)
 	if aerr != nil {

@@ -81,6 +81,7 @@ type userRec struct {
 	CreateOrganizationEnabled bool           `json:"create_organization_enabled,omitempty"`
 	CreateOrganizationsLimit  *int64         `json:"create_organizations_limit,omitempty"`
 	BypassClientTrust         bool           `json:"bypass_client_trust,omitempty"`
+	PasswordCompromised       bool           `json:"password_compromised,omitempty"`
 
 	sortEmail, sortPhone string // primary email (lower case) and phone, for order_by; see deriveSortKeys
 }
@@ -96,6 +97,8 @@ type identRec struct {
 	Reserved                bool   `json:"reserved,omitempty"`
 	ReservedForSecondFactor bool   `json:"reserved_for_second_factor,omitempty"`
 	DefaultSecondFactor     bool   `json:"default_second_factor,omitempty"`
+	VerificationID          string `json:"verification_id,omitempty"` // a pending prepare_verification
+	VerificationExpireAt    int64  `json:"verification_expire_at,omitempty"`
 	CreatedAt               int64  `json:"created_at,omitempty"`
 	UpdatedAt               int64  `json:"updated_at,omitempty"`
 }
@@ -287,6 +290,7 @@ type state struct {
 	ActorTokens    *table[*tokenRec]
 	Waitlist       *table[*waitlistRec]
 	Sessions       *table[*sessionRec]
+	Generic        *table[*genericRec] // generically emulated collections (generic.go)
 
 	tables []anyTable
 	emu    *Emulator // for events; nil while a loaded state is being checked
@@ -300,6 +304,7 @@ type state struct {
 	orgInvByOrg *multi[*orgInvitationRec] // organization id
 	sessByUser  *multi[*sessionRec]       // user id
 	users       *userIndex
+	genByColl   *multi[*genericRec] // collection|parent
 }
 
 // emptyState has every table and nothing in them.
