@@ -43,7 +43,7 @@ type genericRec struct {
 func (r *genericRec) key() string { return r.ID }
 func (r *genericRec) seq() uint64 { return r.Seq }
 
-var genericRes = declare(&resource[*genericRec]{
+var _ = declare(&resource[*genericRec]{
 	name: "generic_records", prefix: "rec", field: func(s *state) **table[*genericRec] { return &s.Generic },
 	indexes: func(s *state, t *table[*genericRec]) []index[*genericRec] {
 		s.genByColl = newMulti(func(r *genericRec) string { return r.Coll + "|" + r.Parent })

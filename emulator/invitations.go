@@ -118,7 +118,7 @@ func (e *Emulator) checkInvitation(in invitationInput, bulk bool, now int64) *ap
 func (e *Emulator) commitInvitation(in invitationInput, now int64) *invitationRec {
 	s := e.st
 	exp := now + in.expiresInDays*86_400_000
-	inv := &invitationRec{ID: s.IDs.next("inv"), Seq: s.IDs.seq(), Email: in.email, PublicMetadata: in.meta,
+	inv := &invitationRec{ID: s.Invitations.newID(), Seq: s.IDs.seq(), Email: in.email, PublicMetadata: in.meta,
 		RedirectURL: in.redirect, Status: "pending", Ticket: s.IDs.token(32), ExpiresAt: &exp, CreatedAt: now, UpdatedAt: now}
 	s.Invitations.insert(inv)
 	if in.notify {

@@ -72,7 +72,7 @@ func identifierType(s string) (string, bool) {
 	return "", false
 }
 
-func (e *Emulator) addListIdent(rq *request, m *table[*listIdentRec], prefix, obj string, keys map[string]bool) (any, *apiError) {
+func (e *Emulator) addListIdent(rq *request, m *table[*listIdentRec], obj string, keys map[string]bool) (any, *apiError) {
 	f := rq.body
 	f.only(e.bodyKeys(rq, keys))
 	ident := f.reqStr("identifier")
@@ -91,17 +91,17 @@ func (e *Emulator) addListIdent(rq *request, m *table[*listIdentRec], prefix, ob
 	}
 	s := e.st
 	now := rq.now.UnixMilli()
-	r := &listIdentRec{ID: s.IDs.next(prefix), Seq: s.IDs.seq(), Identifier: ident, Type: typ, CreatedAt: now, UpdatedAt: now}
+	r := &listIdentRec{ID: m.newID(), Seq: s.IDs.seq(), Identifier: ident, Type: typ, CreatedAt: now, UpdatedAt: now}
 	m.insert(r)
 	return e.listIdentOut(obj, r), nil
 }
 
 func (e *Emulator) createAllow(rq *request) (any, *apiError) {
-	return e.addListIdent(rq, e.st.Allowlist, "alid", "allowlist_identifier", keySet("identifier", "notify"))
+	return e.addListIdent(rq, e.st.Allowlist, "allowlist_identifier", keySet("identifier", "notify"))
 }
 
 func (e *Emulator) createBlock(rq *request) (any, *apiError) {
-	return e.addListIdent(rq, e.st.Blocklist, "blid", "blocklist_identifier", keySet("identifier"))
+	return e.addListIdent(rq, e.st.Blocklist, "blocklist_identifier", keySet("identifier"))
 }
 
 func (e *Emulator) listIdents(rq *request, m *table[*listIdentRec], obj string) (any, *apiError) {
@@ -167,7 +167,7 @@ func (e *Emulator) createRedirect(rq *request) (any, *apiError) {
 	}
 	s := e.st
 	now := rq.now.UnixMilli()
-	r := &redirectRec{ID: s.IDs.next("ru"), Seq: s.IDs.seq(), URL: u, CreatedAt: now, UpdatedAt: now}
+	r := &redirectRec{ID: s.RedirectURLs.newID(), Seq: s.IDs.seq(), URL: u, CreatedAt: now, UpdatedAt: now}
 	s.RedirectURLs.insert(r)
 	return redirectOut(r), nil
 }
@@ -244,7 +244,7 @@ func (e *Emulator) createSignInToken(rq *request) (any, *apiError) {
 	}
 	s := e.st
 	now := rq.now.UnixMilli()
-	t := &tokenRec{ID: s.IDs.next("sit"), Seq: s.IDs.seq(), UserID: uid, Token: s.IDs.token(48), Status: "pending",
+	t := &tokenRec{ID: s.SignInTokens.newID(), Seq: s.IDs.seq(), UserID: uid, Token: s.IDs.token(48), Status: "pending",
 		ExpiresAt: now + exp*1000, CreatedAt: now, UpdatedAt: now}
 	s.SignInTokens.insert(t)
 	return e.signInTokenOut(t, true), nil
@@ -316,7 +316,7 @@ func (e *Emulator) createActorToken(rq *request) (any, *apiError) {
 	}
 	s := e.st
 	now := rq.now.UnixMilli()
-	t := &tokenRec{ID: s.IDs.next("act"), Seq: s.IDs.seq(), UserID: uid, Actor: actor, Token: s.IDs.token(48),
+	t := &tokenRec{ID: s.ActorTokens.newID(), Seq: s.IDs.seq(), UserID: uid, Actor: actor, Token: s.IDs.token(48),
 		Status: "pending", ExpiresAt: now + exp*1000, CreatedAt: now, UpdatedAt: now}
 	s.ActorTokens.insert(t)
 	return e.actorTokenOut(t, true), nil
@@ -381,7 +381,7 @@ func (e *Emulator) addWaitlist(f *form, now int64) (*waitlistRec, *apiError) {
 		return w, nil
 	}
 	s := e.st
-	w := &waitlistRec{ID: s.IDs.next("wle"), Seq: s.IDs.seq(), Email: email, Status: "pending", CreatedAt: now, UpdatedAt: now}
+	w := &waitlistRec{ID: s.Waitlist.newID(), Seq: s.IDs.seq(), Email: email, Status: "pending", CreatedAt: now, UpdatedAt: now}
 	s.Waitlist.insert(w)
 	return w, nil
 }

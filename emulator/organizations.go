@@ -165,12 +165,12 @@ func (e *Emulator) createOrg(rq *request) (any, *apiError) {
 	if createdBy != "" && s.Users.get(createdBy) == nil {
 		return nil, errBadRequest("organization_creator_not_found", fmt.Sprintf("The creator user %s was not found.", createdBy))
 	}
-	o.ID = s.IDs.next("org")
+	o.ID = s.Orgs.newID()
 	o.Seq = s.IDs.seq()
 	o.CreatedBy = createdBy
 	s.Orgs.insert(o)
 	if createdBy != "" {
-		m := &membershipRec{ID: s.IDs.next("orgmem"), Seq: s.IDs.seq(), OrgID: o.ID, UserID: createdBy,
+		m := &membershipRec{ID: s.Memberships.newID(), Seq: s.IDs.seq(), OrgID: o.ID, UserID: createdBy,
 			Role: s.Instance.OrgCreatorRole, CreatedAt: now, UpdatedAt: now}
 		s.Memberships.insert(m)
 	}
@@ -479,7 +479,7 @@ func (e *Emulator) createMembership(rq *request) (any, *apiError) {
 			fmt.Sprintf("The organization has reached its limit of %d members.", o.MaxAllowedMemberships), nil)
 	}
 	now := rq.now.UnixMilli()
-	m := &membershipRec{ID: s.IDs.next("orgmem"), Seq: s.IDs.seq(), OrgID: o.ID, UserID: userID, Role: role,
+	m := &membershipRec{ID: s.Memberships.newID(), Seq: s.IDs.seq(), OrgID: o.ID, UserID: userID, Role: role,
 		PublicMetadata: pub, PrivateMetadata: priv, CreatedAt: now, UpdatedAt: now}
 	s.Memberships.insert(m)
 	return e.membershipOut(m), nil

@@ -145,7 +145,7 @@ func (e *Emulator) pendingOrgInvitation(orgID, email string) *orgInvitationRec {
 func (e *Emulator) commitOrgInvitation(o *orgRec, in orgInvitationInput, now int64) *orgInvitationRec {
 	s := e.st
 	exp := now + in.days*86_400_000
-	inv := &orgInvitationRec{ID: s.IDs.next("orginv"), Seq: s.IDs.seq(), OrgID: o.ID, Email: in.email, Role: in.role,
+	inv := &orgInvitationRec{ID: s.OrgInvitations.newID(), Seq: s.IDs.seq(), OrgID: o.ID, Email: in.email, Role: in.role,
 		Status: "pending", PublicMetadata: in.pub, PrivateMetadata: in.priv, RedirectURL: in.redirect,
 		Ticket: s.IDs.token(32), ExpiresAt: &exp, CreatedAt: now, UpdatedAt: now}
 	if in.inviter != "" {
@@ -383,7 +383,7 @@ func (e *Emulator) createOrgDomain(rq *request) (any, *apiError) {
 		}
 	}
 	now := rq.now.UnixMilli()
-	d := &orgDomainRec{ID: s.IDs.next("orgdmn"), Seq: s.IDs.seq(), OrgID: o.ID, Name: name, EnrollmentMode: mode,
+	d := &orgDomainRec{ID: s.OrgDomains.newID(), Seq: s.IDs.seq(), OrgID: o.ID, Name: name, EnrollmentMode: mode,
 		Verified: verified, CreatedAt: now, UpdatedAt: now}
 	s.OrgDomains.insert(d)
 	return e.orgDomainOut(d), nil

@@ -146,13 +146,7 @@ func (t *table[T]) insert(r T) {
 
 // update runs f on a record in the table, keeping indexes current, and emits
 // the updated event (and a status event when f changed the status).
-func (t *table[T]) update(r T, f func()) { t.change(r, f, true) }
-
-// touch is update without events, for bookkeeping Clerk does not announce
-// (last_active_at, ...).
-func (t *table[T]) touch(r T, f func()) { t.change(r, f, false) }
-
-func (t *table[T]) change(r T, f func(), events bool) {
+func (t *table[T]) update(r T, f func()) {
 	var before string
 	if t.res.status != nil {
 		before = t.res.status(r)
@@ -163,9 +157,6 @@ func (t *table[T]) change(r T, f func(), events bool) {
 	f()
 	for _, ix := range t.idx {
 		ix.add(r)
-	}
-	if !events {
-		return
 	}
 	if t.res.status != nil {
 		if after := t.res.status(r); after != before {

@@ -47,7 +47,7 @@ func (r *sessionRec) seq() uint64       { return r.Seq }
 func values[T record](t *table[T]) []T { return t.sorted() }
 
 var (
-	usersRes = declare(&resource[*userRec]{
+	_ = declare(&resource[*userRec]{
 		name: "users", prefix: "user", field: func(s *state) **table[*userRec] { return &s.Users }, order: 0,
 		created: "user.created", updated: "user.updated", deleted: "user.deleted",
 		out: func(e *Emulator, u *userRec) any { return e.userOut(u) },
@@ -57,7 +57,7 @@ var (
 		indexes: userIndexes,
 		check:   checkUser,
 	})
-	identsRes = declare(&resource[*identRec]{
+	_ = declare(&resource[*identRec]{
 		name: "identifications", prefix: "idn", field: func(s *state) **table[*identRec] { return &s.Idents }, order: 1,
 		indexes: func(s *state, t *table[*identRec]) []index[*identRec] {
 			s.identByVal = newUnique(func(r *identRec) string { return r.Kind + ":" + strings.ToLower(r.Value) })
@@ -65,7 +65,7 @@ var (
 		},
 		check: checkIdent,
 	})
-	invitationsRes = declare(&resource[*invitationRec]{
+	_ = declare(&resource[*invitationRec]{
 		name: "invitations", prefix: "inv", field: func(s *state) **table[*invitationRec] { return &s.Invitations },
 		indexes: func(s *state, t *table[*invitationRec]) []index[*invitationRec] {
 			s.invByEmail = newMulti(func(r *invitationRec) string { return strings.ToLower(r.Email) })
@@ -73,7 +73,7 @@ var (
 		},
 		check: func(s *state, r *invitationRec) error { return invStatus("invitation", r.ID, r.Status) },
 	})
-	orgsRes = declare(&resource[*orgRec]{
+	_ = declare(&resource[*orgRec]{
 		name: "organizations", prefix: "org", field: func(s *state) **table[*orgRec] { return &s.Orgs },
 		created: "organization.created", updated: "organization.updated", deleted: "organization.deleted",
 		out: func(e *Emulator, o *orgRec) any { return e.orgOut(o, false) },
@@ -85,7 +85,7 @@ var (
 			return []index[*orgRec]{s.orgBySlug}
 		},
 	})
-	membershipsRes = declare(&resource[*membershipRec]{
+	_ = declare(&resource[*membershipRec]{
 		name: "organization_memberships", prefix: "orgmem", field: func(s *state) **table[*membershipRec] { return &s.Memberships }, order: 2,
 		created: "organizationMembership.created", updated: "organizationMembership.updated", deleted: "organizationMembership.deleted",
 		out:  func(e *Emulator, m *membershipRec) any { return e.membershipOut(m) },
@@ -102,7 +102,7 @@ var (
 			return nil
 		},
 	})
-	orgInvitationsRes = declare(&resource[*orgInvitationRec]{
+	_ = declare(&resource[*orgInvitationRec]{
 		name: "organization_invitations", prefix: "orginv", field: func(s *state) **table[*orgInvitationRec] { return &s.OrgInvitations }, order: 2,
 		created:      "organizationInvitation.created",
 		status:       func(r *orgInvitationRec) string { return r.Status },
@@ -119,7 +119,7 @@ var (
 			return invStatus("organization invitation", r.ID, r.Status)
 		},
 	})
-	orgDomainsRes = declare(&resource[*orgDomainRec]{
+	_ = declare(&resource[*orgDomainRec]{
 		name: "organization_domains", prefix: "orgdmn", field: func(s *state) **table[*orgDomainRec] { return &s.OrgDomains }, order: 2,
 		created: "organizationDomain.created", updated: "organizationDomain.updated", deleted: "organizationDomain.deleted",
 		out: func(e *Emulator, d *orgDomainRec) any { return e.orgDomainOut(d) },
@@ -133,30 +133,30 @@ var (
 			return nil
 		},
 	})
-	allowlistRes = declare(&resource[*listIdentRec]{
+	_ = declare(&resource[*listIdentRec]{
 		name: "allowlist_identifiers", prefix: "alid", field: func(s *state) **table[*listIdentRec] { return &s.Allowlist },
 	})
-	blocklistRes = declare(&resource[*listIdentRec]{
+	_ = declare(&resource[*listIdentRec]{
 		name: "blocklist_identifiers", prefix: "blid", field: func(s *state) **table[*listIdentRec] { return &s.Blocklist },
 	})
-	redirectURLsRes = declare(&resource[*redirectRec]{
+	_ = declare(&resource[*redirectRec]{
 		name: "redirect_urls", prefix: "ru", field: func(s *state) **table[*redirectRec] { return &s.RedirectURLs },
 	})
-	jwtTemplatesRes = declare(&resource[*jwtTemplateRec]{
+	_ = declare(&resource[*jwtTemplateRec]{
 		name: "jwt_templates", prefix: "jtmp", field: func(s *state) **table[*jwtTemplateRec] { return &s.JWTTemplates },
 	})
-	signInTokensRes = declare(&resource[*tokenRec]{
+	_ = declare(&resource[*tokenRec]{
 		name: "sign_in_tokens", prefix: "sit", field: func(s *state) **table[*tokenRec] { return &s.SignInTokens },
 	})
-	actorTokensRes = declare(&resource[*tokenRec]{
+	_ = declare(&resource[*tokenRec]{
 		name: "actor_tokens", prefix: "act", field: func(s *state) **table[*tokenRec] { return &s.ActorTokens },
 	})
-	waitlistRes = declare(&resource[*waitlistRec]{
+	_ = declare(&resource[*waitlistRec]{
 		name: "waitlist_entries", prefix: "wle", field: func(s *state) **table[*waitlistRec] { return &s.Waitlist },
 		created: "waitlistEntry.created", updated: "waitlistEntry.updated",
 		out: func(e *Emulator, w *waitlistRec) any { return e.waitlistOut(w) },
 	})
-	sessionsRes = declare(&resource[*sessionRec]{
+	_ = declare(&resource[*sessionRec]{
 		name: "sessions", prefix: "sess", field: func(s *state) **table[*sessionRec] { return &s.Sessions }, order: 1,
 		created: "session.created",
 		status:  func(r *sessionRec) string { return r.Status },

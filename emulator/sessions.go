@@ -133,7 +133,7 @@ func (e *Emulator) createSession(rq *request) (any, *apiError) {
 		return nil, errValue("active_organization_id", fmt.Sprintf("User %s is not a member of organization %s.", uid, *org))
 	}
 	now := rq.now.UnixMilli()
-	ss := &sessionRec{ID: s.IDs.next("sess"), Seq: s.IDs.seq(), UserID: uid, ClientID: s.IDs.next("client"),
+	ss := &sessionRec{ID: s.Sessions.newID(), Seq: s.IDs.seq(), UserID: uid, ClientID: s.IDs.next("client"),
 		Status: "active", ActiveOrgID: org, LastActiveAt: now, ExpireAt: now + 7*86_400_000,
 		AbandonAt: now + 30*86_400_000, CreatedAt: now, UpdatedAt: now}
 	s.Sessions.insert(ss)
@@ -346,7 +346,7 @@ func (e *Emulator) createJWTTemplate(rq *request) (any, *apiError) {
 	if err := e.readJWTTemplate(rq, t); err != nil {
 		return nil, err
 	}
-	t.ID = e.st.IDs.next("jtmp")
+	t.ID = e.st.JWTTemplates.newID()
 	t.Seq = e.st.IDs.seq()
 	e.st.JWTTemplates.insert(t)
 	return jwtTemplateOut(t), nil

@@ -247,7 +247,7 @@ func replaceIdent(kind string) handlerFunc {
 				olds = append(olds, r)
 			}
 		}
-		r := &identRec{ID: s.IDs.next("idn"), Seq: s.IDs.seq(), UserID: u.ID, Kind: kind, Value: value,
+		r := &identRec{ID: s.Idents.newID(), Seq: s.IDs.seq(), UserID: u.ID, Kind: kind, Value: value,
 			Verified: status == "verified", Reserved: status == "reserved", CreatedAt: now, UpdatedAt: now}
 		s.Users.update(u, func() {
 			for _, o := range olds {

@@ -472,10 +472,10 @@ func (e *Emulator) createUser(rq *request) (any, *apiError) {
 			"A user needs an email address, a phone number, a username or an external_id (or skip_user_requirement).")
 	}
 	// Everything is valid: commit.
-	u.ID = s.IDs.next("user")
+	u.ID = s.Users.newID()
 	u.Seq = s.IDs.seq()
 	for i, em := range emails {
-		r := &identRec{ID: s.IDs.next("idn"), Seq: s.IDs.seq(), UserID: u.ID, Kind: "email_address", Value: em,
+		r := &identRec{ID: s.Idents.newID(), Seq: s.IDs.seq(), UserID: u.ID, Kind: "email_address", Value: em,
 			Verified: true, CreatedAt: now, UpdatedAt: now}
 		if i < len(emailStatus) && emailStatus[i] == "reserved" {
 			r.Verified, r.Reserved = false, true
@@ -487,7 +487,7 @@ func (e *Emulator) createUser(rq *request) (any, *apiError) {
 		}
 	}
 	for i, ph := range phones {
-		r := &identRec{ID: s.IDs.next("idn"), Seq: s.IDs.seq(), UserID: u.ID, Kind: "phone_number", Value: ph,
+		r := &identRec{ID: s.Idents.newID(), Seq: s.IDs.seq(), UserID: u.ID, Kind: "phone_number", Value: ph,
 			Verified: true, CreatedAt: now, UpdatedAt: now}
 		if i < len(phoneStatus) && phoneStatus[i] == "reserved" {
 			r.Verified, r.Reserved = false, true
@@ -789,7 +789,7 @@ func (e *Emulator) addIdent(rq *request, kind string, keys map[string]bool) (any
 		return nil, errIdentifierExists(kind, "That identifier is taken. Please try another.")
 	}
 	now := rq.now.UnixMilli()
-	r := &identRec{ID: s.IDs.next("idn"), Seq: s.IDs.seq(), UserID: u.ID, Kind: kind, Value: value,
+	r := &identRec{ID: s.Idents.newID(), Seq: s.IDs.seq(), UserID: u.ID, Kind: kind, Value: value,
 		Verified: verified, ReservedForSecondFactor: rsf, CreatedAt: now, UpdatedAt: now}
 	s.Idents.insert(r)
 	s.Users.update(u, func() {
