@@ -2,10 +2,12 @@ package emulator
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -285,7 +287,8 @@ func (t *table[T]) encode(w *bufio.Writer) error {
 	return err
 }
 
-// decode reads what encode wrote (or any JSON object of records by id).
+// decode reads what encode wrote (or any JSON object of records by id). The
+// decoder only splits the records; workers on every core decode them.
 func (t *table[T]) decode(d *json.Decoder) error {
 	tok, err := d.Token()
 	if err != nil {
@@ -297,20 +300,85 @@ func (t *table[T]) decode(d *json.Decoder) error {
 	if tok != json.Delim('{') {
 		return fmt.Errorf("%s: want an object of records by id", t.res.name)
 	}
+	type raw struct {
+		k string
+		b json.RawMessage
+	}
+	const batch = 512
+	work := make(chan []raw, 4)
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+	}
+	for range max(1, runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			local := make(map[string]T)
+			for items := range work {
+				for _, it := range items {
+					rd := json.NewDecoder(bytes.NewReader(it.b))
+					rd.UseNumber() // metadata numbers keep their exact text
+					rd.DisallowUnknownFields()
+					var r T
+					if err := rd.Decode(&r); err != nil {
+						fail(fmt.Errorf("%s %q: %w", t.res.name, it.k, err))
+						continue
+					}
+					local[it.k] = r
+				}
+			}
+			mu.Lock()
+			for k, r := range local {
+				t.rows[k] = r
+			}
+			mu.Unlock()
+		}()
+	}
+	seen := map[string]struct{}{}
+	var cur []raw
+	var readErr error
 	for d.More() {
 		kt, err := d.Token()
 		if err != nil {
-			return err
+			readErr = err
+			break
 		}
 		k, _ := kt.(string)
-		var r T
-		if err := d.Decode(&r); err != nil {
-			return fmt.Errorf("%s %q: %w", t.res.name, k, err)
+		if _, dup := seen[k]; dup {
+			readErr = fmt.Errorf("%s %q appears twice", t.res.name, k)
+			break
 		}
-		if _, dup := t.rows[k]; dup {
-			return fmt.Errorf("%s %q appears twice", t.res.name, k)
+		seen[k] = struct{}{}
+		var b json.RawMessage
+		if err := d.Decode(&b); err != nil {
+			readErr = fmt.Errorf("%s %q: %w", t.res.name, k, err)
+			break
 		}
-		t.rows[k] = r
+		cur = append(cur, raw{k, b})
+		if len(cur) == batch {
+			work <- cur
+			cur = nil
+		}
+	}
+	if len(cur) > 0 {
+		work <- cur
+	}
+	close(work)
+	wg.Wait()
+	if readErr != nil {
+		return readErr
+	}
+	if firstErr != nil {
+		return firstErr
 	}
 	_, err = d.Token()
 	return err
