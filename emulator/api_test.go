@@ -30,6 +30,7 @@ func TestAPI(t *testing.T) {
 		{"verifyPassword", testVerifyPassword},
 		{"domains", testDomains},
 		{"typed", testTyped},
+		{"generic", testGeneric},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h.t = t

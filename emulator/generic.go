@@ -868,3 +868,50 @@ func cloneMap(m map[string]any) map[string]any {
 	}
 	return out
 }
+
+func init() {
+	register(map[string]handlerFunc{
+		"organizationRoles.assignPermission": rolePermission(true),
+		"organizationRoles.removePermission": rolePermission(false),
+	})
+}
+
+// rolePermission adds a permission to a role's permissions, or removes it.
+func rolePermission(assign bool) handlerFunc {
+	return func(e *Emulator, rq *request) (any, *apiError) {
+		s := e.st
+		role := s.Generic.get(rq.param("organization_role_id"))
+		if role == nil || role.Coll != "/organization_roles" {
+			return nil, errNotFound("organization role " + rq.param("organization_role_id"))
+		}
+		perm := s.Generic.get(rq.param("permission_id"))
+		if perm == nil || perm.Coll != "/organization_permissions" {
+			return nil, errNotFound("permission " + rq.param("permission_id"))
+		}
+		var kept []any
+		has := false
+		list, _ := role.Data["permissions"].([]any)
+		for _, p := range list {
+			if m, ok := p.(map[string]any); ok && m["id"] == perm.ID {
+				has = true
+				if !assign {
+					continue
+				}
+			}
+			kept = append(kept, p)
+		}
+		switch {
+		case assign && has:
+			return nil, errBadRequest("duplicate_record", "The role already has this permission.")
+		case !assign && !has:
+			return nil, errNotFound("permission " + perm.ID + " of role " + role.ID)
+		case assign:
+			kept = append(kept, e.renderSchema("Permission", perm))
+		}
+		if kept == nil {
+			kept = []any{}
+		}
+		e.genericUpdate(role, map[string]any{"permissions": kept}, rq.now.UnixMilli())
+		return e.render(rq.op, role, ""), nil
+	}
+}

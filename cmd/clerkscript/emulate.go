@@ -32,7 +32,7 @@ const emulateUsage = `Usage: clerkscript emulate [flags]
 
 Serves an in-memory Clerk instance speaking the Backend API under /v1: users,
 invitations, organizations, memberships, sessions and session tokens, and
-more (operations it does not emulate answer 501). It prints the base URL,
+every other operation of the API (served from the spec). It prints the base URL,
 the secret key, the publishable key and the PEM public key, then serves until
 interrupted.
 
