@@ -60,8 +60,11 @@ var (
 	_ = declare(&resource[*identRec]{
 		name: "identifications", prefix: "idn", field: func(s *state) **table[*identRec] { return &s.Idents }, order: 1,
 		indexes: func(s *state, t *table[*identRec]) []index[*identRec] {
-			s.identByVal = newUnique(func(r *identRec) string { return r.Kind + ":" + strings.ToLower(r.Value) })
-			return []index[*identRec]{s.identByVal}
+			// One map per kind, keyed by the lower-case value: no key string
+			// is built per record (a lower-case address shares its bytes).
+			s.emailByVal = newUnique(func(r *identRec) string { return identKey(r, "email_address") })
+			s.phoneByVal = newUnique(func(r *identRec) string { return identKey(r, "phone_number") })
+			return []index[*identRec]{s.emailByVal, s.phoneByVal}
 		},
 		check: checkIdent,
 	})
@@ -239,7 +242,7 @@ func checkIdent(s *state, r *identRec) error {
 	if n != 1 {
 		return fmt.Errorf("identification %s belongs to user %s, which lists it %d times", r.ID, r.UserID, n)
 	}
-	if o := s.identByVal.get(r.Kind + ":" + strings.ToLower(r.Value)); o != r {
+	if o := s.identByValue(r.Kind, r.Value); o != r {
 		return fmt.Errorf("identification %s has the same %s as %s", r.ID, r.Kind, o.ID)
 	}
 	return nil
@@ -353,4 +356,18 @@ func (o *ordered[T]) walk(desc bool, pivot T, visit func(T) bool) {
 	default:
 		o.t.DescendLessOrEqual(pivot, func(r T) bool { return r == pivot || visit(r) })
 	}
+}
+
+func identKey(r *identRec, kind string) string {
+	if r.Kind != kind {
+		return ""
+	}
+	return strings.ToLower(r.Value)
+}
+
+func (s *state) identByValue(kind, value string) *identRec {
+	if kind == "phone_number" {
+		return s.phoneByVal.get(strings.ToLower(value))
+	}
+	return s.emailByVal.get(strings.ToLower(value))
 }

@@ -296,7 +296,8 @@ type state struct {
 	emu    *Emulator // for events; nil while a loaded state is being checked
 
 	// Indexes, built by the tables (see resources.go).
-	identByVal  *unique[*identRec]        // kind:lower(value)
+	emailByVal  *unique[*identRec]        // lower(email address)
+	phoneByVal  *unique[*identRec]        // phone number
 	invByEmail  *multi[*invitationRec]    // lower(email)
 	orgBySlug   *unique[*orgRec]          // slug
 	memByOrg    *multi[*membershipRec]    // organization id

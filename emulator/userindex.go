@@ -217,7 +217,7 @@ func (q *userQuery) candidates(s *state) ([]*userRec, bool) {
 	}
 	byIdent := func(kind string, vals map[string]bool) {
 		for v := range vals {
-			if r := s.identByVal.get(kind + ":" + strings.ToLower(v)); r != nil {
+			if r := s.identByValue(kind, v); r != nil {
 				add(s.Users.get(r.UserID))
 			}
 		}

@@ -217,10 +217,6 @@ func (e *Emulator) userOut(u *userRec) userJSON {
 
 // ---- lookups ----
 
-func (s *state) identByValue(kind, value string) *identRec {
-	return s.identByVal.get(kind + ":" + strings.ToLower(value))
-}
-
 func (e *Emulator) userParam(rq *request) (*userRec, *apiError) {
 	id := rq.param("user_id")
 	u := e.st.Users.get(id)

@@ -374,6 +374,9 @@ func (h *hooks) close() {
 		close(ep.stop)
 	}
 	h.wg.Wait()
+	for _, ep := range h.endpoints {
+		ep.client.CloseIdleConnections()
+	}
 }
 
 // WebhookSecret returns the whsec_ secret deliveries are signed with.
