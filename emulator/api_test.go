@@ -29,6 +29,8 @@ func TestAPI(t *testing.T) {
 		{"sessions", testSessions},
 		{"verifyPassword", testVerifyPassword},
 		{"domains", testDomains},
+		{"typed", testTyped},
+		{"generic", testGeneric},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h.t = t

@@ -5,6 +5,8 @@
 // It is meant for tests and dry runs: it keeps real state (users, invitations,
 // organizations, sessions, ...), answers with the spec's shapes and Clerk's
 // error codes, enforces Clerk's rate limits, injects reproducible faults, and
-// signs session tokens with its own RSA key served at /v1/jwks. Operations it
-// does not emulate answer 501 with a Clerk-shaped error, never a fake success.
+// signs session tokens with its own RSA key served at /v1/jwks, and announces
+// changes as Svix-signed webhooks. Operations without a handler of their own
+// are emulated generically from the spec (generic.go): records are kept and
+// responses follow the response schemas.
 package emulator

@@ -20,12 +20,11 @@ type domainJSON struct {
 	CNAMETargets      []any   `json:"cname_targets"`
 }
 
-// listDomains lists the instance's one domain, the development instance's
-// own: its frontend API host, the iss of the tokens it signs. The emulator
-// keeps no satellite domains (domains.add answers 501), so the list is
-// always this one entry. Its id is derived from the instance id, so it is
-// the same across saves and loads without consuming an id.
-func (e *Emulator) listDomains(*request) (any, *apiError) {
+// listDomains lists the instance's own domain (its frontend API host, the
+// iss of the tokens it signs; its id is derived from the instance id, so it
+// is the same across saves and loads without consuming an id), then the
+// satellite domains added with domains.add (generic records).
+func (e *Emulator) listDomains(rq *request) (any, *apiError) {
 	slug := e.st.Instance.Slug
 	d := domainJSON{
 		Object:            "domain",
@@ -35,5 +34,9 @@ func (e *Emulator) listDomains(*request) (any, *apiError) {
 		AccountsPortalURL: ptr("https://" + slug + ".accounts.dev"),
 		DevelopmentOrigin: e.st.Instance.DevelopmentOrigin,
 	}
-	return map[string]any{"data": []domainJSON{d}, "total_count": 1}, nil
+	out := []any{d}
+	for _, r := range e.st.genByColl.get("/domains|") {
+		out = append(out, e.renderSchema("Domain", r))
+	}
+	return map[string]any{"data": out, "total_count": len(out)}, nil
 }

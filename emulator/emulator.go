@@ -11,6 +11,7 @@ import (
 	"io"
 	"math"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -26,7 +27,9 @@ import (
 // Emulator is one in-memory Clerk instance. It is an http.Handler serving the
 // Backend API under /v1; all methods are safe for concurrent use.
 type Emulator struct {
-	mu  sync.Mutex // guards st; handlers run with it held
+	// mu guards st: handlers of GET operations run with it read-locked (in
+	// parallel), the others with it locked.
+	mu  sync.RWMutex
 	st  *state
 	key *rsa.PrivateKey
 
@@ -37,7 +40,10 @@ type Emulator struct {
 	router        *router
 	limiter       *rateLimiter
 	faults        *faultInjector
+	hooks         *hooks
 	traceN        atomic.Uint64
+
+	reqIP, reqUA string // of the request being handled under the write lock, for events
 }
 
 // handlerFunc serves one operation. It runs with the state lock held and
@@ -45,7 +51,8 @@ type Emulator struct {
 type handlerFunc func(e *Emulator, rq *request) (any, *apiError)
 
 // handlers maps operation names (core's "resource.method") to their
-// emulation. Operations missing here answer 501.
+// emulation. Operations missing here are served generically from the spec
+// (generic.go).
 var handlers = map[string]handlerFunc{}
 
 func register(m map[string]handlerFunc) {
@@ -54,8 +61,9 @@ func register(m map[string]handlerFunc) {
 	}
 }
 
-// Implemented reports whether the emulator serves the named operation (other
-// operations answer 501).
+// Implemented reports whether the emulator has a handler of its own for the
+// named operation; every other operation is emulated generically from the
+// spec (records kept, responses shaped by the response schema).
 func Implemented(name string) bool { _, ok := handlers[name]; return ok }
 
 // RateLimit is an instance-wide request budget: Requests per Window.
@@ -88,6 +96,13 @@ type config struct {
 	endpointScale float64
 	faults        Faults
 	tokenLifetime time.Duration
+
+	webhookURLs   []string
+	webhookSecret string
+	webhookScale  float64
+	webhookFaults WebhookFaults
+	webhookLog    func(Delivery)
+	eventLog      int
 }
 
 // Option configures New and Start.
@@ -137,6 +152,7 @@ func New(opts ...Option) (*Emulator, error) {
 		rate:          RateLimit{Requests: 100, Window: 10 * time.Second},
 		endpointScale: 1,
 		tokenLifetime: 60 * time.Second,
+		webhookScale:  1,
 	}
 	for _, o := range opts {
 		o(&c)
@@ -170,13 +186,19 @@ func New(opts ...Option) (*Emulator, error) {
 		limiter:       newRateLimiter(c.rate, c.endpointScale),
 		faults:        newFaultInjector(c.seed, c.faults),
 	}
+	st.emu = e
+	h, err := newHooks(&c, func() string { return e.st.Instance.ID })
+	if err != nil {
+		return nil, err
+	}
+	e.hooks = h
 	return e, nil
 }
 
 // SecretKey returns the key requests must carry as "Authorization: Bearer".
 func (e *Emulator) SecretKey() string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.mu.RLock()
+	defer e.mu.RUnlock()
 	return e.secretKey // Load may replace it
 }
 
@@ -184,8 +206,8 @@ func (e *Emulator) SecretKey() string {
 // ("<slug>.clerk.accounts.dev"), the iss of its session tokens without the
 // scheme.
 func (e *Emulator) FrontendAPI() string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.mu.RLock()
+	defer e.mu.RUnlock()
 	return e.frontendAPI()
 }
 
@@ -202,6 +224,10 @@ func (e *Emulator) traceID() string {
 
 // ServeHTTP serves the Backend API under /v1.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/_emulator/webhooks" && r.Method == http.MethodGet {
+		e.serveInspect(w, r)
+		return
+	}
 	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), "/v1")
 	if !ok || (rest != "" && rest[0] != '/') {
 		e.writeErr(w, errNotFound(fmt.Sprintf("%s %s (the Backend API is served under /v1)", r.Method, r.URL.Path)), nil)
@@ -225,9 +251,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h := handlers[op.Name]
 	if h == nil {
-		e.writeErr(w, newErr(http.StatusNotImplemented, "not_implemented", "not implemented",
-			fmt.Sprintf("clerkscript emulator does not implement %s (%s %s)", op.Name, op.HTTPMethod, op.Path), nil), nil)
-		return
+		h = genericHandler // served from the spec (generic.go)
 	}
 	rq, aerr := parseRequest(r, op, params)
 	if aerr != nil {
@@ -253,10 +277,31 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		panic(http.ErrAbortHandler)
 	}
 
+	if op.HTTPMethod == http.MethodGet {
+		e.mu.RLock()
+		rq.now = e.now()
+		out, herr := h(e, rq)
+		e.mu.RUnlock()
+		e.finish(w, op, fault, out, herr)
+		return
+	}
 	e.mu.Lock()
 	rq.now = e.now()
+	e.reqIP, e.reqUA = clientIP(r), r.UserAgent()
 	out, herr := h(e, rq)
 	e.mu.Unlock()
+	e.finish(w, op, fault, out, herr)
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (e *Emulator) finish(w http.ResponseWriter, op *core.Operation, fault FaultKind, out any, herr *apiError) {
 
 	switch fault {
 	case FaultApplied:

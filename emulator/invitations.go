@@ -61,15 +61,17 @@ type invitationInput struct {
 	redirect       string
 	ignoreExisting bool
 	expiresInDays  int64
+	notify         bool
+	template       string
 }
 
 func (e *Emulator) readInvitation(rq *request, f *form) invitationInput {
 	f.only(e.bodyKeys(rq, invitationKeys))
-	in := invitationInput{expiresInDays: 30}
+	in := invitationInput{expiresInDays: 30, template: "invitation"}
 	in.email = f.reqStr("email_address")
 	in.meta, _ = f.obj("public_metadata")
 	in.redirect = f.strOr("redirect_url", "")
-	f.boolp("notify")
+	in.notify = f.boolOr("notify", true)
 	in.ignoreExisting = f.boolOr("ignore_existing", false)
 	if d := f.intp("expires_in_days"); d != nil {
 		if *d < 1 || *d > 365 {
@@ -79,6 +81,8 @@ func (e *Emulator) readInvitation(rq *request, f *form) invitationInput {
 	}
 	if t := f.str("template_slug"); t != nil && *t != "invitation" && *t != "waitlist_invitation" {
 		f.fail(errValue(f.name("template_slug"), "template_slug must be invitation or waitlist_invitation."))
+	} else if t != nil {
+		in.template = *t
 	}
 	if f.err == nil && !validEmail(in.email) {
 		f.fail(errFormat(f.name("email_address"), fmt.Sprintf("%q is not a valid email address.", in.email)))
@@ -90,8 +94,8 @@ func (e *Emulator) readInvitation(rq *request, f *form) invitationInput {
 }
 
 func (e *Emulator) pendingInvitation(email string, now int64) *invitationRec {
-	for _, inv := range e.st.Invitations {
-		if strings.EqualFold(inv.Email, email) && expiringStatus(inv.Status, inv.ExpiresAt, now) == "pending" {
+	for _, inv := range e.st.invByEmail.get(strings.ToLower(email)) {
+		if expiringStatus(inv.Status, inv.ExpiresAt, now) == "pending" {
 			return inv
 		}
 	}
@@ -114,9 +118,13 @@ func (e *Emulator) checkInvitation(in invitationInput, bulk bool, now int64) *ap
 func (e *Emulator) commitInvitation(in invitationInput, now int64) *invitationRec {
 	s := e.st
 	exp := now + in.expiresInDays*86_400_000
-	inv := &invitationRec{ID: s.IDs.next("inv"), Seq: s.IDs.seq(), Email: in.email, PublicMetadata: in.meta,
+	inv := &invitationRec{ID: s.Invitations.newID(), Seq: s.IDs.seq(), Email: in.email, PublicMetadata: in.meta,
 		RedirectURL: in.redirect, Status: "pending", Ticket: s.IDs.token(32), ExpiresAt: &exp, CreatedAt: now, UpdatedAt: now}
-	s.Invitations[inv.ID] = inv
+	s.Invitations.insert(inv)
+	if in.notify {
+		e.sendEmail(in.template, in.email, "", "You're invited to join", map[string]any{
+			"invitation_id": inv.ID, "action_url": e.ticketURL(inv.Ticket)})
+	}
 	return inv
 }
 
@@ -225,7 +233,7 @@ func (e *Emulator) listInvitations(rq *request) (any, *apiError) {
 
 func (e *Emulator) revokeInvitation(rq *request) (any, *apiError) {
 	id := rq.param("invitation_id")
-	inv := e.st.Invitations[id]
+	inv := e.st.Invitations.get(id)
 	if inv == nil {
 		return nil, errNotFound("invitation " + id)
 	}

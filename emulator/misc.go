@@ -9,10 +9,10 @@ func init() {
 	register(map[string]handlerFunc{
 		"allowlistIdentifiers.create":         (*Emulator).createAllow,
 		"allowlistIdentifiers.list":           (*Emulator).listAllow,
-		"allowlistIdentifiers.delete":         listIdentDelete(func(s *state) map[string]*listIdentRec { return s.Allowlist }, "allowlist_identifier"),
+		"allowlistIdentifiers.delete":         listIdentDelete(func(s *state) *table[*listIdentRec] { return s.Allowlist }, "allowlist_identifier"),
 		"blocklistIdentifiers.create":         (*Emulator).createBlock,
 		"blocklistIdentifiers.list":           (*Emulator).listBlock,
-		"blocklistIdentifiers.delete":         listIdentDelete(func(s *state) map[string]*listIdentRec { return s.Blocklist }, "blocklist_identifier"),
+		"blocklistIdentifiers.delete":         listIdentDelete(func(s *state) *table[*listIdentRec] { return s.Blocklist }, "blocklist_identifier"),
 		"redirectUrls.create":                 (*Emulator).createRedirect,
 		"redirectUrls.list":                   (*Emulator).listRedirects,
 		"redirectUrls.get":                    (*Emulator).getRedirect,
@@ -72,7 +72,7 @@ func identifierType(s string) (string, bool) {
 	return "", false
 }
 
-func (e *Emulator) addListIdent(rq *request, m map[string]*listIdentRec, prefix, obj string, keys map[string]bool) (any, *apiError) {
+func (e *Emulator) addListIdent(rq *request, m *table[*listIdentRec], obj string, keys map[string]bool) (any, *apiError) {
 	f := rq.body
 	f.only(e.bodyKeys(rq, keys))
 	ident := f.reqStr("identifier")
@@ -84,27 +84,27 @@ func (e *Emulator) addListIdent(rq *request, m map[string]*listIdentRec, prefix,
 	if !ok {
 		return nil, errFormat("identifier", fmt.Sprintf("%q is not an email address, a *@domain, an E.164 phone number or a web3 wallet.", ident))
 	}
-	for _, r := range m {
+	for _, r := range m.all() {
 		if strings.EqualFold(r.Identifier, ident) {
 			return nil, errDuplicate(fmt.Sprintf("The identifier %s is already on the list.", ident), nil)
 		}
 	}
 	s := e.st
 	now := rq.now.UnixMilli()
-	r := &listIdentRec{ID: s.IDs.next(prefix), Seq: s.IDs.seq(), Identifier: ident, Type: typ, CreatedAt: now, UpdatedAt: now}
-	m[r.ID] = r
+	r := &listIdentRec{ID: m.newID(), Seq: s.IDs.seq(), Identifier: ident, Type: typ, CreatedAt: now, UpdatedAt: now}
+	m.insert(r)
 	return e.listIdentOut(obj, r), nil
 }
 
 func (e *Emulator) createAllow(rq *request) (any, *apiError) {
-	return e.addListIdent(rq, e.st.Allowlist, "alid", "allowlist_identifier", keySet("identifier", "notify"))
+	return e.addListIdent(rq, e.st.Allowlist, "allowlist_identifier", keySet("identifier", "notify"))
 }
 
 func (e *Emulator) createBlock(rq *request) (any, *apiError) {
-	return e.addListIdent(rq, e.st.Blocklist, "blid", "blocklist_identifier", keySet("identifier"))
+	return e.addListIdent(rq, e.st.Blocklist, "blocklist_identifier", keySet("identifier"))
 }
 
-func (e *Emulator) listIdents(rq *request, m map[string]*listIdentRec, obj string) (any, *apiError) {
+func (e *Emulator) listIdents(rq *request, m *table[*listIdentRec], obj string) (any, *apiError) {
 	items := values(m)
 	out := make([]listIdentJSON, len(items))
 	for i, r := range items {
@@ -124,14 +124,14 @@ func (e *Emulator) listBlock(rq *request) (any, *apiError) {
 	return e.listIdents(rq, e.st.Blocklist, "blocklist_identifier")
 }
 
-func listIdentDelete(pick func(*state) map[string]*listIdentRec, obj string) handlerFunc {
+func listIdentDelete(pick func(*state) *table[*listIdentRec], obj string) handlerFunc {
 	return func(e *Emulator, rq *request) (any, *apiError) {
 		m := pick(e.st)
 		id := rq.param("identifier_id")
-		if m[id] == nil {
+		if m.get(id) == nil {
 			return nil, errNotFound(strings.ReplaceAll(obj, "_", " ") + " " + id)
 		}
-		delete(m, id)
+		m.remove(m.get(id))
 		return deletedJSON{ID: id, Object: obj, Deleted: true}, nil
 	}
 }
@@ -160,15 +160,15 @@ func (e *Emulator) createRedirect(rq *request) (any, *apiError) {
 	if !validURL(u) {
 		return nil, errFormat("url", fmt.Sprintf("%q is not an absolute URL (scheme://host/path, or a native app scheme).", u))
 	}
-	for _, r := range e.st.RedirectURLs {
+	for _, r := range e.st.RedirectURLs.all() {
 		if r.URL == u {
 			return nil, errDuplicate(fmt.Sprintf("The redirect URL %s already exists.", u), nil)
 		}
 	}
 	s := e.st
 	now := rq.now.UnixMilli()
-	r := &redirectRec{ID: s.IDs.next("ru"), Seq: s.IDs.seq(), URL: u, CreatedAt: now, UpdatedAt: now}
-	s.RedirectURLs[r.ID] = r
+	r := &redirectRec{ID: s.RedirectURLs.newID(), Seq: s.IDs.seq(), URL: u, CreatedAt: now, UpdatedAt: now}
+	s.RedirectURLs.insert(r)
 	return redirectOut(r), nil
 }
 
@@ -182,7 +182,7 @@ func (e *Emulator) listRedirects(rq *request) (any, *apiError) {
 }
 
 func (e *Emulator) getRedirect(rq *request) (any, *apiError) {
-	r := e.st.RedirectURLs[rq.param("id")]
+	r := e.st.RedirectURLs.get(rq.param("id"))
 	if r == nil {
 		return nil, errNotFound("redirect URL " + rq.param("id"))
 	}
@@ -191,10 +191,10 @@ func (e *Emulator) getRedirect(rq *request) (any, *apiError) {
 
 func (e *Emulator) deleteRedirect(rq *request) (any, *apiError) {
 	id := rq.param("id")
-	if e.st.RedirectURLs[id] == nil {
+	if e.st.RedirectURLs.get(id) == nil {
 		return nil, errNotFound("redirect URL " + id)
 	}
-	delete(e.st.RedirectURLs, id)
+	e.st.RedirectURLs.remove(e.st.RedirectURLs.get(id))
 	return deletedJSON{ID: id, Object: "redirect_url", Deleted: true}, nil
 }
 
@@ -236,23 +236,23 @@ func (e *Emulator) createSignInToken(rq *request) (any, *apiError) {
 	if f.err != nil {
 		return nil, f.err
 	}
-	if e.st.Users[uid] == nil {
+	if e.st.Users.get(uid) == nil {
 		return nil, errNotFound("user " + uid)
 	}
-	if org != "" && e.st.Orgs[org] == nil {
+	if org != "" && e.st.Orgs.get(org) == nil {
 		return nil, errNotFound("organization " + org)
 	}
 	s := e.st
 	now := rq.now.UnixMilli()
-	t := &tokenRec{ID: s.IDs.next("sit"), Seq: s.IDs.seq(), UserID: uid, Token: s.IDs.token(48), Status: "pending",
+	t := &tokenRec{ID: s.SignInTokens.newID(), Seq: s.IDs.seq(), UserID: uid, Token: s.IDs.token(48), Status: "pending",
 		ExpiresAt: now + exp*1000, CreatedAt: now, UpdatedAt: now}
-	s.SignInTokens[t.ID] = t
+	s.SignInTokens.insert(t)
 	return e.signInTokenOut(t, true), nil
 }
 
 func (e *Emulator) revokeSignInToken(rq *request) (any, *apiError) {
 	id := rq.param("sign_in_token_id")
-	t := e.st.SignInTokens[id]
+	t := e.st.SignInTokens.get(id)
 	if t == nil {
 		return nil, errNotFound("sign-in token " + id)
 	}
@@ -311,20 +311,20 @@ func (e *Emulator) createActorToken(rq *request) (any, *apiError) {
 	if sub, _ := actor["sub"].(string); sub == "" {
 		return nil, errValue("actor", "actor must hold a sub claim naming the impersonating user.")
 	}
-	if e.st.Users[uid] == nil {
+	if e.st.Users.get(uid) == nil {
 		return nil, errNotFound("user " + uid)
 	}
 	s := e.st
 	now := rq.now.UnixMilli()
-	t := &tokenRec{ID: s.IDs.next("act"), Seq: s.IDs.seq(), UserID: uid, Actor: actor, Token: s.IDs.token(48),
+	t := &tokenRec{ID: s.ActorTokens.newID(), Seq: s.IDs.seq(), UserID: uid, Actor: actor, Token: s.IDs.token(48),
 		Status: "pending", ExpiresAt: now + exp*1000, CreatedAt: now, UpdatedAt: now}
-	s.ActorTokens[t.ID] = t
+	s.ActorTokens.insert(t)
 	return e.actorTokenOut(t, true), nil
 }
 
 func (e *Emulator) revokeActorToken(rq *request) (any, *apiError) {
 	id := rq.param("actor_token_id")
-	t := e.st.ActorTokens[id]
+	t := e.st.ActorTokens.get(id)
 	if t == nil {
 		return nil, errNotFound("actor token " + id)
 	}
@@ -352,14 +352,14 @@ type waitlistJSON struct {
 func (e *Emulator) waitlistOut(w *waitlistRec) waitlistJSON {
 	out := waitlistJSON{Object: "waitlist_entry", ID: w.ID, EmailAddress: w.Email, Status: w.Status,
 		CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt}
-	if inv := e.st.Invitations[w.InvitationID]; inv != nil {
+	if inv := e.st.Invitations.get(w.InvitationID); inv != nil {
 		out.Invitation = ptr(e.invitationOut(inv))
 	}
 	return out
 }
 
 func (e *Emulator) waitlistByEmail(email string) *waitlistRec {
-	for _, w := range e.st.Waitlist {
+	for _, w := range e.st.Waitlist.all() {
 		if strings.EqualFold(w.Email, email) {
 			return w
 		}
@@ -381,8 +381,8 @@ func (e *Emulator) addWaitlist(f *form, now int64) (*waitlistRec, *apiError) {
 		return w, nil
 	}
 	s := e.st
-	w := &waitlistRec{ID: s.IDs.next("wle"), Seq: s.IDs.seq(), Email: email, Status: "pending", CreatedAt: now, UpdatedAt: now}
-	s.Waitlist[w.ID] = w
+	w := &waitlistRec{ID: s.Waitlist.newID(), Seq: s.IDs.seq(), Email: email, Status: "pending", CreatedAt: now, UpdatedAt: now}
+	s.Waitlist.insert(w)
 	return w, nil
 }
 
@@ -443,7 +443,7 @@ func (e *Emulator) listWaitlist(rq *request) (any, *apiError) {
 		"created_at":    func(w *waitlistRec) string { return num(w.CreatedAt) },
 		"email_address": func(w *waitlistRec) string { return strings.ToLower(w.Email) },
 		"invited_at": func(w *waitlistRec) string {
-			if inv := e.st.Invitations[w.InvitationID]; inv != nil {
+			if inv := e.st.Invitations.get(w.InvitationID); inv != nil {
 				return num(inv.CreatedAt)
 			}
 			return ""
@@ -464,7 +464,7 @@ func (e *Emulator) listWaitlist(rq *request) (any, *apiError) {
 
 func (e *Emulator) waitlistParam(rq *request) (*waitlistRec, *apiError) {
 	id := rq.param("waitlist_entry_id")
-	w := e.st.Waitlist[id]
+	w := e.st.Waitlist.get(id)
 	if w == nil {
 		return nil, errNotFound("waitlist entry " + id)
 	}
@@ -476,7 +476,7 @@ func (e *Emulator) deleteWaitlistEntry(rq *request) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	delete(e.st.Waitlist, w.ID)
+	e.st.Waitlist.remove(e.st.Waitlist.get(w.ID))
 	return deletedJSON{ID: w.ID, Object: "waitlist_entry", Deleted: true}, nil
 }
 
@@ -492,14 +492,12 @@ func (e *Emulator) inviteWaitlistEntry(rq *request) (any, *apiError) {
 		return nil, f.err
 	}
 	now := rq.now.UnixMilli()
-	in := invitationInput{email: w.Email, ignoreExisting: ignore, expiresInDays: 30}
+	in := invitationInput{email: w.Email, ignoreExisting: ignore, expiresInDays: 30, notify: true, template: "waitlist_invitation"}
 	if err := e.checkInvitation(in, false, now); err != nil {
 		return nil, err
 	}
 	inv := e.commitInvitation(in, now)
-	w.InvitationID = inv.ID
-	w.Status = "invited"
-	w.UpdatedAt = now
+	e.st.Waitlist.update(w, func() { w.InvitationID, w.Status, w.UpdatedAt = inv.ID, "invited", now })
 	return e.waitlistOut(w), nil
 }
 
@@ -508,8 +506,7 @@ func (e *Emulator) rejectWaitlistEntry(rq *request) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	w.Status = "rejected"
-	w.UpdatedAt = rq.now.UnixMilli()
+	e.st.Waitlist.update(w, func() { w.Status, w.UpdatedAt = "rejected", rq.now.UnixMilli() })
 	return e.waitlistOut(w), nil
 }
 

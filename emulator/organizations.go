@@ -75,16 +75,14 @@ func (e *Emulator) orgOut(o *orgRec, counts bool) orgJSON {
 	}
 	if counts {
 		n, admin := 0, false
-		for _, m := range e.st.Memberships {
-			if m.OrgID == o.ID {
-				n++
-				admin = admin || m.Role == "org:admin"
-			}
+		for m := range e.st.memByOrg.m[o.ID] {
+			n++
+			admin = admin || m.Role == "org:admin"
 		}
 		pending := 0
 		now := e.nowMs()
-		for _, inv := range e.st.OrgInvitations {
-			if inv.OrgID == o.ID && expiringStatus(inv.Status, inv.ExpiresAt, now) == "pending" {
+		for inv := range e.st.orgInvByOrg.m[o.ID] {
+			if expiringStatus(inv.Status, inv.ExpiresAt, now) == "pending" {
 				pending++
 			}
 		}
@@ -97,24 +95,18 @@ func (e *Emulator) orgOut(o *orgRec, counts bool) orgJSON {
 // orgParam finds the organization by id or slug, as Clerk's GET does.
 func (e *Emulator) orgParam(rq *request) (*orgRec, *apiError) {
 	key := rq.param("organization_id")
-	if o := e.st.Orgs[key]; o != nil {
+	if o := e.st.Orgs.get(key); o != nil {
 		return o, nil
 	}
-	for _, o := range e.st.Orgs {
-		if o.Slug == key {
-			return o, nil
-		}
+	if o := e.st.orgBySlug.get(key); o != nil {
+		return o, nil
 	}
 	return nil, errNotFound("organization " + key)
 }
 
 func (e *Emulator) slugTaken(slug, self string) bool {
-	for _, o := range e.st.Orgs {
-		if o.ID != self && o.Slug == slug {
-			return true
-		}
-	}
-	return false
+	o := e.st.orgBySlug.get(slug)
+	return o != nil && o.ID != self
 }
 
 var orgCreateKeys = keySet("name", "created_by", "private_metadata", "public_metadata", "slug",
@@ -170,17 +162,17 @@ func (e *Emulator) createOrg(rq *request) (any, *apiError) {
 	if e.slugTaken(o.Slug, "") {
 		return nil, errIdentifierExists("slug", "This slug is already taken by another organization.")
 	}
-	if createdBy != "" && s.Users[createdBy] == nil {
+	if createdBy != "" && s.Users.get(createdBy) == nil {
 		return nil, errBadRequest("organization_creator_not_found", fmt.Sprintf("The creator user %s was not found.", createdBy))
 	}
-	o.ID = s.IDs.next("org")
+	o.ID = s.Orgs.newID()
 	o.Seq = s.IDs.seq()
 	o.CreatedBy = createdBy
-	s.Orgs[o.ID] = o
+	s.Orgs.insert(o)
 	if createdBy != "" {
-		m := &membershipRec{ID: s.IDs.next("orgmem"), Seq: s.IDs.seq(), OrgID: o.ID, UserID: createdBy,
+		m := &membershipRec{ID: s.Memberships.newID(), Seq: s.IDs.seq(), OrgID: o.ID, UserID: createdBy,
 			Role: s.Instance.OrgCreatorRole, CreatedAt: now, UpdatedAt: now}
-		s.Memberships[m.ID] = m
+		s.Memberships.insert(m)
 	}
 	return e.orgOut(o, false), nil
 }
@@ -216,8 +208,8 @@ func (e *Emulator) listOrgs(rq *request) (any, *apiError) {
 		}
 		if len(userIDs) > 0 {
 			member := false
-			for _, m := range s.Memberships {
-				if m.OrgID == o.ID && slices.Contains(userIDs, m.UserID) {
+			for m := range s.memByOrg.m[o.ID] {
+				if slices.Contains(userIDs, m.UserID) {
 					member = true
 					break
 				}
@@ -247,13 +239,7 @@ func (e *Emulator) listOrgs(rq *request) (any, *apiError) {
 }
 
 func (e *Emulator) memberCount(orgID string) int {
-	n := 0
-	for _, m := range e.st.Memberships {
-		if m.OrgID == orgID {
-			n++
-		}
-	}
-	return n
+	return e.st.memByOrg.count(orgID)
 }
 
 func (e *Emulator) updateOrg(rq *request) (any, *apiError) {
@@ -295,7 +281,7 @@ func (e *Emulator) updateOrg(rq *request) (any, *apiError) {
 		return nil, errIdentifierExists("slug", "This slug is already taken by another organization.")
 	}
 	o.UpdatedAt = rq.now.UnixMilli()
-	*o0 = o
+	e.st.Orgs.update(o0, func() { *o0 = o })
 	return e.orgOut(o0, false), nil
 }
 
@@ -305,22 +291,18 @@ func (e *Emulator) deleteOrg(rq *request) (any, *apiError) {
 		return nil, err
 	}
 	s := e.st
-	for id, m := range s.Memberships {
-		if m.OrgID == o.ID {
-			delete(s.Memberships, id)
-		}
+	for _, m := range s.memByOrg.get(o.ID) {
+		s.Memberships.remove(m)
 	}
-	for id, inv := range s.OrgInvitations {
-		if inv.OrgID == o.ID {
-			delete(s.OrgInvitations, id)
-		}
+	for _, inv := range s.orgInvByOrg.get(o.ID) {
+		s.OrgInvitations.remove(inv)
 	}
-	for id, d := range s.OrgDomains {
+	for id, d := range s.OrgDomains.all() {
 		if d.OrgID == o.ID {
-			delete(s.OrgDomains, id)
+			s.OrgDomains.remove(s.OrgDomains.get(id))
 		}
 	}
-	delete(s.Orgs, o.ID)
+	s.Orgs.remove(s.Orgs.get(o.ID))
 	return deletedJSON{ID: o.ID, Object: "organization", Slug: o.Slug, Deleted: true}, nil
 }
 
@@ -343,9 +325,11 @@ func (e *Emulator) mergeOrgMetadata(rq *request) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	o.PublicMetadata = deepMerge(o.PublicMetadata, pub)
-	o.PrivateMetadata = deepMerge(o.PrivateMetadata, priv)
-	o.UpdatedAt = rq.now.UnixMilli()
+	e.st.Orgs.update(o, func() {
+		o.PublicMetadata = deepMerge(o.PublicMetadata, pub)
+		o.PrivateMetadata = deepMerge(o.PrivateMetadata, priv)
+		o.UpdatedAt = rq.now.UnixMilli()
+	})
 	return e.orgOut(o, false), nil
 }
 
@@ -361,11 +345,10 @@ func (e *Emulator) uploadOrgLogo(rq *request) (any, *apiError) {
 	if aerr := checkImage(up); aerr != nil {
 		return nil, aerr
 	}
-	if uid := rq.body.strOr("uploader_user_id", ""); uid != "" && e.st.Users[uid] == nil {
+	if uid := rq.body.strOr("uploader_user_id", ""); uid != "" && e.st.Users.get(uid) == nil {
 		return nil, errNotFound("user " + uid)
 	}
-	o.HasImage = true
-	o.UpdatedAt = rq.now.UnixMilli()
+	e.st.Orgs.update(o, func() { o.HasImage, o.UpdatedAt = true, rq.now.UnixMilli() })
 	out := e.orgOut(o, false)
 	out.LogoURL = out.ImageURL
 	return out, nil
@@ -391,8 +374,7 @@ func (e *Emulator) deleteOrgLogo(rq *request) (any, *apiError) {
 	if !o.HasImage {
 		return nil, errNotFound("logo of organization " + o.ID)
 	}
-	o.HasImage = false
-	o.UpdatedAt = rq.now.UnixMilli()
+	e.st.Orgs.update(o, func() { o.HasImage, o.UpdatedAt = false, rq.now.UnixMilli() })
 	return e.orgOut(o, false), nil
 }
 
@@ -426,7 +408,7 @@ type membershipJSON struct {
 
 func (e *Emulator) identifierOf(u *userRec) *string {
 	if em := e.primaryEmail(u); em != "" {
-		if r := e.st.Idents[*u.PrimaryEmailID]; r != nil {
+		if r := e.st.Idents.get(*u.PrimaryEmailID); r != nil {
 			return &r.Value
 		}
 	}
@@ -445,10 +427,10 @@ func (e *Emulator) membershipOut(m *membershipRec) membershipJSON {
 		Permissions: append([]string{}, role.perms...), PublicMetadata: emptyIfNil(m.PublicMetadata),
 		PrivateMetadata: emptyIfNil(m.PrivateMetadata), CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt,
 		PublicUserData: publicUserJSON{UserID: m.UserID, ImageURL: defaultImage, ProfileImageURL: ptr(defaultImage)}}
-	if o := e.st.Orgs[m.OrgID]; o != nil {
+	if o := e.st.Orgs.get(m.OrgID); o != nil {
 		out.Organization = e.orgOut(o, false)
 	}
-	if u := e.st.Users[m.UserID]; u != nil {
+	if u := e.st.Users.get(m.UserID); u != nil {
 		out.PublicUserData.FirstName, out.PublicUserData.LastName = u.FirstName, u.LastName
 		out.PublicUserData.Identifier = e.identifierOf(u)
 		out.PublicUserData.Username = u.Username
@@ -460,8 +442,8 @@ func (e *Emulator) membershipOut(m *membershipRec) membershipJSON {
 }
 
 func (e *Emulator) membershipOf(orgID, userID string) *membershipRec {
-	for _, m := range e.st.Memberships {
-		if m.OrgID == orgID && m.UserID == userID {
+	for m := range e.st.memByUser.m[userID] {
+		if m.OrgID == orgID {
 			return m
 		}
 	}
@@ -486,7 +468,7 @@ func (e *Emulator) createMembership(rq *request) (any, *apiError) {
 	if err := checkRole("role", role); err != nil {
 		return nil, err
 	}
-	if s.Users[userID] == nil {
+	if s.Users.get(userID) == nil {
 		return nil, errNotFound("user " + userID)
 	}
 	if e.membershipOf(o.ID, userID) != nil {
@@ -497,9 +479,9 @@ func (e *Emulator) createMembership(rq *request) (any, *apiError) {
 			fmt.Sprintf("The organization has reached its limit of %d members.", o.MaxAllowedMemberships), nil)
 	}
 	now := rq.now.UnixMilli()
-	m := &membershipRec{ID: s.IDs.next("orgmem"), Seq: s.IDs.seq(), OrgID: o.ID, UserID: userID, Role: role,
+	m := &membershipRec{ID: s.Memberships.newID(), Seq: s.IDs.seq(), OrgID: o.ID, UserID: userID, Role: role,
 		PublicMetadata: pub, PrivateMetadata: priv, CreatedAt: now, UpdatedAt: now}
-	s.Memberships[m.ID] = m
+	s.Memberships.insert(m)
 	return e.membershipOut(m), nil
 }
 
@@ -518,7 +500,7 @@ func (e *Emulator) membershipParam(rq *request) (*membershipRec, *apiError) {
 
 var membershipOrder = func(e *Emulator) map[string]orderKey[*membershipRec] {
 	user := func(m *membershipRec) *userRec {
-		if u := e.st.Users[m.UserID]; u != nil {
+		if u := e.st.Users.get(m.UserID); u != nil {
 			return u
 		}
 		return &userRec{}
@@ -533,9 +515,14 @@ var membershipOrder = func(e *Emulator) map[string]orderKey[*membershipRec] {
 	}
 }
 
-func (e *Emulator) membershipList(rq *request, keep func(*membershipRec) bool) (any, *apiError) {
+// membershipList lists the memberships keep accepts among from (all when
+// nil), oldest first before ordering.
+func (e *Emulator) membershipList(rq *request, from []*membershipRec, keep func(*membershipRec) bool) (any, *apiError) {
+	if from == nil {
+		from = values(e.st.Memberships)
+	}
 	var items []*membershipRec
-	for _, m := range values(e.st.Memberships) {
+	for _, m := range from {
 		if keep(m) {
 			items = append(items, m)
 		}
@@ -563,7 +550,7 @@ func (e *Emulator) listOrgMemberships(rq *request) (any, *apiError) {
 	rolesQ := rq.qList("role")
 	emails := rq.qList("email_address")
 	query := rq.q("query")
-	return e.membershipList(rq, func(m *membershipRec) bool {
+	return e.membershipList(rq, e.st.memByOrg.get(o.ID), func(m *membershipRec) bool {
 		if m.OrgID != o.ID {
 			return false
 		}
@@ -573,7 +560,7 @@ func (e *Emulator) listOrgMemberships(rq *request) (any, *apiError) {
 		if len(rolesQ) > 0 && !slices.Contains(rolesQ, m.Role) {
 			return false
 		}
-		u := e.st.Users[m.UserID]
+		u := e.st.Users.get(m.UserID)
 		if u == nil {
 			return false
 		}
@@ -595,11 +582,11 @@ func (e *Emulator) listUserMemberships(rq *request) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	return e.membershipList(rq, func(m *membershipRec) bool { return m.UserID == u.ID })
+	return e.membershipList(rq, e.st.memByUser.get(u.ID), func(m *membershipRec) bool { return m.UserID == u.ID })
 }
 
 func (e *Emulator) listAllMemberships(rq *request) (any, *apiError) {
-	return e.membershipList(rq, func(*membershipRec) bool { return true })
+	return e.membershipList(rq, nil, func(*membershipRec) bool { return true })
 }
 
 func (e *Emulator) updateMembership(rq *request) (any, *apiError) {
@@ -616,8 +603,7 @@ func (e *Emulator) updateMembership(rq *request) (any, *apiError) {
 	if err := checkRole("role", role); err != nil {
 		return nil, err
 	}
-	m.Role = role
-	m.UpdatedAt = rq.now.UnixMilli()
+	e.st.Memberships.update(m, func() { m.Role, m.UpdatedAt = role, rq.now.UnixMilli() })
 	return e.membershipOut(m), nil
 }
 
@@ -627,7 +613,7 @@ func (e *Emulator) deleteMembership(rq *request) (any, *apiError) {
 		return nil, err
 	}
 	out := e.membershipOut(m)
-	delete(e.st.Memberships, m.ID)
+	e.st.Memberships.remove(e.st.Memberships.get(m.ID))
 	return out, nil
 }
 
@@ -640,8 +626,10 @@ func (e *Emulator) updateMembershipMetadata(rq *request) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	m.PublicMetadata = deepMerge(m.PublicMetadata, pub)
-	m.PrivateMetadata = deepMerge(m.PrivateMetadata, priv)
-	m.UpdatedAt = rq.now.UnixMilli()
+	e.st.Memberships.update(m, func() {
+		m.PublicMetadata = deepMerge(m.PublicMetadata, pub)
+		m.PrivateMetadata = deepMerge(m.PrivateMetadata, priv)
+		m.UpdatedAt = rq.now.UnixMilli()
+	})
 	return e.membershipOut(m), nil
 }

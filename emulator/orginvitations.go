@@ -73,13 +73,13 @@ func (e *Emulator) orgInvitationOut(inv *orgInvitationRec, withOrg bool) orgInvi
 		out.URL = ptr(e.ticketURL(inv.Ticket))
 	}
 	if inv.InviterID != nil {
-		if u := e.st.Users[*inv.InviterID]; u != nil {
+		if u := e.st.Users.get(*inv.InviterID); u != nil {
 			out.PublicInviterData = &inviterJSON{UserID: u.ID, FirstName: u.FirstName, LastName: u.LastName,
 				ImageURL: u.imageURL(), HasImage: u.HasImage, Identifier: deref(e.identifierOf(u))}
 		}
 	}
 	if withOrg {
-		if o := e.st.Orgs[inv.OrgID]; o != nil {
+		if o := e.st.Orgs.get(inv.OrgID); o != nil {
 			oj := e.orgOut(o, false)
 			out.PublicOrganizationData = &publicOrgJSON{ID: o.ID, Name: o.Name, Slug: o.Slug, ImageURL: oj.ImageURL, HasImage: o.HasImage}
 		}
@@ -94,6 +94,7 @@ type orgInvitationInput struct {
 	email, role, inviter, redirect string
 	pub, priv                      map[string]any
 	days                           int64
+	notify                         bool
 }
 
 func (e *Emulator) readOrgInvitation(rq *request, f *form, o *orgRec) orgInvitationInput {
@@ -105,7 +106,7 @@ func (e *Emulator) readOrgInvitation(rq *request, f *form, o *orgRec) orgInvitat
 	in.redirect = f.strOr("redirect_url", "")
 	in.pub, _ = f.obj("public_metadata")
 	in.priv, _ = f.obj("private_metadata")
-	f.boolp("notify")
+	in.notify = f.boolOr("notify", true)
 	if d := f.intp("expires_in_days"); d != nil {
 		if *d < 1 || *d > 365 {
 			f.fail(errValue(f.name("expires_in_days"), "expires_in_days must be between 1 and 365."))
@@ -119,7 +120,7 @@ func (e *Emulator) readOrgInvitation(rq *request, f *form, o *orgRec) orgInvitat
 		f.fail(errFormat(f.name("email_address"), fmt.Sprintf("%q is not a valid email address.", in.email)))
 	} else if err := checkRole(f.name("role"), in.role); err != nil {
 		f.fail(err)
-	} else if in.inviter != "" && e.st.Users[in.inviter] == nil {
+	} else if in.inviter != "" && e.st.Users.get(in.inviter) == nil {
 		f.fail(errNotFound("user " + in.inviter))
 	} else if in.redirect != "" && !validURL(in.redirect) {
 		f.fail(errFormat(f.name("redirect_url"), "redirect_url must be an absolute URL."))
@@ -133,7 +134,7 @@ func (e *Emulator) readOrgInvitation(rq *request, f *form, o *orgRec) orgInvitat
 
 func (e *Emulator) pendingOrgInvitation(orgID, email string) *orgInvitationRec {
 	now := e.nowMs()
-	for _, inv := range e.st.OrgInvitations {
+	for _, inv := range e.st.OrgInvitations.all() {
 		if inv.OrgID == orgID && strings.EqualFold(inv.Email, email) && expiringStatus(inv.Status, inv.ExpiresAt, now) == "pending" {
 			return inv
 		}
@@ -144,13 +145,18 @@ func (e *Emulator) pendingOrgInvitation(orgID, email string) *orgInvitationRec {
 func (e *Emulator) commitOrgInvitation(o *orgRec, in orgInvitationInput, now int64) *orgInvitationRec {
 	s := e.st
 	exp := now + in.days*86_400_000
-	inv := &orgInvitationRec{ID: s.IDs.next("orginv"), Seq: s.IDs.seq(), OrgID: o.ID, Email: in.email, Role: in.role,
+	inv := &orgInvitationRec{ID: s.OrgInvitations.newID(), Seq: s.IDs.seq(), OrgID: o.ID, Email: in.email, Role: in.role,
 		Status: "pending", PublicMetadata: in.pub, PrivateMetadata: in.priv, RedirectURL: in.redirect,
 		Ticket: s.IDs.token(32), ExpiresAt: &exp, CreatedAt: now, UpdatedAt: now}
 	if in.inviter != "" {
 		inv.InviterID = &in.inviter
 	}
-	s.OrgInvitations[inv.ID] = inv
+	s.OrgInvitations.insert(inv)
+	if in.notify {
+		e.sendEmail("organization_invitation", in.email, "", "You're invited to join "+o.Name, map[string]any{
+			"organization_id": o.ID, "organization_name": o.Name, "invitation_id": inv.ID,
+			"action_url": e.ticketURL(inv.Ticket)})
+	}
 	return inv
 }
 
@@ -200,7 +206,7 @@ func (e *Emulator) orgInvitationParam(rq *request) (*orgInvitationRec, *apiError
 		return nil, err
 	}
 	id := rq.param("invitation_id")
-	inv := e.st.OrgInvitations[id]
+	inv := e.st.OrgInvitations.get(id)
 	if inv == nil || inv.OrgID != o.ID {
 		return nil, errNotFound("organization invitation " + id)
 	}
@@ -277,7 +283,7 @@ func (e *Emulator) listUserOrgInvitations(rq *request) (any, *apiError) {
 	}
 	var emails []string
 	for _, id := range u.EmailIDs {
-		if r := e.st.Idents[id]; r != nil {
+		if r := e.st.Idents.get(id); r != nil {
 			emails = append(emails, strings.ToLower(r.Value))
 		}
 	}
@@ -293,7 +299,7 @@ func (e *Emulator) revokeOrgInvitation(rq *request) (any, *apiError) {
 	}
 	f := rq.body
 	f.only(e.bodyKeys(rq, keySet("requesting_user_id")))
-	if uid := f.strOr("requesting_user_id", ""); uid != "" && e.st.Users[uid] == nil {
+	if uid := f.strOr("requesting_user_id", ""); uid != "" && e.st.Users.get(uid) == nil {
 		return nil, errNotFound("user " + uid)
 	}
 	if f.err != nil {
@@ -305,8 +311,7 @@ func (e *Emulator) revokeOrgInvitation(rq *request) (any, *apiError) {
 	case "accepted":
 		return nil, errBadRequest("invitation_already_accepted", "This invitation has already been accepted.")
 	}
-	inv.Status = "revoked"
-	inv.UpdatedAt = rq.now.UnixMilli()
+	e.st.OrgInvitations.update(inv, func() { inv.Status, inv.UpdatedAt = "revoked", rq.now.UnixMilli() })
 	return e.orgInvitationOut(inv, false), nil
 }
 
@@ -344,7 +349,7 @@ func (e *Emulator) orgDomainOut(d *orgDomainRec) orgDomainJSON {
 		v := &domainVerificationJSON{Status: "verified", Strategy: "admin", VerifiedAt: ptr(d.UpdatedAt)}
 		out.AffiliationVerification, out.Verification = v, v
 	}
-	if o := e.st.Orgs[d.OrgID]; o != nil {
+	if o := e.st.Orgs.get(d.OrgID); o != nil {
 		out.PublicOrganizationData = &publicOrgJSON{ID: o.ID, Name: o.Name, Slug: o.Slug, ImageURL: e.orgOut(o, false).ImageURL, HasImage: o.HasImage}
 	}
 	return out
@@ -372,15 +377,15 @@ func (e *Emulator) createOrgDomain(rq *request) (any, *apiError) {
 	if !slices.Contains(enrollmentModes, mode) {
 		return nil, errValue("enrollment_mode", "enrollment_mode must be one of "+strings.Join(enrollmentModes, ", ")+".")
 	}
-	for _, d := range s.OrgDomains {
+	for _, d := range s.OrgDomains.all() {
 		if d.Name == name {
 			return nil, errDuplicate(fmt.Sprintf("The domain %s is already in use by an organization.", name), nil)
 		}
 	}
 	now := rq.now.UnixMilli()
-	d := &orgDomainRec{ID: s.IDs.next("orgdmn"), Seq: s.IDs.seq(), OrgID: o.ID, Name: name, EnrollmentMode: mode,
+	d := &orgDomainRec{ID: s.OrgDomains.newID(), Seq: s.IDs.seq(), OrgID: o.ID, Name: name, EnrollmentMode: mode,
 		Verified: verified, CreatedAt: now, UpdatedAt: now}
-	s.OrgDomains[d.ID] = d
+	s.OrgDomains.insert(d)
 	return e.orgDomainOut(d), nil
 }
 
@@ -434,7 +439,7 @@ func (e *Emulator) orgDomainParam(rq *request) (*orgDomainRec, *apiError) {
 		return nil, err
 	}
 	id := rq.param("domain_id")
-	d := e.st.OrgDomains[id]
+	d := e.st.OrgDomains.get(id)
 	if d == nil || d.OrgID != o.ID {
 		return nil, errNotFound("organization domain " + id)
 	}
@@ -456,13 +461,15 @@ func (e *Emulator) updateOrgDomain(rq *request) (any, *apiError) {
 	if mode != nil && !slices.Contains(enrollmentModes, *mode) {
 		return nil, errValue("enrollment_mode", "enrollment_mode must be one of "+strings.Join(enrollmentModes, ", ")+".")
 	}
-	if mode != nil {
-		d.EnrollmentMode = *mode
-	}
-	if verified != nil {
-		d.Verified = *verified
-	}
-	d.UpdatedAt = rq.now.UnixMilli()
+	e.st.OrgDomains.update(d, func() {
+		if mode != nil {
+			d.EnrollmentMode = *mode
+		}
+		if verified != nil {
+			d.Verified = *verified
+		}
+		d.UpdatedAt = rq.now.UnixMilli()
+	})
 	return e.orgDomainOut(d), nil
 }
 
@@ -471,6 +478,6 @@ func (e *Emulator) deleteOrgDomain(rq *request) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	delete(e.st.OrgDomains, d.ID)
+	e.st.OrgDomains.remove(e.st.OrgDomains.get(d.ID))
 	return deletedJSON{ID: d.ID, Object: "organization_domain", Deleted: true}, nil
 }

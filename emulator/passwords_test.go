@@ -55,7 +55,7 @@ func TestVerifyPasswordAcrossSaveLoad(t *testing.T) {
 		t.Fatal("state file holds the password or its unsalted fingerprint")
 	}
 	e.mu.Lock()
-	da, db := e.st.Users[a].PasswordDigest, e.st.Users[b].PasswordDigest
+	da, db := e.st.Users.get(a).PasswordDigest, e.st.Users.get(b).PasswordDigest
 	e.mu.Unlock()
 	if da == db || !strings.HasPrefix(da, "pbkdf2_sha256$") {
 		t.Fatalf("same password, digests %q and %q", da, db)

@@ -36,15 +36,15 @@ func init() {
 
 // KeyID is the kid of the instance's signing key.
 func (e *Emulator) KeyID() string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.mu.RLock()
+	defer e.mu.RUnlock()
 	return e.st.Instance.ID
 }
 
 // JWKS returns the instance's JSON Web Key Set, as GET /v1/jwks serves it.
 func (e *Emulator) JWKS() map[string]any {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.mu.RLock()
+	defer e.mu.RUnlock()
 	return e.jwks()
 }
 
@@ -77,8 +77,8 @@ func (e *Emulator) PublishableKey() string {
 // SigningKey returns the instance's private key, for tests that mint tokens
 // the emulator's API would not (expired, wrong claims).
 func (e *Emulator) SigningKey() *rsa.PrivateKey {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.mu.RLock()
+	defer e.mu.RUnlock()
 	return e.key
 }
 
@@ -122,7 +122,7 @@ func (e *Emulator) createSession(rq *request) (any, *apiError) {
 	if f.err != nil {
 		return nil, f.err
 	}
-	u := s.Users[uid]
+	u := s.Users.get(uid)
 	if u == nil {
 		return nil, errNotFound("user " + uid)
 	}
@@ -133,17 +133,17 @@ func (e *Emulator) createSession(rq *request) (any, *apiError) {
 		return nil, errValue("active_organization_id", fmt.Sprintf("User %s is not a member of organization %s.", uid, *org))
 	}
 	now := rq.now.UnixMilli()
-	ss := &sessionRec{ID: s.IDs.next("sess"), Seq: s.IDs.seq(), UserID: uid, ClientID: s.IDs.next("client"),
+	ss := &sessionRec{ID: s.Sessions.newID(), Seq: s.IDs.seq(), UserID: uid, ClientID: s.IDs.next("client"),
 		Status: "active", ActiveOrgID: org, LastActiveAt: now, ExpireAt: now + 7*86_400_000,
 		AbandonAt: now + 30*86_400_000, CreatedAt: now, UpdatedAt: now}
-	s.Sessions[ss.ID] = ss
+	s.Sessions.insert(ss)
 	u.LastSignInAt, u.LastActiveAt = &now, &now
 	return e.sessionOut(ss), nil
 }
 
 func (e *Emulator) sessionParam(rq *request) (*sessionRec, *apiError) {
 	id := rq.param("session_id")
-	ss := e.st.Sessions[id]
+	ss := e.st.Sessions.get(id)
 	if ss == nil {
 		return nil, errNotFound("session " + id)
 	}
@@ -189,8 +189,7 @@ func (e *Emulator) revokeSession(rq *request) (any, *apiError) {
 	if st := sessionStatus(ss, rq.now.UnixMilli()); st != "active" && st != "pending" {
 		return nil, errBadRequest("session_not_active", fmt.Sprintf("The session is %s and cannot be revoked.", st))
 	}
-	ss.Status = "revoked"
-	ss.UpdatedAt = rq.now.UnixMilli()
+	e.st.Sessions.update(ss, func() { ss.Status, ss.UpdatedAt = "revoked", rq.now.UnixMilli() })
 	return e.sessionOut(ss), nil
 }
 
@@ -251,7 +250,7 @@ func (e *Emulator) createSessionToken(rq *request) (any, *apiError) {
 	}
 	if ss.ActiveOrgID != nil {
 		if m := e.membershipOf(*ss.ActiveOrgID, ss.UserID); m != nil {
-			o := e.st.Orgs[m.OrgID]
+			o := e.st.Orgs.get(m.OrgID)
 			claims["o"] = map[string]any{"id": o.ID, "slg": o.Slug, "rol": strings.TrimPrefix(m.Role, "org:")}
 		}
 	}
@@ -333,7 +332,7 @@ func (e *Emulator) readJWTTemplate(rq *request, t *jwtTemplateRec) *apiError {
 	} else if t.SigningAlgorithm != "RS256" {
 		return errValue("signing_algorithm", "Without a custom signing key, templates are signed with the instance key (RS256).")
 	}
-	for _, o := range e.st.JWTTemplates {
+	for _, o := range e.st.JWTTemplates.all() {
 		if o.ID != t.ID && o.Name == t.Name {
 			return errIdentifierExists("name", fmt.Sprintf("A JWT template named %s already exists.", t.Name))
 		}
@@ -347,15 +346,15 @@ func (e *Emulator) createJWTTemplate(rq *request) (any, *apiError) {
 	if err := e.readJWTTemplate(rq, t); err != nil {
 		return nil, err
 	}
-	t.ID = e.st.IDs.next("jtmp")
+	t.ID = e.st.JWTTemplates.newID()
 	t.Seq = e.st.IDs.seq()
-	e.st.JWTTemplates[t.ID] = t
+	e.st.JWTTemplates.insert(t)
 	return jwtTemplateOut(t), nil
 }
 
 func (e *Emulator) jwtTemplateParam(rq *request) (*jwtTemplateRec, *apiError) {
 	id := rq.param("template_id")
-	t := e.st.JWTTemplates[id]
+	t := e.st.JWTTemplates.get(id)
 	if t == nil {
 		return nil, errNotFound("JWT template " + id)
 	}
@@ -399,7 +398,7 @@ func (e *Emulator) deleteJWTTemplate(rq *request) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	delete(e.st.JWTTemplates, t.ID)
+	e.st.JWTTemplates.remove(e.st.JWTTemplates.get(t.ID))
 	return deletedJSON{ID: t.ID, Object: "jwt_template", Deleted: true}, nil
 }
 
@@ -408,7 +407,7 @@ var shortcodeRe = regexp.MustCompile(`\{\{\s*([a-z_]+(?:\.[A-Za-z0-9_]+)*)\s*\}\
 // templateValues resolves the shortcodes Clerk documents for JWT templates
 // ({{user.id}}, {{user.public_metadata.plan}}, {{org.slug}}, ...).
 func (e *Emulator) templateValues(ss *sessionRec) map[string]any {
-	u := e.st.Users[ss.UserID]
+	u := e.st.Users.get(ss.UserID)
 	uj, _ := json.Marshal(e.userOut(u))
 	var um map[string]any
 	_ = json.Unmarshal(uj, &um)
@@ -421,19 +420,19 @@ func (e *Emulator) templateValues(ss *sessionRec) map[string]any {
 		user["full_name"] = strings.TrimSpace(deref(u.FirstName) + " " + deref(u.LastName))
 	}
 	if u.PrimaryEmailID != nil {
-		if r := e.st.Idents[*u.PrimaryEmailID]; r != nil {
+		if r := e.st.Idents.get(*u.PrimaryEmailID); r != nil {
 			user["primary_email_address"], user["email_verified"] = r.Value, r.Verified
 		}
 	}
 	if u.PrimaryPhoneID != nil {
-		if r := e.st.Idents[*u.PrimaryPhoneID]; r != nil {
+		if r := e.st.Idents.get(*u.PrimaryPhoneID); r != nil {
 			user["primary_phone_number"], user["phone_number_verified"] = r.Value, r.Verified
 		}
 	}
 	vals := map[string]any{"user": user, "session": map[string]any{"id": ss.ID, "actor": ss.Actor}}
 	if ss.ActiveOrgID != nil {
 		if m := e.membershipOf(*ss.ActiveOrgID, ss.UserID); m != nil {
-			o := e.st.Orgs[m.OrgID]
+			o := e.st.Orgs.get(m.OrgID)
 			vals["org"] = map[string]any{"id": o.ID, "name": o.Name, "slug": o.Slug, "role": m.Role,
 				"public_metadata": emptyIfNil(o.PublicMetadata), "image_url": e.orgOut(o, false).ImageURL}
 			vals["org_membership"] = map[string]any{"public_metadata": emptyIfNil(m.PublicMetadata)}
@@ -500,7 +499,7 @@ func (e *Emulator) createTemplateToken(rq *request) (any, *apiError) {
 	}
 	name := rq.param("template_name")
 	var t *jwtTemplateRec
-	for _, c := range e.st.JWTTemplates {
+	for _, c := range e.st.JWTTemplates.all() {
 		if c.Name == name {
 			t = c
 		}

@@ -3,8 +3,6 @@ package emulator
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"maps"
-	"slices"
 )
 
 // idGen makes Clerk-style ids (prefix_ + 27 base62 characters) from a seed and
@@ -50,54 +48,59 @@ func (g *idGen) seq() uint64 { g.N++; return g.N }
 type userRec struct {
 	ID                        string         `json:"id"`
 	Seq                       uint64         `json:"seq"`
-	ExternalID                *string        `json:"external_id"`
-	Username                  *string        `json:"username"`
-	FirstName                 *string        `json:"first_name"`
-	LastName                  *string        `json:"last_name"`
-	Locale                    *string        `json:"locale"`
-	PrimaryEmailID            *string        `json:"primary_email_address_id"`
-	PrimaryPhoneID            *string        `json:"primary_phone_number_id"`
-	EmailIDs                  []string       `json:"email_ids"`
-	PhoneIDs                  []string       `json:"phone_ids"`
-	PublicMetadata            map[string]any `json:"public_metadata"`
-	PrivateMetadata           map[string]any `json:"private_metadata"`
-	UnsafeMetadata            map[string]any `json:"unsafe_metadata"`
+	ExternalID                *string        `json:"external_id,omitempty"`
+	Username                  *string        `json:"username,omitempty"`
+	FirstName                 *string        `json:"first_name,omitempty"`
+	LastName                  *string        `json:"last_name,omitempty"`
+	Locale                    *string        `json:"locale,omitempty"`
+	PrimaryEmailID            *string        `json:"primary_email_address_id,omitempty"`
+	PrimaryPhoneID            *string        `json:"primary_phone_number_id,omitempty"`
+	EmailIDs                  []string       `json:"email_ids,omitempty"`
+	PhoneIDs                  []string       `json:"phone_ids,omitempty"`
+	PublicMetadata            map[string]any `json:"public_metadata,omitempty"`
+	PrivateMetadata           map[string]any `json:"private_metadata,omitempty"`
+	UnsafeMetadata            map[string]any `json:"unsafe_metadata,omitempty"`
 	PasswordHasher            string         `json:"password_hasher,omitempty"`
 	PasswordDigest            string         `json:"password_digest,omitempty"`
-	PasswordUpdatedAt         *int64         `json:"password_last_updated_at"`
+	PasswordUpdatedAt         *int64         `json:"password_last_updated_at,omitempty"`
 	TOTPSecret                string         `json:"totp_secret,omitempty"`
 	BackupCodes               []string       `json:"backup_codes,omitempty"`
-	Banned                    bool           `json:"banned"`
-	Locked                    bool           `json:"locked"`
+	Banned                    bool           `json:"banned,omitempty"`
+	Locked                    bool           `json:"locked,omitempty"`
 	LockedAt                  int64          `json:"locked_at,omitempty"`
-	HasImage                  bool           `json:"has_image"`
+	HasImage                  bool           `json:"has_image,omitempty"`
 	ImageURL                  string         `json:"image_url,omitempty"` // set by users.setProfileImage
-	CreatedAt                 int64          `json:"created_at"`
-	UpdatedAt                 int64          `json:"updated_at"`
-	LastSignInAt              *int64         `json:"last_sign_in_at"`
-	LastActiveAt              *int64         `json:"last_active_at"`
-	LegalAcceptedAt           *int64         `json:"legal_accepted_at"`
-	MFAEnabledAt              *int64         `json:"mfa_enabled_at"`
-	MFADisabledAt             *int64         `json:"mfa_disabled_at"`
-	DeleteSelfEnabled         bool           `json:"delete_self_enabled"`
-	CreateOrganizationEnabled bool           `json:"create_organization_enabled"`
-	CreateOrganizationsLimit  *int64         `json:"create_organizations_limit"`
-	BypassClientTrust         bool           `json:"bypass_client_trust"`
+	CreatedAt                 int64          `json:"created_at,omitempty"`
+	UpdatedAt                 int64          `json:"updated_at,omitempty"`
+	LastSignInAt              *int64         `json:"last_sign_in_at,omitempty"`
+	LastActiveAt              *int64         `json:"last_active_at,omitempty"`
+	LegalAcceptedAt           *int64         `json:"legal_accepted_at,omitempty"`
+	MFAEnabledAt              *int64         `json:"mfa_enabled_at,omitempty"`
+	MFADisabledAt             *int64         `json:"mfa_disabled_at,omitempty"`
+	DeleteSelfEnabled         bool           `json:"delete_self_enabled,omitempty"`
+	CreateOrganizationEnabled bool           `json:"create_organization_enabled,omitempty"`
+	CreateOrganizationsLimit  *int64         `json:"create_organizations_limit,omitempty"`
+	BypassClientTrust         bool           `json:"bypass_client_trust,omitempty"`
+	PasswordCompromised       bool           `json:"password_compromised,omitempty"`
+
+	sortEmail, sortPhone string // primary email (lower case) and phone, for order_by; see deriveSortKeys
 }
 
 // identRec is an email address or a phone number of a user.
 type identRec struct {
 	ID                      string `json:"id"`
 	Seq                     uint64 `json:"seq"`
-	UserID                  string `json:"user_id"`
-	Kind                    string `json:"kind"` // "email_address" or "phone_number"
-	Value                   string `json:"value"`
-	Verified                bool   `json:"verified"`
-	Reserved                bool   `json:"reserved"`
+	UserID                  string `json:"user_id,omitempty"`
+	Kind                    string `json:"kind,omitempty"` // "email_address" or "phone_number"
+	Value                   string `json:"value,omitempty"`
+	Verified                bool   `json:"verified,omitempty"`
+	Reserved                bool   `json:"reserved,omitempty"`
 	ReservedForSecondFactor bool   `json:"reserved_for_second_factor,omitempty"`
 	DefaultSecondFactor     bool   `json:"default_second_factor,omitempty"`
-	CreatedAt               int64  `json:"created_at"`
-	UpdatedAt               int64  `json:"updated_at"`
+	VerificationID          string `json:"verification_id,omitempty"` // a pending prepare_verification
+	VerificationExpireAt    int64  `json:"verification_expire_at,omitempty"`
+	CreatedAt               int64  `json:"created_at,omitempty"`
+	UpdatedAt               int64  `json:"updated_at,omitempty"`
 }
 
 type invitationRec struct {
@@ -266,30 +269,55 @@ type instanceRec struct {
 }
 
 // state is everything the instance knows. It is guarded by Emulator.mu and is
-// what Save writes and Load reads.
+// what Save writes and Load reads. Each collection is a table declared once in
+// resources.go.
 type state struct {
-	Instance       instanceRec                  `json:"instance"`
-	IDs            idGen                        `json:"ids"`
-	Users          map[string]*userRec          `json:"users"`
-	Idents         map[string]*identRec         `json:"identifications"`
-	Invitations    map[string]*invitationRec    `json:"invitations"`
-	Orgs           map[string]*orgRec           `json:"organizations"`
-	Memberships    map[string]*membershipRec    `json:"organization_memberships"`
-	OrgInvitations map[string]*orgInvitationRec `json:"organization_invitations"`
-	OrgDomains     map[string]*orgDomainRec     `json:"organization_domains"`
-	Allowlist      map[string]*listIdentRec     `json:"allowlist_identifiers"`
-	Blocklist      map[string]*listIdentRec     `json:"blocklist_identifiers"`
-	RedirectURLs   map[string]*redirectRec      `json:"redirect_urls"`
-	JWTTemplates   map[string]*jwtTemplateRec   `json:"jwt_templates"`
-	SignInTokens   map[string]*tokenRec         `json:"sign_in_tokens"`
-	ActorTokens    map[string]*tokenRec         `json:"actor_tokens"`
-	Waitlist       map[string]*waitlistRec      `json:"waitlist_entries"`
-	Sessions       map[string]*sessionRec       `json:"sessions"`
+	Instance instanceRec
+	IDs      idGen
+
+	Users          *table[*userRec]
+	Idents         *table[*identRec]
+	Invitations    *table[*invitationRec]
+	Orgs           *table[*orgRec]
+	Memberships    *table[*membershipRec]
+	OrgInvitations *table[*orgInvitationRec]
+	OrgDomains     *table[*orgDomainRec]
+	Allowlist      *table[*listIdentRec]
+	Blocklist      *table[*listIdentRec]
+	RedirectURLs   *table[*redirectRec]
+	JWTTemplates   *table[*jwtTemplateRec]
+	SignInTokens   *table[*tokenRec]
+	ActorTokens    *table[*tokenRec]
+	Waitlist       *table[*waitlistRec]
+	Sessions       *table[*sessionRec]
+	Generic        *table[*genericRec] // generically emulated collections (generic.go)
+
+	tables []anyTable
+	emu    *Emulator // for events; nil while a loaded state is being checked
+
+	// Indexes, built by the tables (see resources.go).
+	emailByVal  *unique[*identRec]        // lower(email address)
+	phoneByVal  *unique[*identRec]        // phone number
+	invByEmail  *multi[*invitationRec]    // lower(email)
+	orgBySlug   *unique[*orgRec]          // slug
+	memByOrg    *multi[*membershipRec]    // organization id
+	memByUser   *multi[*membershipRec]    // user id
+	orgInvByOrg *multi[*orgInvitationRec] // organization id
+	sessByUser  *multi[*sessionRec]       // user id
+	users       *userIndex
+	genByColl   *multi[*genericRec] // collection|parent
+}
+
+// emptyState has every table and nothing in them.
+func emptyState() *state {
+	s := &state{}
+	s.initTables()
+	return s
 }
 
 func newState(seed int64) *state {
-	s := &state{IDs: idGen{Seed: seed}}
-	s.ensureMaps()
+	s := emptyState()
+	s.IDs = idGen{Seed: seed}
 	s.Instance = instanceRec{
 		ID:                        s.IDs.next("ins"),
 		Slug:                      s.slug(),
@@ -314,134 +342,11 @@ func (s *state) slug() string {
 	return a + "-" + n + "-" + string(rune('0'+int(t[2])%10)) + string(rune('0'+int(t[0]+t[2])%10))
 }
 
-// ensureMaps makes a loaded state usable even when the file omitted a
-// collection.
-func (s *state) ensureMaps() {
-	if s.Users == nil {
-		s.Users = map[string]*userRec{}
-	}
-	if s.Idents == nil {
-		s.Idents = map[string]*identRec{}
-	}
-	if s.Invitations == nil {
-		s.Invitations = map[string]*invitationRec{}
-	}
-	if s.Orgs == nil {
-		s.Orgs = map[string]*orgRec{}
-	}
-	if s.Memberships == nil {
-		s.Memberships = map[string]*membershipRec{}
-	}
-	if s.OrgInvitations == nil {
-		s.OrgInvitations = map[string]*orgInvitationRec{}
-	}
-	if s.OrgDomains == nil {
-		s.OrgDomains = map[string]*orgDomainRec{}
-	}
-	if s.Allowlist == nil {
-		s.Allowlist = map[string]*listIdentRec{}
-	}
-	if s.Blocklist == nil {
-		s.Blocklist = map[string]*listIdentRec{}
-	}
-	if s.RedirectURLs == nil {
-		s.RedirectURLs = map[string]*redirectRec{}
-	}
-	if s.JWTTemplates == nil {
-		s.JWTTemplates = map[string]*jwtTemplateRec{}
-	}
-	if s.SignInTokens == nil {
-		s.SignInTokens = map[string]*tokenRec{}
-	}
-	if s.ActorTokens == nil {
-		s.ActorTokens = map[string]*tokenRec{}
-	}
-	if s.Waitlist == nil {
-		s.Waitlist = map[string]*waitlistRec{}
-	}
-	if s.Sessions == nil {
-		s.Sessions = map[string]*sessionRec{}
-	}
-}
-
-// seqOf is implemented by every record so lists can be ordered by creation.
-type seqOf interface{ seq() uint64 }
-
-func (r *userRec) seq() uint64          { return r.Seq }
-func (r *invitationRec) seq() uint64    { return r.Seq }
-func (r *orgRec) seq() uint64           { return r.Seq }
-func (r *membershipRec) seq() uint64    { return r.Seq }
-func (r *orgInvitationRec) seq() uint64 { return r.Seq }
-func (r *orgDomainRec) seq() uint64     { return r.Seq }
-func (r *listIdentRec) seq() uint64     { return r.Seq }
-func (r *redirectRec) seq() uint64      { return r.Seq }
-func (r *jwtTemplateRec) seq() uint64   { return r.Seq }
-func (r *waitlistRec) seq() uint64      { return r.Seq }
-func (r *sessionRec) seq() uint64       { return r.Seq }
-func (r *identRec) seq() uint64         { return r.Seq }
-
-// values returns a map's records oldest first (by creation sequence), a
-// stable base order for every list.
-func values[T seqOf](m map[string]T) []T {
-	out := slices.Collect(maps.Values(m))
-	slices.SortFunc(out, func(a, b T) int {
-		switch {
-		case a.seq() < b.seq():
-			return -1
-		case a.seq() > b.seq():
-			return 1
-		}
-		return 0
-	})
-	return out
-}
-
 // maxSeq is the highest creation sequence number of any record.
 func (s *state) maxSeq() uint64 {
 	var n uint64
-	note := func(r seqOf) { n = max(n, r.seq()) }
-	for _, r := range s.Users {
-		note(r)
-	}
-	for _, r := range s.Idents {
-		note(r)
-	}
-	for _, r := range s.Invitations {
-		note(r)
-	}
-	for _, r := range s.Orgs {
-		note(r)
-	}
-	for _, r := range s.Memberships {
-		note(r)
-	}
-	for _, r := range s.OrgInvitations {
-		note(r)
-	}
-	for _, r := range s.OrgDomains {
-		note(r)
-	}
-	for _, m := range []map[string]*listIdentRec{s.Allowlist, s.Blocklist} {
-		for _, r := range m {
-			note(r)
-		}
-	}
-	for _, r := range s.RedirectURLs {
-		note(r)
-	}
-	for _, r := range s.JWTTemplates {
-		note(r)
-	}
-	for _, m := range []map[string]*tokenRec{s.SignInTokens, s.ActorTokens} {
-		for _, r := range m {
-			n = max(n, r.Seq)
-		}
-	}
-	for _, r := range s.Waitlist {
-		note(r)
-	}
-	for _, r := range s.Sessions {
-		note(r)
+	for _, t := range s.tables {
+		n = max(n, t.maxSeq())
 	}
 	return n
 }

@@ -193,12 +193,12 @@ func (e *Emulator) userOut(u *userRec) userJSON {
 		LegalAcceptedAt: u.LegalAcceptedAt, BypassClientTrust: u.BypassClientTrust,
 	}
 	for _, id := range u.EmailIDs {
-		if r := s.Idents[id]; r != nil {
+		if r := s.Idents.get(id); r != nil {
 			out.EmailAddresses = append(out.EmailAddresses, emailOut(r))
 		}
 	}
 	for _, id := range u.PhoneIDs {
-		if r := s.Idents[id]; r != nil {
+		if r := s.Idents.get(id); r != nil {
 			out.PhoneNumbers = append(out.PhoneNumbers, phoneOut(r))
 		}
 	}
@@ -217,27 +217,9 @@ func (e *Emulator) userOut(u *userRec) userJSON {
 
 // ---- lookups ----
 
-func (s *state) identByValue(kind, value string) *identRec {
-	for _, r := range s.Idents {
-		if r.Kind == kind && strings.EqualFold(r.Value, value) {
-			return r
-		}
-	}
-	return nil
-}
-
-func (s *state) userBy(pred func(*userRec) bool) *userRec {
-	for _, u := range s.Users {
-		if pred(u) {
-			return u
-		}
-	}
-	return nil
-}
-
 func (e *Emulator) userParam(rq *request) (*userRec, *apiError) {
 	id := rq.param("user_id")
-	u := e.st.Users[id]
+	u := e.st.Users.get(id)
 	if u == nil {
 		return nil, errNotFound("user " + id)
 	}
@@ -486,33 +468,33 @@ func (e *Emulator) createUser(rq *request) (any, *apiError) {
 			"A user needs an email address, a phone number, a username or an external_id (or skip_user_requirement).")
 	}
 	// Everything is valid: commit.
-	u.ID = s.IDs.next("user")
+	u.ID = s.Users.newID()
 	u.Seq = s.IDs.seq()
 	for i, em := range emails {
-		r := &identRec{ID: s.IDs.next("idn"), Seq: s.IDs.seq(), UserID: u.ID, Kind: "email_address", Value: em,
+		r := &identRec{ID: s.Idents.newID(), Seq: s.IDs.seq(), UserID: u.ID, Kind: "email_address", Value: em,
 			Verified: true, CreatedAt: now, UpdatedAt: now}
 		if i < len(emailStatus) && emailStatus[i] == "reserved" {
 			r.Verified, r.Reserved = false, true
 		}
-		s.Idents[r.ID] = r
+		s.Idents.insert(r)
 		u.EmailIDs = append(u.EmailIDs, r.ID)
 		if u.PrimaryEmailID == nil {
 			u.PrimaryEmailID = &r.ID
 		}
 	}
 	for i, ph := range phones {
-		r := &identRec{ID: s.IDs.next("idn"), Seq: s.IDs.seq(), UserID: u.ID, Kind: "phone_number", Value: ph,
+		r := &identRec{ID: s.Idents.newID(), Seq: s.IDs.seq(), UserID: u.ID, Kind: "phone_number", Value: ph,
 			Verified: true, CreatedAt: now, UpdatedAt: now}
 		if i < len(phoneStatus) && phoneStatus[i] == "reserved" {
 			r.Verified, r.Reserved = false, true
 		}
-		s.Idents[r.ID] = r
+		s.Idents.insert(r)
 		u.PhoneIDs = append(u.PhoneIDs, r.ID)
 		if u.PrimaryPhoneID == nil {
 			u.PrimaryPhoneID = &r.ID
 		}
 	}
-	s.Users[u.ID] = u
+	s.Users.insert(u)
 	return e.userOut(u), nil
 }
 
@@ -537,21 +519,20 @@ func (e *Emulator) checkUserUnique(u *userRec, self string) *apiError {
 		if !userRe.MatchString(*u.Username) {
 			return errFormat("username", "Usernames are 4 to 64 characters: letters, digits, '_', '-' and '.'.")
 		}
-		if e.st.userBy(func(o *userRec) bool {
-			return o.ID != self && o.Username != nil && strings.EqualFold(*o.Username, *u.Username)
-		}) != nil {
+		if o := e.st.users.byUsername.get(strings.ToLower(*u.Username)); o != nil && o.ID != self {
 			return errIdentifierExists("username", "That username is taken. Please try another.")
 		}
 	}
 	if u.ExternalID != nil {
-		if e.st.userBy(func(o *userRec) bool {
-			return o.ID != self && o.ExternalID != nil && *o.ExternalID == *u.ExternalID
-		}) != nil {
+		if o := e.st.users.byExt.get(*u.ExternalID); o != nil && o.ID != self {
 			return errIdentifierExists("external_id", "That external_id is taken by another user.")
 		}
 	}
 	return nil
 }
+
+func (e *Emulator) primaryEmail(u *userRec) string { return u.sortEmail }
+func (e *Emulator) primaryPhone(u *userRec) string { return u.sortPhone }
 
 func (e *Emulator) getUser(rq *request) (any, *apiError) {
 	u, err := e.userParam(rq)
@@ -559,238 +540,6 @@ func (e *Emulator) getUser(rq *request) (any, *apiError) {
 		return nil, err
 	}
 	return e.userOut(u), nil
-}
-
-// userFilter applies the filters GET /users and GET /users/count share.
-func (e *Emulator) userFilter(rq *request) ([]*userRec, *apiError) {
-	s := e.st
-	type inex struct{ in, ex map[string]bool }
-	// Only ids take Clerk's +/- prefixes (include/exclude); a phone
-	// number's + is part of the number.
-	split := func(name string, fold bool) inex {
-		r := inex{map[string]bool{}, map[string]bool{}}
-		prefixed := name == "user_id" || name == "external_id" || name == "organization_id"
-		for _, v := range rq.qList(name) {
-			if fold {
-				v = strings.ToLower(v)
-			}
-			switch {
-			case !prefixed:
-				r.in[v] = true
-			case strings.HasPrefix(v, "-"):
-				r.ex[v[1:]] = true
-			case strings.HasPrefix(v, "+"):
-				r.in[v[1:]] = true
-			default:
-				r.in[v] = true
-			}
-		}
-		return r
-	}
-	ok := func(f inex, vals ...string) bool {
-		for _, v := range vals {
-			if f.ex[v] {
-				return false
-			}
-		}
-		if len(f.in) == 0 {
-			return true
-		}
-		for _, v := range vals {
-			if f.in[v] {
-				return true
-			}
-		}
-		return false
-	}
-	emails := split("email_address", true)
-	phones := split("phone_number", false)
-	extIDs := split("external_id", false)
-	usernames := split("username", true)
-	userIDs := split("user_id", false)
-	orgIDs := split("organization_id", false)
-	for _, f := range []inex{emails, phones, extIDs, usernames, userIDs} {
-		if len(f.in)+len(f.ex) > 100 {
-			return nil, errQuery("", "At most 100 values may be given for each identifier filter.")
-		}
-	}
-	// The emulator stores no web3 wallets and no external (OAuth) accounts,
-	// so a filter on them matches nobody rather than being ignored, which
-	// would return everyone.
-	wallets := split("web3_wallet", true)
-	providerIDs := rq.qList("provider_user_id")
-	if len(providerIDs) > 0 && rq.q("provider") == "" {
-		return nil, errQuery("provider", "provider_user_id must be used in combination with provider.")
-	}
-	banned, bannedSet, err := rq.qBool("banned")
-	if err != nil {
-		return nil, err
-	}
-	var bounds [6]*int64
-	for i, name := range []string{"created_at_before", "created_at_after", "last_active_at_before", "last_active_at_after", "last_sign_in_at_before", "last_sign_in_at_after"} {
-		if rq.q(name) != "" {
-			v, err := rq.qInt(name, 0, 0, 1<<62)
-			if err != nil {
-				return nil, err
-			}
-			bounds[i] = &v
-		}
-	}
-	if rq.q("last_active_at_since") != "" {
-		v, err := rq.qInt("last_active_at_since", 0, 0, 1<<62)
-		if err != nil {
-			return nil, err
-		}
-		bounds[3] = &v
-	}
-	query := rq.q("query")
-	subq := map[string]string{"email": rq.q("email_address_query"), "phone": rq.q("phone_number_query"),
-		"username": rq.q("username_query"), "name": rq.q("name_query")}
-	if len(wallets.in) > 0 || len(providerIDs) > 0 {
-		return []*userRec{}, nil
-	}
-	var out []*userRec
-	for _, u := range values(s.Users) {
-		var ems, phs []string
-		for _, id := range u.EmailIDs {
-			if r := s.Idents[id]; r != nil {
-				ems = append(ems, strings.ToLower(r.Value))
-			}
-		}
-		for _, id := range u.PhoneIDs {
-			if r := s.Idents[id]; r != nil {
-				phs = append(phs, r.Value)
-			}
-		}
-		if !ok(emails, ems...) || !ok(phones, phs...) || !ok(extIDs, deref(u.ExternalID)) ||
-			!ok(usernames, strings.ToLower(deref(u.Username))) || !ok(userIDs, u.ID) {
-			continue
-		}
-		if len(orgIDs.in)+len(orgIDs.ex) > 0 {
-			var orgs []string
-			for _, m := range s.Memberships {
-				if m.UserID == u.ID {
-					orgs = append(orgs, m.OrgID)
-				}
-			}
-			if !ok(orgIDs, orgs...) {
-				continue
-			}
-		}
-		if bannedSet && u.Banned != banned {
-			continue
-		}
-		if !inBounds(u.CreatedAt, bounds[0], bounds[1]) || !inBoundsP(u.LastActiveAt, bounds[2], bounds[3]) ||
-			!inBoundsP(u.LastSignInAt, bounds[4], bounds[5]) {
-			continue
-		}
-		name := deref(u.FirstName) + " " + deref(u.LastName)
-		if query != "" {
-			hay := []string{u.ID, deref(u.ExternalID), deref(u.Username), name}
-			hay = append(append(hay, ems...), phs...)
-			if !slices.ContainsFunc(hay, func(h string) bool { return containsFold(h, query) }) {
-				continue
-			}
-		}
-		if q := subq["email"]; q != "" && !slices.ContainsFunc(ems, func(h string) bool { return containsFold(h, q) }) {
-			continue
-		}
-		if q := subq["phone"]; q != "" && !slices.ContainsFunc(phs, func(h string) bool { return strings.Contains(h, q) }) {
-			continue
-		}
-		if q := subq["username"]; q != "" && !containsFold(deref(u.Username), q) {
-			continue
-		}
-		if q := subq["name"]; q != "" && !containsFold(name, q) {
-			continue
-		}
-		out = append(out, u)
-	}
-	return out, nil
-}
-
-func inBounds(v int64, before, after *int64) bool {
-	return (before == nil || v < *before) && (after == nil || v > *after)
-}
-
-func inBoundsP(v *int64, before, after *int64) bool {
-	if before == nil && after == nil {
-		return true
-	}
-	return v != nil && inBounds(*v, before, after)
-}
-
-func (e *Emulator) primaryEmail(u *userRec) string {
-	if u.PrimaryEmailID != nil {
-		if r := e.st.Idents[*u.PrimaryEmailID]; r != nil {
-			return strings.ToLower(r.Value)
-		}
-	}
-	return ""
-}
-
-func (e *Emulator) primaryPhone(u *userRec) string {
-	if u.PrimaryPhoneID != nil {
-		if r := e.st.Idents[*u.PrimaryPhoneID]; r != nil {
-			return r.Value
-		}
-	}
-	return ""
-}
-
-func (e *Emulator) listUsers(rq *request) (any, *apiError) {
-	users, err := e.userFilter(rq)
-	if err != nil {
-		return nil, err
-	}
-	keys := map[string]orderKey[*userRec]{
-		"created_at":      func(u *userRec) string { return num(u.CreatedAt) },
-		"updated_at":      func(u *userRec) string { return num(u.UpdatedAt) },
-		"email_address":   e.primaryEmail,
-		"web3wallet":      func(*userRec) string { return "" },
-		"first_name":      func(u *userRec) string { return strings.ToLower(deref(u.FirstName)) },
-		"last_name":       func(u *userRec) string { return strings.ToLower(deref(u.LastName)) },
-		"phone_number":    e.primaryPhone,
-		"username":        func(u *userRec) string { return strings.ToLower(deref(u.Username)) },
-		"last_active_at":  func(u *userRec) string { return nump(u.LastActiveAt) },
-		"last_sign_in_at": func(u *userRec) string { return nump(u.LastSignInAt) },
-	}
-	if aerr := orderBy(rq, users, "-created_at", keys); aerr != nil {
-		return nil, aerr
-	}
-	if after := rq.q("starting_after"); after != "" {
-		ob := strings.TrimLeft(rq.q("order_by"), "+")
-		if ob != "" && ob != "created_at" && ob != "-created_at" {
-			return nil, errValue("starting_after", "starting_after requires ordering by created_at (order_by=created_at or -created_at).")
-		}
-		if rq.q("offset") != "" && rq.q("offset") != "0" {
-			return nil, errValue("starting_after", "starting_after cannot be combined with a non-zero offset.")
-		}
-		i := slices.IndexFunc(users, func(u *userRec) bool { return u.ID == after })
-		if i < 0 {
-			// The cursor user may have been deleted since: position by its
-			// absence is unknowable, so Clerk-like behaviour is an error.
-			return nil, errValue("starting_after", fmt.Sprintf("starting_after %q does not match a user in this result set.", after))
-		}
-		users = users[i+1:]
-	}
-	pg, aerr := page(rq, users)
-	if aerr != nil {
-		return nil, aerr
-	}
-	out := make([]userJSON, len(pg))
-	for i, u := range pg {
-		out[i] = e.userOut(u)
-	}
-	return out, nil
-}
-
-func (e *Emulator) countUsers(rq *request) (any, *apiError) {
-	users, err := e.userFilter(rq)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"object": "total_count", "total_count": len(users)}, nil
 }
 
 var userUpdateKeys = keySet("external_id", "first_name", "last_name", "locale", "primary_email_address_id",
@@ -824,14 +573,14 @@ func (e *Emulator) updateUser(rq *request) (any, *apiError) {
 	setStr("locale", &u.Locale)
 	setStr("username", &u.Username)
 	if p := f.str("primary_email_address_id"); p != nil {
-		if r := e.st.Idents[*p]; r == nil || r.UserID != u.ID || r.Kind != "email_address" {
+		if r := e.st.Idents.get(*p); r == nil || r.UserID != u.ID || r.Kind != "email_address" {
 			f.fail(formErr("form_resource_not_found", "primary_email_address_id", "not found", "No email address "+*p+" belongs to this user."))
 		} else {
 			u.PrimaryEmailID = p
 		}
 	}
 	if p := f.str("primary_phone_number_id"); p != nil {
-		if r := e.st.Idents[*p]; r == nil || r.UserID != u.ID || r.Kind != "phone_number" {
+		if r := e.st.Idents.get(*p); r == nil || r.UserID != u.ID || r.Kind != "phone_number" {
 			f.fail(formErr("form_resource_not_found", "primary_phone_number_id", "not found", "No phone number "+*p+" belongs to this user."))
 		} else {
 			u.PrimaryPhoneID = p
@@ -873,13 +622,9 @@ func (e *Emulator) updateUser(rq *request) (any, *apiError) {
 		return nil, err
 	}
 	u.UpdatedAt = now
-	*u0 = u
+	e.st.Users.update(u0, func() { *u0 = u })
 	if signOut && f.has("password") {
-		for _, s := range e.st.Sessions {
-			if s.UserID == u.ID && s.Status == "active" {
-				s.Status, s.UpdatedAt = "revoked", now
-			}
-		}
+		e.endSessions(u.ID, "revoked", now)
 	}
 	return e.userOut(u0), nil
 }
@@ -890,20 +635,14 @@ func (e *Emulator) deleteUser(rq *request) (any, *apiError) {
 		return nil, err
 	}
 	s := e.st
+	for _, m := range s.memByUser.get(u.ID) {
+		s.Memberships.remove(m)
+	}
+	e.endSessions(u.ID, "removed", rq.now.UnixMilli())
+	s.Users.remove(u)
 	for _, id := range append(append([]string{}, u.EmailIDs...), u.PhoneIDs...) {
-		delete(s.Idents, id)
+		s.Idents.remove(s.Idents.get(id))
 	}
-	for id, m := range s.Memberships {
-		if m.UserID == u.ID {
-			delete(s.Memberships, id)
-		}
-	}
-	for _, ss := range s.Sessions {
-		if ss.UserID == u.ID && ss.Status == "active" {
-			ss.Status, ss.UpdatedAt = "removed", rq.now.UnixMilli()
-		}
-	}
-	delete(s.Users, u.ID)
 	return deletedJSON{ID: u.ID, Object: "user", ExternalID: u.ExternalID, Deleted: true}, nil
 }
 
@@ -913,21 +652,19 @@ func userFlag(apply func(*userRec)) handlerFunc {
 		if err != nil {
 			return nil, err
 		}
-		apply(u)
 		now := rq.now.UnixMilli()
-		if u.Locked && u.LockedAt == 0 {
-			u.LockedAt = now
-		} else if !u.Locked {
-			u.LockedAt = 0
-		}
-		if u.Banned {
-			for _, s := range e.st.Sessions {
-				if s.UserID == u.ID && s.Status == "active" {
-					s.Status, s.UpdatedAt = "revoked", now
-				}
+		e.st.Users.update(u, func() {
+			apply(u)
+			if u.Locked && u.LockedAt == 0 {
+				u.LockedAt = now
+			} else if !u.Locked {
+				u.LockedAt = 0
 			}
+			u.UpdatedAt = now
+		})
+		if u.Banned {
+			e.endSessions(u.ID, "revoked", now)
 		}
-		u.UpdatedAt = now
 		return e.userOut(u), nil
 	}
 }
@@ -947,10 +684,12 @@ func (e *Emulator) updateUserMetadata(rq *request) (any, *apiError) {
 	if f.err != nil {
 		return nil, f.err
 	}
-	u.PublicMetadata = deepMerge(u.PublicMetadata, pub)
-	u.PrivateMetadata = deepMerge(u.PrivateMetadata, priv)
-	u.UnsafeMetadata = deepMerge(u.UnsafeMetadata, unsafe)
-	u.UpdatedAt = rq.now.UnixMilli()
+	e.st.Users.update(u, func() {
+		u.PublicMetadata = deepMerge(u.PublicMetadata, pub)
+		u.PrivateMetadata = deepMerge(u.PrivateMetadata, priv)
+		u.UnsafeMetadata = deepMerge(u.UnsafeMetadata, unsafe)
+		u.UpdatedAt = rq.now.UnixMilli()
+	})
 	return e.userOut(u), nil
 }
 
@@ -968,9 +707,11 @@ func (e *Emulator) setProfileImage(rq *request) (any, *apiError) {
 	if aerr := checkImage(up); aerr != nil {
 		return nil, aerr
 	}
-	u.HasImage = true
-	u.ImageURL = "https://img.clerk.com/" + e.st.IDs.token(32)
-	u.UpdatedAt = rq.now.UnixMilli()
+	e.st.Users.update(u, func() {
+		u.HasImage = true
+		u.ImageURL = "https://img.clerk.com/" + e.st.IDs.token(32)
+		u.UpdatedAt = rq.now.UnixMilli()
+	})
 	return e.userOut(u), nil
 }
 
@@ -982,8 +723,10 @@ func (e *Emulator) deleteProfileImage(rq *request) (any, *apiError) {
 	if !u.HasImage {
 		return nil, errNotFound("profile image of user " + u.ID)
 	}
-	u.HasImage, u.ImageURL = false, ""
-	u.UpdatedAt = rq.now.UnixMilli()
+	e.st.Users.update(u, func() {
+		u.HasImage, u.ImageURL = false, ""
+		u.UpdatedAt = rq.now.UnixMilli()
+	})
 	return e.userOut(u), nil
 }
 
@@ -996,17 +739,19 @@ func mfaRemover(totp, backup bool) handlerFunc {
 			return nil, err
 		}
 		had := u.TOTPSecret != "" || len(u.BackupCodes) > 0
-		if totp {
-			u.TOTPSecret = ""
-		}
-		if backup {
-			u.BackupCodes = nil
-		}
 		now := rq.now.UnixMilli()
-		if had && u.TOTPSecret == "" && len(u.BackupCodes) == 0 {
-			u.MFADisabledAt = &now
-		}
-		u.UpdatedAt = now
+		e.st.Users.update(u, func() {
+			if totp {
+				u.TOTPSecret = ""
+			}
+			if backup {
+				u.BackupCodes = nil
+			}
+			if had && u.TOTPSecret == "" && len(u.BackupCodes) == 0 {
+				u.MFADisabledAt = &now
+			}
+			u.UpdatedAt = now
+		})
 		return map[string]any{"user_id": u.ID}, nil
 	}
 }
@@ -1026,7 +771,7 @@ func (e *Emulator) addIdent(rq *request, kind string, keys map[string]bool) (any
 	if f.err != nil {
 		return nil, f.err
 	}
-	u := s.Users[userID]
+	u := s.Users.get(userID)
 	if u == nil {
 		return nil, errNotFound("user " + userID)
 	}
@@ -1040,21 +785,23 @@ func (e *Emulator) addIdent(rq *request, kind string, keys map[string]bool) (any
 		return nil, errIdentifierExists(kind, "That identifier is taken. Please try another.")
 	}
 	now := rq.now.UnixMilli()
-	r := &identRec{ID: s.IDs.next("idn"), Seq: s.IDs.seq(), UserID: u.ID, Kind: kind, Value: value,
+	r := &identRec{ID: s.Idents.newID(), Seq: s.IDs.seq(), UserID: u.ID, Kind: kind, Value: value,
 		Verified: verified, ReservedForSecondFactor: rsf, CreatedAt: now, UpdatedAt: now}
-	s.Idents[r.ID] = r
-	if kind == "email_address" {
-		u.EmailIDs = append(u.EmailIDs, r.ID)
-		if primary || u.PrimaryEmailID == nil {
-			u.PrimaryEmailID = &r.ID
+	s.Idents.insert(r)
+	s.Users.update(u, func() {
+		if kind == "email_address" {
+			u.EmailIDs = append(u.EmailIDs, r.ID)
+			if primary || u.PrimaryEmailID == nil {
+				u.PrimaryEmailID = &r.ID
+			}
+		} else {
+			u.PhoneIDs = append(u.PhoneIDs, r.ID)
+			if primary || u.PrimaryPhoneID == nil {
+				u.PrimaryPhoneID = &r.ID
+			}
 		}
-	} else {
-		u.PhoneIDs = append(u.PhoneIDs, r.ID)
-		if primary || u.PrimaryPhoneID == nil {
-			u.PrimaryPhoneID = &r.ID
-		}
-	}
-	u.UpdatedAt = now
+		u.UpdatedAt = now
+	})
 	return identOut(r), nil
 }
 
@@ -1068,7 +815,7 @@ func (e *Emulator) createPhone(rq *request) (any, *apiError) {
 
 func (e *Emulator) identParam(rq *request, kind string) (*identRec, *apiError) {
 	id := rq.param(kind + "_id")
-	r := e.st.Idents[id]
+	r := e.st.Idents.get(id)
 	if r == nil || r.Kind != kind {
 		return nil, errNotFound(strings.ReplaceAll(kind, "_", " ") + " " + id)
 	}
@@ -1113,13 +860,15 @@ func (e *Emulator) updateIdent(rq *request) (any, *apiError) {
 	if rsf != nil && kind == "phone_number" {
 		r.ReservedForSecondFactor = *rsf
 	}
-	if u := e.st.Users[r.UserID]; u != nil && primary {
-		if kind == "email_address" {
-			u.PrimaryEmailID = &r.ID
-		} else {
-			u.PrimaryPhoneID = &r.ID
-		}
-		u.UpdatedAt = now
+	if u := e.st.Users.get(r.UserID); u != nil && primary {
+		e.st.Users.update(u, func() {
+			if kind == "email_address" {
+				u.PrimaryEmailID = &r.ID
+			} else {
+				u.PrimaryPhoneID = &r.ID
+			}
+			u.UpdatedAt = now
+		})
 	}
 	r.UpdatedAt = now
 	return identOut(r), nil
@@ -1131,24 +880,38 @@ func identDelete(kind string) handlerFunc {
 		if err != nil {
 			return nil, err
 		}
-		if u := e.st.Users[r.UserID]; u != nil {
-			u.EmailIDs = slices.DeleteFunc(u.EmailIDs, func(id string) bool { return id == r.ID })
-			u.PhoneIDs = slices.DeleteFunc(u.PhoneIDs, func(id string) bool { return id == r.ID })
-			if u.PrimaryEmailID != nil && *u.PrimaryEmailID == r.ID {
-				u.PrimaryEmailID = nil
-				if len(u.EmailIDs) > 0 {
-					u.PrimaryEmailID = &u.EmailIDs[0]
-				}
-			}
-			if u.PrimaryPhoneID != nil && *u.PrimaryPhoneID == r.ID {
-				u.PrimaryPhoneID = nil
-				if len(u.PhoneIDs) > 0 {
-					u.PrimaryPhoneID = &u.PhoneIDs[0]
-				}
-			}
-			u.UpdatedAt = rq.now.UnixMilli()
+		if u := e.st.Users.get(r.UserID); u != nil {
+			e.st.Users.update(u, func() { dropIdent(u, r, rq.now.UnixMilli()) })
 		}
-		delete(e.st.Idents, r.ID)
+		e.st.Idents.remove(e.st.Idents.get(r.ID))
 		return deletedJSON{ID: r.ID, Object: kind, Deleted: true}, nil
+	}
+}
+
+func dropIdent(u *userRec, r *identRec, now int64) {
+	u.EmailIDs = slices.DeleteFunc(u.EmailIDs, func(id string) bool { return id == r.ID })
+	u.PhoneIDs = slices.DeleteFunc(u.PhoneIDs, func(id string) bool { return id == r.ID })
+	if u.PrimaryEmailID != nil && *u.PrimaryEmailID == r.ID {
+		u.PrimaryEmailID = nil
+		if len(u.EmailIDs) > 0 {
+			u.PrimaryEmailID = &u.EmailIDs[0]
+		}
+	}
+	if u.PrimaryPhoneID != nil && *u.PrimaryPhoneID == r.ID {
+		u.PrimaryPhoneID = nil
+		if len(u.PhoneIDs) > 0 {
+			u.PrimaryPhoneID = &u.PhoneIDs[0]
+		}
+	}
+	u.UpdatedAt = now
+}
+
+// endSessions moves a user's active sessions to status (revoked, removed,
+// ended), each change announced as its session event.
+func (e *Emulator) endSessions(userID, status string, now int64) {
+	for _, ss := range e.st.sessByUser.get(userID) {
+		if ss.Status == "active" {
+			e.st.Sessions.update(ss, func() { ss.Status, ss.UpdatedAt = status, now })
+		}
 	}
 }

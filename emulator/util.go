@@ -117,26 +117,27 @@ func ptr[T any](v T) *T { return &v }
 
 // deepMerge merges patch into dst the way Clerk merges metadata: objects merge
 // recursively, null deletes a key, anything else replaces.
+//
+// It returns a new map and never changes dst: responses encoded after the
+// lock is released may still be reading it.
 func deepMerge(dst, patch map[string]any) map[string]any {
-	if dst == nil {
-		dst = map[string]any{}
+	out := make(map[string]any, len(dst)+len(patch))
+	for k, v := range dst {
+		out[k] = v
 	}
 	for k, v := range patch {
 		if v == nil {
-			delete(dst, k)
+			delete(out, k)
 			continue
 		}
 		if pm, ok := v.(map[string]any); ok {
-			if dm, ok := dst[k].(map[string]any); ok {
-				dst[k] = deepMerge(dm, pm)
-				continue
-			}
-			dst[k] = deepMerge(map[string]any{}, pm)
+			dm, _ := out[k].(map[string]any)
+			out[k] = deepMerge(dm, pm)
 			continue
 		}
-		dst[k] = v
+		out[k] = v
 	}
-	return dst
+	return out
 }
 
 func emptyIfNil(m map[string]any) map[string]any {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,8 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,7 +31,7 @@ const emulateUsage = `Usage: clerkscript emulate [flags]
 
 Serves an in-memory Clerk instance speaking the Backend API under /v1: users,
 invitations, organizations, memberships, sessions and session tokens, and
-more (operations it does not emulate answer 501). It prints the base URL,
+every other operation of the API (served from the spec). It prints the base URL,
 the secret key, the publishable key and the PEM public key, then serves until
 interrupted.
 
@@ -55,7 +58,26 @@ Flags:
   --seed N               seed for ids, tokens and fault choice (default 1)
   --state FILE           load the instance from FILE if it exists, and save
                          it there (atomically) on shutdown
-  --token-lifetime D     lifetime of session tokens (default 60s)`
+  --token-lifetime D     lifetime of session tokens (default 60s)
+
+Webhooks (what happens in the emulator, announced as Clerk announces it):
+  --webhook-url URL      deliver events (user.created, organization.created,
+                         session.revoked, email.created, ...) to URL, signed as
+                         Svix signs them; repeatable
+  --webhook-secret S     signing secret, whsec_<base64> (default: random,
+                         printed as CLERK_WEBHOOK_SIGNING_SECRET)
+  --webhook-retry-scale F
+                         scale Svix's retry schedule (5s, 5m, 30m, 2h, 5h,
+                         10h, 10h); 0.001 makes 5s into 5ms (default 1)
+  --webhook-duplicate-rate R
+                         share of events delivered twice, 0..1 (default 0)
+  --webhook-delay-rate R share of events delivered late, 0..1 (default 0)
+  --webhook-delay D      how late (default 2s)
+
+  clerkscript emulate --webhook-url http://localhost:3000/api/webhooks
+
+Each delivery attempt is logged on stderr; GET <CLERK_API_URL>/_emulator/webhooks
+(with the secret key) lists the last 1000 events and attempts.`
 
 // runEmulate is the "emulate" command.
 func runEmulate(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
@@ -72,6 +94,14 @@ func runEmulate(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	seed := fl.Int64("seed", 1, "")
 	statePath := fl.String("state", "", "")
 	durationFlag(fl, &lifetime, "token-lifetime", 60*time.Second)
+	var hookURLs stringList
+	fl.Var(&hookURLs, "webhook-url", "")
+	hookSecret := fl.String("webhook-secret", "", "")
+	hookScale := fl.Float64("webhook-retry-scale", 1, "")
+	hookDup := fl.Float64("webhook-duplicate-rate", 0, "")
+	hookDelayRate := fl.Float64("webhook-delay-rate", 0, "")
+	var hookDelay time.Duration
+	durationFlag(fl, &hookDelay, "webhook-delay", 2*time.Second)
 	positional, code, done := parseFlags(fl, "emulate", args, true, stdout, stderr)
 	if done {
 		return code
@@ -113,11 +143,46 @@ func runEmulate(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	if *secret != "" {
 		opts = append(opts, emulator.WithSecretKey(*secret))
 	}
+	if !(*hookScale >= 0) || math.IsInf(*hookScale, 1) {
+		return usageErr("--webhook-retry-scale must be a finite number, 0 or more")
+	}
+	if !(*hookDup >= 0 && *hookDup <= 1 && *hookDelayRate >= 0 && *hookDelayRate <= 1) || hookDelay < 0 {
+		return usageErr("--webhook-duplicate-rate and --webhook-delay-rate must be between 0 and 1, --webhook-delay not negative")
+	}
+	for _, u := range hookURLs {
+		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+			return usageErr("--webhook-url %q: want an absolute http(s) URL such as http://localhost:3000/api/webhooks", u)
+		}
+		opts = append(opts, emulator.WithWebhookURL(u))
+	}
+	if *hookSecret != "" {
+		if k, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(*hookSecret, "whsec_")); err != nil || len(k) < 16 {
+			return usageErr("--webhook-secret must be whsec_ followed by base64 of at least 16 bytes")
+		}
+		opts = append(opts, emulator.WithWebhookSecret(*hookSecret))
+	}
+	opts = append(opts, emulator.WithEventLog(1000), emulator.WithWebhookRetryScale(*hookScale),
+		emulator.WithWebhookFaults(emulator.WebhookFaults{DuplicateRate: *hookDup, DelayRate: *hookDelayRate, Delay: hookDelay}),
+		emulator.WithWebhookLog(func(d emulator.Delivery) {
+			status := strconv.Itoa(d.Status)
+			if d.Error != "" {
+				status = d.Error
+			}
+			extra := ""
+			if d.Injected != "" {
+				extra = " (injected " + d.Injected + ")"
+			}
+			if !d.OK && !d.Final {
+				extra += ", will retry"
+			}
+			fmt.Fprintf(stderr, "clerkscript emulate: webhook %s %s -> %s: %s, attempt %d%s\n", d.Type, d.EventID, d.URL, status, d.Attempt, extra)
+		}))
 	emu, err := emulator.New(opts...)
 	if err != nil {
 		fmt.Fprintf(stderr, "clerkscript emulate: %v\n", err)
 		return 1
 	}
+	defer emu.Close()
 	if *statePath != "" {
 		switch err := emu.LoadFile(*statePath); {
 		case err == nil:
@@ -149,6 +214,10 @@ func runEmulate(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	fmt.Fprintf(stdout, "CLERK_PUBLISHABLE_KEY=%s\n", emu.PublishableKey())
 	fmt.Fprintf(stdout, "# issuer %s, key id %s\n", emu.Issuer(), emu.KeyID())
 	fmt.Fprintf(stdout, "CLERK_JWT_KEY=%q\n", strings.TrimSpace(emu.PublicKeyPEM()))
+	fmt.Fprintf(stdout, "CLERK_WEBHOOK_SIGNING_SECRET=%s\n", emu.WebhookSecret())
+	for _, u := range emu.WebhookURLs() {
+		fmt.Fprintf(stdout, "# webhooks to %s\n", u)
+	}
 
 	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -40,7 +43,7 @@ func startEmulate(t *testing.T, args ...string) (vars map[string]string, stop fu
 	done := make(chan int, 1)
 	go func() { done <- runEmulate(ctx, args, nil, &out, &errOut) }()
 	vars = map[string]string{}
-	for vars["CLERK_JWT_KEY"] == "" {
+	for vars["CLERK_WEBHOOK_SIGNING_SECRET"] == "" { // the last line printed
 		select {
 		case code := <-done:
 			cancel()
@@ -95,6 +98,9 @@ func TestEmulateRejectsBadFlags(t *testing.T) {
 		{"--fault-kinds", "500,explode"},
 		{"--fault-rate", "1.5"},
 		{"--secret-key", "pk_test_x"},
+		{"--webhook-url", "localhost:3000/api/webhooks"},
+		{"--webhook-secret", "not-base64!"},
+		{"--webhook-duplicate-rate", "2"},
 		{"extra"},
 	} {
 		var out, errOut bytes.Buffer
@@ -136,5 +142,38 @@ func TestEmulateUnwritableStateFailsAtStart(t *testing.T) {
 	}
 	if out.Len() != 0 {
 		t.Fatalf("emulate started serving with an unwritable --state: %q", out.String())
+	}
+}
+
+// The documented two-liner: events reach the URL, signed with the printed
+// secret, and each attempt is logged.
+func TestEmulateDeliversWebhooks(t *testing.T) {
+	got := make(chan *http.Request, 10)
+	bodies := make(chan []byte, 10)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- r
+		bodies <- b
+	}))
+	defer app.Close()
+	vars, stop := startEmulate(t, "--webhook-url", app.URL+"/api/webhooks", "--webhook-secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+	if vars["CLERK_WEBHOOK_SIGNING_SECRET"] != "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" {
+		t.Fatalf("printed: %v", vars)
+	}
+	client := core.NewClient(core.NewClientConfig().WithSecretKey(vars["CLERK_SECRET_KEY"]).WithAPIURL(vars["CLERK_API_URL"]))
+	if _, err := client.Call(context.Background(), "users.create", map[string]any{"external_id": "hooked"}); err != nil {
+		t.Fatal(err)
+	}
+	r, body := <-got, <-bodies
+	ev, err := core.VerifyWebhook(vars["CLERK_WEBHOOK_SIGNING_SECRET"], core.Header(r.Header), body, time.Time{})
+	if err != nil || ev.Type != "user.created" || r.URL.Path != "/api/webhooks" {
+		t.Fatalf("delivery %s %s: %v %v", r.URL.Path, body, ev, err)
+	}
+	code, errs := stop()
+	if code != 0 || !strings.Contains(errs, "webhook user.created "+ev.ID) {
+		t.Errorf("exit %d, stderr:\n%s", code, errs)
+	}
+	if strings.Contains(errs, "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw") {
+		t.Error("the webhook secret is in the log")
 	}
 }

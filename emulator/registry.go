@@ -1,0 +1,470 @@
+package emulator
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// record is what a table stores: a pointer to a record struct that knows its
+// id and its creation sequence number.
+type record interface {
+	comparable
+	key() string
+	seq() uint64
+}
+
+// index is a view of a table kept current by the table: add runs after a
+// record enters (or is changed), remove before it leaves (or is changed).
+type index[T record] interface {
+	add(T)
+	remove(T)
+}
+
+// resource declares one collection of the instance. Everything that differs
+// between collections is here, so adding one is a declaration (a field of
+// state and a declare call), not edits in every "all collections" list:
+// persistence, load checks, the id counter and webhook events all walk the
+// registry.
+type resource[T record] struct {
+	name   string // key in the state file, e.g. "users"
+	prefix string // id prefix, e.g. "user"
+	field  func(*state) **table[T]
+	// Webhook events: created on insert, updated on update, deleted on
+	// remove; "" emits nothing. status/statusEvents emit an event when an
+	// update changes the record's status (session.revoked, ...).
+	created, updated, deleted string
+	status                    func(T) string
+	statusEvents              map[string]string
+	// out renders the record as Clerk sends it (webhook data); gone renders
+	// the deleted object. Both are needed only when events are declared.
+	out  func(e *Emulator, r T) any
+	gone func(e *Emulator, r T) any
+	// indexes builds the table's indexes (nil: none).
+	indexes func(s *state, t *table[T]) []index[T]
+	// check validates one loaded record against the rest of the state.
+	check func(s *state, r T) error
+	// order is the decode order rank: tables another table's check refers to
+	// load first (lower first).
+	order int
+}
+
+// anyTable is what the registry walks.
+type anyTable interface {
+	resName() string
+	size() int
+	maxSeq() uint64
+	checkAll(s *state) error
+	checkNil() error
+	encode(w *bufio.Writer) error
+	decode(d *json.Decoder) error
+	reindex()
+	rank() int
+}
+
+var registry []func(*state) anyTable
+
+// declare registers a resource; call it from a package-level var.
+func declare[T record](r *resource[T]) *resource[T] {
+	registry = append(registry, func(s *state) anyTable {
+		t := &table[T]{res: r, st: s, rows: map[string]T{}}
+		*r.field(s) = t
+		if r.indexes != nil {
+			t.idx = r.indexes(s, t)
+		}
+		return t
+	})
+	return r
+}
+
+// table is the store of one resource: its records by id and its indexes.
+// Mutations go through insert, update and remove so indexes and events
+// cannot be forgotten; all of them run under the emulator's write lock.
+type table[T record] struct {
+	res  *resource[T]
+	st   *state
+	rows map[string]T
+	idx  []index[T]
+}
+
+func (t *table[T]) resName() string { return t.res.name }
+func (t *table[T]) size() int       { return len(t.rows) }
+func (t *table[T]) len() int        { return len(t.rows) }
+func (t *table[T]) rank() int       { return t.res.order }
+
+// get returns the record with id, or the zero value (nil).
+func (t *table[T]) get(id string) T { return t.rows[id] }
+
+// newID returns a fresh id with the resource's prefix.
+func (t *table[T]) newID() string { return t.st.IDs.next(t.res.prefix) }
+
+// all iterates the records in no particular order.
+func (t *table[T]) all() iter.Seq2[string, T] {
+	return func(yield func(string, T) bool) {
+		for k, v := range t.rows {
+			if !yield(k, v) {
+				return
+			}
+		}
+	}
+}
+
+// sorted returns the records oldest first (by creation sequence), the
+// stable base order of every list.
+func (t *table[T]) sorted() []T {
+	out := make([]T, 0, len(t.rows))
+	for _, r := range t.rows {
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b T) int { return cmpU64(a.seq(), b.seq()) })
+	return out
+}
+
+func cmpU64(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// insert adds a new record and emits its created event.
+func (t *table[T]) insert(r T) {
+	t.rows[r.key()] = r
+	for _, ix := range t.idx {
+		ix.add(r)
+	}
+	t.event(t.res.created, r, false)
+}
+
+// update runs f on a record in the table, keeping indexes current, and emits
+// the updated event (and a status event when f changed the status).
+func (t *table[T]) update(r T, f func()) {
+	var before string
+	if t.res.status != nil {
+		before = t.res.status(r)
+	}
+	for _, ix := range t.idx {
+		ix.remove(r)
+	}
+	f()
+	for _, ix := range t.idx {
+		ix.add(r)
+	}
+	if t.res.status != nil {
+		if after := t.res.status(r); after != before {
+			if ev := t.res.statusEvents[after]; ev != "" {
+				t.event(ev, r, false)
+				return
+			}
+		}
+	}
+	t.event(t.res.updated, r, false)
+}
+
+// remove deletes a record and emits its deleted event.
+func (t *table[T]) remove(r T) {
+	if _, ok := t.rows[r.key()]; !ok {
+		return
+	}
+	for _, ix := range t.idx {
+		ix.remove(r)
+	}
+	delete(t.rows, r.key())
+	t.event(t.res.deleted, r, true)
+}
+
+func (t *table[T]) event(typ string, r T, gone bool) {
+	e := t.st.emu
+	if typ == "" || e == nil || !e.hooks.active() {
+		return
+	}
+	if gone {
+		if t.res.gone != nil {
+			e.emit(typ, t.res.gone(e, r))
+		}
+		return
+	}
+	if t.res.out != nil {
+		e.emit(typ, t.res.out(e, r))
+	}
+}
+
+func (t *table[T]) maxSeq() uint64 {
+	var n uint64
+	for _, r := range t.rows {
+		n = max(n, r.seq())
+	}
+	return n
+}
+
+// checkNil rejects null records and records filed under another id; it
+// runs before indexing.
+func (t *table[T]) checkNil() error {
+	for k, r := range t.rows {
+		var zero T
+		if r == zero || r.key() != k {
+			return fmt.Errorf("%s %q is null or filed under another id", t.res.name, k)
+		}
+	}
+	return nil
+}
+
+func (t *table[T]) checkAll(s *state) error {
+	for _, r := range t.rows {
+		if t.res.check != nil {
+			if err := t.res.check(s, r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (t *table[T]) reindex() {
+	if t.res.indexes == nil {
+		return
+	}
+	t.idx = t.res.indexes(t.st, t)
+	// Derived keys first (they feed the others), then every index in
+	// parallel: a million users load with all their trees in a few
+	// seconds. Indexes are independent structures; rows are only read.
+	rest := t.idx
+	if len(rest) > 0 {
+		if d, ok := rest[0].(interface{ derived() }); ok {
+			_ = d
+			for _, r := range t.rows {
+				rest[0].add(r)
+			}
+			rest = rest[1:]
+		}
+	}
+	var wg sync.WaitGroup
+	for _, ix := range rest {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, r := range t.rows {
+				ix.add(r)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// encode writes the table as a JSON object keyed by id, oldest first, one
+// record per line.
+func (t *table[T]) encode(w *bufio.Writer) error {
+	if _, err := w.WriteString("{"); err != nil {
+		return err
+	}
+	for i, r := range t.sorted() {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		w.WriteString("\n")
+		k, _ := json.Marshal(r.key())
+		w.Write(k)
+		w.WriteByte(':')
+		b, err := json.Marshal(r)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", t.res.name, r.key(), err)
+		}
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+	}
+	_, err := w.WriteString("}")
+	return err
+}
+
+// decode reads what encode wrote (or any JSON object of records by id). The
+// decoder only splits the records; workers on every core decode them.
+func (t *table[T]) decode(d *json.Decoder) error {
+	tok, err := d.Token()
+	if err != nil {
+		return err
+	}
+	if tok == nil {
+		return nil
+	}
+	if tok != json.Delim('{') {
+		return fmt.Errorf("%s: want an object of records by id", t.res.name)
+	}
+	type raw struct {
+		k string
+		b json.RawMessage
+	}
+	const batch = 512
+	work := make(chan []raw, 4)
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+	}
+	for range max(1, runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			local := make(map[string]T)
+			for items := range work {
+				for _, it := range items {
+					rd := json.NewDecoder(bytes.NewReader(it.b))
+					rd.UseNumber() // metadata numbers keep their exact text
+					rd.DisallowUnknownFields()
+					var r T
+					if err := rd.Decode(&r); err != nil {
+						fail(fmt.Errorf("%s %q: %w", t.res.name, it.k, err))
+						continue
+					}
+					local[it.k] = r
+				}
+			}
+			mu.Lock()
+			for k, r := range local {
+				t.rows[k] = r
+			}
+			mu.Unlock()
+		}()
+	}
+	seen := map[string]struct{}{}
+	var cur []raw
+	var readErr error
+	for d.More() {
+		kt, err := d.Token()
+		if err != nil {
+			readErr = err
+			break
+		}
+		k, _ := kt.(string)
+		if _, dup := seen[k]; dup {
+			readErr = fmt.Errorf("%s %q appears twice", t.res.name, k)
+			break
+		}
+		seen[k] = struct{}{}
+		var b json.RawMessage
+		if err := d.Decode(&b); err != nil {
+			readErr = fmt.Errorf("%s %q: %w", t.res.name, k, err)
+			break
+		}
+		cur = append(cur, raw{k, b})
+		if len(cur) == batch {
+			work <- cur
+			cur = nil
+		}
+	}
+	if len(cur) > 0 {
+		work <- cur
+	}
+	close(work)
+	wg.Wait()
+	if readErr != nil {
+		return readErr
+	}
+	if firstErr != nil {
+		return firstErr
+	}
+	_, err = d.Token()
+	return err
+}
+
+// ---- the state as a whole ----
+
+func (s *state) initTables() {
+	s.tables = s.tables[:0]
+	for _, mk := range registry {
+		s.tables = append(s.tables, mk(s))
+	}
+	slices.SortStableFunc(s.tables, func(a, b anyTable) int { return a.rank() - b.rank() })
+}
+
+func (s *state) table(name string) anyTable {
+	for _, t := range s.tables {
+		if t.resName() == name {
+			return t
+		}
+	}
+	return nil
+}
+
+// encodeState writes {"instance":...,"ids":...,"<table>":{...},...}.
+func (s *state) encode(w *bufio.Writer) error {
+	head, err := json.Marshal(s.Instance)
+	if err != nil {
+		return err
+	}
+	ids, _ := json.Marshal(s.IDs)
+	fmt.Fprintf(w, "{\n\"instance\":%s,\n\"ids\":%s", head, ids)
+	for _, t := range s.tables {
+		fmt.Fprintf(w, ",\n%q:", t.resName())
+		if err := t.encode(w); err != nil {
+			return err
+		}
+	}
+	_, err = w.WriteString("\n}")
+	return err
+}
+
+// decodeState reads what encode wrote; unknown keys are errors.
+func (s *state) decode(d *json.Decoder) error {
+	tok, err := d.Token()
+	if err != nil {
+		return err
+	}
+	if tok != json.Delim('{') {
+		return errors.New("state must be a JSON object")
+	}
+	seen := map[string]bool{}
+	for d.More() {
+		kt, err := d.Token()
+		if err != nil {
+			return err
+		}
+		k, _ := kt.(string)
+		if seen[k] {
+			return fmt.Errorf("state has %q twice", k)
+		}
+		seen[k] = true
+		switch k {
+		case "instance":
+			err = d.Decode(&s.Instance)
+		case "ids":
+			err = d.Decode(&s.IDs)
+		default:
+			t := s.table(k)
+			if t == nil {
+				return fmt.Errorf("state has an unknown collection %q (known: %s)", k, strings.Join(s.tableNames(), ", "))
+			}
+			err = t.decode(d)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", k, err)
+		}
+	}
+	_, err = d.Token()
+	return err
+}
+
+func (s *state) tableNames() []string {
+	var out []string
+	for _, t := range s.tables {
+		out = append(out, t.resName())
+	}
+	return out
+}
