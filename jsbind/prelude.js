@@ -4,6 +4,12 @@
 (function (g, native) {
   'use strict';
 
+  // goja has no Symbol.asyncIterator; esbuild's for-await lowering falls
+  // back to Symbol.for('Symbol.asyncIterator'), so that is the one to use.
+  if (typeof Symbol.asyncIterator !== 'symbol') {
+    Object.defineProperty(Symbol, 'asyncIterator', { value: Symbol.for('Symbol.asyncIterator') });
+  }
+
   class ClerkAPIError extends Error {
     constructor(message, init) {
       super(message);
@@ -184,8 +190,8 @@
 
   g.job = { run: run };
 
-  // Pagination: an iterator with an async next(), plus forEach. goja has no
-  // for-await, so scripts loop with next() or pass a callback.
+  // Pagination: an async iterator (for await (const u of clerk.paginate(...))),
+  // plus forEach.
   function paginate(op, params, cb) {
     const it = native.paginate(op, params);
     it.forEach = async function (fn) {
@@ -198,6 +204,9 @@
         }
       }
       return n;
+    };
+    it[Symbol.asyncIterator] = function () {
+      return it;
     };
     if (typeof cb === 'function') return it.forEach(cb);
     return it;

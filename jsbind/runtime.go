@@ -221,7 +221,15 @@ func (r *Runtime) RunScript(ctx context.Context, name string, src string) (err e
 			err = fmt.Errorf("flushing files at exit: %w", cerr)
 		}
 	}()
-	prg, cerr := goja.Compile(name, WrapSource(src), false)
+	b, berr := bundle(name, src)
+	if berr != nil {
+		var be *BundleError
+		if errors.As(berr, &be) {
+			return &ScriptError{Message: be.Error()}
+		}
+		return berr
+	}
+	prg, cerr := goja.Compile(bundleName, b.code, false)
 	if cerr != nil {
 		return &ScriptError{Message: cerr.Error()}
 	}
