@@ -36,8 +36,8 @@ var builtinModules = map[string][]string{
 	"@clerk/backend/errors":   {"ClerkAPIResponseError", "isClerkAPIResponseError", "TokenVerificationError", "TokenVerificationErrorReason"},
 	"@clerk/backend/webhooks": {"verifyWebhook"},
 	"clerkscript":             {"clerk", "job", "fs", "sleep", "args", "env", "exit", "ClerkAPIError"},
-	"node:fs":                 {"readFileSync", "writeFileSync", "appendFileSync", "existsSync", "mkdirSync", "readdirSync", "unlinkSync", "promises"},
-	"node:fs/promises":        {"readFile", "writeFile", "appendFile", "mkdir", "readdir", "unlink"},
+	"node:fs":                 {"readFileSync", "writeFileSync", "appendFileSync", "existsSync", "promises"},
+	"node:fs/promises":        {"readFile", "writeFile", "appendFile"},
 }
 
 // builtinAliases maps other spellings of a built-in module to its name.

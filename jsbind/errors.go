@@ -3,6 +3,7 @@ package jsbind
 import (
 	"context"
 	"errors"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -119,6 +120,7 @@ func (r *Runtime) newAPIError(e *core.APIError) *goja.Object {
 	}
 	init := vm.NewObject()
 	_ = init.Set("status", e.StatusCode)
+	_ = init.Set("statusText", http.StatusText(e.StatusCode))
 	_ = init.Set("errors", vm.NewArray(items...))
 	if e.TraceID != "" {
 		_ = init.Set("clerkTraceId", e.TraceID)

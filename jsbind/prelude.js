@@ -20,6 +20,7 @@
       this.clerkTraceId = init.clerkTraceId;
       this.retryAfter = init.retryAfter;
       this.operation = init.operation;
+      if (init.statusText !== undefined) Object.defineProperty(this, 'statusText', { value: init.statusText, enumerable: false, writable: true, configurable: true });
     }
   }
   g.ClerkAPIError = ClerkAPIError;

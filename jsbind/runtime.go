@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -96,6 +97,9 @@ type Runtime struct {
 	exitCode int
 	exited   bool
 
+	// scriptPath is the running script's absolute path (process.argv[1]).
+	scriptPath string
+
 	// miss is the last read of a name clerk does not have (loop goroutine
 	// only); resourceTargets are the objects behind the resource proxies.
 	miss            *memberMiss
@@ -177,7 +181,7 @@ func (r *Runtime) install() error {
 		return fmt.Errorf("prelude: %w", err)
 	}
 	_ = vm.Set("clerk", r.installMemberProxies())
-	return nil
+	return r.installModules()
 }
 
 // Stop asks running jobs to stop taking new items; in-flight items finish
@@ -211,6 +215,11 @@ func WrapSource(src string) string {
 // JS and every in-flight request.
 func (r *Runtime) RunScript(ctx context.Context, name string, src string) (err error) {
 	r.ctx = ctx
+	if abs, err := filepath.Abs(name); err == nil {
+		r.scriptPath = abs
+	} else {
+		r.scriptPath = name
+	}
 	defer func() {
 		// Flushing what the script left open can fail (a full disk): a
 		// run that otherwise succeeded must not report success with its

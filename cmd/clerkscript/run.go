@@ -123,6 +123,9 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 		apiURL = "http://" + ln.Addr().String()
 		opts.Verify.SecretKey = secretKey
 		opts.Verify.PublishableKey = core.BuildPublishableKey(emu.FrontendAPI(), false)
+		// Scripts written for Node read these to build their client
+		// (createClerkClient({ secretKey: process.env.CLERK_SECRET_KEY })).
+		opts.Env = append(opts.Env, "CLERK_SECRET_KEY="+secretKey, "CLERK_API_URL="+apiURL, "CLERK_PUBLISHABLE_KEY="+opts.Verify.PublishableKey)
 		if *journal == "" {
 			dir, err := os.MkdirTemp("", "clerkscript-journal-")
 			if err != nil {
