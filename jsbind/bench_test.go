@@ -15,6 +15,7 @@ import (
 
 	"github.com/clerkscript/clerkscript/core"
 	"github.com/clerkscript/clerkscript/emulator"
+	"github.com/clerkscript/clerkscript/internal/ratelimit"
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -34,8 +35,8 @@ func BenchmarkAchievedRate(b *testing.B) {
 			b.Fatal(err)
 		}
 		srv := httptest.NewServer(e)
-		lim := NewRateLimiter(limit, window, nil)
-		tr := NewPacedTransport(core.NewHTTPTransport(&http.Client{}), lim, 10)
+		lim := ratelimit.New(limit, window, nil)
+		tr := ratelimit.NewTransport(core.NewHTTPTransport(&http.Client{}), lim, 10)
 		c := core.NewClient(core.NewClientConfig().WithSecretKey(e.SecretKey()).WithAPIURL(srv.URL).WithTransport(tr))
 		r, err := New(Options{Client: c})
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/clerkscript/clerkscript/core"
+	"github.com/clerkscript/clerkscript/internal/ratelimit"
 )
 
 type recorded struct {
@@ -297,7 +298,7 @@ func TestPromiseConcurrencyIsBounded(t *testing.T) {
 		inFlight.Add(-1)
 		writeJSON(w, 200, `{"id":"x"}`)
 	})
-	paced := NewPacedTransport(core.NewHTTPTransport(&http.Client{}), nil, 4)
+	paced := ratelimit.NewTransport(core.NewHTTPTransport(&http.Client{}), nil, 4)
 	done := make(chan error, 1)
 	go func() {
 		out, _, err := runJS(t, `

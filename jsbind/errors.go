@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/clerkscript/clerkscript/core"
+	"github.com/clerkscript/clerkscript/internal/job"
 	"github.com/dop251/goja"
 )
 
@@ -32,24 +33,11 @@ func internalFrame(file string) bool {
 // mayHaveBeenApplied tells whether a failed request might still have been
 // processed by Clerk: a job must then reconcile before sending it again.
 func mayHaveBeenApplied(err error) bool {
-	var apiErr *core.APIError
-	if errors.As(err, &apiErr) {
-		switch apiErr.StatusCode {
-		case 500, 502, 504:
-			return true
-		}
-		return false
-	}
-	if core.IsNotSent(err) {
-		return false
-	}
 	var convErr *ConversionError
-	var paramErr *core.ParamError
-	if errors.As(err, &convErr) || errors.As(err, &paramErr) {
+	if errors.As(err, &convErr) {
 		return false
 	}
-	// Transport failures after sending, timeouts and cancellations.
-	return true
+	return job.MayHaveBeenApplied(err)
 }
 
 // toJSError turns a Go error into the JS value a promise rejects with: a

@@ -511,11 +511,3 @@ func cell(v goja.Value) string {
 	}
 	return v.String()
 }
-
-func jsonLine(v any) ([]byte, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	return append(b, '\n'), nil
-}

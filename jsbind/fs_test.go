@@ -69,3 +69,47 @@ try { fs.readText() } catch (e) { console.log(e.name) }
 		t.Fatalf("out = %q", out)
 	}
 }
+
+// Two header cells with the same name used to make the later column
+// silently overwrite the earlier one in every row.
+func TestCSVDuplicateHeaderIsAnError(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "d.csv"), []byte("\ufeffemail,name, email\na@x.co,A,b@x.co\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := runJS(t, `
+try { for (const r of fs.readCSV(env.DIR + "/d.csv")) console.log(JSON.stringify(r)) } catch (e) { console.log(e.message) }
+for (const r of fs.readCSV(env.DIR + "/d.csv", {header: false})) console.log(JSON.stringify(r));
+`, Options{Env: []string{"DIR=" + dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := dir + "/d.csv: the header has column \"email\" twice (columns 1 and 3)\n" + `["email","name","email"]` + "\n" + `["a@x.co","A","b@x.co"]` + "\n"
+	if out != want {
+		t.Fatalf("out = %q, want %q", out, want)
+	}
+}
+
+// A byte order mark (Excel, Notepad) used to stay on the first line of
+// fs.readLines and made the first fs.readNDJSON record (and fs.readJSON)
+// invalid JSON.
+func TestBOMIsSkippedByLineReaders(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "d.ndjson"), []byte("\ufeff{\"a\":1}\r\n{\"a\":2}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "d.json"), []byte("\ufeff{\"a\":3}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := runJS(t, `
+for (const r of fs.readNDJSON(env.DIR + "/d.ndjson")) console.log(r.a);
+for (const l of fs.readLines(env.DIR + "/d.ndjson")) console.log(l.length);
+console.log(fs.readJSON(env.DIR + "/d.json").a);
+`, Options{Env: []string{"DIR=" + dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != "1\n2\n7\n7\n3\n" {
+		t.Fatalf("out = %q", out)
+	}
+}

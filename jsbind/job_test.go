@@ -147,20 +147,6 @@ try { await job.run(5, async () => 1); } catch (e) { console.log(e.name); }
 	}
 }
 
-func TestProgressLine(t *testing.T) {
-	got := progressLine("invite", 100, 40, 2, 8, 10*time.Second)
-	want := "job invite: 50/100 (40 done, 2 failed, 8 skipped) 4.2/s ETA 12s"
-	if got != want {
-		t.Fatalf("got  %q\nwant %q", got, want)
-	}
-	if got := progressLine("x", -1, 3, 0, 0, 0); got != "job x: 3 (3 done, 0 failed, 0 skipped) 0.0/s" {
-		t.Fatalf("unknown total: %q", got)
-	}
-	if got := progressBar(100, 50); got != "[############............] " {
-		t.Fatalf("bar = %q", got)
-	}
-}
-
 // TestEveryFailureIsWrittenWithItsError: each failure gets a line with its
 // error on stderr as it happens, even past the summary's first 20.
 func TestEveryFailureIsWrittenWithItsError(t *testing.T) {
@@ -237,5 +223,105 @@ await job.run([1, 2, 3, 4], async (i) => {
 	}
 	if !strings.Contains(s, "job p: finished in") || !strings.Contains(s, "3 done, 1 failed, 0 skipped") {
 		t.Errorf("no summary:\n%s", s)
+	}
+}
+
+// When the journal cannot be written (a full disk), no item may be sent:
+// its "start" record is what makes a re-run safe.
+func TestJobStopsWhenTheJournalCannotBeWritten(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "j.jsonl")
+	var out, errb bytes.Buffer
+	r, err := New(Options{Stdout: &out, Stderr: &errb, Env: []string{"J=" + path}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := r.journalFor(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A closed journal refuses every write, as a full disk would (the
+	// journal's own tests cover a failing write).
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = r.RunScript(ctx, "test.js", `
+let calls = 0;
+try {
+  await job.run(["a", "b", "c"], async (x) => { calls++; return {id: x} }, {key: x => x, journal: env.J, concurrency: 2});
+  console.log("resolved");
+} catch (e) { console.log("rejected", e.message.includes(env.J)) }
+await sleep(5);
+console.log("calls", calls);
+`)
+	_ = err
+	if got := out.String(); got != "rejected true\ncalls 0\n" {
+		t.Fatalf("out = %q (err %v)\nstderr: %s", got, err, errb.String())
+	}
+}
+
+// Whatever an item's function throws, the job records a failure and goes
+// on: a value without toString or a getter that throws used to escape the
+// job driver and reject job.run.
+func TestJobSurvivesHostileThrownValues(t *testing.T) {
+	out, errOut, err := runJS(t, `
+const bad = [
+  Object.create(null),
+  {get message() { throw new Error("getter") }},
+  new Proxy({}, {get() { throw new Error("trap") }}),
+  {toString() { throw new Error("toString") }},
+  Symbol("s"),
+];
+const s = await job.run(bad.map((_, i) => i), async (i) => { throw bad[i] }, {journal: false, retries: 0});
+console.log(s.done, s.failed, s.failures.length);
+`, Options{})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	if out != "0 5 5\n" {
+		t.Fatalf("out = %q\nstderr: %s", out, errOut)
+	}
+}
+
+// Keys, results and items are script values too: a key whose toString throws, a result
+// whose id getter throws and an item a Proxy guards must not abort the job.
+func TestJobSurvivesHostileKeysResultsAndItems(t *testing.T) {
+	dir := t.TempDir()
+	out, errOut, err := runJS(t, `
+const trap = new Proxy({}, {get() { throw new Error("trap") }, ownKeys() { throw new Error("trap") }});
+const s = await job.run([1, 2, 3], async (i) => {
+  if (i === 2) return {get id() { throw new Error("id") }};
+  if (i === 3) throw new Error("fails");
+  return {id: "x"};
+}, {key: (i) => i === 1 ? {toString() { throw new Error("k") }} : String(i), journal: env.DIR + "/j.jsonl", failures: env.DIR + "/f.ndjson", retries: 0});
+console.log(s.done, s.failed);
+const s2 = await job.run([trap], async () => { throw new Error("x") }, {key: () => "t", journal: false, failures: env.DIR + "/f2.ndjson", retries: 0});
+console.log(s2.failed);
+`, Options{Env: []string{"DIR=" + dir}})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	if out != "1 2\n1\n" {
+		t.Fatalf("out = %q\nstderr: %s", out, errOut)
+	}
+}
+
+// Two jobs of one script naming the same journal differently used to open
+// it twice, and the second failed with "in use by another clerkscript
+// process".
+func TestSameJournalUnderTwoNames(t *testing.T) {
+	dir := t.TempDir()
+	out, errOut, err := runJS(t, `
+await job.run(["a"], async (x) => ({id: x}), {name: "one", key: x => x, journal: env.DIR + "/j.jsonl"});
+const s = await job.run(["a"], async (x) => ({id: x}), {name: "two", key: x => x, journal: env.DIR + "/./j.jsonl"});
+console.log(s.done);
+`, Options{Env: []string{"DIR=" + dir}})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	if out != "1\n" {
+		t.Fatalf("out = %q", out)
 	}
 }

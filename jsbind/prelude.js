@@ -148,26 +148,24 @@
           j.fail('#' + i, e, item, false);
           continue;
         }
-        const st = j.state(key);
-        if (st === 'done' || st === 'running') {
+        // The engine decides from the journal: skip what is done or
+        // running, look up what an earlier run left in doubt.
+        const admission = j.admit(key, !!reconcile);
+        if (admission === 'skip') {
           j.skip(key);
           continue;
         }
-        if (st === 'in-doubt') {
-          if (reconcile) {
-            let found;
-            try {
-              found = await reconcile(item);
-            } catch (e) {
-              j.fail(key, e, item, true);
-              continue;
-            }
-            if (found != null) {
-              j.done(key, found, 'reconcile');
-              continue;
-            }
-          } else {
-            j.warnInDoubt(key);
+        if (admission === 'reconcile') {
+          let found;
+          try {
+            found = await reconcile(item);
+          } catch (e) {
+            j.fail(key, e, item, true);
+            continue;
+          }
+          if (found != null) {
+            j.done(key, found, 'reconcile');
+            continue;
           }
         }
         if (!(await j.pace(key))) return; // stopped while waiting for the pace

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/clerkscript/clerkscript/core"
+	"github.com/clerkscript/clerkscript/internal/journal"
 	"github.com/dop251/goja"
 )
 
@@ -25,7 +26,7 @@ var preludeProgram = goja.MustCompile(preludeName, preludeSource, true)
 // calls reject with a clear error), no args, an empty env, output discarded.
 type Options struct {
 	// Client makes the Backend API calls. Wrap its transport in a
-	// PacedTransport to share a rate limiter between every call.
+	// ratelimit.Transport (internal/ratelimit) to share a rate limiter between every call.
 	Client *core.Client
 	// Args are the script's arguments (after the script name).
 	Args []string
@@ -92,7 +93,7 @@ type Runtime struct {
 
 	mu       sync.Mutex
 	closers  []io.Closer
-	journals map[string]*Journal
+	journals map[string]*journal.Journal
 
 	exitCode int
 	exited   bool

@@ -17,6 +17,7 @@ import (
 
 	"github.com/clerkscript/clerkscript/core"
 	"github.com/clerkscript/clerkscript/emulator"
+	"github.com/clerkscript/clerkscript/internal/ratelimit"
 	"github.com/clerkscript/clerkscript/jsbind"
 )
 
@@ -140,15 +141,15 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 		fmt.Fprintln(stderr, "clerkscript: CLERK_SECRET_KEY is not set: API calls will fail (use --emulate to try scripts without a Clerk account)")
 	}
 
-	limit, window := jsbind.DefaultRate(secretKey)
+	limit, window := ratelimit.Default(secretKey)
 	if *rate != "" {
-		if limit, window, err = jsbind.ParseRate(*rate); err != nil {
+		if limit, window, err = ratelimit.ParseRate(*rate); err != nil {
 			fmt.Fprintf(stderr, "clerkscript run: --rate: %v\n", err)
 			return 2
 		}
 	}
-	limiter := jsbind.NewRateLimiter(limit, window, nil)
-	transport := jsbind.NewPacedTransport(core.NewHTTPTransport(&http.Client{}), limiter, *concurrency)
+	limiter := ratelimit.New(limit, window, nil)
+	transport := ratelimit.NewTransport(core.NewHTTPTransport(&http.Client{}), limiter, *concurrency)
 	cfg := core.NewClientConfig().WithSecretKey(secretKey).WithTransport(transport)
 	if apiURL != "" {
 		cfg = cfg.WithAPIURL(apiURL)

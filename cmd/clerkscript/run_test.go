@@ -20,7 +20,7 @@ import (
 
 	"github.com/clerkscript/clerkscript/core"
 	"github.com/clerkscript/clerkscript/emulator"
-	"github.com/clerkscript/clerkscript/jsbind"
+	"github.com/clerkscript/clerkscript/internal/journal"
 )
 
 // repoRoot is where scripts/ and testdata/ live (tests run in the package
@@ -413,7 +413,7 @@ func readJournal(t *testing.T, path string) map[string]string {
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
-		var rec jsbind.JournalRecord
+		var rec journal.Record
 		if err := json.Unmarshal([]byte(line), &rec); err != nil {
 			continue // a torn last line
 		}

@@ -1,4 +1,4 @@
-package jsbind
+package journal
 
 import (
 	"bufio"
@@ -13,12 +13,12 @@ import (
 	"time"
 )
 
-// ItemState is what the journal knows about one item of a job.
-type ItemState int
+// State is what the journal knows about one item of a job.
+type State int
 
 const (
 	// StateNew: the journal has no record of the item.
-	StateNew ItemState = iota
+	StateNew State = iota
 	// StateDone: the item finished (its result id is in the record).
 	StateDone
 	// StateFailed: the item failed with an error that says the request was
@@ -32,7 +32,7 @@ const (
 	StateInDoubt
 )
 
-func (s ItemState) String() string {
+func (s State) String() string {
 	switch s {
 	case StateDone:
 		return "done"
@@ -52,8 +52,8 @@ type ErrorInfo struct {
 	TraceID string `json:"clerk_trace_id,omitempty"`
 }
 
-// JournalRecord is one line of a journal file (JSON Lines).
-type JournalRecord struct {
+// Record is one line of a journal file (JSON Lines).
+type Record struct {
 	Op      string     `json:"op"` // "start", "done", "fail", "retry"
 	Job     string     `json:"job,omitempty"`
 	Key     string     `json:"key"`
@@ -64,11 +64,12 @@ type JournalRecord struct {
 	InDoubt bool       `json:"in_doubt,omitempty"` // on "fail": the request may have been applied
 }
 
-type journalKey struct{ job, key string }
+// Key names one item: the job it belongs to and the item's key in that job.
+type Key struct{ Job, Item string }
 
-// JournalEntry is the latest state of one item.
-type JournalEntry struct {
-	State ItemState
+// Entry is the latest state of one item.
+type Entry struct {
+	State State
 	ID    string
 	Error *ErrorInfo
 }
@@ -89,7 +90,7 @@ type Journal struct {
 	now  func() time.Time
 
 	mu      sync.Mutex
-	entries map[journalKey]JournalEntry
+	entries map[Key]Entry
 	written int64 // records appended so far
 	werr    error // sticky write error
 
@@ -101,12 +102,12 @@ type Journal struct {
 	unlock func()
 }
 
-// OpenJournal opens (creating if needed) the journal at path and loads its
+// Open opens (creating if needed) the journal at path and loads its
 // state. A torn last line (the process died mid-write) is ignored, but a
 // whole last record that only lacks its newline counts; any other malformed
 // line is an error naming the line, because guessing could send an item
 // twice.
-func OpenJournal(path string, now func() time.Time) (*Journal, error) {
+func Open(path string, now func() time.Time) (*Journal, error) {
 	if now == nil {
 		now = time.Now
 	}
@@ -163,9 +164,9 @@ func OpenJournal(path string, now func() time.Time) (*Journal, error) {
 	return j, nil
 }
 
-// ParseJournal reads journal records and returns the latest state of each
+// Parse reads journal records and returns the latest state of each
 // item. torn reports an incomplete last line, which is ignored.
-func ParseJournal(r io.Reader) (entries map[journalKey]JournalEntry, torn bool, err error) {
+func Parse(r io.Reader) (entries map[Key]Entry, torn bool, err error) {
 	entries, tail, err := parseJournal(r)
 	return entries, tail == tailTorn, err
 }
@@ -179,8 +180,8 @@ const (
 	tailNoNewline                    // a whole record without newline
 )
 
-func parseJournal(r io.Reader) (entries map[journalKey]JournalEntry, tail journalTail, err error) {
-	entries = make(map[journalKey]JournalEntry)
+func parseJournal(r io.Reader) (entries map[Key]Entry, tail journalTail, err error) {
+	entries = make(map[Key]Entry)
 	br := bufio.NewReaderSize(r, 64<<10)
 	line := 0
 	for {
@@ -190,12 +191,12 @@ func parseJournal(r io.Reader) (entries map[journalKey]JournalEntry, tail journa
 			complete := b[len(b)-1] == '\n'
 			b = bytes.TrimSpace(b)
 			if len(b) > 0 {
-				var rec JournalRecord
+				var rec Record
 				uerr := json.Unmarshal(b, &rec)
 				if !complete {
 					if uerr != nil || rec.Key == "" || !knownOp(rec.Op) {
 						// The process died inside the write of this
-						// record: it never counted (OpenJournal cuts it
+						// record: it never counted (Open cuts it
 						// off).
 						return entries, tailTorn, nil
 					}
@@ -211,18 +212,18 @@ func parseJournal(r io.Reader) (entries map[journalKey]JournalEntry, tail journa
 					}
 					return nil, tailClean, fmt.Errorf("line %d: malformed record: %v", line, uerr)
 				}
-				k := journalKey{rec.Job, rec.Key}
+				k := Key{rec.Job, rec.Key}
 				switch rec.Op {
 				case "start":
-					entries[k] = JournalEntry{State: StateInDoubt}
+					entries[k] = Entry{State: StateInDoubt}
 				case "done":
-					entries[k] = JournalEntry{State: StateDone, ID: rec.ID}
+					entries[k] = Entry{State: StateDone, ID: rec.ID}
 				case "fail":
 					st := StateFailed
 					if rec.InDoubt {
 						st = StateInDoubt
 					}
-					entries[k] = JournalEntry{State: st, Error: rec.Error}
+					entries[k] = Entry{State: st, Error: rec.Error}
 				case "retry":
 					// informational: the item stays started
 				default:
@@ -269,30 +270,38 @@ func truncateTorn(f *os.File) error {
 	return f.Truncate(0)
 }
 
+// Sync makes every record written so far durable.
+func (j *Journal) Sync() error {
+	j.mu.Lock()
+	seq := j.written
+	j.mu.Unlock()
+	return j.sync(seq)
+}
+
 // Path returns the journal's file name.
 func (j *Journal) Path() string { return j.path }
 
 // Entry returns the latest state of an item.
-func (j *Journal) Entry(job, key string) JournalEntry {
+func (j *Journal) Entry(job, key string) Entry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return j.entries[journalKey{job, key}]
+	return j.entries[Key{job, key}]
 }
 
 // Count returns how many items of job are in each state.
-func (j *Journal) Count(job string) map[ItemState]int {
+func (j *Journal) Count(job string) map[State]int {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	out := map[ItemState]int{}
+	out := map[State]int{}
 	for k, e := range j.entries {
-		if k.job == job {
+		if k.Job == job {
 			out[e.State]++
 		}
 	}
 	return out
 }
 
-func (j *Journal) append(rec JournalRecord) (int64, error) {
+func (j *Journal) append(rec Record) (int64, error) {
 	rec.At = j.now().UTC().Format(time.RFC3339Nano)
 	b, err := json.Marshal(rec)
 	if err != nil {
@@ -305,24 +314,24 @@ func (j *Journal) append(rec JournalRecord) (int64, error) {
 		return 0, j.werr
 	}
 	// One write call per record: with O_APPEND it lands whole or, if the
-	// process dies inside it, as a torn last line that ParseJournal skips.
+	// process dies inside it, as a torn last line that Parse skips.
 	if _, err := j.f.Write(b); err != nil {
 		j.werr = fmt.Errorf("journal %s: %w", j.path, err)
 		return 0, j.werr
 	}
 	j.written++
-	k := journalKey{rec.Job, rec.Key}
+	k := Key{rec.Job, rec.Key}
 	switch rec.Op {
 	case "start":
-		j.entries[k] = JournalEntry{State: StateInDoubt}
+		j.entries[k] = Entry{State: StateInDoubt}
 	case "done":
-		j.entries[k] = JournalEntry{State: StateDone, ID: rec.ID}
+		j.entries[k] = Entry{State: StateDone, ID: rec.ID}
 	case "fail":
 		st := StateFailed
 		if rec.InDoubt {
 			st = StateInDoubt
 		}
-		j.entries[k] = JournalEntry{State: st, Error: rec.Error}
+		j.entries[k] = Entry{State: st, Error: rec.Error}
 	}
 	return j.written, nil
 }
@@ -359,7 +368,7 @@ func (j *Journal) sync(seq int64) error {
 // Start records that the item's request is about to be sent and returns
 // once that record is durable.
 func (j *Journal) Start(job, key string) error {
-	seq, err := j.append(JournalRecord{Op: "start", Job: job, Key: key})
+	seq, err := j.append(Record{Op: "start", Job: job, Key: key})
 	if err != nil {
 		return err
 	}
@@ -368,20 +377,20 @@ func (j *Journal) Start(job, key string) error {
 
 // Done records a finished item with the id of what it created or found.
 func (j *Journal) Done(job, key, id, via string) error {
-	_, err := j.append(JournalRecord{Op: "done", Job: job, Key: key, ID: id, Via: via})
+	_, err := j.append(Record{Op: "done", Job: job, Key: key, ID: id, Via: via})
 	return err
 }
 
 // Fail records a failed item. inDoubt says the request may have been
 // applied, so a re-run must reconcile before sending it again.
 func (j *Journal) Fail(job, key string, info ErrorInfo, inDoubt bool) error {
-	_, err := j.append(JournalRecord{Op: "fail", Job: job, Key: key, Error: &info, InDoubt: inDoubt})
+	_, err := j.append(Record{Op: "fail", Job: job, Key: key, Error: &info, InDoubt: inDoubt})
 	return err
 }
 
 // Retry records that an item is being tried again after a failure.
 func (j *Journal) Retry(job, key string, info ErrorInfo) error {
-	_, err := j.append(JournalRecord{Op: "retry", Job: job, Key: key, Error: &info})
+	_, err := j.append(Record{Op: "retry", Job: job, Key: key, Error: &info})
 	return err
 }
 
@@ -395,7 +404,7 @@ func (j *Journal) Close() error {
 		return nil
 	}
 	if j.werr == nil {
-		j.werr = errors.New("journal is closed")
+		j.werr = fmt.Errorf("journal %s: closed", j.path)
 	}
 	j.mu.Unlock()
 	err := f.Sync()

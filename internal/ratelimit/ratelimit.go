@@ -1,4 +1,4 @@
-package jsbind
+package ratelimit
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"github.com/clerkscript/clerkscript/core"
 )
 
-// RateLimiter paces requests so that at most Limit of them fall in any
+// Limiter paces requests so that at most Limit of them fall in any
 // window of length Window, the way Clerk counts them per instance. It is a
 // sliding log rather than a token bucket: a bucket that starts full lets
 // 2×Limit requests into one window (a full burst, then the refill), which a
@@ -23,7 +23,7 @@ import (
 // agreement with the server. When a 429 arrives anyway (another process uses
 // the same key, or a per-endpoint limit), every request waits for its
 // Retry-After, not only the one that got it.
-type RateLimiter struct {
+type Limiter struct {
 	limit  int
 	window time.Duration
 	now    func() time.Time
@@ -36,9 +36,9 @@ type RateLimiter struct {
 	throttled   int // 429 responses seen
 }
 
-// NewRateLimiter allows limit requests per window. now may be nil (real
+// New allows limit requests per window. now may be nil (real
 // time).
-func NewRateLimiter(limit int, window time.Duration, now func() time.Time) *RateLimiter {
+func New(limit int, window time.Duration, now func() time.Time) *Limiter {
 	if limit < 1 {
 		limit = 1
 	}
@@ -48,12 +48,12 @@ func NewRateLimiter(limit int, window time.Duration, now func() time.Time) *Rate
 	if now == nil {
 		now = time.Now
 	}
-	return &RateLimiter{limit: limit, window: window, now: now, changed: make(chan struct{})}
+	return &Limiter{limit: limit, window: window, now: now, changed: make(chan struct{})}
 }
 
-// DefaultRate returns Clerk's per-instance limit for a secret key:
+// Default returns Clerk's per-instance limit for a secret key:
 // production keys (sk_live_) 1000 requests per 10 s, others 100 per 10 s.
-func DefaultRate(secretKey string) (int, time.Duration) {
+func Default(secretKey string) (int, time.Duration) {
 	if strings.HasPrefix(secretKey, "sk_live_") {
 		return 1000, 10 * time.Second
 	}
@@ -82,10 +82,10 @@ func ParseRate(s string) (int, time.Duration, error) {
 }
 
 // Limit returns the configured limit and window.
-func (l *RateLimiter) Limit() (int, time.Duration) { return l.limit, l.window }
+func (l *Limiter) Limit() (int, time.Duration) { return l.limit, l.window }
 
 // Throttled returns how many 429 responses the limiter has seen.
-func (l *RateLimiter) Throttled() int {
+func (l *Limiter) Throttled() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.throttled
@@ -94,7 +94,7 @@ func (l *RateLimiter) Throttled() int {
 // reserve decides at time now: either it takes a slot (wait 0, ok) or says
 // how long to wait before asking again (0 with ok=false means "until a
 // request completes").
-func (l *RateLimiter) reserve(now time.Time) (ok bool, wait time.Duration) {
+func (l *Limiter) reserve(now time.Time) (ok bool, wait time.Duration) {
 	if now.Before(l.pausedUntil) {
 		return false, l.pausedUntil.Sub(now)
 	}
@@ -118,7 +118,7 @@ func (l *RateLimiter) reserve(now time.Time) (ok bool, wait time.Duration) {
 
 // Acquire waits for a slot. The caller must call Done exactly once after
 // the request finished.
-func (l *RateLimiter) Acquire(ctx context.Context) error {
+func (l *Limiter) Acquire(ctx context.Context) error {
 	for {
 		l.mu.Lock()
 		ok, wait := l.reserve(l.now())
@@ -149,7 +149,7 @@ func (l *RateLimiter) Acquire(ctx context.Context) error {
 
 // Done releases the slot taken by Acquire. A 429 (status) pauses every
 // request for retryAfter (1 s when the server gave none).
-func (l *RateLimiter) Done(status int, retryAfter time.Duration) {
+func (l *Limiter) Done(status int, retryAfter time.Duration) {
 	l.mu.Lock()
 	now := l.now()
 	l.inflight--
@@ -168,20 +168,20 @@ func (l *RateLimiter) Done(status int, retryAfter time.Duration) {
 	l.mu.Unlock()
 }
 
-// PacedTransport sends requests through a RateLimiter and caps how many are
+// Transport sends requests through a Limiter and caps how many are
 // in flight at once, whatever the script does (a Promise.all of ten thousand
 // calls queues here, off the JS thread). Retries made by core.Client go
 // through it again, so they are paced too.
-type PacedTransport struct {
+type Transport struct {
 	base    core.Transport
-	limiter *RateLimiter
+	limiter *Limiter
 	slots   chan struct{}
 }
 
-// NewPacedTransport wraps base. limiter may be nil (no pacing); maxInFlight
+// NewTransport wraps base. limiter may be nil (no pacing); maxInFlight
 // < 1 means no cap.
-func NewPacedTransport(base core.Transport, limiter *RateLimiter, maxInFlight int) *PacedTransport {
-	t := &PacedTransport{base: base, limiter: limiter}
+func NewTransport(base core.Transport, limiter *Limiter, maxInFlight int) *Transport {
+	t := &Transport{base: base, limiter: limiter}
 	if maxInFlight > 0 {
 		t.slots = make(chan struct{}, maxInFlight)
 	}
@@ -190,7 +190,7 @@ func NewPacedTransport(base core.Transport, limiter *RateLimiter, maxInFlight in
 
 // RoundTrip implements core.Transport. Waiting for a slot is not sending:
 // a context cancelled while waiting reports a *core.NotSentError.
-func (t *PacedTransport) RoundTrip(ctx context.Context, req *core.HTTPRequest) (*core.HTTPResponse, error) {
+func (t *Transport) RoundTrip(ctx context.Context, req *core.HTTPRequest) (*core.HTTPResponse, error) {
 	if t.slots != nil {
 		select {
 		case t.slots <- struct{}{}:

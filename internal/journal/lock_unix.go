@@ -1,6 +1,6 @@
 //go:build unix
 
-package jsbind
+package journal
 
 import (
 	"errors"

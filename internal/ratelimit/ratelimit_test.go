@@ -1,4 +1,4 @@
-package jsbind
+package ratelimit
 
 import (
 	"testing"
@@ -7,7 +7,7 @@ import (
 
 func TestRateLimiterSlidingWindow(t *testing.T) {
 	t0 := time.Unix(1000, 0)
-	l := NewRateLimiter(3, 10*time.Second, nil)
+	l := New(3, 10*time.Second, nil)
 	for i := 0; i < 3; i++ {
 		if ok, _ := l.reserve(t0); !ok {
 			t.Fatalf("request %d refused", i)
@@ -30,7 +30,7 @@ func TestRateLimiterSlidingWindow(t *testing.T) {
 
 func TestRateLimiter429PausesEveryone(t *testing.T) {
 	t0 := time.Unix(1000, 0)
-	l := NewRateLimiter(100, time.Second, func() time.Time { return t0 })
+	l := New(100, time.Second, func() time.Time { return t0 })
 	if ok, _ := l.reserve(t0); !ok {
 		t.Fatal("refused")
 	}
@@ -59,10 +59,10 @@ func TestParseRate(t *testing.T) {
 			t.Errorf("ParseRate(%q) = %d, %v, %v", c.in, n, w, err)
 		}
 	}
-	if n, w := DefaultRate("sk_live_x"); n != 1000 || w != 10*time.Second {
+	if n, w := Default("sk_live_x"); n != 1000 || w != 10*time.Second {
 		t.Errorf("live default %d/%v", n, w)
 	}
-	if n, _ := DefaultRate("sk_test_x"); n != 100 {
+	if n, _ := Default("sk_test_x"); n != 100 {
 		t.Errorf("test default %d", n)
 	}
 }

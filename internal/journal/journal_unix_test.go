@@ -1,6 +1,6 @@
 //go:build unix
 
-package jsbind
+package journal
 
 import (
 	"strings"
@@ -10,7 +10,7 @@ import (
 // A journal path that is not a regular file (a device, a FIFO) used to be
 // read forever: /dev/zero is one endless line.
 func TestJournalMustBeARegularFile(t *testing.T) {
-	_, err := OpenJournal("/dev/zero", fixedNow)
+	_, err := Open("/dev/zero", fixedNow)
 	if err == nil || !strings.Contains(err.Error(), "not a regular file") || !strings.Contains(err.Error(), "/dev/zero") {
 		t.Fatalf("err = %v", err)
 	}
