@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -196,5 +197,80 @@ func TestShiftColumnsRoundTrip(t *testing.T) {
 	}
 	if _, err := shiftColumns("A!"); err == nil {
 		t.Fatal("bad character accepted")
+	}
+}
+
+// Users run clerkscript inside their Node projects, where the real
+// @clerk/backend is installed: the built-in module must win.
+func TestBuiltinModulesWinOverNodeModules(t *testing.T) {
+	out, _, err := runFiles(t, map[string]string{
+		"main.mjs": `import { createClerkClient } from "@clerk/backend";
+import { isClerkAPIResponseError } from "@clerk/backend/errors";
+import { job } from "clerkscript";
+import { existsSync } from "node:fs";
+import fsp from "fs/promises";
+console.log(typeof createClerkClient({}).users.getUserList, isClerkAPIResponseError(new Error("x")), typeof job.run, existsSync("main.mjs"), typeof fsp.readFile);
+`,
+		"node_modules/@clerk/backend/package.json": `{"name": "@clerk/backend", "main": "index.js"}`,
+		"node_modules/@clerk/backend/index.js":     `throw new Error("the real package was bundled");`,
+	}, "main.mjs", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != "function false function true function\n" {
+		t.Fatalf("out = %q", out)
+	}
+}
+
+func TestUnknownClerkBackendSubpathIsNamed(t *testing.T) {
+	_, _, err := runFiles(t, map[string]string{"main.mjs": `import { x } from "@clerk/backend/internal";`}, "main.mjs", Options{})
+	var se *ScriptError
+	if !errors.As(err, &se) || !strings.Contains(se.Message, `"@clerk/backend/internal" is not provided by clerkscript`) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestNodeGlobals(t *testing.T) {
+	out, _, err := runFiles(t, map[string]string{
+		"main.js": `const u = new URL("/v1/users?limit=2#x", "https://api.example.com");
+u.searchParams.set("offset", "4");
+const q = new URLSearchParams({ a: "1 2", b: "é" });
+const bytes = new TextEncoder().encode("héllo");
+const c = structuredClone({ d: new Date(0), m: new Map([[1, { x: [1] }]]) });
+console.log(process.argv.length, process.argv[2], process.env.HOME_X, u.href, u.host, q.toString(),
+  bytes.length, new TextDecoder().decode(bytes), c.d.getTime(), c.m.get(1).x[0]);
+let n = 0;
+const id = setInterval(() => { if (++n === 3) { clearInterval(id); console.log("ticks", n); process.exit(0); } }, 1);
+`,
+	}, "main.js", Options{Args: []string{"first"}, Env: []string{"HOME_X=h"}})
+	var ee *ExitError
+	if err != nil && !(errors.As(err, &ee) && ee.Code == 0) {
+		t.Fatal(err)
+	}
+	want := "3 first h https://api.example.com/v1/users?limit=2&offset=4#x api.example.com a=1+2&b=%C3%A9 6 héllo 0 1\nticks 3\n"
+	if out != want {
+		t.Fatalf("out = %q\nwant %q", out, want)
+	}
+}
+
+func TestPaginateIsAnAsyncIterator(t *testing.T) {
+	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, _ []byte) {
+		if o := r.URL.Query().Get("offset"); o == "" || o == "0" {
+			writeJSON(w, 200, `[{"id":"user_1"},{"id":"user_2"}]`)
+			return
+		}
+		writeJSON(w, 200, `[]`)
+	})
+	out, _, err := runFiles(t, map[string]string{
+		"main.js": `const ids = [];
+for await (const u of clerk.paginate(clerk.users.list, { limit: 2 })) ids.push(u.id);
+console.log(ids.join(","));
+`,
+	}, "main.js", Options{Client: testClient(api.srv.URL, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != "user_1,user_2\n" {
+		t.Fatalf("out = %q", out)
 	}
 }

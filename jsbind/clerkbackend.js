@@ -50,6 +50,7 @@
     constructor(message, options) {
       options = options || {};
       super(message, { status: options.status, clerkTraceId: options.clerkTraceId, retryAfter: options.retryAfter });
+      delete this.name; // the prototype's getter, as in @clerk/shared
       this.clerkError = true;
       this.code = 'api_response_error';
       this.status = options.status;
@@ -225,8 +226,34 @@
     if (!id) throw new Error('A valid resource ID is required.');
   }
 
+  // The list methods @clerk/backend calls with paginated=true, so that the
+  // API answers {data, total_count} rather than a bare array.
+  const paginatedLists = [
+    'allowlistIdentifiers.getAllowlistIdentifierList',
+    'clients.getClientList',
+    'invitations.getInvitationList',
+    'jwtTemplates.list',
+    'redirectUrls.getRedirectUrlList',
+    'sessions.getSessionList',
+    'users.getUserOauthAccessToken',
+  ];
+
   // Methods whose argument shapes differ from "path ids, then params".
   function special(client, byJS) {
+    for (const js of paginatedLists) {
+      const [res, method] = js.split('.');
+      if (!client[res] || !client[res][method] || !byJS[js]) continue;
+      const name = byJS[js];
+      client[res][method] = function (...args) {
+        let i = args.findIndex((a) => a !== null && typeof a === 'object');
+        if (i < 0) {
+          args.push({});
+          i = args.length - 1;
+        }
+        args[i] = Object.assign({}, args[i], { paginated: true });
+        return call(name, args);
+      };
+    }
     const users = client.users;
     if (users && byJS['users.getUserList'] && byJS['users.getCount']) {
       users.getUserList = async function (params) {
