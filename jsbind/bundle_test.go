@@ -255,7 +255,7 @@ const id = setInterval(() => { if (++n === 3) { clearInterval(id); console.log("
 
 func TestPaginateIsAnAsyncIterator(t *testing.T) {
 	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, _ []byte) {
-		if o := r.URL.Query().Get("offset"); o == "" || o == "0" {
+		if q := r.URL.Query(); (q.Get("offset") == "" || q.Get("offset") == "0") && q.Get("starting_after") == "" {
 			writeJSON(w, 200, `[{"id":"user_1"},{"id":"user_2"}]`)
 			return
 		}
