@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -134,3 +135,27 @@ func transpileForNode(t *testing.T, path string) string {
 	return out
 }
 
+
+// The example that is a plain @clerk/backend script made durable by job.run:
+// it tags every user, and a second run with the same journal skips them all.
+func TestTagInactiveUsersExample(t *testing.T) {
+	e := startEmu(t)
+	for i := range 5 {
+		e.call(t, "users.create", map[string]any{"email_address": []string{fmt.Sprintf("u%d@example.com", i)}}, nil)
+	}
+	journal := filepath.Join(t.TempDir(), "tag.journal")
+	code, out, errOut := runScript(t, context.Background(), e, "--journal", journal, examplePath("tag_inactive_users.mjs"), "0")
+	if code != 0 || !strings.Contains(out, "tagged 5 users inactive for 0 days (of 5 users)") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, u := range e.all(t, "users.list", nil) {
+		pm, _ := u["private_metadata"].(map[string]any)
+		if _, ok := pm["inactiveSince"]; !ok {
+			t.Fatalf("user %v not tagged: %v", u["id"], pm)
+		}
+	}
+	code, _, errOut = runScript(t, context.Background(), e, "--journal", journal, examplePath("tag_inactive_users.mjs"), "0")
+	if code != 0 || !strings.Contains(errOut, "0 done, 0 failed, 5 skipped") {
+		t.Fatalf("second run: exit %d\n%s", code, errOut)
+	}
+}
