@@ -15,8 +15,10 @@ if (!csvPath) {
   exit(2);
 }
 
+/** @param {unknown} email */
 const normalise = (email) => String(email || "").trim().toLowerCase();
 
+/** @param {string} email */
 async function findPending(email) {
   // query matches on the address; keep only the exact, pending match.
   const found = await clerk.invitations.list({ query: email, status: "pending", limit: 10 });

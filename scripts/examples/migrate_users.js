@@ -18,12 +18,14 @@ if (!input) {
 
 const users = input.endsWith(".ndjson") ? fs.readNDJSON(input) : fs.readJSON(input);
 
+/** @param {string | number} id */
 async function byExternalId(id) {
   const found = await clerk.users.list({ externalId: [String(id)], limit: 1 });
   return found[0] || null;
 }
 
 const summary = await job.run(users, async (u) => {
+  /** @type {Clerk.UsersCreateParams} */
   const params = {
     externalId: String(u.id),
     emailAddress: u.email ? [u.email] : undefined,

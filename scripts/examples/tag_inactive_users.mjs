@@ -27,6 +27,7 @@ for await (const user of allUsers()) {
   if ((user.lastActiveAt ?? user.createdAt) < cutoff) users.push(user);
 }
 
+/** @param {import("@clerk/backend").User} user */
 async function tag(user) {
   await clerk.users.updateUserMetadata(user.id, { privateMetadata: { inactiveSince: cutoff } });
 }
