@@ -30,11 +30,20 @@ func init() {
 	})
 }
 
-const runUsage = `Usage: clerkscript run [flags] script.js [args...]
+const runUsage = `Usage: clerkscript run [flags] script.{js,mjs,cjs,ts,mts} [args...]
 
-Runs script.js with a global 'clerk' object (every Backend API operation,
+Runs the script with a global 'clerk' object (every Backend API operation,
 returning Promises), 'job.run' for bulk work, and fs/console/env/args/sleep.
-Top-level await works. See docs/JS.md.
+Top-level await works. Scripts written for Node run too: the script and its
+imports (relative files, JSON, pure-JS packages in node_modules, TypeScript)
+are bundled at start, and "@clerk/backend", "clerkscript" and "node:fs" are
+built-in modules:
+
+  import { createClerkClient } from "@clerk/backend";
+  const clerk = createClerkClient({ secretKey: process.env.CLERK_SECRET_KEY });
+  const { data, totalCount } = await clerk.users.getUserList();
+
+See docs/JS.md.
 
 Flags:
   --emulate          run against an in-process Clerk emulator (no account needed)
