@@ -8,7 +8,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
+
+	"github.com/go-sourcemap/sourcemap"
 
 	"github.com/evanw/esbuild/pkg/api"
 )
@@ -79,6 +82,7 @@ func (e *BundleError) Error() string {
 // inline source map) ready for goja.Compile.
 type bundled struct {
 	code string
+	smap []byte // the shifted source map (columns from 1, one line prefix)
 }
 
 // loaderFor picks esbuild's loader from the script's extension; unknown
@@ -143,6 +147,7 @@ func bundle(name, src string) (*bundled, error) {
 			"for-await":            false,
 			"top-level-await":      true,
 			"regexp-match-indices": false,
+			"import-meta":          false,
 		},
 		Sourcemap:      api.SourceMapExternal,
 		SourcesContent: api.SourcesContentExclude,
@@ -224,7 +229,7 @@ func wrapBundle(cwd, outDir, code string, smap []byte) (*bundled, error) {
 	sb.WriteString("//# sourceMappingURL=data:application/json;base64,")
 	sb.WriteString(base64.StdEncoding.EncodeToString(b))
 	sb.WriteString("\n})")
-	return &bundled{code: sb.String()}, nil
+	return &bundled{code: sb.String(), smap: b}, nil
 }
 
 func formatMessage(cwd, dir string, m api.Message) string {
@@ -419,4 +424,27 @@ func encodeVLQ(b *strings.Builder, v int) {
 			return
 		}
 	}
+}
+
+// gojaSyntax matches goja's compile error: "name: Line L:C message (and N
+// more errors)".
+var gojaSyntax = regexp.MustCompile(`Line (\d+):(\d+) (.*?)(?: \(and \d+ more errors?\))?$`)
+
+// compileError explains a bundle goja cannot compile (syntax esbuild passes
+// through but goja lacks): the position is mapped back to the user's file.
+func (b *bundled) compileError(err error) error {
+	msg := err.Error()
+	where := ""
+	if m := gojaSyntax.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		col, _ := strconv.Atoi(m[2])
+		if sm, perr := sourcemap.Parse("", b.smap); perr == nil {
+			if src, _, l, c, ok := sm.Source(line, col); ok && !strings.HasPrefix(src, "clerkscript:") {
+				where = fmt.Sprintf("%s:%d:%d: ", src, l, c)
+			}
+		}
+		msg = m[3]
+	}
+	return &BundleError{Messages: []string{where + msg + " (this syntax is not supported by the goja runtime; " +
+		"clerkscript runs ES2022 plus async generators and for await, see docs/JS.md)"}}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -272,5 +273,19 @@ console.log(ids.join(","));
 	}
 	if out != "user_1,user_2\n" {
 		t.Fatalf("out = %q", out)
+	}
+}
+
+// Syntax esbuild passes through but goja rejects is reported at the
+// user's position, with what is supported.
+func TestCompileErrorsAreMappedToTheSource(t *testing.T) {
+	b, err := bundle("main.js", "const a = 1;\nconsole.log(a);\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := strings.Count(b.code[:strings.Index(b.code, "console.log")], "\n") + 1
+	got := b.compileError(fmt.Errorf("clerkscript-bundle.js: Line %d:1 Unexpected reserved word (and 2 more errors)", line)).Error()
+	if !strings.HasPrefix(got, "main.js:2:1: Unexpected reserved word (this syntax is not supported by the goja runtime") {
+		t.Fatalf("got %q", got)
 	}
 }

@@ -241,7 +241,7 @@ func (r *Runtime) RunScript(ctx context.Context, name string, src string) (err e
 	}
 	prg, cerr := goja.Compile(bundleName, b.code, false)
 	if cerr != nil {
-		return &ScriptError{Message: cerr.Error()}
+		return &ScriptError{Message: b.compileError(cerr).Error()}
 	}
 	stopAfter := context.AfterFunc(ctx, func() {
 		r.vm.Interrupt(ctx.Err())
