@@ -77,8 +77,18 @@ func (r *Runtime) bindOperation(op *core.Operation) func(goja.FunctionCall) goja
 			return r.rejected(errNoClient)
 		}
 		client := r.client
+		item := r.items.cur // the job item making the call, if any
 		return r.async(func(ctx context.Context) (any, error) {
-			return client.Call(ctx, op.Name, params)
+			if item == nil {
+				return client.Call(ctx, op.Name, params)
+			}
+			// A POST of a job item is journaled before it leaves.
+			if err := item.Before(op.HTTPMethod); err != nil {
+				return nil, &core.NotSentError{Err: err}
+			}
+			res, err := client.Call(ctx, op.Name, params)
+			item.After(op.HTTPMethod, 0, err)
+			return res, err
 		}, func(res any) (goja.Value, error) {
 			return fromWire(r.vm, res.(json.RawMessage), responseShape(op))
 		})
@@ -222,7 +232,14 @@ func (r *Runtime) paginateIterator(call goja.FunctionCall) goja.Value {
 	}
 	it := vm.NewObject()
 	_ = it.Set("next", func(goja.FunctionCall) goja.Value {
+		item := r.items.cur
 		return r.async(func(ctx context.Context) (any, error) {
+			if item != nil {
+				if err := item.Before(op.HTTPMethod); err != nil {
+					return nil, &core.NotSentError{Err: err}
+				}
+				defer item.After(op.HTTPMethod, 0, nil)
+			}
 			return pg.next(ctx, client, op.Name, params)
 		}, func(res any) (goja.Value, error) {
 			raw := res.(json.RawMessage)

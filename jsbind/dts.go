@@ -496,8 +496,10 @@ interface JobOptions<I> {
   rate?: string;
   /** NDJSON file receiving {job, key, error, item} for each failure. */
   failures?: string;
-  /** Look an item up when its request may have been applied; return it, or null to send it. */
+  /** Look an item up when its request may have been applied; return it, or null to send it. Match exactly. */
   reconcile?: (item: I) => Promise<unknown | null>;
+  /** Without reconcile, send again items an earlier run left in doubt (default false: report them). */
+  resendInDoubt?: boolean;
 }
 
 interface JobSummary {

@@ -3,6 +3,7 @@ package jsbind
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -25,24 +26,26 @@ func (r *Runtime) installFS() {
 	set := func(name string, fn func(goja.FunctionCall) goja.Value) { _ = fsObj.Set(name, fn) }
 
 	set("readText", func(call goja.FunctionCall) goja.Value {
-		b, err := os.ReadFile(r.pathArg(call, 0))
+		b, err := readFile(r.ctx, r.pathArg(call, 0))
 		if err != nil {
 			r.throw(err)
 		}
 		return vm.ToValue(string(b))
 	})
 	set("writeText", func(call goja.FunctionCall) goja.Value {
-		if err := writeFileAtomic(r.pathArg(call, 0), []byte(call.Argument(1).String())); err != nil {
+		if err := writeFileAtomic(r.ctx, r.pathArg(call, 0), []byte(call.Argument(1).String())); err != nil {
 			r.throw(err)
 		}
 		return goja.Undefined()
 	})
 	set("appendText", func(call goja.FunctionCall) goja.Value {
-		f, err := os.OpenFile(r.pathArg(call, 0), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		f, err := openFile(r.ctx, r.pathArg(call, 0), os.O_WRONLY|os.O_CREATE|os.O_APPEND)
 		if err != nil {
 			r.throw(err)
 		}
+		stop := interruptible(r.ctx, f)
 		_, werr := f.WriteString(call.Argument(1).String())
+		stop()
 		cerr := f.Close()
 		if werr != nil {
 			r.throw(werr)
@@ -58,7 +61,7 @@ func (r *Runtime) installFS() {
 	})
 	set("readJSON", func(call goja.FunctionCall) goja.Value {
 		path := r.pathArg(call, 0)
-		b, err := os.ReadFile(path)
+		b, err := readFile(r.ctx, path)
 		if err != nil {
 			r.throw(err)
 		}
@@ -74,7 +77,7 @@ func (r *Runtime) installFS() {
 		if err != nil {
 			r.throw(fmt.Errorf("%s: %w", path, err))
 		}
-		if err := writeFileAtomic(path, append(b, '\n')); err != nil {
+		if err := writeFileAtomic(r.ctx, path, append(b, '\n')); err != nil {
 			r.throw(err)
 		}
 		return goja.Undefined()
@@ -117,16 +120,18 @@ func (r *Runtime) marshalJSON(v goja.Value, indent string) ([]byte, error) {
 //
 // A path that exists and is not a regular file (/dev/stdout, a pipe) is
 // written in place: renaming over it would replace it.
-func writeFileAtomic(path string, data []byte) error {
+func writeFileAtomic(ctx context.Context, path string, data []byte) error {
 	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
 		if st.IsDir() {
 			return fmt.Errorf("%s: is a directory", path)
 		}
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+		f, err := openFile(ctx, path, os.O_WRONLY|os.O_TRUNC)
 		if err != nil {
 			return err
 		}
+		stop := interruptible(ctx, f)
 		_, werr := f.Write(data)
+		stop()
 		if cerr := f.Close(); werr == nil {
 			werr = cerr
 		}
@@ -204,20 +209,25 @@ func (r *Runtime) syncIterator(pull func() (goja.Value, bool, error), closer io.
 }
 
 func (r *Runtime) lineIterator(path string, parseJSON bool) goja.Value {
-	f, err := os.Open(path)
+	f, err := openFile(r.ctx, path, os.O_RDONLY)
 	if err != nil {
 		r.throw(err)
 	}
+	// A read blocked on a pipe returns when the run is interrupted.
+	stop := interruptible(r.ctx, f)
 	br := skipBOM(bufio.NewReaderSize(f, 64<<10))
 	line := 0
 	return r.syncIterator(func() (goja.Value, bool, error) {
 		for {
-			s, err := br.ReadString('\n')
-			if s == "" && err != nil {
-				if err == io.EOF {
-					return nil, false, nil
+			s, err := readLine(br, maxLine)
+			if err == io.EOF {
+				return nil, false, nil
+			}
+			if err != nil {
+				if r.ctx.Err() != nil {
+					return nil, false, fmt.Errorf("%s: reading interrupted: %w", path, r.ctx.Err())
 				}
-				return nil, false, err
+				return nil, false, fmt.Errorf("%s:%d: %w", path, line+1, err)
 			}
 			line++
 			s = strings.TrimRight(s, "\r\n")
@@ -233,7 +243,19 @@ func (r *Runtime) lineIterator(path string, parseJSON bool) goja.Value {
 			}
 			return v, true, nil
 		}
-	}, f)
+	}, &fileCloser{f, stop})
+}
+
+// fileCloser closes a file and ends its interrupt watch. It is a pointer,
+// so runtime closers can be compared and removed.
+type fileCloser struct {
+	f    *os.File
+	stop func() bool
+}
+
+func (c *fileCloser) Close() error {
+	c.stop()
+	return c.f.Close()
 }
 
 // skipBOM drops a UTF-8 byte order mark at the start of br (Excel and
@@ -274,11 +296,15 @@ func (r *Runtime) readCSV(call goja.FunctionCall) goja.Value {
 			}
 		}
 	}
-	f, err := os.Open(path)
+	f, err := openFile(r.ctx, path, os.O_RDONLY)
 	if err != nil {
 		r.throw(err)
 	}
-	cr := csv.NewReader(skipBOM(bufio.NewReaderSize(f, 64<<10)))
+	// A read blocked on a pipe returns when the run is interrupted; a line
+	// (a field) cannot grow without bound.
+	stop := interruptible(r.ctx, f)
+	closer := &fileCloser{f, stop}
+	cr := csv.NewReader(&lineLimiter{r: skipBOM(bufio.NewReaderSize(f, 64<<10)), max: maxLine})
 	cr.Comma = delim
 	cr.Comment = comment
 	cr.ReuseRecord = true
@@ -287,7 +313,7 @@ func (r *Runtime) readCSV(call goja.FunctionCall) goja.Value {
 	if header {
 		rec, err := cr.Read()
 		if err != nil {
-			f.Close()
+			closer.Close()
 			if errors.Is(err, io.EOF) {
 				r.throw(fmt.Errorf("%s: empty CSV file (no header row)", path))
 			}
@@ -300,7 +326,7 @@ func (r *Runtime) readCSV(call goja.FunctionCall) goja.Value {
 			// A repeated name would make the later column overwrite the
 			// earlier one in every row, silently.
 			if j, dup := seen[cols[i]]; dup {
-				f.Close()
+				closer.Close()
 				r.throw(fmt.Errorf("%s: the header has column %q twice (columns %d and %d)", path, cols[i], j+1, i+1))
 			}
 			seen[cols[i]] = i
@@ -333,7 +359,7 @@ func (r *Runtime) readCSV(call goja.FunctionCall) goja.Value {
 			_ = o.Set(cols[i], s)
 		}
 		return o, true, nil
-	}, f)
+	}, closer)
 }
 
 // streamWriter is a buffered file writer the script writes rows to.
@@ -343,6 +369,7 @@ type streamWriter struct {
 	bw    *bufio.Writer
 	csv   *csv.Writer
 	close bool
+	stop  func() bool // ends the interrupt watch
 }
 
 func (w *streamWriter) Close() error {
@@ -352,6 +379,9 @@ func (w *streamWriter) Close() error {
 		return nil
 	}
 	w.close = true
+	if w.stop != nil {
+		defer w.stop()
+	}
 	if w.csv != nil {
 		w.csv.Flush()
 	}
@@ -369,14 +399,14 @@ func (w *streamWriter) Close() error {
 	return err
 }
 
-func openStream(path string, appendMode bool) (*streamWriter, bool, error) {
+func openStream(ctx context.Context, path string, appendMode bool) (*streamWriter, bool, error) {
 	flags := os.O_WRONLY | os.O_CREATE
 	if appendMode {
 		flags |= os.O_APPEND
 	} else {
 		flags |= os.O_TRUNC
 	}
-	f, err := os.OpenFile(path, flags, 0o644)
+	f, err := openFile(ctx, path, flags)
 	if err != nil {
 		return nil, false, err
 	}
@@ -384,7 +414,8 @@ func openStream(path string, appendMode bool) (*streamWriter, bool, error) {
 	if st, err := f.Stat(); err == nil && st.Size() > 0 {
 		empty = false
 	}
-	return &streamWriter{f: f, bw: bufio.NewWriterSize(f, 64<<10)}, empty, nil
+	// A write blocked on a full pipe returns when the run is interrupted.
+	return &streamWriter{f: f, bw: bufio.NewWriterSize(f, 64<<10), stop: interruptible(ctx, f)}, empty, nil
 }
 
 func optBool(o *goja.Object, name string) bool {
@@ -401,7 +432,7 @@ func (r *Runtime) ndjsonWriter(call goja.FunctionCall) goja.Value {
 	vm := r.vm
 	path := r.pathArg(call, 0)
 	opts, _ := call.Argument(1).(*goja.Object)
-	w, _, err := openStream(path, optBool(opts, "append"))
+	w, _, err := openStream(r.ctx, path, optBool(opts, "append"))
 	if err != nil {
 		r.throw(err)
 	}
@@ -449,7 +480,7 @@ func (r *Runtime) csvWriter(call goja.FunctionCall) goja.Value {
 			}
 		}
 	}
-	w, empty, err := openStream(path, optBool(opts, "append"))
+	w, empty, err := openStream(r.ctx, path, optBool(opts, "append"))
 	if err != nil {
 		r.throw(err)
 	}

@@ -63,6 +63,9 @@ func (r *Runtime) openJob(call goja.FunctionCall) goja.Value {
 		ProgressInterval: r.opts.ProgressInterval,
 		Now:              r.now,
 		Stop:             r.stopCtx,
+		// Every clerk call of an item reports to its tracker.
+		Tracked:       true,
+		ResendInDoubt: r.opts.ResendInDoubt,
 	}
 	journalPath := ""
 	journalOff := false
@@ -105,6 +108,9 @@ func (r *Runtime) openJob(call goja.FunctionCall) goja.Value {
 			}
 			jo.Limiter = ratelimit.New(n, win, nil)
 		}
+		if v := opts.Get("resendInDoubt"); v != nil && !goja.IsUndefined(v) {
+			jo.ResendInDoubt = jo.ResendInDoubt || v.ToBoolean()
+		}
 		if v := opts.Get("failures"); v != nil && !goja.IsUndefined(v) && v.String() != "" {
 			jo.FailuresPath = v.String()
 		}
@@ -130,6 +136,10 @@ func (r *Runtime) openJob(call goja.FunctionCall) goja.Value {
 	if err != nil {
 		r.throw(err)
 	}
+	if r.loop.tracker == nil {
+		r.vm.SetAsyncContextTracker(&r.items)
+		r.loop.tracker = &r.items
+	}
 	jr := &jobRun{r: r, job: eng}
 	r.activeJobs.Add(1)
 	// A script that dies before the job finishes must not leave the
@@ -139,7 +149,15 @@ func (r *Runtime) openJob(call goja.FunctionCall) goja.Value {
 	o := vm.NewObject()
 	_ = o.Set("concurrency", eng.Options().Concurrency)
 	_ = o.Set("retries", eng.Options().Retries)
-	_ = o.Set("stopping", func(goja.FunctionCall) goja.Value { return vm.ToValue(r.stopping.Load()) })
+	_ = o.Set("stopping", func(goja.FunctionCall) goja.Value { return vm.ToValue(eng.Stopping()) })
+	_ = o.Set("stopError", func(goja.FunctionCall) goja.Value {
+		// Why the job stopped on its own (a 401/403), as the error
+		// job.run rejects with.
+		if err := eng.Err(); err != nil {
+			return vm.ToValue(err.Error())
+		}
+		return goja.Undefined()
+	})
 	_ = o.Set("admit", func(c goja.FunctionCall) goja.Value {
 		return vm.ToValue(eng.Admit(c.Argument(0).String(), c.Argument(1).ToBoolean()).String())
 	})
@@ -147,8 +165,39 @@ func (r *Runtime) openJob(call goja.FunctionCall) goja.Value {
 		key := c.Argument(0).String()
 		return r.async(func(context.Context) (any, error) {
 			// Durable before the request may leave the machine.
-			return nil, eng.Start(key)
+			_, err := eng.Start(key)
+			return nil, err
 		}, nil)
+	})
+	_ = o.Set("call", func(c goja.FunctionCall) goja.Value {
+		fn, ok := goja.AssertFunction(c.Argument(1))
+		if !ok {
+			panic(vm.NewTypeError("job.run: not a function"))
+		}
+		// The item's tracker is the async context of everything fn
+		// starts (see itemScope): its clerk calls report to it.
+		prev := r.items.cur
+		r.items.cur = eng.Tracker(c.Argument(0).String())
+		defer func() { r.items.cur = prev }()
+		v, err := fn(goja.Undefined(), c.Argument(2))
+		if err != nil {
+			panic(err)
+		}
+		return v
+	})
+	_ = o.Set("inDoubt", func(c goja.FunctionCall) goja.Value {
+		return vm.ToValue(eng.InDoubt(c.Argument(0).String(), c.Argument(1).ToBoolean()))
+	})
+	_ = o.Set("notFound", func(c goja.FunctionCall) goja.Value {
+		eng.NotFound(c.Argument(0).String())
+		return goja.Undefined()
+	})
+	_ = o.Set("hold", func(c goja.FunctionCall) goja.Value {
+		key := c.Argument(0).String()
+		if err := eng.Hold(key, jr.failureItem(c.Argument(1))); err != nil {
+			r.throw(err)
+		}
+		return goja.Undefined()
 	})
 	_ = o.Set("pace", func(c goja.FunctionCall) goja.Value {
 		key := c.Argument(0).String()
@@ -174,15 +223,7 @@ func (r *Runtime) openJob(call goja.FunctionCall) goja.Value {
 		key := c.Argument(0).String()
 		info := jsErrorInfo(vm, c.Argument(1))
 		inDoubt := c.Argument(3).ToBoolean()
-		var item any
-		if jo.FailuresPath != "" {
-			vm.Try(func() {
-				if v, err := exportFree(vm, c.Argument(2), "item", 0); err == nil {
-					item = v
-				}
-			})
-		}
-		if err := eng.Fail(key, info, inDoubt, item); err != nil {
+		if err := eng.Fail(key, info, inDoubt, jr.failureItem(c.Argument(2))); err != nil {
 			r.throw(err)
 		}
 		return goja.Undefined()
@@ -203,6 +244,33 @@ func (r *Runtime) openJob(call goja.FunctionCall) goja.Value {
 	})
 	return o
 }
+
+// failureItem is what the failures file keeps of an item: its JSON value,
+// when the job has a failures file and the item converts.
+func (jr *jobRun) failureItem(v goja.Value) any {
+	if jr.job.Options().FailuresPath == "" {
+		return nil
+	}
+	var item any
+	jr.r.vm.Try(func() {
+		if x, err := exportFree(jr.r.vm, v, "item", 0); err == nil {
+			item = x
+		}
+	})
+	return item
+}
+
+// itemScope is the runtime's goja.AsyncContextTracker: the async context is
+// the job item (its tracker) whose code is running, carried across await
+// and promise callbacks (and timers, by the loop), so a clerk call knows
+// which item made it.
+type itemScope struct{ cur *job.Tracker }
+
+func (s *itemScope) Grab() any { return s.cur }
+
+func (s *itemScope) Resumed(v any) { s.cur, _ = v.(*job.Tracker) }
+
+func (s *itemScope) Exited() { s.cur = nil }
 
 // resultID is what the journal keeps of an item's result: its id, or the
 // value itself when it is a string.
@@ -284,6 +352,7 @@ func (jr *jobRun) finish(fatal goja.Value) goja.Value {
 	jr.finished = true
 	sum := jr.job.Finish(ferr)
 	if first {
+		jr.r.inDoubt.Add(sum.InDoubt)
 		jr.r.removeCloser(jr.job)
 		jr.r.activeJobs.Add(-1)
 	}

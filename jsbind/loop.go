@@ -36,6 +36,9 @@ type Loop struct {
 
 	// check, when set, runs after every task; an error ends the loop.
 	check func() error
+	// tracker, when set, carries the async context (the job item) from
+	// where a timer is set to its callback, as goja does for promises.
+	tracker goja.AsyncContextTracker
 	// describe, when set, renders an unhandled rejection's value (default
 	// describeValue).
 	describe func(goja.Value) string
@@ -230,6 +233,10 @@ func (l *Loop) installTimers() {
 		if len(call.Arguments) > 2 {
 			extra = append(extra, call.Arguments[2:]...)
 		}
+		var actx any
+		if l.tracker != nil {
+			actx = l.tracker.Grab()
+		}
 		l.timerSeq++
 		id := l.timerSeq
 		lt := &loopTimer{}
@@ -247,6 +254,10 @@ func (l *Loop) installTimers() {
 						arm()
 					} else {
 						delete(l.timers, id)
+					}
+					if l.tracker != nil {
+						l.tracker.Resumed(actx)
+						defer l.tracker.Exited()
 					}
 					_, err := fn(goja.Undefined(), extra...)
 					return err

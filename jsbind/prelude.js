@@ -85,12 +85,16 @@
     async function attempt(item, key) {
       for (let tries = 0; ; tries++) {
         try {
-          const res = await fn(item);
+          // j.call runs fn with the item as the async context, so the
+          // engine sees which requests the item made.
+          const res = await j.call(key, fn, item);
           j.done(key, res, 'run');
           return;
         } catch (e) {
-          const inDoubt = !!prop(e, 'mayHaveBeenApplied');
-          if (inDoubt) {
+          // In doubt: a request of the item that is not idempotent may
+          // have been applied (the engine tracked them; the error's
+          // mayHaveBeenApplied decides when it made none).
+          if (j.inDoubt(key, !!prop(e, 'mayHaveBeenApplied'))) {
             if (!reconcile) {
               // Sending again could apply it twice: leave it in doubt.
               j.fail(key, e, item, true);
@@ -98,7 +102,7 @@
             }
             let found;
             try {
-              found = await reconcile(item);
+              found = await j.call(key, reconcile, item);
             } catch (re) {
               j.fail(key, e, item, true);
               return;
@@ -107,6 +111,7 @@
               j.done(key, found, 'reconcile');
               return;
             }
+            j.notFound(key);
           }
           if (tries < j.retries && retryable(e) && !j.stopping()) {
             j.retrying(key, e);
@@ -155,6 +160,12 @@
           j.skip(key);
           continue;
         }
+        if (admission === 'hold') {
+          // In doubt from an earlier run, no reconcile, no opt-in to
+          // re-send: reported in doubt, nothing sent.
+          j.hold(key, item);
+          continue;
+        }
         if (admission === 'reconcile') {
           let found;
           try {
@@ -184,6 +195,9 @@
       var summary = j.finish(fatal);
     }
     if (fatal) throw fatal;
+    // A 401/403 stopped the job: every other item would have failed too.
+    const stopError = j.stopError();
+    if (stopError) throw new Error(stopError);
     return summary;
   }
 

@@ -49,6 +49,11 @@ type Options struct {
 	// a journal kept next to the input would make the next run skip
 	// everything.
 	JournalDir string
+	// ResendInDoubt sends again, without a lookup, items an earlier run
+	// left in doubt in every job that has no reconcile function (the
+	// command line's --resend-in-doubt; a job can ask with
+	// resendInDoubt: true). Off: they are reported in doubt, not sent.
+	ResendInDoubt bool
 	// ProgressInterval is how often jobs print a progress line when not
 	// interactive (default 10 s; the bar redraws every 200 ms).
 	ProgressInterval time.Duration
@@ -90,6 +95,8 @@ type Runtime struct {
 	stopCtx    context.Context // done once Stop is called
 	stopNow    context.CancelFunc
 	activeJobs atomic.Int32
+	inDoubt    atomic.Int64 // items finished jobs left in doubt
+	items      itemScope    // the job item whose code runs (loop only)
 
 	mu       sync.Mutex
 	closers  []io.Closer
@@ -193,6 +200,11 @@ func (r *Runtime) Stop() bool {
 	r.stopNow()
 	return r.activeJobs.Load() > 0
 }
+
+// InDoubt returns how many items the script's finished jobs left in doubt
+// (they may have been applied; a person must check them, or a re-run with
+// a reconcile function look them up).
+func (r *Runtime) InDoubt() int64 { return r.inDoubt.Load() }
 
 // WrapSource turns a script into an async function expression so that
 // top-level await works (goja has no ES modules). The prefix sits on line 1

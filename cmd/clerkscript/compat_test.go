@@ -38,7 +38,9 @@ var compatScripts = []string{
 	"split/main.mjs",
 }
 
-func compatPath(name string) string { return filepath.Join(repoRoot, "testdata", "compat", filepath.FromSlash(name)) }
+func compatPath(name string) string {
+	return filepath.Join(repoRoot, "testdata", "compat", filepath.FromSlash(name))
+}
 
 func expectedOutput(name string) string {
 	return compatPath(strings.TrimSuffix(name, filepath.Ext(name)) + ".out")
@@ -134,7 +136,6 @@ func transpileForNode(t *testing.T, path string) string {
 	t.Cleanup(func() { os.Remove(out) })
 	return out
 }
-
 
 // The example that is a plain @clerk/backend script made durable by job.run:
 // it tags every user, and a second run with the same journal skips them all.

@@ -53,14 +53,18 @@ Flags:
   --journal F        journal file for job.run (wins over the script's own path)
   --rate N/D         client-side rate limit (default from the key: sk_live_
                      1000/10s, otherwise 100/10s)
+  --resend-in-doubt  send again items an earlier run left in doubt (their
+                     request may have been applied) in jobs without a
+                     reconcile function; without it they are reported, not sent
 
 Environment: CLERK_SECRET_KEY, CLERK_API_URL, CLERK_JWT_KEY,
 CLERK_WEBHOOK_SIGNING_SECRET.
 
 Ctrl-C once: jobs stop taking new items, in-flight items finish and the
 journal is flushed (a script with no job running is aborted). Ctrl-C twice:
-abort at once. Exit status: 0 ok, 1 script error, 2 usage, 124 timeout,
-130 interrupted, or the code given to exit(code).`
+abort at once. Exit status: 0 ok, 1 script error, 2 usage, 3 items left in
+doubt (see the job summary), 124 timeout, 130 interrupted, or the code given
+to exit(code).`
 
 // runRun is the "run" command.
 func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
@@ -72,6 +76,7 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	timeout := fs.Duration("timeout", 0, "")
 	journal := fs.String("journal", "", "")
 	rate := fs.String("rate", "", "")
+	resendInDoubt := fs.Bool("resend-in-doubt", false, "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -108,6 +113,8 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 		Interactive: isTerminal(stderr),
 		Concurrency: *concurrency,
 		Journal:     *journal,
+		// Items in doubt are re-sent only when asked.
+		ResendInDoubt: *resendInDoubt,
 		Verify: jsbind.VerifyDefaults{
 			SecretKey:      secretKey,
 			PublishableKey: strings.TrimSpace(os.Getenv("CLERK_PUBLISHABLE_KEY")),
@@ -194,6 +201,12 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	if code == 0 && stopped.Load() {
 		// The script ended normally, but its jobs were cut short.
 		code = 130
+	}
+	if n := rt.InDoubt(); code == 0 && n > 0 {
+		// Items that may have been applied need a person (or a reconcile
+		// function): a script that "succeeded" must not hide them.
+		fmt.Fprintf(stderr, "clerkscript: %d item(s) left in doubt: they may have been applied; check them, add a reconcile function, or re-run with --resend-in-doubt\n", n)
+		code = 3
 	}
 	return code
 }

@@ -50,6 +50,17 @@ type Options struct {
 	ProgressInterval time.Duration
 	// Now injects time (default time.Now).
 	Now func() time.Time
+	// Tracked says every Backend API request an item makes is reported to
+	// its Tracker (the JS runtime does; Go callers wrap their client's
+	// transport with TrackingTransport and pass Do's context to it). The
+	// journal then tells a re-run which in-doubt items had only idempotent
+	// requests in flight.
+	Tracked bool
+	// ResendInDoubt sends again, without a lookup, items an earlier run
+	// left in doubt when the job has no reconcile function. Off by
+	// default: such an item may have been applied, and is reported in
+	// doubt instead (summary, failures file, exit status).
+	ResendInDoubt bool
 	// Stop, when done, stops the job gracefully: no new item starts,
 	// items in flight finish, a wait for the pace is given up.
 	Stop context.Context
@@ -65,7 +76,8 @@ type Job struct {
 	journal  *journal.Journal
 	limiter  *ratelimit.Limiter
 	now      func() time.Time
-	stop     context.Context
+	stop     context.Context // done on a graceful stop or a fatal error
+	halt     context.CancelCauseFunc
 	started  time.Time
 	failures *failuresFile
 
@@ -74,9 +86,11 @@ type Job struct {
 	mu       sync.Mutex
 	running  map[string]bool
 	paced    map[string]bool
+	trackers map[string]*Tracker
 	kept     []Failure
 	finished bool
 	summary  Summary
+	stopErr  error // why the job stopped on its own
 
 	stopProgress chan struct{}
 	progressDone chan struct{}
@@ -131,14 +145,14 @@ func Open(opts Options) (*Job, error) {
 		opts.Stop = context.Background()
 	}
 	j := &Job{
-		opts:    opts,
-		name:    opts.Name,
-		journal: opts.Journal,
-		limiter: opts.Limiter,
-		now:     opts.Now,
-		stop:    opts.Stop,
-		running: map[string]bool{},
-		paced:   map[string]bool{},
+		opts:     opts,
+		name:     opts.Name,
+		journal:  opts.Journal,
+		limiter:  opts.Limiter,
+		now:      opts.Now,
+		running:  map[string]bool{},
+		paced:    map[string]bool{},
+		trackers: map[string]*Tracker{},
 	}
 	if opts.FailuresPath != "" {
 		f, err := openFailures(opts.FailuresPath)
@@ -147,6 +161,7 @@ func Open(opts Options) (*Job, error) {
 		}
 		j.failures = f
 	}
+	j.stop, j.halt = context.WithCancelCause(opts.Stop)
 	j.started = j.now()
 	j.startProgress()
 	return j, nil
@@ -158,8 +173,35 @@ func (j *Job) Name() string { return j.name }
 // Options returns the options the job runs with (defaults applied).
 func (j *Job) Options() Options { return j.opts }
 
-// Stopping reports whether the job was asked to stop.
+// Stopping reports whether the job was asked to stop, or stopped itself
+// (see Err).
 func (j *Job) Stopping() bool { return j.stop.Err() != nil }
+
+// AuthError is why a job stopped on its own: the Backend API refused the
+// secret key (401) or its permissions (403). Every other item would fail
+// the same way, so none is started; the journal stays as it is and a
+// re-run with the right key continues.
+type AuthError struct {
+	Job    string
+	Status int
+	Reason string // the API's message
+}
+
+func (e *AuthError) Error() string {
+	what := "the secret key was refused (401)"
+	if e.Status == 403 {
+		what = "the secret key is not allowed to do this (403)"
+	}
+	return fmt.Sprintf("job %s stopped: %s: %s. No other item was started; check CLERK_SECRET_KEY (and CLERK_API_URL) and run again: the journal keeps what was done", e.Job, what, e.Reason)
+}
+
+// Err returns the error that stopped the job on its own (an *AuthError),
+// or nil.
+func (j *Job) Err() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.stopErr
+}
 
 // Admission is what to do with an item before anything is sent for it.
 type Admission int
@@ -173,6 +215,10 @@ const (
 	// Reconcile: an earlier run left the item in doubt; look it up with
 	// the job's reconcile function before sending it again.
 	Reconcile
+	// Hold: an earlier run left the item in doubt, the job cannot look it
+	// up and the caller did not ask to re-send: call Hold, which reports
+	// it in doubt without sending anything.
+	Hold
 )
 
 func (a Admission) String() string {
@@ -181,36 +227,59 @@ func (a Admission) String() string {
 		return "skip"
 	case Reconcile:
 		return "reconcile"
+	case Hold:
+		return "hold"
 	}
 	return "send"
 }
 
 // Admit decides what to do with an item from what the journal knows of
-// it. canReconcile says the job has a reconcile function. An item admitted
-// for Send or Reconcile is running until Done, Fail or Abandon.
+// it. canReconcile says the job has a reconcile function. An item in doubt
+// (an earlier run may have applied it) is sent again only when its
+// in-flight requests were all idempotent, or when Options.ResendInDoubt
+// says so; otherwise it is looked up (Reconcile) or held (Hold). An item
+// admitted for anything but Skip is running until Done, Fail, Hold or
+// Abandon.
 func (j *Job) Admit(key string, canReconcile bool) Admission {
 	j.mu.Lock()
 	if j.running[key] {
 		j.mu.Unlock()
 		return Skip
 	}
-	st := journal.StateNew
+	var e journal.Entry
 	if j.journal != nil {
-		st = j.journal.Entry(j.name, key).State
+		e = j.journal.Entry(j.name, key)
 	}
-	if st == journal.StateDone {
+	if e.State == journal.StateDone {
 		j.mu.Unlock()
 		return Skip
 	}
 	j.running[key] = true
 	j.mu.Unlock()
-	if st == journal.StateInDoubt {
-		if canReconcile {
-			return Reconcile
-		}
-		j.printf("job %s: %q may have been applied by an earlier run and the job has no reconcile function: sending it again\n", j.name, key)
+	if e.State != journal.StateInDoubt {
+		return Send
 	}
-	return Send
+	switch {
+	case e.IdempotentOnly:
+		j.printf("job %s: %q was interrupted by an earlier run with only idempotent requests in flight: sending it again\n", j.name, key)
+		return Send
+	case canReconcile:
+		return Reconcile
+	case j.opts.ResendInDoubt:
+		j.printf("job %s: %q may have been applied by an earlier run; sending it again as asked (--resend-in-doubt)\n", j.name, key)
+		return Send
+	}
+	return Hold
+}
+
+// HoldMessage is the error recorded for an item held in doubt.
+const HoldMessage = "may have been applied by an earlier run; not sent again because the job has no reconcile function (add one, or re-send with --resend-in-doubt / resendInDoubt: true)"
+
+// Hold reports an item admitted as Hold: it fails in doubt, nothing is
+// sent, and a re-run holds it again until it is reconciled or re-sent on
+// request.
+func (j *Job) Hold(key string, item any) error {
+	return j.Fail(key, journal.ErrorInfo{Message: HoldMessage}, true, item)
 }
 
 // Pace waits for the job's pace (when it has a Limiter). It returns false
@@ -237,12 +306,53 @@ func (j *Job) Pace(ctx context.Context, key string) (bool, error) {
 	return true, nil
 }
 
-// Start records, durably, that the item's requests are about to be sent.
-func (j *Job) Start(key string) error {
-	if j.journal == nil {
-		return nil
+// Start records, durably, that the item's requests are about to be sent,
+// and returns the tracker its requests report to.
+func (j *Job) Start(key string) (*Tracker, error) {
+	t := &Tracker{j: j, key: key}
+	if j.journal != nil {
+		var err error
+		if j.opts.Tracked {
+			err = j.journal.StartTracked(j.name, key)
+		} else {
+			err = j.journal.Start(j.name, key)
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	return j.journal.Start(j.name, key)
+	j.mu.Lock()
+	j.trackers[key] = t
+	j.mu.Unlock()
+	return t, nil
+}
+
+// Tracker returns the tracker of a started item, or nil.
+func (j *Job) Tracker(key string) *Tracker {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.trackers[key]
+}
+
+// InDoubt decides whether an item's failure leaves it in doubt. errInDoubt
+// is what the error says (MayHaveBeenApplied). When the item's requests
+// were reported to its tracker, the tracker decides instead: the item is in
+// doubt when a non-idempotent request was or may have been applied, so an
+// item whose in-doubt requests were all idempotent may be retried, and an
+// item that failed after a POST went through is not silently sent again.
+func (j *Job) InDoubt(key string, errInDoubt bool) bool {
+	if t := j.Tracker(key); t != nil && t.Seen() {
+		return t.Unsafe()
+	}
+	return errInDoubt
+}
+
+// NotFound records that reconcile found no trace of the item: nothing was
+// applied, so it may be tried again.
+func (j *Job) NotFound(key string) {
+	if t := j.Tracker(key); t != nil {
+		t.reset()
+	}
 }
 
 // Abandon releases an admitted item that will not run (the job stopped).
@@ -252,6 +362,7 @@ func (j *Job) Abandon(key string) { j.release(key) }
 func (j *Job) release(key string) {
 	j.mu.Lock()
 	delete(j.running, key)
+	delete(j.trackers, key)
 	paced := j.paced[key]
 	delete(j.paced, key)
 	j.mu.Unlock()
@@ -295,7 +406,29 @@ func (j *Job) Fail(key string, info journal.ErrorInfo, inDoubt bool, item any) e
 	if inDoubt {
 		doubt = " (in doubt: may have been applied)"
 	}
-	j.printf("job %s: failed %s: %s%s\n", j.name, key, info.Message, doubt)
+	if info.Status == 401 || info.Status == 403 {
+		// Every item would fail the same way: stop the job at the first
+		// one. Items already in flight fail too; they are counted and
+		// journaled, not printed again.
+		j.mu.Lock()
+		first := j.stopErr == nil
+		if first {
+			j.stopErr = &AuthError{Job: j.name, Status: info.Status, Reason: info.Message}
+		}
+		j.mu.Unlock()
+		if !first {
+			j.mu.Lock()
+			if n := len(j.kept); n > 0 && j.kept[n-1].Key == key {
+				j.kept = j.kept[:n-1]
+			}
+			j.mu.Unlock()
+		} else {
+			j.halt(j.Err())
+			j.printf("job %s: failed %s: %s\n", j.name, key, info.Message)
+		}
+	} else {
+		j.printf("job %s: failed %s: %s%s\n", j.name, key, info.Message, doubt)
+	}
 	if j.failures != nil {
 		rec := map[string]any{"job": j.name, "key": key, "error": info, "in_doubt": inDoubt}
 		if item != nil {

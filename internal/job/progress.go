@@ -110,7 +110,9 @@ func (j *Job) printSummary(s Summary, fatal error) {
 		fmt.Fprintf(w, ", %d retries", s.Retried)
 	}
 	fmt.Fprintln(w)
-	if s.Stopped {
+	// A job stopped by its own error (Err) says so through its caller:
+	// job.run rejects with it, Run returns it.
+	if s.Stopped && j.Err() == nil {
 		fmt.Fprintf(w, "job %s: stopped before the end; run it again to continue\n", j.name)
 	}
 	if fatal != nil {

@@ -18,7 +18,9 @@ type Spec[T any] struct {
 	// must be stable between runs and not empty. index is the item's
 	// position in the sequence.
 	Key func(item T, index int) (string, error)
-	// Do processes one item and returns the id of what it created.
+	// Do processes one item and returns the id of what it created. Its
+	// context carries the item's Tracker: a client whose transport is
+	// wrapped with TrackingTransport reports its requests to it.
 	Do func(ctx context.Context, item T) (id string, err error)
 	// Reconcile, when set, looks up an item whose earlier attempt may have
 	// been applied: found reports that it was, with the id found.
@@ -65,7 +67,8 @@ func MayHaveBeenApplied(err error) bool {
 		}
 		return false
 	}
-	if core.IsNotSent(err) {
+	var authErr *AuthError
+	if core.IsNotSent(err) || errors.As(err, &authErr) {
 		return false
 	}
 	var paramErr *core.ParamError
@@ -155,24 +158,26 @@ func Run[T any](ctx context.Context, opts Options, items iter.Seq2[T, error], sp
 		}
 	}
 
-	attempt := func(item T, key string) error {
+	attempt := func(item T, key string, t *Tracker) error {
+		ictx := WithTracker(ctx, t)
 		for tries := 0; ; tries++ {
-			id, err := spec.Do(ctx, item)
+			id, err := spec.Do(ictx, item)
 			if err == nil {
 				return j.Done(key, id, "run")
 			}
 			c := classify(err)
-			if c.InDoubt {
+			if j.InDoubt(key, c.InDoubt) {
 				if spec.Reconcile == nil {
 					return j.Fail(key, InfoOf(err), true, record(item))
 				}
-				id, found, rerr := spec.Reconcile(ctx, item)
+				id, found, rerr := spec.Reconcile(ictx, item)
 				if rerr != nil {
 					return j.Fail(key, InfoOf(err), true, record(item))
 				}
 				if found {
 					return j.Done(key, id, "reconcile")
 				}
+				j.NotFound(key)
 			}
 			if tries < j.opts.Retries && c.Retryable && !j.Stopping() && ctx.Err() == nil {
 				j.Retrying(key, InfoOf(err))
@@ -208,6 +213,11 @@ func Run[T any](ctx context.Context, opts Options, items iter.Seq2[T, error], sp
 			case Skip:
 				j.Skip(key)
 				continue
+			case Hold:
+				if jerr := j.Hold(key, record(item)); jerr != nil {
+					setErr(&broken, jerr)
+				}
+				continue
 			case Reconcile:
 				id, found, rerr := spec.Reconcile(ctx, item)
 				if rerr != nil {
@@ -231,12 +241,13 @@ func Run[T any](ctx context.Context, opts Options, items iter.Seq2[T, error], sp
 			if !ok {
 				return
 			}
-			if err := j.Start(key); err != nil {
+			t, err := j.Start(key)
+			if err != nil {
 				j.Abandon(key)
 				setErr(&broken, err)
 				return
 			}
-			if err := attempt(item, key); err != nil {
+			if err := attempt(item, key, t); err != nil {
 				setErr(&broken, err)
 				return
 			}
@@ -254,6 +265,9 @@ func Run[T any](ctx context.Context, opts Options, items iter.Seq2[T, error], sp
 	}
 	if broken != nil {
 		return s, fmt.Errorf("job %s: %w", j.name, broken)
+	}
+	if err := j.Err(); err != nil {
+		return s, err
 	}
 	if err := ctx.Err(); err != nil {
 		return s, err

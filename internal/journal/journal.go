@@ -54,7 +54,7 @@ type ErrorInfo struct {
 
 // Record is one line of a journal file (JSON Lines).
 type Record struct {
-	Op      string     `json:"op"` // "start", "done", "fail", "retry"
+	Op      string     `json:"op"` // "start", "send", "done", "fail", "retry"
 	Job     string     `json:"job,omitempty"`
 	Key     string     `json:"key"`
 	ID      string     `json:"id,omitempty"`  // result id on "done"
@@ -62,6 +62,13 @@ type Record struct {
 	At      string     `json:"at,omitempty"`
 	Error   *ErrorInfo `json:"error,omitempty"`
 	InDoubt bool       `json:"in_doubt,omitempty"` // on "fail": the request may have been applied
+	// Tracked, on "start", says the item's non-idempotent requests are
+	// announced by a "send" record before they leave: a start with no
+	// send after it had only idempotent requests in flight.
+	Tracked bool `json:"tracked,omitempty"`
+	// Method, on "send", is the HTTP method of the item's first
+	// non-idempotent request.
+	Method string `json:"method,omitempty"`
 }
 
 // Key names one item: the job it belongs to and the item's key in that job.
@@ -72,6 +79,32 @@ type Entry struct {
 	State State
 	ID    string
 	Error *ErrorInfo
+	// IdempotentOnly, for an item in doubt, says that only idempotent
+	// requests (GET, PUT, PATCH, DELETE) may have been in flight: sending
+	// it again cannot apply anything twice. False when a non-idempotent
+	// request (POST) may have been applied, or when the journal cannot
+	// tell (records written without tracking).
+	IdempotentOnly bool
+}
+
+// apply updates entries with one record.
+func apply(entries map[Key]Entry, rec Record) {
+	k := Key{rec.Job, rec.Key}
+	switch rec.Op {
+	case "start":
+		entries[k] = Entry{State: StateInDoubt, IdempotentOnly: rec.Tracked}
+	case "send":
+		entries[k] = Entry{State: StateInDoubt}
+	case "done":
+		entries[k] = Entry{State: StateDone, ID: rec.ID}
+	case "fail":
+		st := StateFailed
+		if rec.InDoubt {
+			st = StateInDoubt
+		}
+		entries[k] = Entry{State: st, Error: rec.Error}
+	}
+	// "retry" is informational: the item stays started.
 }
 
 // Journal is a durable, append-only record of a job's items, so that a
@@ -212,23 +245,10 @@ func parseJournal(r io.Reader) (entries map[Key]Entry, tail journalTail, err err
 					}
 					return nil, tailClean, fmt.Errorf("line %d: malformed record: %v", line, uerr)
 				}
-				k := Key{rec.Job, rec.Key}
-				switch rec.Op {
-				case "start":
-					entries[k] = Entry{State: StateInDoubt}
-				case "done":
-					entries[k] = Entry{State: StateDone, ID: rec.ID}
-				case "fail":
-					st := StateFailed
-					if rec.InDoubt {
-						st = StateInDoubt
-					}
-					entries[k] = Entry{State: st, Error: rec.Error}
-				case "retry":
-					// informational: the item stays started
-				default:
+				if !knownOp(rec.Op) {
 					return nil, tailClean, fmt.Errorf("line %d: unknown op %q", line, rec.Op)
 				}
+				apply(entries, rec)
 			}
 		}
 		if rerr == io.EOF {
@@ -242,7 +262,7 @@ func parseJournal(r io.Reader) (entries map[Key]Entry, tail journalTail, err err
 
 func knownOp(op string) bool {
 	switch op {
-	case "start", "done", "fail", "retry":
+	case "start", "send", "done", "fail", "retry":
 		return true
 	}
 	return false
@@ -320,19 +340,7 @@ func (j *Journal) append(rec Record) (int64, error) {
 		return 0, j.werr
 	}
 	j.written++
-	k := Key{rec.Job, rec.Key}
-	switch rec.Op {
-	case "start":
-		j.entries[k] = Entry{State: StateInDoubt}
-	case "done":
-		j.entries[k] = Entry{State: StateDone, ID: rec.ID}
-	case "fail":
-		st := StateFailed
-		if rec.InDoubt {
-			st = StateInDoubt
-		}
-		j.entries[k] = Entry{State: st, Error: rec.Error}
-	}
+	apply(j.entries, rec)
 	return j.written, nil
 }
 
@@ -369,6 +377,27 @@ func (j *Journal) sync(seq int64) error {
 // once that record is durable.
 func (j *Journal) Start(job, key string) error {
 	seq, err := j.append(Record{Op: "start", Job: job, Key: key})
+	if err != nil {
+		return err
+	}
+	return j.sync(seq)
+}
+
+// StartTracked is Start for an item whose non-idempotent requests will be
+// announced with Sending: until one is, a re-run may send the item again
+// (only idempotent requests were in flight).
+func (j *Journal) StartTracked(job, key string) error {
+	seq, err := j.append(Record{Op: "start", Job: job, Key: key, Tracked: true})
+	if err != nil {
+		return err
+	}
+	return j.sync(seq)
+}
+
+// Sending records, durably, that a non-idempotent request (method) of the
+// item is about to leave: from now on the item may have been applied.
+func (j *Journal) Sending(job, key, method string) error {
+	seq, err := j.append(Record{Op: "send", Job: job, Key: key, Method: method})
 	if err != nil {
 		return err
 	}

@@ -20,9 +20,15 @@ const normalise = (email) => String(email || "").trim().toLowerCase();
 
 /** @param {string} email */
 async function findPending(email) {
-  // query matches on the address; keep only the exact, pending match.
-  const found = await clerk.invitations.list({ query: email, status: "pending", limit: 10 });
-  return found.find((inv) => normalise(inv.emailAddress) === email) || null;
+  // query matches substrings ("n01@example.com" is in "person01@example.com"):
+  // keep only the exact, pending match, looking at every page.
+  let found = null;
+  await clerk.paginate(clerk.invitations.list, { query: email, status: "pending" }, (inv) => {
+    if (normalise(inv.emailAddress) !== email) return true;
+    found = inv;
+    return false;
+  });
+  return found;
 }
 
 const summary = await job.run(fs.readCSV(csvPath), async (row) => {

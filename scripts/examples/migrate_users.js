@@ -20,8 +20,9 @@ const users = input.endsWith(".ndjson") ? fs.readNDJSON(input) : fs.readJSON(inp
 
 /** @param {string | number} id */
 async function byExternalId(id) {
-  const found = await clerk.users.list({ externalId: [String(id)], limit: 1 });
-  return found[0] || null;
+  // The filter is exact; the check keeps it so if the API ever widens it.
+  const found = await clerk.users.list({ externalId: [String(id)], limit: 10 });
+  return found.find((u) => u.externalId === String(id)) || null;
 }
 
 const summary = await job.run(users, async (u) => {
