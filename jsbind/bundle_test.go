@@ -289,3 +289,39 @@ func TestCompileErrorsAreMappedToTheSource(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+// FuzzShiftColumns: the source map rewriter never panics, keeps the
+// structure (lines and segments), and round-trips VLQ values.
+func FuzzShiftColumns(f *testing.F) {
+	for _, s := range []string{"", "AAAA", "AAAA,EAAE;;IACA", ";;;", "gBAAgB,CAAC", "A!", "////"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, m string) {
+		out, err := shiftColumns(m)
+		if err != nil {
+			return
+		}
+		if strings.Count(out, ";") != strings.Count(m, ";") || strings.Count(out, ",") != strings.Count(m, ",") {
+			t.Fatalf("structure changed: %q -> %q", m, out)
+		}
+		for _, seg := range strings.FieldsFunc(m, func(r rune) bool { return r == ';' || r == ',' }) {
+			vals, err := decodeVLQ(seg)
+			if err != nil {
+				t.Fatalf("segment %q decoded in the whole but not alone", seg)
+			}
+			var b strings.Builder
+			for _, v := range vals {
+				encodeVLQ(&b, v)
+			}
+			again, err := decodeVLQ(b.String())
+			if err != nil || len(again) != len(vals) {
+				t.Fatalf("round trip of %q: %v %v", seg, again, err)
+			}
+			for i := range vals {
+				if again[i] != vals[i] {
+					t.Fatalf("round trip of %q: %v != %v", seg, again, vals)
+				}
+			}
+		}
+	})
+}
