@@ -316,8 +316,23 @@
     const apiClient = native.client(options || {}) === 'shared' ? (shared = shared || buildClient()) : buildClient();
     const c = Object.assign({}, apiClient);
     c.verifyToken = (token, opts) => verifyToken(token, Object.assign({}, options || {}, opts || {}));
-    c.authenticateRequest = (request, opts) => native.authenticateRequest(request, Object.assign({}, options || {}, opts || {}));
+    c.authenticateRequest = (request, opts) => native.authenticateRequest(plainRequest(request), Object.assign({}, options || {}, opts || {}));
     return c;
+  }
+
+  // plainRequest turns a Fetch API Request (headers with forEach) into the
+  // {method, url, headers} object the runtime's authenticateRequest reads.
+  function plainRequest(req) {
+    if (!req || typeof req !== 'object') return req;
+    let headers = req.headers;
+    if (headers && typeof headers.forEach === 'function' && !Array.isArray(headers)) {
+      const h = {};
+      headers.forEach((v, k) => {
+        h[k] = v;
+      });
+      headers = h;
+    }
+    return { method: req.method, url: String(req.url), headers };
   }
 
   async function verifyToken(token, options) {

@@ -215,6 +215,49 @@
     toJSON() { return this.href; }
     static canParse(input, base) { try { new URL(input, base); return true; } catch (_) { return false; } }
   }
+  // ---- Headers / Request (enough for authenticateRequest and verifyWebhook) ----
+  class Headers {
+    constructor(init) {
+      this._m = new Map();
+      if (init == null) return;
+      if (typeof init.forEach === 'function' && !Array.isArray(init)) init.forEach((v, k) => this.append(k, v));
+      else if (Array.isArray(init)) for (const [k, v] of init) this.append(k, v);
+      else for (const k of Object.keys(init)) this.append(k, init[k]);
+    }
+    append(k, v) {
+      k = String(k).toLowerCase();
+      const old = this._m.get(k);
+      this._m.set(k, old === undefined ? String(v) : old + ', ' + String(v));
+    }
+    set(k, v) { this._m.set(String(k).toLowerCase(), String(v)); }
+    get(k) { const v = this._m.get(String(k).toLowerCase()); return v === undefined ? null : v; }
+    has(k) { return this._m.has(String(k).toLowerCase()); }
+    delete(k) { this._m.delete(String(k).toLowerCase()); }
+    forEach(fn, thisArg) { for (const [k, v] of [...this._m].sort()) fn.call(thisArg, v, k, this); }
+    entries() { return [...this._m].sort()[Symbol.iterator](); }
+    keys() { return [...this._m.keys()].sort()[Symbol.iterator](); }
+    values() { return [...this._m].sort().map((e) => e[1])[Symbol.iterator](); }
+    [Symbol.iterator]() { return this.entries(); }
+  }
+  class Request {
+    constructor(input, init) {
+      init = init || {};
+      const from = input instanceof Request ? input : null;
+      this.url = from ? from.url : new URL(String(input)).href;
+      this.method = String(init.method || (from ? from.method : 'GET')).toUpperCase();
+      this.headers = new Headers(init.headers || (from ? from.headers : undefined));
+      this._body = init.body !== undefined ? init.body : from ? from._body : null;
+    }
+    async text() {
+      const b = this._body;
+      return b == null ? '' : typeof b === 'string' ? b : new TextDecoder().decode(b);
+    }
+    async json() {
+      return JSON.parse(await this.text());
+    }
+  }
+  define('Headers', Headers);
+  define('Request', Request);
   define('URLSearchParams', URLSearchParams);
   define('URL', URL);
 

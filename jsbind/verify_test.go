@@ -113,6 +113,25 @@ try {
 	}
 }
 
+// createClerkClient().authenticateRequest takes a Fetch API Request, as
+// @clerk/backend does.
+func TestClientAuthenticateRequestTakesARequest(t *testing.T) {
+	c, _ := emulatorClient(t)
+	out, errOut, err := runJS(t, `
+import { createClerkClient } from "@clerk/backend";
+const clerk = createClerkClient({ secretKey: "sk_live_test", jwtKey: env.PEM, publishableKey: env.PK });
+const req = new Request("https://satellite.io/", { headers: { "Sec-Fetch-Dest": "document", accept: "text/html" } });
+const state = await clerk.authenticateRequest(req, { isSatellite: true, domain: "satellite.io", satelliteAutoSync: true });
+console.log(state.status, state.reason, req.headers.get("sec-fetch-dest"));
+`, Options{Client: c, Env: []string{"PEM=" + testkeys.Primary.PublicPEM(), "PK=" + core.BuildPublishableKey("clerk.primary.io", true)}})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	if out != "handshake satellite-needs-syncing document\n" {
+		t.Fatalf("out = %q", out)
+	}
+}
+
 // The satellite options reach core: satelliteAutoSync turns a cookie-less
 // page load on a satellite into a sync handshake instead of signed-out.
 func TestAuthenticateRequestSatelliteOptions(t *testing.T) {
