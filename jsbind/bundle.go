@@ -188,11 +188,19 @@ func stripHashbang(src string) string {
 // an ES module bundle: the script's exports, which nothing imports.
 var trailingExports = regexp.MustCompile(`(?s)\nexport \{[^}]*\};\s*$`)
 
+// trailingCJSExport matches the default export esbuild ends an ES module
+// bundle of a CommonJS entry with.
+var trailingCJSExport = regexp.MustCompile(`\nexport default (require_[A-Za-z0-9_$]*\(\));\s*$`)
+
 // wrapBundle puts the bundle inside an async function expression (called
 // from Go, see WrapSource) and attaches the source map, shifted by the one
 // line the prefix adds, with its sources renamed to display names.
 func wrapBundle(cwd, outDir, code string, smap []byte) (*bundled, error) {
 	code = trailingExports.ReplaceAllString(code, "\n")
+	// A CommonJS-style entry (no import/export, no top-level await; a
+	// top-level return makes it one) is wrapped by esbuild and run by a
+	// default export: keep the call.
+	code = trailingCJSExport.ReplaceAllString(code, "\n$1;\n")
 	var m map[string]any
 	if err := json.Unmarshal(smap, &m); err != nil {
 		return nil, fmt.Errorf("internal error: esbuild's source map: %w", err)

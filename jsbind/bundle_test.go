@@ -325,3 +325,12 @@ func FuzzShiftColumns(f *testing.F) {
 		}
 	})
 }
+
+// A plain script with a top-level return (CommonJS-style for esbuild)
+// still runs, and returns.
+func TestTopLevelReturnInAPlainScript(t *testing.T) {
+	out, _, err := runFiles(t, map[string]string{"main.js": "console.log(1);\nif (args.length === 0) return;\nconsole.log(2);\n"}, "main.js", Options{})
+	if err != nil || out != "1\n" {
+		t.Fatalf("out=%q err=%v", out, err)
+	}
+}
