@@ -2,8 +2,10 @@ package jsbind
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -230,5 +232,31 @@ func TestDeclarationCheckerCatchesMistakes(t *testing.T) {
 		"interface ClerkUsersAPI { list<T = any>(p?: { a: string[] }): Promise<Clerk.A>; }\ndeclare const c: { users: ClerkUsersAPI; g: (x: number) => void };\n"
 	if errs := checkDeclarations(ok); len(errs) > 0 {
 		t.Errorf("rejected valid declarations: %v", errs)
+	}
+}
+
+// The embedded @clerk/backend table decodes and carries the facts the
+// runtime and the declarations rely on.
+func TestClerkBackendTable(t *testing.T) {
+	var raw map[string]any
+	if err := json.Unmarshal([]byte(clerkBackendTable), &raw); err != nil {
+		t.Fatal(err)
+	}
+	tb := loadBackendTable()
+	if tb.ObjectTypes["user"] != "User" || tb.ObjectTypes["organization_membership"] != "OrganizationMembership" {
+		t.Fatalf("object types: %v", tb.ObjectTypes)
+	}
+	u := tb.Classes["User"]
+	if !slices.Contains(u.Getters, "fullName") || !slices.Contains(u.Getters, "primaryEmailAddress") {
+		t.Fatalf("User getters: %v", u.Getters)
+	}
+	found := false
+	for _, f := range u.Fields {
+		if f[0] == "emailAddresses" && len(f) == 3 && f[1] == "email_addresses" && f[2] == "[]EmailAddress" {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("User.emailAddresses not mapped: %v", u.Fields)
 	}
 }
