@@ -21,7 +21,8 @@ var errNoClient = errors.New("clerk: no API client configured (set CLERK_SECRET_
 const opProperty = "__clerkOperation"
 
 // installClerk registers clerk.<resource>.<method> for every operation of
-// the table, plus the @clerk/backend aliases where they do not collide.
+// the table. The @clerk/backend names are added by installModules, with
+// @clerk/backend's behaviour.
 func (r *Runtime) installClerk() error {
 	vm := r.vm
 	resources := map[string]*goja.Object{}
@@ -42,18 +43,6 @@ func (r *Runtime) installClerk() error {
 		_ = fn.(*goja.Object).DefineDataProperty(opProperty, vm.ToValue(op.Name), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
 		fns[op.Name] = fn
 		_ = resource(op.Resource).Set(op.Method, fn)
-	}
-	for i := range ops {
-		op := &ops[i]
-		res, method, ok := strings.Cut(op.JSName, ".")
-		if !ok || op.JSName == op.Name {
-			continue
-		}
-		obj := resource(res)
-		if v := obj.Get(method); v != nil && !goja.IsUndefined(v) {
-			continue // a canonical name wins over an alias
-		}
-		_ = obj.Set(method, fns[op.Name])
 	}
 	_ = r.clerkObj.Set("call", func(call goja.FunctionCall) goja.Value {
 		name := call.Argument(0).String()

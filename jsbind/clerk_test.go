@@ -147,7 +147,7 @@ func TestResponseConversionSnakeToCamel(t *testing.T) {
 		  "private_metadata":{},"unsafe_metadata":{"a_b":null}}`)
 	})
 	out, _, err := runJS(t, `
-const u = await clerk.users.getUser("user_1");
+const u = await clerk.users.get("user_1");
 console.log(JSON.stringify(u));
 console.log(u.externalId === null, typeof u.createdAt, u.emailAddresses[0].emailAddress);
 `, Options{Client: testClient(api.srv.URL, nil)})
@@ -195,10 +195,9 @@ func TestAliasesAndPositionalPathParams(t *testing.T) {
 		writeJSON(w, 200, `{"id":"x"}`)
 	})
 	_, _, err := runJS(t, `
-await clerk.users.getUserList({limit: 2});
+await clerk.users.list({limit: 2});
 await clerk.organizations.getOrganizationMembershipList({organizationId: "org_1"});
 await clerk.organizationMemberships.update("org_1", "user_2", {role: "org:admin"});
-if (clerk.users.getUser !== clerk.users.get) throw new Error("alias is not the same function");
 `, Options{Client: testClient(api.srv.URL, nil)})
 	if err != nil {
 		t.Fatal(err)
@@ -347,5 +346,35 @@ func TestCancelInterruptsInFlightHTTP(t *testing.T) {
 	err = r.RunScript(ctx, "hang.js", "await clerk.users.get('user_1');")
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}
+
+// The @clerk/backend names on the global clerk behave as in @clerk/backend
+// (issue 11): getUserList resolves to {data, totalCount}, where the seed
+// name users.list keeps its array.
+func TestGlobalClerkBackendNamesBehaveAsThePackage(t *testing.T) {
+	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, _ []byte) {
+		switch r.URL.Path {
+		case "/v1/users/count":
+			writeJSON(w, 200, `{"object":"total_count","total_count":7}`)
+		case "/v1/users":
+			writeJSON(w, 200, `[{"object":"user","id":"user_1","first_name":"Ada","last_name":"Lovelace","primary_email_address_id":"idn_1","email_addresses":[{"object":"email_address","id":"idn_1","email_address":"a@x.com","linked_to":[]}]}]`)
+		default:
+			writeJSON(w, 200, `{"object":"user","id":"user_1","deleted":true}`)
+		}
+	})
+	out, _, err := runJS(t, `
+const { data, totalCount } = await clerk.users.getUserList({limit: 1});
+console.log(data.length, totalCount, data[0].fullName, data[0].primaryEmailAddress.emailAddress);
+const arr = await clerk.users.list({limit: 1});
+console.log(Array.isArray(arr), arr[0].firstName);
+const d = await clerk.users.deleteUser("user_1");
+console.log(JSON.stringify([d.object, d.id, d.deleted]));
+`, Options{Client: testClient(api.srv.URL, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != "1 7 Ada Lovelace a@x.com\ntrue Ada\n[\"user\",\"user_1\",true]\n" {
+		t.Fatalf("out = %q", out)
 	}
 }

@@ -301,6 +301,7 @@ func (g *dtsGen) write() {
 	fmt.Fprintf(w, "/// <reference lib=\"es2020\" />\n\n")
 
 	ops := core.Operations()
+	backendTable := loadBackendTable()
 	byRes := map[string][]string{}
 	var resOrder []string
 	addMethod := func(res, text string) {
@@ -325,9 +326,15 @@ func (g *dtsGen) write() {
 		names := []string{op.Method}
 		aliasRes, aliasMethod, ok := strings.Cut(op.JSName, ".")
 		addMethod(op.Resource, doc+renderSigs(op.Method, sig))
-		if ok && op.JSName != op.Name && !taken[op.JSName] {
+		if ok && op.JSName != op.Name && !taken[op.JSName] && !strings.ContainsAny(aliasMethod, "()") {
 			taken[op.JSName] = true
-			addMethod(aliasRes, fmt.Sprintf("  /** Alias of clerk.%s. */\n", op.Name)+renderSigs(aliasMethod, sig))
+			// The @clerk/backend names behave as in the package.
+			if s, special := backendSpecial[op.JSName]; special {
+				addMethod(aliasRes, "  /** As in @clerk/backend. */\n"+qualifyTypes(s, qualifyBackend))
+			} else {
+				bsig := g.signatures(op, base, qualifyBackend(backendTable.backendResult(op, backendPaginated[op.JSName])), required)
+				addMethod(aliasRes, "  /** As in @clerk/backend (resource classes, {data, totalCount} pages). */\n"+renderSigs(aliasMethod, bsig))
+			}
 		}
 		_ = names
 	}
@@ -367,6 +374,7 @@ func (g *dtsGen) write() {
 		fmt.Fprintf(w, "  %s: Clerk%sAPI;\n", tsKey(res), sanitizeIdent(strings.ToUpper(res[:1])+res[1:]))
 	}
 	fmt.Fprint(w, dtsStatic)
+	g.writeModules()
 }
 
 func deprecatedNote(op *core.Operation) string {
@@ -428,7 +436,7 @@ const dtsStatic = `  /** Call any operation by name ("users.list") or @clerk/bac
   call(name: string, params?: Record<string, unknown>): Promise<any>;
   /**
    * Walk every item of a list operation, a page at a time. Without a
-   * callback it returns an iterator (goja has no for-await: loop on next()).
+   * callback it returns an async iterator: for await (const u of clerk.paginate(clerk.users.list)).
    */
   paginate<T = any>(op: Function | string, params?: Record<string, unknown>): ClerkPageIterator<T>;
   paginate<T = any>(op: Function | string, params: Record<string, unknown> | undefined, each: (item: T) => unknown): Promise<number>;
@@ -454,7 +462,8 @@ interface ClerkRequestState {
 }
 
 interface ClerkPageIterator<T> {
-  next(): Promise<{ done: boolean; value: T }>;
+  [Symbol.asyncIterator](): AsyncIterator<T>;
+  next(): Promise<IteratorResult<T>>;
   return(): { done: true };
   forEach(each: (item: T) => unknown): Promise<number>;
 }

@@ -2,8 +2,10 @@ package jsbind
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -181,7 +183,24 @@ func TestTypeScriptDeclarationsParse(t *testing.T) {
 	if err := WriteTypeScript(&b); err != nil {
 		t.Fatal(err)
 	}
-	errs := checkDeclarations(b.String())
+	// The built-in modules' declarations (export lists, ambient modules)
+	// are beyond this checker: scripts/check-types.sh runs tsc 5 and 7 on
+	// them. Here they must at least balance.
+	src, mods, ok := strings.Cut(b.String(), modulesMarker)
+	if !ok {
+		t.Fatal("no built-in module declarations")
+	}
+	for _, pair := range []string{"{}", "()"} {
+		if o, c := strings.Count(mods, pair[:1]), strings.Count(mods, pair[1:]); o != c {
+			t.Errorf("module declarations: %d %q against %d %q", o, pair[:1], c, pair[1:])
+		}
+	}
+	for _, m := range []string{`declare module "@clerk/backend" {`, `declare module "@clerk/backend/errors" {`, `declare module "@clerk/backend/webhooks" {`, `declare module "clerkscript" {`, `declare module "node:fs" {`, "getUserList(params?: Clerk.UsersListParams): Promise<PaginatedResourceResponse<User>>"} {
+		if !strings.Contains(mods, m) {
+			t.Errorf("module declarations lack %q", m)
+		}
+	}
+	errs := checkDeclarations(src)
 	for i, err := range errs {
 		if i == 20 {
 			t.Errorf("... and %d more", len(errs)-20)
@@ -213,5 +232,31 @@ func TestDeclarationCheckerCatchesMistakes(t *testing.T) {
 		"interface ClerkUsersAPI { list<T = any>(p?: { a: string[] }): Promise<Clerk.A>; }\ndeclare const c: { users: ClerkUsersAPI; g: (x: number) => void };\n"
 	if errs := checkDeclarations(ok); len(errs) > 0 {
 		t.Errorf("rejected valid declarations: %v", errs)
+	}
+}
+
+// The embedded @clerk/backend table decodes and carries the facts the
+// runtime and the declarations rely on.
+func TestClerkBackendTable(t *testing.T) {
+	var raw map[string]any
+	if err := json.Unmarshal([]byte(clerkBackendTable), &raw); err != nil {
+		t.Fatal(err)
+	}
+	tb := loadBackendTable()
+	if tb.ObjectTypes["user"] != "User" || tb.ObjectTypes["organization_membership"] != "OrganizationMembership" {
+		t.Fatalf("object types: %v", tb.ObjectTypes)
+	}
+	u := tb.Classes["User"]
+	if !slices.Contains(u.Getters, "fullName") || !slices.Contains(u.Getters, "primaryEmailAddress") {
+		t.Fatalf("User getters: %v", u.Getters)
+	}
+	found := false
+	for _, f := range u.Fields {
+		if f[0] == "emailAddresses" && len(f) == 3 && f[1] == "email_addresses" && f[2] == "[]EmailAddress" {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("User.emailAddresses not mapped: %v", u.Fields)
 	}
 }

@@ -3,6 +3,8 @@ package jsbind
 import (
 	"context"
 	"errors"
+	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -14,6 +16,19 @@ import (
 // preludeName is the source name of the built-in JS; its frames are hidden
 // from the stacks shown to users.
 const preludeName = "clerkscript:prelude.js"
+
+// bundleName is the name of the bundled program. Positions in the user's
+// files are mapped back through the source map; what stays under this name
+// is esbuild's helper code, hidden like the prelude. It has no directory
+// and no URL scheme so that the source map's relative paths resolve to
+// themselves.
+const bundleName = "clerkscript-bundle.js"
+
+// internalFrame tells whether a stack frame's file is clerkscript's own
+// code (the prelude, esbuild's helpers, the built-in modules).
+func internalFrame(file string) bool {
+	return strings.HasPrefix(file, "clerkscript:") || file == bundleName
+}
 
 // mayHaveBeenApplied tells whether a failed request might still have been
 // processed by Clerk: a job must then reconcile before sending it again.
@@ -93,6 +108,7 @@ func (r *Runtime) newAPIError(e *core.APIError) *goja.Object {
 	}
 	init := vm.NewObject()
 	_ = init.Set("status", e.StatusCode)
+	_ = init.Set("statusText", http.StatusText(e.StatusCode))
 	_ = init.Set("errors", vm.NewArray(items...))
 	if e.TraceID != "" {
 		_ = init.Set("clerkTraceId", e.TraceID)
@@ -143,11 +159,11 @@ func setStack(vm *goja.Runtime, obj *goja.Object, frames []goja.StackFrame) {
 func writeFrames(b *strings.Builder, frames []goja.StackFrame) {
 	for i := range frames {
 		f := &frames[i]
-		if f.SrcName() == preludeName || f.SrcName() == "" {
+		if f.SrcName() == "" || f.SrcName() == preludeName {
 			continue
 		}
 		pos := f.Position()
-		if pos.Filename == "" {
+		if pos.Filename == "" || internalFrame(pos.Filename) {
 			continue
 		}
 		b.WriteString("\n    at ")
@@ -170,19 +186,25 @@ func writePos(b *strings.Builder, file string, line, col int) {
 	b.WriteString(strconv.Itoa(col))
 }
 
-// cleanStack drops prelude frames from a goja stack string, so users see
-// their own file:line first.
+// cleanStack drops clerkscript's own frames (the prelude, esbuild's
+// helpers, Go functions) from a goja stack string, so users see their own
+// file:line:column first, and drops goja's program counters ("(12)").
 func cleanStack(s string) string {
-	if !strings.Contains(s, preludeName) {
-		return s
-	}
 	lines := strings.Split(s, "\n")
 	out := lines[:0]
-	for _, l := range lines {
-		if strings.Contains(l, preludeName) {
-			continue
+	for i, l := range lines {
+		t := strings.TrimSpace(l)
+		if i > 0 && strings.HasPrefix(t, "at ") {
+			if strings.Contains(l, preludeName) || strings.Contains(l, bundleName+":") ||
+				strings.Contains(l, "clerkscript:") || strings.HasSuffix(t, "(native)") {
+				continue
+			}
+			l = pcSuffix.ReplaceAllString(l, "$1")
 		}
 		out = append(out, l)
 	}
 	return strings.Join(out, "\n")
 }
+
+// pcSuffix matches goja's program counter after a position.
+var pcSuffix = regexp.MustCompile(`(:\d+:\d+)\(\d+\)`)

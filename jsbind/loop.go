@@ -1,6 +1,7 @@
 package jsbind
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -300,6 +301,13 @@ func describeValue(v goja.Value) string {
 	if o, ok := v.(*goja.Object); ok {
 		if st := o.Get("stack"); st != nil && !goja.IsUndefined(st) && !goja.IsNull(st) {
 			return st.String()
+		}
+		// A thrown plain object ({code: 1}) is shown as its JSON, not
+		// "[object Object]".
+		if _, isFn := goja.AssertFunction(o); !isFn {
+			if b, err := json.Marshal(o); err == nil && string(b) != "{}" {
+				return string(b)
+			}
 		}
 	}
 	return v.String()

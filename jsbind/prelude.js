@@ -4,6 +4,12 @@
 (function (g, native) {
   'use strict';
 
+  // goja has no Symbol.asyncIterator; esbuild's for-await lowering falls
+  // back to Symbol.for('Symbol.asyncIterator'), so that is the one to use.
+  if (typeof Symbol.asyncIterator !== 'symbol') {
+    Object.defineProperty(Symbol, 'asyncIterator', { value: Symbol.for('Symbol.asyncIterator') });
+  }
+
   class ClerkAPIError extends Error {
     constructor(message, init) {
       super(message);
@@ -14,6 +20,7 @@
       this.clerkTraceId = init.clerkTraceId;
       this.retryAfter = init.retryAfter;
       this.operation = init.operation;
+      if (init.statusText !== undefined) Object.defineProperty(this, 'statusText', { value: init.statusText, enumerable: false, writable: true, configurable: true });
     }
   }
   g.ClerkAPIError = ClerkAPIError;
@@ -196,8 +203,8 @@
 
   g.job = { run: run };
 
-  // Pagination: an iterator with an async next(), plus forEach. goja has no
-  // for-await, so scripts loop with next() or pass a callback.
+  // Pagination: an async iterator (for await (const u of clerk.paginate(...))),
+  // plus forEach.
   function paginate(op, params, cb) {
     const it = native.paginate(op, params);
     it.forEach = async function (fn) {
@@ -210,6 +217,9 @@
         }
       }
       return n;
+    };
+    it[Symbol.asyncIterator] = function () {
+      return it;
     };
     if (typeof cb === 'function') return it.forEach(cb);
     return it;

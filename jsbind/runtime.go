@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -104,6 +105,9 @@ type Runtime struct {
 	exitCode int
 	exited   bool
 
+	// scriptPath is the running script's absolute path (process.argv[1]).
+	scriptPath string
+
 	// miss is the last read of a name clerk does not have (loop goroutine
 	// only); resourceTargets are the objects behind the resource proxies.
 	miss            *memberMiss
@@ -185,7 +189,7 @@ func (r *Runtime) install() error {
 		return fmt.Errorf("prelude: %w", err)
 	}
 	_ = vm.Set("clerk", r.installMemberProxies())
-	return nil
+	return r.installModules()
 }
 
 // Stop asks running jobs to stop taking new items; in-flight items finish
@@ -224,6 +228,11 @@ func WrapSource(src string) string {
 // JS and every in-flight request.
 func (r *Runtime) RunScript(ctx context.Context, name string, src string) (err error) {
 	r.ctx = ctx
+	if abs, err := filepath.Abs(name); err == nil {
+		r.scriptPath = abs
+	} else {
+		r.scriptPath = name
+	}
 	defer func() {
 		// Flushing what the script left open can fail (a full disk): a
 		// run that otherwise succeeded must not report success with its
@@ -234,9 +243,17 @@ func (r *Runtime) RunScript(ctx context.Context, name string, src string) (err e
 			err = fmt.Errorf("flushing files at exit: %w", cerr)
 		}
 	}()
-	prg, cerr := goja.Compile(name, WrapSource(src), false)
+	b, berr := bundle(name, src)
+	if berr != nil {
+		var be *BundleError
+		if errors.As(berr, &be) {
+			return &ScriptError{Message: be.Error()}
+		}
+		return berr
+	}
+	prg, cerr := goja.Compile(bundleName, b.code, false)
 	if cerr != nil {
-		return &ScriptError{Message: cerr.Error()}
+		return &ScriptError{Message: b.compileError(cerr).Error()}
 	}
 	stopAfter := context.AfterFunc(ctx, func() {
 		r.vm.Interrupt(ctx.Err())

@@ -74,7 +74,7 @@ func TestHandledRejectionIsFine(t *testing.T) {
 func TestSyntaxErrorNamesTheLine(t *testing.T) {
 	_, _, err := runJS(t, "const a = 1;\nconst = 2;\n", Options{})
 	var se *ScriptError
-	if !errors.As(err, &se) || !strings.Contains(se.Message, "test.js: Line 2") {
+	if !errors.As(err, &se) || !strings.Contains(se.Message, "test.js:2:7: Expected identifier") {
 		t.Fatalf("err = %v", err)
 	}
 }

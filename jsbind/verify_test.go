@@ -82,6 +82,56 @@ try {
 	}
 }
 
+// verifyWebhook from "@clerk/backend/webhooks" takes a Request-like object
+// (headers with get/forEach, text()) and the signing secret option.
+func TestVerifyWebhookModule(t *testing.T) {
+	secretBytes := []byte("0123456789abcdef0123456789abcdef")
+	secret := "whsec_" + base64.StdEncoding.EncodeToString(secretBytes)
+	now := time.Unix(1_700_000_000, 0)
+	body := `{"type":"user.created","object":"event","data":{"id":"user_1"}}`
+	ts := strconv.FormatInt(now.Unix(), 10)
+	mac := hmac.New(sha256.New, secretBytes)
+	mac.Write([]byte("msg_1." + ts + "." + body))
+	sig := "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	out, _, err := runJS(t, `
+import { verifyWebhook } from "@clerk/backend/webhooks";
+const h = new Map([["svix-id", "msg_1"], ["svix-timestamp", env.TS], ["svix-signature", env.SIG]]);
+const request = (b) => ({ headers: { get: (k) => h.get(k), forEach: (f) => h.forEach(f) }, text: async () => b });
+const ev = await verifyWebhook(request(env.BODY), { signingSecret: env.SECRET });
+console.log(ev.type, ev.data.id);
+try {
+  await verifyWebhook(request(env.BODY + " "), { signingSecret: env.SECRET });
+} catch (e) {
+  console.log(e.name);
+}
+`, Options{Now: func() time.Time { return now }, Env: []string{"TS=" + ts, "SIG=" + sig, "BODY=" + body, "SECRET=" + secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != "user.created user_1\nWebhookVerificationError\n" {
+		t.Fatalf("out = %q", out)
+	}
+}
+
+// createClerkClient().authenticateRequest takes a Fetch API Request, as
+// @clerk/backend does.
+func TestClientAuthenticateRequestTakesARequest(t *testing.T) {
+	c, _ := emulatorClient(t)
+	out, errOut, err := runJS(t, `
+import { createClerkClient } from "@clerk/backend";
+const clerk = createClerkClient({ secretKey: "sk_live_test", jwtKey: env.PEM, publishableKey: env.PK });
+const req = new Request("https://satellite.io/", { headers: { "Sec-Fetch-Dest": "document", accept: "text/html" } });
+const state = await clerk.authenticateRequest(req, { isSatellite: true, domain: "satellite.io", satelliteAutoSync: true });
+console.log(state.status, state.reason, req.headers.get("sec-fetch-dest"));
+`, Options{Client: c, Env: []string{"PEM=" + testkeys.Primary.PublicPEM(), "PK=" + core.BuildPublishableKey("clerk.primary.io", true)}})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	if out != "handshake satellite-needs-syncing document\n" {
+		t.Fatalf("out = %q", out)
+	}
+}
+
 // The satellite options reach core: satelliteAutoSync turns a cookie-less
 // page load on a satellite into a sync handshake instead of signed-out.
 func TestAuthenticateRequestSatelliteOptions(t *testing.T) {

@@ -30,14 +30,25 @@ func init() {
 	})
 }
 
-const runUsage = `Usage: clerkscript run [flags] script.js [args...]
+const runUsage = `Usage: clerkscript run [flags] script.{js,mjs,cjs,ts,mts} [args...]
 
-Runs script.js (JavaScript on goja; top-level await works) with these globals:
+Runs the script with a global 'clerk' object (every Backend API operation,
+returning Promises), 'job.run' for bulk work, and fs/console/env/args/sleep.
+Top-level await works. Scripts written for Node run too: the script and its
+imports (relative files, JSON, pure-JS packages in node_modules, TypeScript)
+are bundled at start, and "@clerk/backend", "clerkscript" and "node:fs" are
+built-in modules:
+
+  import { createClerkClient } from "@clerk/backend";
+  const clerk = createClerkClient({ secretKey: process.env.CLERK_SECRET_KEY });
+  const { data, totalCount } = await clerk.users.getUserList();
+
+Globals of plain scripts:
 
   clerk        every Backend API operation, returning Promises:
                await clerk.users.list({limit: 10}); clerk.users.get("user_1");
                @clerk/backend names work too (clerk.users.getUserList).
-               clerk.paginate(op, params, each), clerk.call("users.list", p),
+               clerk.paginate(op, params) (for await), clerk.call("users.list", p),
                clerk.verifyToken(token, opts), clerk.authenticateRequest(req,
                opts), clerk.webhooks.verify(body, headers). Errors reject with
                ClerkAPIError {status, errors, retryAfter, mayHaveBeenApplied}.
@@ -164,6 +175,9 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 		apiURL = "http://" + ln.Addr().String()
 		opts.Verify.SecretKey = secretKey
 		opts.Verify.PublishableKey = core.BuildPublishableKey(emu.FrontendAPI(), false)
+		// Scripts written for Node read these to build their client
+		// (createClerkClient({ secretKey: process.env.CLERK_SECRET_KEY })).
+		opts.Env = append(opts.Env, "CLERK_SECRET_KEY="+secretKey, "CLERK_API_URL="+apiURL, "CLERK_PUBLISHABLE_KEY="+opts.Verify.PublishableKey)
 		if *journal == "" {
 			dir, err := os.MkdirTemp("", "clerkscript-journal-")
 			if err != nil {

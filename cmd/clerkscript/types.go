@@ -16,8 +16,11 @@ func init() {
 
 Writes TypeScript declarations of everything a script sees (clerk with every
 operation and its parameters and results, job, fs, console, env, args,
-sleep, exit), generated from the operation table, so editors autocomplete
-scripts. Reference it with /// <reference path="clerk.d.ts" />.`,
+sleep, exit, process) and of the built-in modules ("@clerk/backend" and its
+/errors and /webhooks, "clerkscript", "node:fs"), generated from the
+operation table, so editors autocomplete scripts and tsc --noEmit checks
+them. Include it in a tsconfig.json with "moduleDetection": "force" (for
+top-level await); docs/JS.md "Types" has the full recipe.`,
 		run: runTypes,
 	})
 }

@@ -15,8 +15,10 @@ if (!csvPath) {
   exit(2);
 }
 
+/** @param {unknown} email */
 const normalise = (email) => String(email || "").trim().toLowerCase();
 
+/** @param {string} email */
 async function findPending(email) {
   // query matches substrings ("n01@example.com" is in "person01@example.com"):
   // keep only the exact, pending match, looking at every page.

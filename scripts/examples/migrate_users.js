@@ -18,6 +18,7 @@ if (!input) {
 
 const users = input.endsWith(".ndjson") ? fs.readNDJSON(input) : fs.readJSON(input);
 
+/** @param {string | number} id */
 async function byExternalId(id) {
   // The filter is exact; the check keeps it so if the API ever widens it.
   const found = await clerk.users.list({ externalId: [String(id)], limit: 10 });
@@ -25,6 +26,7 @@ async function byExternalId(id) {
 }
 
 const summary = await job.run(users, async (u) => {
+  /** @type {Clerk.UsersCreateParams} */
   const params = {
     externalId: String(u.id),
     emailAddress: u.email ? [u.email] : undefined,

@@ -12,6 +12,7 @@ const cutoff = Date.now() - days * 86400000;
 
 // Collect first, then revoke: revoking while walking the pending list would
 // shift its offsets and skip invitations.
+/** @type {{ id: string, emailAddress: string }[]} */
 const stale = [];
 await clerk.paginate(clerk.invitations.list, { status: "pending" }, (inv) => {
   if (inv.createdAt < cutoff) stale.push({ id: inv.id, emailAddress: inv.emailAddress });
