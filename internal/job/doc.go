@@ -6,8 +6,11 @@
 // what an earlier run did ([Job.Admit]): done items are skipped, items left
 // in doubt (the request may have been applied: a 500, a timeout after
 // sending, a process killed mid-request) are looked up with the job's
-// reconcile function instead of being sent again. A "start" record is
-// durable before the item's requests leave the machine.
+// reconcile function, or without one reported in doubt and not sent (unless
+// Options.ResendInDoubt). A "start" record is durable before the item's
+// requests leave the machine, and a "send" record before its first
+// non-idempotent request does ([Tracker]), so items whose requests were all
+// idempotent are simply retried.
 //
 // Go callers use [Run] with a [Spec]; the JS runtime (package jsbind) drives
 // a [Job] from its event loop with the same methods, so both share one
