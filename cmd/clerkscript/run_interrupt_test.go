@@ -38,10 +38,6 @@ func writeScript(t *testing.T, name, src string) string {
 func TestRunTimeoutInterruptsInFlightHTTP(t *testing.T) {
 	e := slowEmu(t)
 	script := writeScript(t, "slow.js", "await clerk.users.count();\nconsole.log('not reached');\n")
-	type result struct {
-		code     int
-		out, err string
-	}
 	code, out, errOut := runScript(t, context.Background(), e, "--timeout", "300ms", script)
 	if code != 124 || !strings.Contains(errOut, "--timeout") || strings.Contains(out, "not reached") {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)

@@ -440,11 +440,6 @@ func writeInviteCSV(t *testing.T, dir string, n int) string {
 	return p
 }
 
-func countDone(journal string) int {
-	b, _ := os.ReadFile(journal)
-	return bytes.Count(b, []byte(`"op":"done"`))
-}
-
 // readJournal returns the last state of each key.
 func readJournal(t *testing.T, path string) map[string]string {
 	t.Helper()
