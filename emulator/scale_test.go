@@ -78,7 +78,12 @@ func heapBytes() int64 {
 
 const scaleDigest = "$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"
 
-func runScale(tb testing.TB, n int) scaleFigures {
+func runScale(tb testing.TB, n int, progress bool) scaleFigures {
+	say := func(format string, a ...any) {
+		if progress { // a long run shows each phase as it ends
+			fmt.Fprintf(os.Stderr, "scale: "+format+"\n", a...)
+		}
+	}
 	e := mustNew(WithoutRateLimits())
 	srv := httptest.NewServer(e)
 	defer srv.Close()
@@ -131,6 +136,8 @@ func runScale(tb testing.TB, n int) scaleFigures {
 	tenth := n / 10
 	f.first10 = done[tenth-1]
 	f.last10 = done[n-1] - done[n-1-tenth]
+	say("%d creates in %v (%.0f/s; first 10%% %.0f/s, last 10%% %.0f/s; %.0f creates per CPU-second)", n, f.total,
+		float64(n)/f.total.Seconds(), float64(tenth)/f.first10.Seconds(), float64(tenth)/f.last10.Seconds(), float64(n)/f.createCPU.Seconds())
 
 	avg := func(path string, check func([]byte)) time.Duration {
 		const reps = 20
@@ -162,11 +169,13 @@ func runScale(tb testing.TB, n int) scaleFigures {
 			tb.Fatalf("count: %s", b)
 		}
 	})
+	say("list %v, lookup by email %v, count %v", f.list, f.lookup, f.count)
 	client.CloseIdleConnections()
 	srv.Close()
 	f.heapPerUser = float64(heapBytes()-heap0) / float64(n)
 	f.rssPerUser = float64(rssBytes()-rss0) / float64(n)
 
+	say("heap %.0f B/user, RSS %.0f B/user", f.heapPerUser, f.rssPerUser)
 	path := filepath.Join(tb.TempDir(), "state.json")
 	t0 := time.Now()
 	if err := e.SaveFile(path); err != nil {
@@ -176,6 +185,7 @@ func runScale(tb testing.TB, n int) scaleFigures {
 	if st, err := os.Stat(path); err == nil {
 		f.stateBytes = st.Size()
 	}
+	say("save %v (%d MB)", f.save, f.stateBytes>>20)
 	e2 := mustNew(WithoutRateLimits())
 	e = nil
 	debug.FreeOSMemory()
@@ -184,6 +194,7 @@ func runScale(tb testing.TB, n int) scaleFigures {
 		tb.Fatal(err)
 	}
 	f.load, f.loadCPU = time.Since(t0), cpuTime()-cpu0
+	say("load %v (CPU %v)", f.load, f.loadCPU)
 	if got := e2.st.Users.len(); got != n {
 		tb.Fatalf("loaded %d users, want %d", got, n)
 	}
@@ -191,7 +202,7 @@ func runScale(tb testing.TB, n int) scaleFigures {
 }
 
 func TestScale(t *testing.T) {
-	f := runScale(t, 2000)
+	f := runScale(t, 2000, false)
 	t.Log(f)
 }
 
@@ -205,7 +216,7 @@ func BenchmarkScale(b *testing.B) {
 		n = v
 	}
 	for range b.N {
-		f := runScale(b, n)
+		f := runScale(b, n, true)
 		b.ReportMetric(float64(n)/f.total.Seconds(), "creates/s")
 		b.ReportMetric(float64(n/10)/f.first10.Seconds(), "first10%-creates/s")
 		b.ReportMetric(float64(n/10)/f.last10.Seconds(), "last10%-creates/s")
