@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -46,4 +47,10 @@ func TestWrongSecretKeyStopsTheJob(t *testing.T) {
 		t.Fatalf("re-run: exit %d\n%s\n%s", code, stdout, errOut)
 	}
 	assertExactlyOnce(t, pendingInvitations(t, e), 25)
+}
+
+// countDone counts the items a journal records as done.
+func countDone(journal string) int {
+	b, _ := os.ReadFile(journal)
+	return bytes.Count(b, []byte(`"op":"done"`))
 }
