@@ -74,6 +74,18 @@ func TestRedirectNeverFollowed(t *testing.T) {
 // Every net/http request of the module goes through NewHTTPTransport: no
 // other code builds a client, uses http.DefaultClient or decides about
 // redirects, so the refusal above holds for every front end.
+//
+// noSecretClients lists the files allowed their own client, each because it
+// never sends a Clerk secret key: the constructor itself, the emulator's
+// webhook sender (it posts signed events to the user's endpoints, and a 3xx
+// there is a failed delivery, as in Svix) and the generator's pinned spec
+// download (public files, checked against recorded SHA-256 sums).
+var noSecretClients = map[string]bool{
+	"../core/transport_nethttp.go": true,
+	"../emulator/webhooks.go":      true,
+	"../internal/gen/main.go":      true,
+}
+
 func TestOneHTTPClientConstructor(t *testing.T) {
 	banned := regexp.MustCompile(`http\.Client\{|http\.DefaultClient|http\.(Get|Post|Head|PostForm)\(|CheckRedirect|\.Client\(\)`)
 	root := ".."
@@ -87,7 +99,7 @@ func TestOneHTTPClientConstructor(t *testing.T) {
 			}
 			return nil
 		}
-		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") || filepath.Clean(path) == filepath.Join("..", "core", "transport_nethttp.go") {
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") || noSecretClients[filepath.ToSlash(filepath.Clean(path))] {
 			return nil
 		}
 		b, err := os.ReadFile(path)

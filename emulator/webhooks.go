@@ -161,7 +161,10 @@ func newHooks(c *config, instance func() string) (*hooks, error) {
 		if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
 			return nil, fmt.Errorf("emulator: webhook URL %q must be an absolute http(s) URL", u)
 		}
-		ep := &endpoint{url: u, client: &http.Client{Timeout: webhookTimeout},
+		// A 3xx is a failed delivery, as in Svix: redirects are not followed.
+		client := &http.Client{Timeout: webhookTimeout,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		ep := &endpoint{url: u, client: client,
 			wake: make(chan struct{}, 1), stop: make(chan struct{})}
 		h.endpoints = append(h.endpoints, ep)
 		h.wg.Add(1)
