@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/clerkscript/clerkscript/core"
-	"github.com/clerkscript/clerkscript/emulator"
+	"github.com/clerkscript/clerkscript/emulator/emulatortest"
 )
 
 // Paginate over the emulator's three list shapes: /users walks with the
@@ -15,7 +15,7 @@ import (
 // {data,total_count} by paginated=true, organizations are a {data,total_count}
 // list. Every item comes back exactly once.
 func TestPaginateAgainstEmulator(t *testing.T) {
-	in := emulator.Start(t)
+	in := emulatortest.Start(t)
 	ctx := context.Background()
 	const n = 23
 	for i := range n {
@@ -90,7 +90,7 @@ func TestPageSizeFromSpec(t *testing.T) {
 // gives core.User, path parameters (an organization's memberships) are
 // merged into the params, and breaking out of the loop stops the walk.
 func TestTypedIteratorsAgainstEmulator(t *testing.T) {
-	in := emulator.Start(t)
+	in := emulatortest.Start(t)
 	ctx := context.Background()
 	const n = 12
 	var userIDs []string

@@ -11,7 +11,7 @@ import (
 
 // The emulator in a test: a stateful Clerk Backend API on loopback, with a
 // fault injected exactly where the test wants it. In a Go test,
-// emulator.Start(t) does the first lines (without rate limits) and closes
+// emulatortest.Start(t) does the first lines (without rate limits) and closes
 // the server when the test ends.
 func ExampleNew() {
 	em, err := emulator.New(emulator.WithSeed(1))

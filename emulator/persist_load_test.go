@@ -21,7 +21,7 @@ func newHarnessFor(t *testing.T, e *Emulator) *harness {
 	t.Cleanup(srv.Close)
 	client := core.NewClient(core.NewClientConfig().WithSecretKey(e.SecretKey()).WithAPIURL(srv.URL).
 		WithTransport(core.NewHTTPTransport(srv.Client())))
-	return &harness{t: t, in: &Instance{URL: srv.URL, SecretKey: e.SecretKey(), Client: client, Emulator: e, Server: srv},
+	return &harness{t: t, in: &Instance{URL: srv.URL, SecretKey: e.SecretKey(), Client: client, Emulator: e},
 		called: map[string]bool{}}
 }
 

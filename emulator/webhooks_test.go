@@ -56,8 +56,7 @@ func newReceiver(t *testing.T, fail func(n int, r received) int) *receiver {
 // wait returns the first n requests once they have arrived.
 func (rc *receiver) wait(t *testing.T, n int) []received {
 	t.Helper()
-	ctx, cancel := waitContext(t)
-	defer cancel()
+	ctx := context.Background() // a request that never comes fails at -timeout
 	for {
 		rc.mu.Lock()
 		got, ch := rc.got, rc.more

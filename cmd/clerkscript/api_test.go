@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/clerkscript/clerkscript/core"
-	"github.com/clerkscript/clerkscript/emulator"
+	"github.com/clerkscript/clerkscript/emulator/emulatortest"
 )
 
 func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
@@ -179,7 +179,7 @@ func TestAPIAllNDJSON(t *testing.T) {
 
 // clerkscript api against the emulator: the same binary path a user runs.
 func TestAPIAgainstEmulator(t *testing.T) {
-	in := emulator.Start(t)
+	in := emulatortest.Start(t)
 	t.Setenv("CLERK_SECRET_KEY", in.SecretKey)
 	t.Setenv("CLERK_API_URL", in.URL)
 	must := func(args ...string) map[string]any {

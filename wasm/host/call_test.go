@@ -14,11 +14,12 @@ import (
 
 	"github.com/clerkscript/clerkscript/core"
 	"github.com/clerkscript/clerkscript/emulator"
+	"github.com/clerkscript/clerkscript/emulator/emulatortest"
 	"github.com/clerkscript/clerkscript/internal/abi"
 )
 
 func TestCallAgainstEmulator(t *testing.T) {
-	emu := emulator.Start(t)
+	emu := emulatortest.Start(t)
 	h := newHost(t, Options{SecretKey: emu.SecretKey, APIURL: emu.URL, PoolSize: 2})
 	ctx := context.Background()
 
@@ -179,7 +180,7 @@ func TestAllowList(t *testing.T) {
 // scans every instance's whole linear memory for the secret key.
 func TestSecretNeverInGuestMemory(t *testing.T) {
 	const secret = "sk_test_0123456789_SUPER_SECRET_VALUE"
-	emu := emulator.Start(t, emulator.WithSecretKey(secret))
+	emu := emulatortest.Start(t, emulator.WithSecretKey(secret))
 	h := newHost(t, Options{SecretKey: secret, APIURL: emu.URL, PoolSize: 2})
 	ctx := context.Background()
 	for i := 0; i < 4; i++ {
@@ -232,7 +233,7 @@ func TestDeadlineStopsCall(t *testing.T) {
 		t.Fatalf("err = %v, want a deadline error", err)
 	}
 	// The host is still usable: a healthy call on (possibly) a new instance.
-	emu := emulator.Start(t)
+	emu := emulatortest.Start(t)
 	h2 := newHost(t, Options{SecretKey: emu.SecretKey, APIURL: emu.URL, PoolSize: 1})
 	if _, err := h2.Call(context.Background(), "users.count", nil); err != nil {
 		t.Fatalf("after deadline: %v", err)

@@ -1,4 +1,9 @@
-package emulator
+// Package emulatortest runs the Clerk emulator in Go tests: Start serves a
+// stateful instance on loopback for the duration of a test and hands back a
+// ready client, and WaitEvent waits for the webhook events it emits. It is
+// separate from package emulator, as net/http/httptest is from net/http, so
+// that programs embedding the emulator do not link package testing.
+package emulatortest
 
 import (
 	"context"
@@ -7,6 +12,7 @@ import (
 	"time"
 
 	"github.com/clerkscript/clerkscript/core"
+	"github.com/clerkscript/clerkscript/emulator"
 )
 
 // Instance is a running emulator for a Go test.
@@ -14,7 +20,7 @@ type Instance struct {
 	URL       string // base URL without /v1, for core's WithAPIURL
 	SecretKey string
 	Client    *core.Client // configured for URL and SecretKey
-	Emulator  *Emulator
+	Emulator  *emulator.Emulator
 	Server    *httptest.Server
 }
 
@@ -24,11 +30,11 @@ type Instance struct {
 // them. It keeps every webhook event for WaitEvent; pass WithWebhookURL to
 // have them delivered too. The server and the webhook senders are closed by
 // t.Cleanup.
-func Start(t testing.TB, opts ...Option) *Instance {
+func Start(t testing.TB, opts ...emulator.Option) *Instance {
 	t.Helper()
-	e, err := New(append([]Option{WithoutRateLimits(), WithEventLog(-1)}, opts...)...)
+	e, err := emulator.New(append([]emulator.Option{emulator.WithoutRateLimits(), emulator.WithEventLog(-1)}, opts...)...)
 	if err != nil {
-		t.Fatalf("emulator.Start: %v", err)
+		t.Fatalf("emulatortest.Start: %v", err)
 	}
 	srv := httptest.NewServer(e)
 	t.Cleanup(func() { srv.Close(); _ = e.Close() })
@@ -43,7 +49,7 @@ func Start(t testing.TB, opts ...Option) *Instance {
 // "user.created") for which match (nil: any) is true, waiting for it to be
 // emitted. It fails the test if none comes before the test's deadline (or
 // within a minute without one).
-func (in *Instance) WaitEvent(t testing.TB, typ string, match func(Event) bool) Event {
+func (in *Instance) WaitEvent(t testing.TB, typ string, match func(emulator.Event) bool) emulator.Event {
 	t.Helper()
 	ctx, cancel := waitContext(t)
 	defer cancel()
@@ -56,7 +62,7 @@ func (in *Instance) WaitEvent(t testing.TB, typ string, match func(Event) bool) 
 
 // WaitDelivery returns the first webhook delivery attempt for which match is
 // true, waiting for it; it fails the test as WaitEvent does.
-func (in *Instance) WaitDelivery(t testing.TB, match func(Delivery) bool) Delivery {
+func (in *Instance) WaitDelivery(t testing.TB, match func(emulator.Delivery) bool) emulator.Delivery {
 	t.Helper()
 	ctx, cancel := waitContext(t)
 	defer cancel()
