@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/clerkscript/clerkscript/core"
+	"github.com/clerkscript/clerkscript/internal/verdict"
 )
 
 func init() {
@@ -184,26 +184,7 @@ func reportVerdict(cmd string, claims *core.Claims, err error, asJSON bool, stdo
 		}
 	}
 	if asJSON {
-		out := struct {
-			Status  string          `json:"status"`
-			Reason  *string         `json:"reason"`
-			Message *string         `json:"message"`
-			Claims  json.RawMessage `json:"claims"`
-		}{Status: "signed-in", Claims: json.RawMessage("null")}
-		if te != nil {
-			msg := te.Message
-			if te.Action != "" {
-				msg += " " + te.Action
-			}
-			out.Status, out.Reason, out.Message = "signed-out", &te.Reason, &msg
-		} else {
-			out.Claims = claims.Raw
-		}
-		b, err := json.Marshal(out)
-		if err != nil {
-			fmt.Fprintf(stderr, "clerkscript %s: %v\n", cmd, err)
-			return 2
-		}
+		b := verdict.JSON(claims, te)
 		fmt.Fprintln(stdout, string(b))
 		return code
 	}
