@@ -36,6 +36,17 @@ type AuthenticateOptions struct {
 	IsSatellite bool
 	ProxyURL    string
 	SignInURL   string
+	// ProxyOrigins pins the origins (scheme://host) a relative ProxyURL is
+	// resolved on. Without it the origin is the request's, where
+	// X-Forwarded-Host and X-Forwarded-Proto win over the Host header, as
+	// in @clerk/backend: behind a proxy that passes on a client-supplied
+	// X-Forwarded-Host, a handshake redirect (which can carry the session
+	// token) goes to whatever host the client named. With ProxyOrigins,
+	// the request's origin is used only when it is listed; otherwise the
+	// first one is. One entry pins the origin; list several when the app
+	// is served on several origins. Each must be an absolute http(s) URL
+	// without a path; it applies only to a relative ProxyURL.
+	ProxyOrigins []string
 	// SatelliteAutoSync makes a satellite sync with the primary domain on
 	// a page load even when the browser has no Clerk cookies for it yet.
 	// Off by default, as in @clerk/backend v3 (satelliteAutoSync): a
@@ -116,6 +127,7 @@ type Authenticator struct {
 	suffix        string
 	fapi          string // Frontend API host or proxy URL (handshake target)
 	proxyPath     string // ProxyURL when it is a path on the request's origin
+	proxyOrigins  []string
 	verifier      *Verifier
 	client        *Client // BAPI client (nil without a secret key)
 	machineClient *Client // for M2M tokens: MachineSecretKey, else client
@@ -189,12 +201,23 @@ func NewAuthenticator(opts AuthenticateOptions) (*Authenticator, error) {
 			}
 		case strings.HasPrefix(p, "/"):
 			a.proxyPath = strings.TrimRight(p, "/")
+			for _, o := range opts.ProxyOrigins {
+				u, err := url.Parse(strings.TrimSpace(o))
+				if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Trim(u.Path, "/") != "" ||
+					u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+					return nil, &AuthConfigError{Msg: fmt.Sprintf("ProxyOrigins: %q must be an origin such as https://app.example.com (scheme and host, no path)", o)}
+				}
+				a.proxyOrigins = append(a.proxyOrigins, strings.ToLower(origin(u)))
+			}
 		default:
 			u, err := url.Parse(p)
 			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 				return nil, &AuthConfigError{Msg: "ProxyURL must be an absolute http(s) URL or a path starting with /"}
 			}
 			a.fapi = strings.TrimRight(p, "/")
+		}
+		if len(opts.ProxyOrigins) > 0 && a.proxyPath == "" {
+			return nil, &AuthConfigError{Msg: "ProxyOrigins applies to a relative ProxyURL (a path such as /__clerk)"}
 		}
 		if opts.IsSatellite {
 			// @clerk/backend looks at the secret key only; with a JWT key
@@ -357,6 +380,21 @@ func (a *Authenticator) Authenticate(ctx context.Context, req Request) (RequestS
 	return a.cookiePath(ctx, ac), nil
 }
 
+// proxyOrigin is the origin a relative ProxyURL is resolved on: the
+// request's, unless ProxyOrigins pins it.
+func (a *Authenticator) proxyOrigin(u *url.URL) string {
+	o := origin(u)
+	if len(a.proxyOrigins) == 0 {
+		return o
+	}
+	for _, p := range a.proxyOrigins {
+		if strings.EqualFold(p, o) {
+			return p
+		}
+	}
+	return a.proxyOrigins[0]
+}
+
 func (a *Authenticator) newAuthContext(req *Request) (*authContext, error) {
 	u, err := req.clerkURL()
 	if err != nil {
@@ -378,7 +416,7 @@ func (a *Authenticator) newAuthContext(req *Request) (*authContext, error) {
 		accept:        req.Header("Accept"),
 	}
 	if a.proxyPath != "" {
-		ac.fapi = origin(u) + a.proxyPath
+		ac.fapi = a.proxyOrigin(u) + a.proxyPath
 	}
 	if !a.sessions {
 		return ac, nil

@@ -262,9 +262,12 @@ func (c *Client) send(ctx context.Context, name string, idempotent bool, req *bu
 	clk := c.cfg.clock
 	start := clk.Now()
 	bo := newBackoff(rc, clk)
+	unreachable := 0
 	for attempt := 1; ; attempt++ {
 		resp, err := c.attempt(ctx, hr)
-		if err == nil && resp.StatusCode < 400 {
+		// Only 2xx is success: a 3xx is not followed (it would carry the
+		// secret key elsewhere) and its body is not the operation's result.
+		if err == nil && resp.StatusCode >= 200 && resp.StatusCode < 300 {
 			return resp, nil
 		}
 		var apiErr *APIError
@@ -283,6 +286,12 @@ func (c *Client) send(ctx context.Context, name string, idempotent bool, req *bu
 		if rc.MaxAttempts > 0 && attempt >= rc.MaxAttempts {
 			return fail()
 		}
+		if err != nil && IsNotSent(err) {
+			unreachable++
+			if rc.MaxConnectionAttempts > 0 && unreachable >= rc.MaxConnectionAttempts {
+				return fail()
+			}
+		}
 		wait := bo.NextBackOff()
 		if wait == backoff.Stop {
 			return fail()
@@ -292,6 +301,10 @@ func (c *Client) send(ctx context.Context, name string, idempotent bool, req *bu
 		}
 		if clk.Now().Add(wait).Sub(start) > rc.MaxElapsedTime {
 			return fail()
+		}
+		if c.cfg.retryHook != nil {
+			_, ferr := fail()
+			c.cfg.retryHook(RetryEvent{Operation: name, Attempt: attempt, Wait: wait, Err: ferr})
 		}
 		if serr := clk.Sleep(ctx, wait); serr != nil {
 			return fail()

@@ -59,6 +59,7 @@ type ClientConfig struct {
 	retry           RetryConfig
 	clock           Clock
 	headers         Header
+	retryHook       func(RetryEvent)
 }
 
 // NewClientConfig returns the default configuration: the secret key from
@@ -139,6 +140,15 @@ func (c ClientConfig) WithTransport(t Transport) ClientConfig {
 // option overrides it.
 func (c ClientConfig) WithRetry(r RetryConfig) ClientConfig {
 	c.retry = r
+	return c
+}
+
+// WithRetryHook sets a function called before each wait between attempts
+// (from the calling goroutine, before sleeping), so that a program can show
+// why it waits instead of staying silent. The event's error never carries
+// the secret key. Default: none.
+func (c ClientConfig) WithRetryHook(f func(RetryEvent)) ClientConfig {
+	c.retryHook = f
 	return c
 }
 

@@ -22,19 +22,24 @@
 //
 //   - 429 Too Many Requests, waiting at least Retry-After, and 503: always,
 //     since Clerk did not process the request;
-//   - failures before the request left the machine (DNS, connection refused,
-//     TLS): always, unless NoConnectionRetries is set;
+//   - failures before the request left the machine (connection refused, a
+//     temporary DNS failure): up to MaxConnectionAttempts (default 4, about
+//     2.4 s), unless NoConnectionRetries is set; an unknown host or a TLS
+//     failure (certificate, plain HTTP on an https URL) is never retried;
 //   - 500, 502, 504, timeouts and connection resets after the request was
 //     sent: only for idempotent operations (GET, PUT, DELETE, PATCH), or when
 //     the call opts in with WithReplayNonIdempotent.
 //
-// A Retry-After that would end past MaxElapsedTime is not slept on: the
+// ClientConfig.WithRetryHook sees every wait, so a program can say why it
+// waits. A Retry-After that would end past MaxElapsedTime is not slept on: the
 // *APIError is returned at once with RetryAfter set, so a bulk runner can
 // pause globally instead.
 //
 // # Errors
 //
 // Every non-2xx response is an *APIError (use errors.As, or IsNotFound,
-// IsIdentifierExists, IsRateLimited, HasErrorCode). Transport failures are a
-// *TransportError.
+// IsIdentifierExists, IsRateLimited, HasErrorCode), a redirect included: no
+// request follows one (NewHTTPTransport refuses them whatever *http.Client
+// it is given), since it would carry the secret key to the redirect's
+// target. Transport failures are a *TransportError.
 package core

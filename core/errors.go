@@ -39,6 +39,16 @@ func (e *APIError) Error() string {
 		b.WriteString(": ")
 	}
 	fmt.Fprintf(&b, "HTTP %d", e.StatusCode)
+	if e.StatusCode >= 300 && e.StatusCode < 400 {
+		// The Backend API does not redirect: the base URL is wrong (a
+		// website, a proxy, http:// for https://).
+		b.WriteString(": the API URL answered with a redirect")
+		if loc := e.Header.Get("Location"); loc != "" {
+			fmt.Fprintf(&b, " to %s", snippet([]byte(loc), 200))
+		}
+		b.WriteString(", which is not followed (it would send the secret key there); check the API URL")
+		return b.String()
+	}
 	if len(e.Errors) > 0 {
 		for i, it := range e.Errors {
 			if i > 0 {

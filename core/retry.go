@@ -29,19 +29,30 @@ type RetryConfig struct {
 	// MaxAttempts caps the number of attempts (0 = no cap besides
 	// MaxElapsedTime).
 	MaxAttempts int
-	Disabled    bool
+	// MaxConnectionAttempts caps the attempts that fail before the request
+	// is sent (connection refused, DNS or TLS failures), so that an address
+	// that cannot be reached is reported within seconds rather than retried
+	// for MaxElapsedTime. Default 4 (about 2.4 s of backoff with the default
+	// intervals); negative means no cap of its own. A failure that retrying
+	// cannot cure (an unknown host, a certificate that does not verify, TLS
+	// to a plain HTTP server) is never retried.
+	MaxConnectionAttempts int
+	Disabled              bool
 }
 
 // DefaultRetryConfig returns the default policy: 500 ms initial interval,
-// ×1.5, 30 s cap, 5 min in all, connection errors retried.
+// ×1.5, 30 s cap, 5 min in all, connection errors retried up to 4 attempts.
 func DefaultRetryConfig() RetryConfig {
 	return RetryConfig{
-		InitialInterval: 500 * time.Millisecond,
-		MaxInterval:     30 * time.Second,
-		Exponent:        1.5,
-		MaxElapsedTime:  5 * time.Minute,
+		InitialInterval:       500 * time.Millisecond,
+		MaxInterval:           30 * time.Second,
+		Exponent:              1.5,
+		MaxElapsedTime:        5 * time.Minute,
+		MaxConnectionAttempts: defaultMaxConnectionAttempts,
 	}
 }
+
+const defaultMaxConnectionAttempts = 4
 
 func (r RetryConfig) withDefaults() RetryConfig {
 	d := DefaultRetryConfig()
@@ -57,6 +68,9 @@ func (r RetryConfig) withDefaults() RetryConfig {
 	if r.MaxElapsedTime <= 0 {
 		r.MaxElapsedTime = d.MaxElapsedTime
 	}
+	if r.MaxConnectionAttempts == 0 {
+		r.MaxConnectionAttempts = d.MaxConnectionAttempts
+	}
 	return r
 }
 
@@ -66,6 +80,15 @@ func (a clockAdapter) Now() time.Time { return a.c.Now() }
 
 // retryDecision classifies one attempt's outcome.
 type retryDecision int
+
+// RetryEvent describes a failed attempt the client is about to retry. It is
+// what ClientConfig.WithRetryHook receives, so a CLI can say why it waits.
+type RetryEvent struct {
+	Operation string        // the operation name, or "METHOD path"
+	Attempt   int           // the attempt that failed, from 1
+	Wait      time.Duration // the wait before the next attempt
+	Err       error         // *APIError or *TransportError of the failed attempt
+}
 
 const (
 	noRetry retryDecision = iota
@@ -84,6 +107,10 @@ func classify(resp *HTTPResponse, err error, idempotent bool, rc RetryConfig) re
 			return noRetry
 		}
 		if rc.NoConnectionRetries {
+			return noRetry
+		}
+		var ns *NotSentError
+		if errors.As(err, &ns) && ns.permanent {
 			return noRetry
 		}
 		if IsNotSent(err) || idempotent {

@@ -78,7 +78,12 @@ func (f TransportFunc) RoundTrip(ctx context.Context, req *HTTPRequest) (*HTTPRe
 // NotSentError wraps a transport failure that happened before the request
 // left the machine (DNS, connection refused, TLS handshake): replaying it can
 // never apply a write twice.
-type NotSentError struct{ Err error }
+type NotSentError struct {
+	Err error
+	// permanent marks a failure that retrying cannot cure: an unknown
+	// host, a certificate that does not verify.
+	permanent bool
+}
 
 func (e *NotSentError) Error() string { return "request not sent: " + e.Err.Error() }
 func (e *NotSentError) Unwrap() error { return e.Err }

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
@@ -24,15 +25,23 @@ const MaxResponseBytes = 64 << 20
 // maxResponseBytes is MaxResponseBytes, lowered by tests.
 var maxResponseBytes int64 = MaxResponseBytes
 
-// NewHTTPTransport adapts an *http.Client (nil means a client that does not
-// follow redirects: a Backend API call never redirects, and following one
-// would send the secret key elsewhere).
+// NewHTTPTransport adapts an *http.Client (nil means http.DefaultTransport
+// with no overall timeout). The client is copied and its CheckRedirect
+// replaced, whatever it was: a redirect is returned as the response (which
+// the Client reports as an error), never followed, because following it
+// would send the request's Authorization header (the secret key) to
+// wherever the redirect points. Every net/http request of this module goes
+// through here.
 func NewHTTPTransport(c *http.Client) Transport {
-	if c == nil {
-		c = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	cc := http.Client{}
+	if c != nil {
+		cc = *c
 	}
-	return &httpTransport{c: c}
+	cc.CheckRedirect = refuseRedirect
+	return &httpTransport{c: &cc}
 }
+
+func refuseRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 type httpTransport struct{ c *http.Client }
 
@@ -59,7 +68,7 @@ func (t *httpTransport) RoundTrip(ctx context.Context, r *HTTPRequest) (*HTTPRes
 	resp, err := t.c.Do(req)
 	if err != nil {
 		if !wrote.Load() && notSentCause(err) {
-			return nil, &NotSentError{Err: err}
+			return nil, &NotSentError{Err: err, permanent: permanentCause(err)}
 		}
 		return nil, err
 	}
@@ -87,7 +96,7 @@ func notSentCause(err error) bool {
 		return true
 	}
 	var rec tls.RecordHeaderError
-	if errors.As(err, &rec) {
+	if errors.As(err, &rec) || errors.Is(err, http.ErrSchemeMismatch) {
 		return true
 	}
 	var cv *tls.CertificateVerificationError
@@ -95,4 +104,26 @@ func notSentCause(err error) bool {
 		return true
 	}
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// permanentCause reports failures before sending that the same request
+// would meet again at once: the host does not exist, the server's
+// certificate does not verify, the server does not speak TLS.
+func permanentCause(err error) bool {
+	var dns *net.DNSError
+	if errors.As(err, &dns) && dns.IsNotFound {
+		return true
+	}
+	var rec tls.RecordHeaderError
+	if errors.As(err, &rec) || errors.Is(err, http.ErrSchemeMismatch) {
+		return true
+	}
+	var cv *tls.CertificateVerificationError
+	if errors.As(err, &cv) {
+		return true
+	}
+	var ua x509.UnknownAuthorityError
+	var hn x509.HostnameError
+	var ci x509.CertificateInvalidError
+	return errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &ci)
 }

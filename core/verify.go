@@ -551,8 +551,7 @@ func (v *Verifier) pemKey(s string) (*verifyKey, *TokenVerificationError) {
 	}
 	pe := &pemEntry{}
 	if pub, err := parsePublicKeyPEM(s); err != nil {
-		pe.err = &TokenVerificationError{Reason: ReasonJWKLocalInvalid,
-			Message: msgLocalKeyInvalid + " " + upperFirst(err.Error()) + ".", Action: actionSetClerkJWTKey}
+		pe.err = localKeyInvalid(err)
 	} else {
 		// Clerk's SDKs turn a PEM key into an RS256 JWK; so do we.
 		pe.key = &verifyKey{alg: "RS256", pub: pub}

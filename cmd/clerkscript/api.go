@@ -5,11 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/clerkscript/clerkscript/core"
 )
@@ -22,7 +22,7 @@ func init() {
   clerkscript api --list
   clerkscript api OPERATION [--param k=v]... [--param k:=JSON]... [--data JSON|@file|@-]
                             [--file k=@path]... [--all] [--json] [--replay-writes]
-                            [--secret-key-file F] [--api-url URL]
+                            [--secret-key-file F] [--api-url URL] [--timeout D]
   clerkscript api OPERATION --describe
 
 Calls one operation of the Backend API and prints the JSON response (pretty
@@ -43,6 +43,10 @@ on a terminal). OPERATION is a resource.method name from --list, or its
   --replay-writes allow replaying a POST after a 5xx or timeout (off: BAPI has
                   no idempotency keys, a replay can duplicate a write).
   --describe      print the operation's method, path and parameters.
+  --timeout D     give up after D (e.g. 30s, 2m), retries included; default
+                  none. Retries are announced on stderr as they happen; an
+                  address that cannot be reached fails after 4 attempts
+                  (about 2 s), an unknown host or a TLS failure at once.
 
 Examples:
   clerkscript api users.list --param limit=5
@@ -58,12 +62,12 @@ CLERK_API_URL or --api-url. Exit status: 0 success, 1 API or network error,
 }
 
 func runAPI(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("api", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("api")
 	var (
 		list, all, jsonErr, replay, describe bool
 		params, files                        stringList
 		data, keyFile, apiURL                string
+		timeout                              time.Duration
 	)
 	fs.BoolVar(&list, "list", false, "")
 	fs.BoolVar(&all, "all", false, "")
@@ -77,27 +81,19 @@ func runAPI(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	fs.StringVar(&data, "d", "", "")
 	fs.StringVar(&keyFile, "secret-key-file", "", "")
 	fs.StringVar(&apiURL, "api-url", "", "")
+	durationFlag(fs, &timeout, "timeout", 0)
 	// Flags may follow the operation name, as in gh api.
+	positional, code, done := parseFlags(fs, "api", args, true, stdout, stderr)
+	if done {
+		return code
+	}
+	usageErr := func(format string, a ...any) int { return usageError(stderr, "api", "api", format, a...) }
+	if len(positional) > 1 {
+		return usageErr("unexpected argument %q (one operation per call)", positional[1])
+	}
 	var opName string
-	rest := args
-	for {
-		if err := fs.Parse(rest); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprintln(stdout, commands["api"].usage)
-				return 0
-			}
-			fmt.Fprintf(stderr, "clerkscript api: %v\n", err)
-			return 2
-		}
-		rest = fs.Args()
-		if len(rest) == 0 {
-			break
-		}
-		if opName != "" {
-			fmt.Fprintf(stderr, "clerkscript api: unexpected argument %q (one operation per call)\n", rest[0])
-			return 2
-		}
-		opName, rest = rest[0], rest[1:]
+	if len(positional) == 1 {
+		opName = positional[0]
 	}
 	if list {
 		for _, op := range core.Operations() {
@@ -110,13 +106,14 @@ func runAPI(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return 0
 	}
 	if opName == "" {
-		fmt.Fprintln(stderr, "clerkscript api: missing OPERATION (see clerkscript api --list)")
-		return 2
+		return usageErr("missing OPERATION (see clerkscript api --list)")
 	}
 	op, ok := core.LookupOperation(opName)
 	if !ok {
-		fmt.Fprintf(stderr, "clerkscript api: %v\n", &core.UnknownOperationError{Name: opName, Suggestions: core.SuggestOperations(opName, 3)})
-		return 2
+		return usageErr("%v", &core.UnknownOperationError{Name: opName, Suggestions: core.SuggestOperations(opName, 3)})
+	}
+	if timeout < 0 {
+		return usageErr("--timeout must not be negative")
 	}
 	if describe {
 		describeOperation(stdout, op)
@@ -124,15 +121,13 @@ func runAPI(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	}
 	m, err := buildParams(op, data, params, files, stdin)
 	if err != nil {
-		fmt.Fprintf(stderr, "clerkscript api: %v\n", err)
-		return 2
+		return usageErr("%v", err)
 	}
 	cfg := core.NewClientConfig()
 	if keyFile != "" {
 		b, err := os.ReadFile(keyFile)
 		if err != nil {
-			fmt.Fprintf(stderr, "clerkscript api: reading --secret-key-file: %v\n", err)
-			return 2
+			return usageErr("reading --secret-key-file: %v", err)
 		}
 		cfg = cfg.WithSecretKey(strings.TrimSpace(string(b)))
 	}
@@ -140,23 +135,33 @@ func runAPI(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		cfg = cfg.WithAPIURL(apiURL)
 	}
 	if cfg.SecretKeyKind() == "missing" {
-		fmt.Fprintln(stderr, "clerkscript api: missing secret key: set CLERK_SECRET_KEY or pass --secret-key-file")
-		return 2
+		return usageErr("missing secret key: set CLERK_SECRET_KEY or pass --secret-key-file")
 	}
-	client := core.NewClient(cfg)
+	client := core.NewClient(cfg.WithClock(cliClock).WithRetryHook(announceRetry(stderr)))
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	report := func(err error) int {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			fmt.Fprintf(stderr, "clerkscript api: --timeout %s reached: %v\n", timeout, err)
+			return 1
+		}
+		return reportAPIError(stderr, err, jsonErr)
+	}
 	var opts []core.CallOption
 	if replay {
 		opts = append(opts, core.WithReplayNonIdempotent())
 	}
 	if all {
 		if !op.IsList() {
-			fmt.Fprintf(stderr, "clerkscript api: --all: %s is not a paginated list\n", op.Name)
-			return 2
+			return usageErr("--all: %s is not a paginated list", op.Name)
 		}
 		enc := json.NewEncoder(stdout)
 		for item, err := range client.Paginate(ctx, op.Name, m, opts...) {
 			if err != nil {
-				return reportAPIError(stderr, err, jsonErr)
+				return report(err)
 			}
 			if err := enc.Encode(item); err != nil {
 				fmt.Fprintf(stderr, "clerkscript api: writing output: %v\n", err)
@@ -167,10 +172,22 @@ func runAPI(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	}
 	out, err := client.Call(ctx, op.Name, m, opts...)
 	if err != nil {
-		return reportAPIError(stderr, err, jsonErr)
+		return report(err)
 	}
 	writeJSON(stdout, out)
 	return 0
+}
+
+// cliClock is the clock of the commands' API clients; tests replace it so
+// that retries are counted without waiting.
+var cliClock core.Clock = core.SystemClock
+
+// announceRetry returns a retry hook that says on stderr why the command
+// waits: an unreachable API URL must not look like a hang.
+func announceRetry(stderr io.Writer) func(core.RetryEvent) {
+	return func(e core.RetryEvent) {
+		fmt.Fprintf(stderr, "clerkscript: %v; retrying in %s (attempt %d failed)\n", e.Err, e.Wait.Round(10*time.Millisecond), e.Attempt)
+	}
 }
 
 func reportAPIError(stderr io.Writer, err error, raw bool) int {

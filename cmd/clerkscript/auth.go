@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -23,7 +22,8 @@ func init() {
                    [--cookie 'name=value']... [--jwt-key FILE|PEM]
                    [--publishable-key pk_...] [--authorized-party URL]...
                    [--accepts-token TYPE]... [--domain D] [--satellite]
-                   [--proxy-url URL] [--sign-in-url URL] [--satellite-auto-sync]
+                   [--proxy-url URL] [--proxy-origin URL]... [--sign-in-url URL]
+                   [--satellite-auto-sync]
                    [--accept-pending] [--json]
 
 Runs Clerk's authenticateRequest on a request you describe and prints the
@@ -36,6 +36,12 @@ debug headers) and the auth object.
   --jwt-key         the instance PEM public key, or a file holding it
                     (default CLERK_JWT_KEY); without it the JWKS is fetched
   --publishable-key default CLERK_PUBLISHABLE_KEY
+  --proxy-url       the Frontend API proxy: absolute, or a path such as
+                    /__clerk on the request's origin (X-Forwarded-Host wins,
+                    as in @clerk/backend)
+  --proxy-origin    pin the origin a relative --proxy-url is resolved on
+                    (https://app.example.com); repeat to list several. A
+                    forwarded host not listed is not used
   --accepts-token   session_token, api_key, m2m_token, oauth_token or any;
                     repeat for a list (default session_token)
   --json            print one JSON object: {"status","reason","message",
@@ -50,11 +56,10 @@ error.`,
 }
 
 func runAuth(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("auth", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("auth")
 	var (
 		rawURL, method, jwtKey, pk, domain, proxyURL, signIn string
-		headers, cookies, parties, accepts                   stringList
+		headers, cookies, parties, accepts, proxyOrigins     stringList
 		asJSON, satellite, autoSync, pending                 bool
 	)
 	fs.StringVar(&rawURL, "url", "", "")
@@ -69,24 +74,18 @@ func runAuth(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	fs.StringVar(&domain, "domain", "", "")
 	fs.BoolVar(&satellite, "satellite", false, "")
 	fs.StringVar(&proxyURL, "proxy-url", "", "")
+	fs.Var(&proxyOrigins, "proxy-origin", "")
 	fs.StringVar(&signIn, "sign-in-url", "", "")
 	fs.BoolVar(&autoSync, "satellite-auto-sync", false, "")
 	fs.BoolVar(&pending, "accept-pending", false, "")
 	fs.BoolVar(&asJSON, "json", false, "")
-	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "clerkscript auth: "+format+"\n", a...)
-		fmt.Fprintln(stderr, "Run 'clerkscript help auth' for usage.")
-		return 2
+	usageErr := func(format string, a ...any) int { return usageError(stderr, "auth", "auth", format, a...) }
+	positional, code, done := parseFlags(fs, "auth", args, true, stdout, stderr)
+	if done {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stdout, commands["auth"].usage)
-			return 0
-		}
-		return usageErr("%v", err)
-	}
-	if fs.NArg() > 0 {
-		return usageErr("unexpected argument %q", fs.Arg(0))
+	if len(positional) > 0 {
+		return usageErr("unexpected argument %q", positional[0])
 	}
 	if rawURL == "" {
 		return usageErr("--url is required")
@@ -130,6 +129,7 @@ func runAuth(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 		}
 	}
 	opts.Domain, opts.IsSatellite, opts.ProxyURL, opts.SignInURL = domain, satellite, proxyURL, signIn
+	opts.ProxyOrigins = proxyOrigins
 	opts.SatelliteAutoSync = autoSync
 	opts.AcceptPendingSessions = pending
 

@@ -206,3 +206,30 @@ func TestAuthCommandJSONShape(t *testing.T) {
 		t.Errorf("no keys: exit %d %q %q", code, out, errs)
 	}
 }
+
+// auth --proxy-origin pins the origin of a relative --proxy-url against a
+// forged X-Forwarded-Host.
+func TestAuthProxyOrigin(t *testing.T) {
+	t.Setenv("CLERK_SECRET_KEY", "sk_live_cli")
+	t.Setenv("CLERK_JWT_KEY", testkeys.Primary.PublicPEM())
+	t.Setenv("CLERK_API_URL", "http://127.0.0.1:1") // never reached
+	pk := core.BuildPublishableKey("clerk.example.com", true)
+	base := []string{"auth", "--url", "https://app.example.com/dashboard", "--publishable-key", pk, "--proxy-url", "/__clerk",
+		"--header", "Sec-Fetch-Dest: document", "--header", "X-Forwarded-Host: evil.example", "--cookie", "__client_uat=1", "--json"}
+	for _, tc := range []struct {
+		extra []string
+		want  string
+	}{
+		{nil, `https://evil.example/__clerk/v1/client/handshake?`},
+		{[]string{"--proxy-origin", "https://app.example.com"}, `https://app.example.com/__clerk/v1/client/handshake?`},
+	} {
+		code, out, errOut := runCLI(t, "", append(append([]string{}, base...), tc.extra...)...)
+		if code != 3 || !strings.Contains(out, tc.want) {
+			t.Errorf("%q: exit %d stdout %s stderr %s; want a handshake to %s", tc.extra, code, out, errOut, tc.want)
+		}
+	}
+	code, _, errOut := runCLI(t, "", append(append([]string{}, base...), "--proxy-origin", "app.example.com")...)
+	if code != 2 || !strings.Contains(errOut, "ProxyOrigins") {
+		t.Errorf("bad --proxy-origin: exit %d stderr %q", code, errOut)
+	}
+}

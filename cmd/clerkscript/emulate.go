@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -60,33 +59,28 @@ Flags:
 
 // runEmulate is the "emulate" command.
 func runEmulate(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("emulate", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	fl.Usage = func() { fmt.Fprintln(stderr, emulateUsage) }
+	fl := newFlagSet("emulate")
+	var latency, slow, lifetime time.Duration
 	addr := fl.String("addr", "127.0.0.1:0", "")
 	secret := fl.String("secret-key", "", "")
 	rate := fl.String("rate-limit", "100/10s", "")
 	scale := fl.Float64("endpoint-limit-scale", 1, "")
 	faultRate := fl.Float64("fault-rate", 0, "")
 	faultKinds := fl.String("fault-kinds", "500", "")
-	latency := fl.Duration("latency", 0, "")
-	slow := fl.Duration("slow", 2*time.Second, "")
+	durationFlag(fl, &latency, "latency", 0)
+	durationFlag(fl, &slow, "slow", 2*time.Second)
 	seed := fl.Int64("seed", 1, "")
 	statePath := fl.String("state", "", "")
-	lifetime := fl.Duration("token-lifetime", 60*time.Second, "")
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fl.NArg() > 0 {
-		fmt.Fprintf(stderr, "clerkscript emulate: unexpected argument %q\n", fl.Arg(0))
-		return 2
+	durationFlag(fl, &lifetime, "token-lifetime", 60*time.Second)
+	positional, code, done := parseFlags(fl, "emulate", args, true, stdout, stderr)
+	if done {
+		return code
 	}
 	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "clerkscript emulate: "+format+"\n", a...)
-		return 2
+		return usageError(stderr, "emulate", "emulate", format, a...)
+	}
+	if len(positional) > 0 {
+		return usageErr("unexpected argument %q", positional[0])
 	}
 	rl, err := emulator.ParseRateLimit(*rate)
 	if err != nil {
@@ -103,7 +97,7 @@ func runEmulate(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	if !(*scale >= 0) || math.IsInf(*scale, 1) {
 		return usageErr("--endpoint-limit-scale must be a finite number, 0 or more")
 	}
-	if *latency < 0 || *slow < 0 || *lifetime <= 0 {
+	if latency < 0 || slow < 0 || lifetime <= 0 {
 		return usageErr("--latency and --slow must not be negative, --token-lifetime must be positive")
 	}
 	if *secret != "" && !strings.HasPrefix(*secret, "sk_") {
@@ -113,8 +107,8 @@ func runEmulate(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 		emulator.WithSeed(*seed),
 		emulator.WithRateLimit(rl),
 		emulator.WithEndpointLimitScale(*scale),
-		emulator.WithFaults(emulator.Faults{Rate: *faultRate, Kinds: kinds, Latency: *latency, SlowDelay: *slow}),
-		emulator.WithTokenLifetime(*lifetime),
+		emulator.WithFaults(emulator.Faults{Rate: *faultRate, Kinds: kinds, Latency: latency, SlowDelay: slow}),
+		emulator.WithTokenLifetime(lifetime),
 	}
 	if *secret != "" {
 		opts = append(opts, emulator.WithSecretKey(*secret))
@@ -159,7 +153,7 @@ func runEmulate(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	code := 0
+	code = 0
 	select {
 	case <-ctx.Done():
 		shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -19,7 +19,10 @@ type command struct {
 	name    string
 	summary string
 	usage   string
-	run     func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int
+	// subcommands lists the sub-commands of a command group (wasm build,
+	// webhook verify); run dispatches them with subcommand.
+	subcommands []string
+	run         func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int
 }
 
 var commands = map[string]*command{}
@@ -41,30 +44,87 @@ func main() {
 // dispatch is main without the process: tests call it directly.
 func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		usage(stderr)
-		return 2
-	}
-	switch args[0] {
-	case "-h", "--help", "help":
-		if len(args) > 1 {
-			if c, ok := commands[args[1]]; ok {
-				fmt.Fprintln(stdout, c.usage)
-				return 0
-			}
-		}
 		usage(stdout)
 		return 0
-	case "version", "--version":
-		fmt.Fprintln(stdout, "clerkscript", versionString())
-		return 0
 	}
-	c, ok := commands[args[0]]
+	name := args[0]
+	switch {
+	case isHelpArg(name):
+		name = "help"
+	case name == "--version":
+		name = "version"
+	}
+	c, ok := commands[name]
 	if !ok {
-		fmt.Fprintf(stderr, "clerkscript: unknown command %q\n\n", args[0])
-		usage(stderr)
+		if strings.HasPrefix(name, "-") {
+			fmt.Fprintf(stderr, "clerkscript: unknown flag %s (flags follow the command: clerkscript COMMAND --flag)\n", name)
+		} else {
+			fmt.Fprintf(stderr, "clerkscript: unknown command %q%s\n", name, didYouMean(name, commandNames()))
+		}
+		fmt.Fprintln(stderr, "Run 'clerkscript help' for the list of commands.")
 		return 2
 	}
 	return c.run(ctx, args[1:], stdin, stdout, stderr)
+}
+
+func commandNames() []string {
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func init() {
+	register(&command{
+		name:    "help",
+		summary: "show the help of clerkscript or of a command",
+		usage: `Usage: clerkscript help [COMMAND]
+
+Prints the list of commands, or the help of COMMAND (the same as
+'clerkscript COMMAND --help').`,
+		run: runHelp,
+	})
+	register(&command{
+		name:    "version",
+		summary: "print the clerkscript version",
+		usage: `Usage: clerkscript version
+
+Prints "clerkscript VERSION" (also: clerkscript --version).`,
+		run: runVersion,
+	})
+}
+
+func runHelp(_ context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	switch {
+	case len(args) == 0:
+		usage(stdout)
+		return 0
+	case len(args) > 1 && !isHelpArg(args[1]):
+		return usageError(stderr, "help", "help", "want one command, got %d arguments", len(args))
+	case isHelpArg(args[0]):
+		printUsage(stdout, "help")
+		return 0
+	}
+	if _, ok := commands[args[0]]; !ok {
+		return usageError(stderr, "help", "help", "unknown command %q%s", args[0], didYouMean(args[0], commandNames()))
+	}
+	printUsage(stdout, args[0])
+	return 0
+}
+
+func runVersion(_ context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlagSet("version")
+	positional, code, done := parseFlags(fs, "version", args, false, stdout, stderr)
+	if done {
+		return code
+	}
+	if len(positional) > 0 {
+		return usageError(stderr, "version", "version", "unexpected argument %q", positional[0])
+	}
+	fmt.Fprintln(stdout, "clerkscript", versionString())
+	return 0
 }
 
 func usage(w io.Writer) {
@@ -75,30 +135,26 @@ Usage:
 
 Commands:
 `)
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range commandNames() {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprint(w, `
 Environment:
-  CLERK_SECRET_KEY   secret key (sk_test_... or sk_live_...)
-  CLERK_API_URL      Backend API base URL (default https://api.clerk.com)
-  CLERK_API_VERSION  path version (default v1)
-  CLERK_JWT_KEY      PEM public key for networkless token verification
+  CLERK_SECRET_KEY              secret key (sk_test_... or sk_live_...)
+  CLERK_API_URL                 Backend API base URL (default https://api.clerk.com)
+  CLERK_API_VERSION             path version (default v1)
+  CLERK_JWT_KEY                 PEM public key for networkless token verification
+  CLERK_PUBLISHABLE_KEY         publishable key (pk_test_... or pk_live_...), for
+                                'auth' and scripts' clerk.authenticateRequest
+  CLERK_MACHINE_SECRET_KEY      machine secret key, for verifying machine tokens
+  CLERK_WEBHOOK_SIGNING_SECRET  webhook signing secret (whsec_...), for
+                                'webhook verify' and scripts' clerk.webhooks.verify
 
 Run 'clerkscript help <command>' or 'clerkscript <command> --help' for details.
+Documentation: `+docsURL+`
 `)
 }
 
-// stringList is a repeatable string flag.
-type stringList []string
-
-func (s *stringList) String() string { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error {
-	*s = append(*s, v)
-	return nil
-}
+// docsURL is where the documentation lives for users who installed the
+// binary with go install and have no docs/ directory.
+const docsURL = "https://github.com/clerkscript/clerkscript/tree/main/docs"

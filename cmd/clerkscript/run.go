@@ -31,11 +31,26 @@ func init() {
 
 const runUsage = `Usage: clerkscript run [flags] script.js [args...]
 
-Runs script.js with a global 'clerk' object (every Backend API operation,
-returning Promises), 'job.run' for bulk work, and fs/console/env/args/sleep.
-Top-level await works. See docs/JS.md.
+Runs script.js (JavaScript on goja; top-level await works) with these globals:
 
-Flags:
+  clerk        every Backend API operation, returning Promises:
+               await clerk.users.list({limit: 10}); clerk.users.get("user_1");
+               @clerk/backend names work too (clerk.users.getUserList).
+               clerk.paginate(op, params, each), clerk.call("users.list", p),
+               clerk.verifyToken(token, opts), clerk.authenticateRequest(req,
+               opts), clerk.webhooks.verify(body, headers). Errors reject with
+               ClerkAPIError {status, errors, retryAfter, mayHaveBeenApplied}.
+  job.run(items, fn, {key, journal, concurrency, retries, rate, reconcile,
+               failures})  bulk work with a journal: a re-run skips finished
+               items and looks up (reconcile) items that may have been sent.
+  fs           readText, writeText, readJSON, writeJSON, readLines,
+               readNDJSON, readCSV (lazy), csvWriter, ndjsonWriter.
+  console, args (the arguments after script.js), env, sleep(ms), exit(code),
+  setTimeout, setInterval.
+
+  clerkscript types > clerk.d.ts    TypeScript declarations for editors
+
+Flags (before script.js: what follows the script belongs to it):
   --emulate          run against an in-process Clerk emulator (no account needed)
   --concurrency N    max API requests in flight, and the default concurrency of
                      job.run (default 10)
@@ -44,58 +59,76 @@ Flags:
   --rate N/D         client-side rate limit (default from the key: sk_live_
                      1000/10s, otherwise 100/10s)
 
+A clerkscript flag placed after script.js (clerkscript run s.js --emulate) is
+refused, so that it never silently reaches the script instead; put it before
+the script, or after -- to pass it to the script (clerkscript run s.js --
+--emulate gives args ["--emulate"]).
+
 Environment: CLERK_SECRET_KEY, CLERK_API_URL, CLERK_JWT_KEY,
-CLERK_WEBHOOK_SIGNING_SECRET.
+CLERK_PUBLISHABLE_KEY, CLERK_WEBHOOK_SIGNING_SECRET.
 
 Ctrl-C once: jobs stop taking new items, in-flight items finish and the
 journal is flushed (a script with no job running is aborted). Ctrl-C twice:
 abort at once. Exit status: 0 ok, 1 script error, 2 usage, 124 timeout,
-130 interrupted, or the code given to exit(code).`
+130 interrupted, or the code given to exit(code).
+
+Full reference: ` + docsURL + `/JS.md`
 
 // runRun is the "run" command.
 func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprintln(stderr, runUsage) }
+	fs := newFlagSet("run")
+	var timeout time.Duration
 	emulate := fs.Bool("emulate", false, "")
 	concurrency := fs.Int("concurrency", 10, "")
-	timeout := fs.Duration("timeout", 0, "")
+	durationFlag(fs, &timeout, "timeout", 0)
 	journal := fs.String("journal", "", "")
 	rate := fs.String("rate", "", "")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	// The first argument that is not a flag is the script: what follows it
+	// is the script's, but a clerkscript flag there is refused (see the
+	// usage) rather than silently handed to the script.
+	positional, code, done := parseFlags(fs, "run", args, false, stdout, stderr)
+	if done {
+		return code
 	}
-	if fs.NArg() < 1 {
-		fmt.Fprintln(stderr, "clerkscript run: missing script.js")
-		fmt.Fprintln(stderr, runUsage)
-		return 2
+	usageErr := func(format string, a ...any) int { return usageError(stderr, "run", "run", format, a...) }
+	if len(positional) < 1 {
+		return usageErr("missing script.js")
+	}
+	script, scriptArgs := positional[0], positional[1:]
+	for i, a := range scriptArgs {
+		if a == "--" {
+			scriptArgs = append(scriptArgs[:i:i], scriptArgs[i+1:]...)
+			break
+		}
+		if name, ok := ownFlag(fs, a); ok {
+			return usageErr("%s after the script: clerkscript's flags go before it (clerkscript run %s %s ...); to pass %s to the script, put it after -- (clerkscript run %s -- %s)",
+				dashed(name), dashed(name), script, a, script, a)
+		}
 	}
 	if *concurrency < 1 || *concurrency > 1000 {
-		fmt.Fprintln(stderr, "clerkscript run: --concurrency must be between 1 and 1000")
-		return 2
+		return usageErr("--concurrency must be between 1 and 1000")
 	}
-	if *timeout < 0 {
-		fmt.Fprintln(stderr, "clerkscript run: --timeout must not be negative")
-		return 2
+	if timeout < 0 {
+		return usageErr("--timeout must not be negative")
 	}
-	script := fs.Arg(0)
 	src, err := os.ReadFile(script)
 	if err != nil {
-		fmt.Fprintf(stderr, "clerkscript run: %v\n", err)
-		return 2
+		return usageErr("%v", err)
 	}
+
+	// Scripts, jobs and the client's retry notices write to stderr from
+	// several goroutines.
+	interactive := isTerminal(stderr)
+	stderr = &lockedWriter{w: stderr}
 
 	secretKey := strings.TrimSpace(os.Getenv("CLERK_SECRET_KEY"))
 	apiURL := strings.TrimSpace(os.Getenv("CLERK_API_URL"))
 	opts := jsbind.Options{
-		Args:        fs.Args()[1:],
+		Args:        scriptArgs,
 		Env:         os.Environ(),
 		Stdout:      stdout,
 		Stderr:      stderr,
-		Interactive: isTerminal(stderr),
+		Interactive: interactive,
 		Concurrency: *concurrency,
 		Journal:     *journal,
 		Verify: jsbind.VerifyDefaults{
@@ -140,13 +173,13 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	limit, window := jsbind.DefaultRate(secretKey)
 	if *rate != "" {
 		if limit, window, err = jsbind.ParseRate(*rate); err != nil {
-			fmt.Fprintf(stderr, "clerkscript run: --rate: %v\n", err)
-			return 2
+			return usageErr("--rate: %v", err)
 		}
 	}
 	limiter := jsbind.NewRateLimiter(limit, window, nil)
-	transport := jsbind.NewPacedTransport(core.NewHTTPTransport(&http.Client{}), limiter, *concurrency)
-	cfg := core.NewClientConfig().WithSecretKey(secretKey).WithTransport(transport)
+	transport := jsbind.NewPacedTransport(core.NewHTTPTransport(nil), limiter, *concurrency)
+	cfg := core.NewClientConfig().WithSecretKey(secretKey).WithTransport(transport).
+		WithClock(cliClock).WithRetryHook(announceRetry(stderr))
 	if apiURL != "" {
 		cfg = cfg.WithAPIURL(apiURL)
 	}
@@ -163,9 +196,9 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	// taking new items, and in-flight requests must be allowed to finish.
 	runCtx, abort := context.WithCancelCause(context.WithoutCancel(ctx))
 	defer abort(nil)
-	if *timeout > 0 {
+	if timeout > 0 {
 		var cancel context.CancelFunc
-		runCtx, cancel = context.WithTimeout(runCtx, *timeout)
+		runCtx, cancel = context.WithTimeout(runCtx, timeout)
 		defer cancel()
 	}
 	finished := make(chan struct{})
@@ -177,12 +210,25 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	go watchInterrupts(ctx, sigs, finished, rt, abort, &stopped, stderr)
 
 	err = rt.RunScript(runCtx, script, string(src))
-	code := exitStatus(err, runCtx, stderr)
+	code = exitStatus(err, runCtx, stderr)
 	if code == 0 && stopped.Load() {
 		// The script ended normally, but its jobs were cut short.
 		code = 130
 	}
 	return code
+}
+
+// ownFlag reports an argument that names one of fs's flags (-emulate,
+// --timeout=5s), help aside: a script may have a --help of its own.
+func ownFlag(fs *flag.FlagSet, arg string) (string, bool) {
+	if !strings.HasPrefix(arg, "-") || arg == "-" || isHelpArg(arg) {
+		return "", false
+	}
+	name, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(arg, "-"), "-"), "=")
+	if fs.Lookup(name) == nil {
+		return "", false
+	}
+	return name, true
 }
 
 var errAborted = errors.New("aborted by Ctrl-C")

@@ -23,13 +23,12 @@ scripts. Reference it with /// <reference path="clerk.d.ts" />.`,
 }
 
 func runTypes(_ context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	if len(args) > 0 {
-		if args[0] == "-h" || args[0] == "--help" {
-			fmt.Fprintln(stdout, commands["types"].usage)
-			return 0
-		}
-		fmt.Fprintf(stderr, "clerkscript types: unexpected argument %q\n", args[0])
-		return 2
+	positional, code, done := parseFlags(newFlagSet("types"), "types", args, false, stdout, stderr)
+	if done {
+		return code
+	}
+	if len(positional) > 0 {
+		return usageError(stderr, "types", "types", "unexpected argument %q", positional[0])
 	}
 	if err := jsbind.WriteTypeScript(stdout); err != nil {
 		fmt.Fprintf(stderr, "clerkscript types: %v\n", err)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -56,6 +55,9 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if done {
 		return code
 	}
+	if err := va.checkKey(); err != nil {
+		return reportVerdict("verify", nil, err, va.asJSON, stdout, stderr)
+	}
 	v := core.NewVerifier(core.VerifierConfig{TokenCacheSize: -1})
 	claims, err := v.Verify(ctx, va.token, va.opts)
 	return reportVerdict("verify", claims, err, va.asJSON, stdout, stderr)
@@ -70,11 +72,21 @@ type verifyArgs struct {
 	asJSON bool
 }
 
+// checkKey refuses a bad PEM key whatever the token: the verifier would
+// only find it once a token is well-formed enough to need the key, and
+// report a malformed token (exit 1) instead of the configuration error
+// (exit 2) the help promises.
+func (va *verifyArgs) checkKey() error {
+	if va.opts.JWTKey == "" {
+		return nil
+	}
+	return core.CheckJWTKey(va.opts.JWTKey)
+}
+
 // parseVerifyArgs parses the verify flags (and --module when withModule).
 // done reports that the command is over, with exit status code.
 func parseVerifyArgs(cmd, helpTopic string, withModule bool, args []string, stdin io.Reader, stdout, stderr io.Writer) (va verifyArgs, code int, done bool) {
-	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet(cmd)
 	var (
 		jwtKey, issuer     string
 		parties, audiences stringList
@@ -87,30 +99,16 @@ func parseVerifyArgs(cmd, helpTopic string, withModule bool, args []string, stdi
 	fs.Var(&parties, "authorized-party", "")
 	fs.Var(&audiences, "audience", "")
 	fs.StringVar(&issuer, "issuer", "", "")
-	fs.DurationVar(&skew, "clock-skew", 5*time.Second, "")
+	durationFlag(fs, &skew, "clock-skew", 5*time.Second)
 	fs.BoolVar(&va.asJSON, "json", false, "")
 	usageErr := func(format string, a ...any) (verifyArgs, int, bool) {
-		fmt.Fprintf(stderr, "clerkscript "+cmd+": "+format+"\n", a...)
-		fmt.Fprintf(stderr, "Run 'clerkscript help %s' for usage.\n", helpTopic)
-		return va, 2, true
+		return va, usageError(stderr, cmd, helpTopic, format, a...), true
 	}
 
 	// Flags may come after the token.
-	var positional []string
-	rest := args
-	for {
-		if err := fs.Parse(rest); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprintln(stdout, commands[helpTopic].usage)
-				return va, 0, true
-			}
-			return usageErr("%v", err)
-		}
-		rest = fs.Args()
-		if len(rest) == 0 {
-			break
-		}
-		positional, rest = append(positional, rest[0]), rest[1:]
+	positional, code, done := parseFlags(fs, helpTopic, args, true, stdout, stderr)
+	if done {
+		return va, code, true
 	}
 	if withModule && va.module == "" {
 		return usageErr("--module FILE is required (build one with 'clerkscript wasm build -o FILE')")

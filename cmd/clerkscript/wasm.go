@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -29,41 +27,36 @@ through the plugin, with the same flags, output and exit status as
 'clerkscript verify': 0 signed in, 1 rejected, 2 usage or configuration error.
 Without --jwt-key, CLERK_JWT_KEY or CLERK_SECRET_KEY (JWKS through the host)
 is used; the secret key stays in the host.`,
-		run: runWasm,
+		subcommands: []string{"build", "verify"},
+		run:         runWasm,
 	})
 }
 
 func runWasm(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, "clerkscript wasm: want a sub-command: build or verify")
-		fmt.Fprintln(stderr, "Run 'clerkscript help wasm' for usage.")
-		return 2
+	sub, rest, code, done := subcommand("wasm", args, stdout, stderr)
+	if done {
+		return code
 	}
-	switch args[0] {
-	case "build":
-		return runWasmBuild(ctx, args[1:], stdout, stderr)
-	case "verify":
-		return runWasmVerify(ctx, args[1:], stdin, stdout, stderr)
-	case "-h", "--help", "help":
-		fmt.Fprintln(stdout, commands["wasm"].usage)
-		return 0
+	if sub == "build" {
+		return runWasmBuild(ctx, rest, stdout, stderr)
 	}
-	fmt.Fprintf(stderr, "clerkscript wasm: unknown sub-command %q (want build or verify)\n", args[0])
-	return 2
+	return runWasmVerify(ctx, rest, stdin, stdout, stderr)
 }
 
 func runWasmBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("wasm build", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("wasm build")
 	var out, dir string
 	fs.StringVar(&out, "o", "", "")
 	fs.StringVar(&dir, "dir", "", "")
-	if err := fs.Parse(args); err != nil || fs.NArg() != 0 || out == "" {
-		if err == nil {
-			err = errors.New("want -o FILE and no arguments")
-		}
-		fmt.Fprintf(stderr, "clerkscript wasm build: %v\nRun 'clerkscript help wasm' for usage.\n", err)
-		return 2
+	positional, code, done := parseFlags(fs, "wasm", args, true, stdout, stderr)
+	if done {
+		return code
+	}
+	if len(positional) > 0 {
+		return usageError(stderr, "wasm build", "wasm", "unexpected argument %q", positional[0])
+	}
+	if out == "" {
+		return usageError(stderr, "wasm build", "wasm", "-o FILE is required")
 	}
 	if err := clerkwasm.BuildModule(ctx, clerkwasm.BuildOptions{Output: out, Dir: dir}); err != nil {
 		fmt.Fprintf(stderr, "clerkscript wasm build: %v\n", err)
@@ -84,6 +77,9 @@ func runWasmVerify(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	if err != nil {
 		fmt.Fprintf(stderr, "clerkscript wasm verify: --module: %v\n", err)
 		return 2
+	}
+	if err := va.checkKey(); err != nil {
+		return reportVerdict("wasm verify", nil, err, va.asJSON, stdout, stderr)
 	}
 	h, err := clerkwasm.New(ctx, clerkwasm.Options{Module: wasmBytes,
 		JWTKey: va.opts.JWTKey, SecretKey: va.opts.SecretKey, APIURL: va.opts.APIURL,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -38,7 +37,8 @@ exact bytes received. The webhook-id/-timestamp/-signature names work too.
 
 Exit status: 0 verified, 1 rejected, 2 usage or configuration error
 (missing headers, no or malformed secret).`,
-		run: runWebhook,
+		subcommands: []string{"verify"},
+		run:         runWebhook,
 	})
 }
 
@@ -49,19 +49,13 @@ const maxWebhookBody = 10 << 20
 
 func runWebhook(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "clerkscript webhook: "+format+"\n", a...)
-		fmt.Fprintln(stderr, "Run 'clerkscript help webhook' for usage.")
-		return 2
+		return usageError(stderr, "webhook verify", "webhook", format, a...)
 	}
-	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-		fmt.Fprintln(stdout, commands["webhook"].usage)
-		return 0
+	_, rest, code, done := subcommand("webhook", args, stdout, stderr)
+	if done {
+		return code
 	}
-	if len(args) == 0 || args[0] != "verify" {
-		return usageErr("want 'clerkscript webhook verify ...'")
-	}
-	fs := flag.NewFlagSet("webhook verify", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("webhook verify")
 	var (
 		secretFile, bodyFile string
 		headers              stringList
@@ -72,15 +66,12 @@ func runWebhook(_ context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.Var(&headers, "H", "")
 	fs.StringVar(&bodyFile, "body", "", "")
 	fs.BoolVar(&asJSON, "json", false, "")
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stdout, commands["webhook"].usage)
-			return 0
-		}
-		return usageErr("%v", err)
+	positional, code, done := parseFlags(fs, "webhook", rest, true, stdout, stderr)
+	if done {
+		return code
 	}
-	if fs.NArg() > 0 {
-		return usageErr("unexpected argument %q", fs.Arg(0))
+	if len(positional) > 0 {
+		return usageErr("unexpected argument %q", positional[0])
 	}
 
 	secret := os.Getenv("CLERK_WEBHOOK_SIGNING_SECRET")
@@ -126,7 +117,7 @@ func runWebhook(_ context.Context, args []string, stdin io.Reader, stdout, stder
 		fmt.Fprintf(stderr, "clerkscript webhook: %v\n", err)
 		return 2
 	}
-	code := 0
+	code = 0
 	if we != nil {
 		code = 1
 		if we.Reason == core.WebhookMissingHeaders || we.Reason == core.WebhookInvalidSecret {

@@ -85,18 +85,32 @@ func newRecordingServer(t *testing.T, h http.HandlerFunc) *recordingServer {
 	return rs
 }
 
+// A redirect from the API URL is refused, never followed, even with an
+// Options.HTTPClient that follows redirects: the target (another port of
+// the same host) never sees the secret key.
 func TestRedirectIsNotFollowed(t *testing.T) {
-	evil := newRecordingServer(t, func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(`{}`)) })
-	api := newRecordingServer(t, func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, evil.URL+"/steal", http.StatusFound)
-	})
-	h := newHost(t, Options{SecretKey: "sk_test_redirect", APIURL: api.URL, PoolSize: 1})
-	_, err := h.Call(context.Background(), "users.list", nil)
-	if err == nil || !strings.Contains(err.Error(), "redirect") {
-		t.Fatalf("redirect: err = %v, want a refusal mentioning the redirect", err)
-	}
-	if api.hits.Load() != 1 || evil.hits.Load() != 0 {
-		t.Fatalf("api hits %d, redirect target hits %d: the redirect was followed", api.hits.Load(), evil.hits.Load())
+	for _, tc := range []struct {
+		name   string
+		client *http.Client
+		status int
+	}{
+		{"default client, 302", nil, http.StatusFound},
+		{"default client, 307", nil, http.StatusTemporaryRedirect},
+		{"a client that follows, 307", &http.Client{}, http.StatusTemporaryRedirect},
+		{"a client that follows, 308", &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return nil }}, http.StatusPermanentRedirect},
+	} {
+		evil := newRecordingServer(t, func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(`{}`)) })
+		api := newRecordingServer(t, func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, evil.URL+r.URL.Path, tc.status)
+		})
+		h := newHost(t, Options{SecretKey: "sk_test_redirect", APIURL: api.URL, PoolSize: 1, HTTPClient: tc.client})
+		_, err := h.Call(context.Background(), "users.list", nil)
+		if err == nil || !strings.Contains(err.Error(), "redirect") {
+			t.Errorf("%s: err = %v, want a refusal mentioning the redirect", tc.name, err)
+		}
+		if api.hits.Load() != 1 || evil.hits.Load() != 0 {
+			t.Errorf("%s: api hits %d, redirect target hits %d (Authorization %v): the redirect was followed", tc.name, api.hits.Load(), evil.hits.Load(), evil.auth.Load())
+		}
 	}
 }
 

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -188,15 +187,8 @@ func newAPIProxy(o Options) (*apiProxy, error) {
 	if o.SecretKey == "" {
 		return p, nil
 	}
-	var hc *http.Client
-	if o.HTTPClient != nil {
-		c := *o.HTTPClient
-		hc = &c
-	} else {
-		hc = &http.Client{}
-	}
-	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	t := &pinnedTransport{inner: core.NewHTTPTransport(hc), base: base}
+	// NewHTTPTransport copies the client and refuses redirects.
+	t := &pinnedTransport{inner: core.NewHTTPTransport(o.HTTPClient), base: base}
 	if o.RateLimit > 0 {
 		t.limiter = newRateLimiter(o.RateLimit, o.RateBurst, time.Now)
 	}
@@ -290,17 +282,18 @@ func (p *apiProxy) do(ctx context.Context, raw []byte) *abi.HTTPResponse {
 	resp, err := p.client.Raw(ctx, req.Method, req.Path, query, body)
 	if err != nil {
 		var ae *core.APIError
-		if errors.As(err, &ae) {
+		if errors.As(err, &ae) && ae.StatusCode >= 300 && ae.StatusCode < 400 {
+			// A Backend API call never redirects; the transport does not
+			// follow one (it would send the secret key elsewhere), and
+			// passing it on as a response would hide it.
+			return &abi.HTTPResponse{Error: &abi.HTTPError{Message: fmt.Sprintf(
+				"refused by the host: the API answered %d with a redirect to %q, which is not followed",
+				ae.StatusCode, ae.Header.Get("Location"))}}
+		}
+		if ae != nil {
 			return &abi.HTTPResponse{Status: ae.StatusCode, Headers: ae.Header, Body: ae.Body}
 		}
 		return &abi.HTTPResponse{Error: &abi.HTTPError{Message: err.Error(), NotSent: core.IsNotSent(err)}}
-	}
-	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
-		// A Backend API call never redirects; following one would send the
-		// secret key elsewhere, and passing it on as a success would hide it.
-		return &abi.HTTPResponse{Error: &abi.HTTPError{Message: fmt.Sprintf(
-			"refused by the host: the API answered %d with a redirect to %q, which is not followed",
-			resp.StatusCode, resp.Header.Get("Location"))}}
 	}
 	return &abi.HTTPResponse{Status: resp.StatusCode, Headers: resp.Header, Body: resp.Body}
 }
