@@ -14,13 +14,17 @@ func init() {
 		name:    "wasm",
 		summary: "build the wasm plugin, or verify a session token through it",
 		usage: `Usage:
-  clerkscript wasm build -o FILE [--dir DIR]
+  clerkscript wasm build -o FILE [--abi native|extism] [--dir DIR]
   clerkscript wasm verify --module FILE [--jwt-key FILE|PEM] [--authorized-party URL]...
                           [--audience A]... [--issuer ISS] [--clock-skew 5s] [--json] TOKEN|-
 
 build runs GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -ldflags='-s -w'
 -o FILE ./wasm/guest at the root of the clerkscript source tree containing DIR
-(default: the current directory); it needs the Go toolchain.
+(default: the current directory); it needs the Go toolchain. --abi extism builds
+./wasm/extism instead: the same plugin as an Extism plugin (functions
+verify_token, authenticate_request, verify_webhook, call; configuration in the
+manifest's config), which any Extism host SDK loads with a manifest alone:
+  clerkscript wasm build --abi extism -o clerk-extism.wasm
 
 verify loads FILE with the wazero host library (wasm/host) and verifies TOKEN
 through the plugin, with the same flags, output and exit status as
@@ -45,9 +49,10 @@ func runWasm(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 
 func runWasmBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("wasm build")
-	var out, dir string
+	var out, dir, abiName string
 	fs.StringVar(&out, "o", "", "")
 	fs.StringVar(&dir, "dir", "", "")
+	fs.StringVar(&abiName, "abi", clerkwasm.ABINative, "")
 	positional, code, done := parseFlags(fs, "wasm", args, true, stdout, stderr)
 	if done {
 		return code
@@ -58,7 +63,10 @@ func runWasmBuild(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if out == "" {
 		return usageError(stderr, "wasm build", "wasm", "-o FILE is required")
 	}
-	if err := clerkwasm.BuildModule(ctx, clerkwasm.BuildOptions{Output: out, Dir: dir}); err != nil {
+	if abiName != clerkwasm.ABINative && abiName != clerkwasm.ABIExtism {
+		return usageError(stderr, "wasm build", "wasm", "--abi %q: want native or extism", abiName)
+	}
+	if err := clerkwasm.BuildModule(ctx, clerkwasm.BuildOptions{Output: out, Dir: dir, ABI: abiName}); err != nil {
 		fmt.Fprintf(stderr, "clerkscript wasm build: %v\n", err)
 		return 1
 	}
