@@ -472,3 +472,36 @@ func TestExtismVerifyWebhook(t *testing.T) {
 		t.Fatal("no body: no plugin error")
 	}
 }
+
+// benchExtism verifies through the Extism Go SDK, the plugin loaded from a
+// manifest with the given config: the host side is Extism's (no native
+// signature check), so the guest runs crypto/rsa itself.
+func benchExtism(b *testing.B, config map[string]string, toks func(int) string) {
+	config["jwt_key"] = testkeys.Primary.PublicPEM()
+	p := newExtism(b, extismSetup{config: config})
+	if out, err := callExtism(b, p, "verify_token", []byte(toks(0))); err != nil || !bytes.Contains(out, []byte(`"signed-in"`)) {
+		b.Fatalf("verify_token: %s %v", out, err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := callExtism(b, p, "verify_token", []byte(toks(i))); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkVerifyExtismFresh: every cache off (cache_size -1), the whole
+// verification each time, as BenchmarkVerifyWasmFreshDeclined and
+// BenchmarkVerifyNativeFresh.
+func BenchmarkVerifyExtismFresh(b *testing.B) {
+	tok := benchToken(0)
+	benchExtism(b, map[string]string{"cache_size": "-1"}, func(int) string { return tok })
+}
+
+// BenchmarkVerifyExtismCacheHit: a token seen before, answered from the
+// plugin's result cache (the repeated-token case).
+func BenchmarkVerifyExtismCacheHit(b *testing.B) {
+	tok := benchToken(0)
+	benchExtism(b, map[string]string{}, func(int) string { return tok })
+}
