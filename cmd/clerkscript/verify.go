@@ -67,6 +67,9 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 // token input and key resolution.
 type verifyArgs struct {
 	module string // wasm verify only
+	// cacheDir and noCache (wasm verify only) pick the compilation cache.
+	cacheDir string
+	noCache  bool
 	token  string
 	opts   core.VerifyOptions
 	asJSON bool
@@ -94,6 +97,8 @@ func parseVerifyArgs(cmd, helpTopic string, withModule bool, args []string, stdi
 	)
 	if withModule {
 		fs.StringVar(&va.module, "module", "", "")
+		fs.StringVar(&va.cacheDir, "compilation-cache", "", "")
+		fs.BoolVar(&va.noCache, "no-compilation-cache", false, "")
 	}
 	fs.StringVar(&jwtKey, "jwt-key", "", "")
 	fs.Var(&parties, "authorized-party", "")

@@ -16,7 +16,8 @@ func init() {
 		usage: `Usage:
   clerkscript wasm build -o FILE [--abi native|extism] [--dir DIR]
   clerkscript wasm verify --module FILE [--jwt-key FILE|PEM] [--authorized-party URL]...
-                          [--audience A]... [--issuer ISS] [--clock-skew 5s] [--json] TOKEN|-
+                          [--audience A]... [--issuer ISS] [--clock-skew 5s] [--json]
+                          [--compilation-cache DIR | --no-compilation-cache] TOKEN|-
 
 build runs GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -ldflags='-s -w'
 -o FILE ./wasm/guest at the root of the clerkscript source tree containing DIR
@@ -30,7 +31,14 @@ verify loads FILE with the wazero host library (wasm/host) and verifies TOKEN
 through the plugin, with the same flags, output and exit status as
 'clerkscript verify': 0 signed in, 1 rejected, 2 usage or configuration error.
 Without --jwt-key, CLERK_JWT_KEY or CLERK_SECRET_KEY (JWKS through the host)
-is used; the secret key stays in the host.`,
+is used; the secret key stays in the host.
+
+The first wasm verify compiles the module (seconds) and keeps the compiled code
+in the user cache directory (` + "`clerkscript/wasm/wazero-<version>-<os>-<arch>`" + `
+under $XDG_CACHE_HOME or ~/.cache on Linux); later runs load it (about a
+tenth of a second). The cache is keyed by the module's SHA-256 and the wazero
+version, so a rebuilt module compiles afresh. --compilation-cache DIR uses DIR
+instead; --no-compilation-cache compiles in memory every time.`,
 		subcommands: []string{"build", "verify"},
 		run:         runWasm,
 	})
@@ -92,7 +100,8 @@ func runWasmVerify(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	h, err := clerkwasm.New(ctx, clerkwasm.Options{Module: wasmBytes,
 		JWTKey: va.opts.JWTKey, SecretKey: va.opts.SecretKey, APIURL: va.opts.APIURL,
 		AuthorizedParties: va.opts.AuthorizedParties, Audience: va.opts.Audience, Issuer: va.opts.Issuer,
-		ClockSkew: va.opts.ClockSkew, PoolSize: 1, TokenCacheSize: -1, Now: verifyNow, Stderr: stderr})
+		ClockSkew: va.opts.ClockSkew, PoolSize: 1, TokenCacheSize: -1, Now: verifyNow, Stderr: stderr,
+		CompilationCacheDir: va.cacheDir, NoCompilationCache: va.noCache})
 	if err != nil {
 		fmt.Fprintf(stderr, "clerkscript wasm verify: %v\n", err)
 		return 2

@@ -41,6 +41,7 @@ func TestWasmUsageErrors(t *testing.T) {
 func TestWasmVerifyMatchesVerify(t *testing.T) {
 	cleanClerkEnv(t)
 	fixClocks(t)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // the default compilation cache
 	module := filepath.Join(t.TempDir(), "clerk.wasm")
 	if err := clerkwasm.BuildModule(context.Background(), clerkwasm.BuildOptions{Output: module}); err != nil {
 		t.Fatalf("building the module: %v", err)
