@@ -28,7 +28,7 @@ var state = newPlugin(abi.Config{})
 
 func newPlugin(cfg abi.Config) *plugin.Plugin {
 	return plugin.New(cfg, plugin.Env{Transport: hostTransport{}, Checker: hostChecker{},
-		SecretKey: hostKey, APIURL: guestAPIURL})
+		SecretKey: hostKey, APIURL: guestAPIURL, PlaceholderAPIURL: true})
 }
 
 //go:wasmexport clerk_configure
@@ -133,7 +133,7 @@ func verify(token string, opts core.VerifyOptions, now time.Time, cacheable, enc
 	}
 	out, _, err := state.Verify(token, opts, now, cacheable, enc)
 	if err != nil {
-		return plugin.Err(plugin.ErrorOf(err))
+		return plugin.Err(state.ErrorOf(err))
 	}
 	if out == nil {
 		return checkOK

@@ -34,7 +34,15 @@ type Env struct {
 	SecretKey string
 	// APIURL is the client's base URL.
 	APIURL string
+	// PlaceholderAPIURL says that APIURL is a placeholder (the native
+	// build: the host owns the real base URL). Messages then name
+	// HostAPIURL instead of it.
+	PlaceholderAPIURL bool
 }
+
+// HostAPIURL stands for the host's Backend API base URL in messages of the
+// native build, whose guest never knows it.
+const HostAPIURL = "<host API URL>"
 
 // Plugin is one instance's state. A wasm instance runs one export at a
 // time, so it needs no lock; it must not be shared between goroutines
@@ -45,6 +53,7 @@ type Plugin struct {
 	Verifier *core.Verifier
 	Opts     core.VerifyOptions
 	cache    *resultCache
+	hide     string // the placeholder base URL, rewritten in messages
 	auth     *core.Authenticator // built on first use
 	authErr  error
 	// now is the time of the call in progress: read once per call (a WASI
@@ -94,6 +103,9 @@ func New(cfg abi.Config, env Env) *Plugin {
 		WithRetry(core.RetryConfig{Disabled: true}).
 		WithTimeout(0))
 	p := &Plugin{Cfg: cfg, Client: client}
+	if env.PlaceholderAPIURL {
+		p.hide = strings.TrimRight(env.APIURL, "/")
+	}
 	p.nowFn = p.callTime
 	checker := env.Checker
 	p.Verifier = core.NewVerifier(core.VerifierConfig{
@@ -155,6 +167,16 @@ func (p *Plugin) Verify(token string, opts core.VerifyOptions, now time.Time, ca
 	return out, claims, nil
 }
 
+// ErrorOf maps err as the package's ErrorOf does, naming HostAPIURL
+// instead of a placeholder base URL.
+func (p *Plugin) ErrorOf(err error) *abi.Error {
+	e := ErrorOf(err)
+	if p.hide != "" {
+		e.Message = strings.ReplaceAll(e.Message, p.hide, HostAPIURL)
+	}
+	return e
+}
+
 // EncodeClaimsResult is the native ABI's success result of a verification:
 // the claims in the envelope.
 func EncodeClaimsResult(c *core.Claims) []byte {
@@ -202,7 +224,7 @@ func (p *Plugin) Authenticate(req abi.Request) ([]byte, *abi.Error) {
 	if errors.As(err, &ce) {
 		return nil, &abi.Error{Kind: abi.KindConfig, Code: "invalid_config", Message: ce.Error()}
 	}
-	return nil, ErrorOf(err)
+	return nil, p.ErrorOf(err)
 }
 
 // Call runs any operation of the table by name with flat snake_case JSON
@@ -217,7 +239,7 @@ func (p *Plugin) Call(in abi.CallInput) ([]byte, *abi.Error) {
 	}
 	out, err := p.Client.Call(context.Background(), in.Operation, params)
 	if err != nil {
-		return nil, ErrorOf(err)
+		return nil, p.ErrorOf(err)
 	}
 	if len(out) == 0 {
 		out = []byte("null")
