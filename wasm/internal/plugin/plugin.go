@@ -53,7 +53,7 @@ type Plugin struct {
 	Verifier *core.Verifier
 	Opts     core.VerifyOptions
 	cache    *resultCache
-	hide     string // the placeholder base URL, rewritten in messages
+	hide     string              // the placeholder base URL, rewritten in messages
 	auth     *core.Authenticator // built on first use
 	authErr  error
 	// now is the time of the call in progress: read once per call (a WASI
