@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/clerkscript/clerkscript/core"
+	"github.com/clerkscript/clerkscript/internal/verdict"
 )
 
 func init() {
@@ -67,6 +67,9 @@ func runVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 // token input and key resolution.
 type verifyArgs struct {
 	module string // wasm verify only
+	// cacheDir and noCache (wasm verify only) pick the compilation cache.
+	cacheDir string
+	noCache  bool
 	token  string
 	opts   core.VerifyOptions
 	asJSON bool
@@ -94,6 +97,8 @@ func parseVerifyArgs(cmd, helpTopic string, withModule bool, args []string, stdi
 	)
 	if withModule {
 		fs.StringVar(&va.module, "module", "", "")
+		fs.StringVar(&va.cacheDir, "compilation-cache", "", "")
+		fs.BoolVar(&va.noCache, "no-compilation-cache", false, "")
 	}
 	fs.StringVar(&jwtKey, "jwt-key", "", "")
 	fs.Var(&parties, "authorized-party", "")
@@ -182,26 +187,7 @@ func reportVerdict(cmd string, claims *core.Claims, err error, asJSON bool, stdo
 		}
 	}
 	if asJSON {
-		out := struct {
-			Status  string          `json:"status"`
-			Reason  *string         `json:"reason"`
-			Message *string         `json:"message"`
-			Claims  json.RawMessage `json:"claims"`
-		}{Status: "signed-in", Claims: json.RawMessage("null")}
-		if te != nil {
-			msg := te.Message
-			if te.Action != "" {
-				msg += " " + te.Action
-			}
-			out.Status, out.Reason, out.Message = "signed-out", &te.Reason, &msg
-		} else {
-			out.Claims = claims.Raw
-		}
-		b, err := json.Marshal(out)
-		if err != nil {
-			fmt.Fprintf(stderr, "clerkscript %s: %v\n", cmd, err)
-			return 2
-		}
+		b := verdict.JSON(claims, te)
 		fmt.Fprintln(stdout, string(b))
 		return code
 	}

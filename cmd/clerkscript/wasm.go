@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	clerkwasm "github.com/clerkscript/clerkscript/wasm/host"
 )
@@ -15,22 +14,31 @@ func init() {
 		name:    "wasm",
 		summary: "build the wasm plugin, or verify a session token through it",
 		usage: `Usage:
-  clerkscript wasm build -o FILE [--dir DIR]
+  clerkscript wasm build -o FILE [--abi native|extism] [--dir DIR]
   clerkscript wasm verify --module FILE [--jwt-key FILE|PEM] [--authorized-party URL]...
-                          [--audience A]... [--issuer ISS] [--clock-skew 5s] [--json] TOKEN|-
+                          [--audience A]... [--issuer ISS] [--clock-skew 5s] [--json]
+                          [--compilation-cache DIR | --no-compilation-cache] TOKEN|-
 
 build runs GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -ldflags='-s -w'
 -o FILE ./wasm/guest at the root of the clerkscript source tree containing DIR
-(default: the current directory); it needs the Go toolchain.
+(default: the current directory); it needs the Go toolchain. --abi extism builds
+./wasm/extism instead: the same plugin as an Extism plugin (functions
+verify_token, authenticate_request, verify_webhook, call; configuration in the
+manifest's config), which any Extism host SDK loads with a manifest alone:
+  clerkscript wasm build --abi extism -o clerk-extism.wasm
 
 verify loads FILE with the wazero host library (wasm/host) and verifies TOKEN
 through the plugin, with the same flags, output and exit status as
 'clerkscript verify': 0 signed in, 1 rejected, 2 usage or configuration error.
 Without --jwt-key, CLERK_JWT_KEY or CLERK_SECRET_KEY (JWKS through the host)
-is used; the secret key stays in the host. The compiled plugin is kept in
-the user cache directory ($XDG_CACHE_HOME/clerkscript/wasm, ~/.cache/... by
-default), keyed by the module's content and the wazero version: compiling
-takes seconds, a cached run a fraction of that.`,
+is used; the secret key stays in the host.
+
+The first wasm verify compiles the module (seconds) and keeps the compiled code
+in the user cache directory (` + "`clerkscript/wasm/wazero-<version>-<os>-<arch>`" + `
+under $XDG_CACHE_HOME or ~/.cache on Linux); later runs load it (about a
+tenth of a second). The cache is keyed by the module's SHA-256 and the wazero
+version, so a rebuilt module compiles afresh. --compilation-cache DIR uses DIR
+instead; --no-compilation-cache compiles in memory every time.`,
 		subcommands: []string{"build", "verify"},
 		run:         runWasm,
 	})
@@ -49,9 +57,10 @@ func runWasm(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 
 func runWasmBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("wasm build")
-	var out, dir string
+	var out, dir, abiName string
 	fs.StringVar(&out, "o", "", "")
 	fs.StringVar(&dir, "dir", "", "")
+	fs.StringVar(&abiName, "abi", clerkwasm.ABINative, "")
 	positional, code, done := parseFlags(fs, "wasm", args, true, stdout, stderr)
 	if done {
 		return code
@@ -62,7 +71,10 @@ func runWasmBuild(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if out == "" {
 		return usageError(stderr, "wasm build", "wasm", "-o FILE is required")
 	}
-	if err := clerkwasm.BuildModule(ctx, clerkwasm.BuildOptions{Output: out, Dir: dir}); err != nil {
+	if abiName != clerkwasm.ABINative && abiName != clerkwasm.ABIExtism {
+		return usageError(stderr, "wasm build", "wasm", "--abi %q: want native or extism", abiName)
+	}
+	if err := clerkwasm.BuildModule(ctx, clerkwasm.BuildOptions{Output: out, Dir: dir, ABI: abiName}); err != nil {
 		fmt.Fprintf(stderr, "clerkscript wasm build: %v\n", err)
 		return 1
 	}
@@ -70,16 +82,6 @@ func runWasmBuild(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stdout, "wrote %s (%.2f MB)\n", out, float64(st.Size())/1e6)
 	}
 	return 0
-}
-
-// wasmCacheDir is where wasm verify keeps compiled code: the user cache
-// directory, or none when there is no such directory.
-func wasmCacheDir() string {
-	d, err := os.UserCacheDir()
-	if err != nil {
-		return ""
-	}
-	return filepath.Join(d, "clerkscript", "wasm")
 }
 
 func runWasmVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -99,7 +101,7 @@ func runWasmVerify(ctx context.Context, args []string, stdin io.Reader, stdout, 
 		JWTKey: va.opts.JWTKey, SecretKey: va.opts.SecretKey, APIURL: va.opts.APIURL,
 		AuthorizedParties: va.opts.AuthorizedParties, Audience: va.opts.Audience, Issuer: va.opts.Issuer,
 		ClockSkew: va.opts.ClockSkew, PoolSize: 1, TokenCacheSize: -1, Now: verifyNow, Stderr: stderr,
-		CompilationCacheDir: wasmCacheDir()})
+		CompilationCacheDir: va.cacheDir, NoCompilationCache: va.noCache})
 	if err != nil {
 		fmt.Fprintf(stderr, "clerkscript wasm verify: %v\n", err)
 		return 2

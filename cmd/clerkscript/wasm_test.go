@@ -20,6 +20,7 @@ func TestWasmUsageErrors(t *testing.T) {
 		{"wasm"},
 		{"wasm", "nope"},
 		{"wasm", "build"},
+		{"wasm", "build", "-o", "x.wasm", "--abi", "wasi"},
 		{"wasm", "verify", "tok"},
 		{"wasm", "verify", "--module", "/nonexistent/clerk.wasm", "--jwt-key", "x"},
 		{"wasm", "verify", "--module", "m.wasm"},

@@ -149,6 +149,9 @@ type Config struct {
 	ProxyURL          string   `json:"proxy_url,omitempty"`
 	SignInURL         string   `json:"sign_in_url,omitempty"`
 	AcceptsToken      []string `json:"accepts_token,omitempty"`
+	// AcceptPendingSessions makes a pending session (sts "pending") count
+	// as signed in (see core.AuthenticateOptions).
+	AcceptPendingSessions bool `json:"accept_pending_sessions,omitempty"`
 }
 
 // VerifyTokenInput is the input of clerk_verify_token. Options left empty

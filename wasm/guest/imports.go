@@ -20,6 +20,7 @@ import (
 
 	"github.com/clerkscript/clerkscript/core"
 	"github.com/clerkscript/clerkscript/internal/abi"
+	"github.com/clerkscript/clerkscript/wasm/internal/plugin"
 )
 
 // hostHTTPRequest hands a JSON abi.HTTPRequest to the host, which sends it
@@ -132,18 +133,11 @@ func (c hostChecker) ask(hash crypto.Hash, flag uint32, pub *rsa.PublicKey, buf,
 	if c.disabled || pub == nil || len(buf) == 0 || len(sig) == 0 || pub.E < 0 || int64(pub.E) > 1<<31-1 {
 		return false, true
 	}
-	var h uint32
-	switch hash {
-	case crypto.SHA256:
-		h = abi.HashSHA256
-	case crypto.SHA384:
-		h = abi.HashSHA384
-	case crypto.SHA512:
-		h = abi.HashSHA512
-	default:
+	h := plugin.HashID(hash)
+	if h == 0 {
 		return false, true
 	}
-	n := modulusBytes(pub)
+	n := plugin.ModulusBytes(pub)
 	ans := hostCheckRSA(h|flag, ptrOf(n), uint32(len(n)), uint32(pub.E),
 		ptrOf(buf), uint32(len(buf)), ptrOf(sig), uint32(len(sig)))
 	runtime.KeepAlive(n)
@@ -156,20 +150,4 @@ func (c hostChecker) ask(hash crypto.Hash, flag uint32, pub *rsa.PublicKey, buf,
 		return false, false
 	}
 	return false, true
-}
-
-// modulusBytes caches the big-endian modulus per key: keys live as long as
-// the JWKS, and N.Bytes allocates.
-var modulusCache = map[*rsa.PublicKey][]byte{}
-
-func modulusBytes(pub *rsa.PublicKey) []byte {
-	if b, ok := modulusCache[pub]; ok {
-		return b
-	}
-	if len(modulusCache) > 64 {
-		clear(modulusCache)
-	}
-	b := pub.N.Bytes()
-	modulusCache[pub] = b
-	return b
 }

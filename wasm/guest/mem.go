@@ -12,6 +12,7 @@ import (
 	"unsafe"
 
 	"github.com/clerkscript/clerkscript/internal/abi"
+	"github.com/clerkscript/clerkscript/wasm/internal/plugin"
 )
 
 // pinned keeps the buffers handed out by clerk_malloc reachable, so the GC
@@ -68,6 +69,9 @@ func input(ptr, n uint32) ([]byte, bool) {
 	}
 	return b[:n:n], true
 }
+
+var badPointer = plugin.RequestErr("bad_pointer",
+	"the input pointer is not the start of a clerk_malloc buffer, or the length exceeds its size")
 
 // result stores b as the last result and returns its packed location.
 func result(b []byte) uint64 {

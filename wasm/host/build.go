@@ -14,6 +14,15 @@ import (
 // GuestPackage is the import path of the plugin's source.
 const GuestPackage = "github.com/clerkscript/clerkscript/wasm/guest"
 
+// ExtismPackage is the import path of the Extism build of the plugin.
+const ExtismPackage = "github.com/clerkscript/clerkscript/wasm/extism"
+
+// The plugin ABIs BuildModule builds for.
+const (
+	ABINative = "native" // wasm/ABI.md, loaded by this package
+	ABIExtism = "extism" // the Extism plugin ABI, loaded by any Extism host SDK
+)
+
 // BuildOptions say where to build the module from and to.
 type BuildOptions struct {
 	// Output is the .wasm file to write (required).
@@ -23,6 +32,8 @@ type BuildOptions struct {
 	Dir string
 	// Go is the go command (default: "go" on PATH, else $GOROOT/bin/go).
 	Go string
+	// ABI is ABINative (default) or ABIExtism.
+	ABI string
 	// KeepSymbols keeps the symbol table and DWARF (-s -w are passed by
 	// default; they save little but cost nothing).
 	KeepSymbols bool
@@ -32,11 +43,20 @@ type BuildOptions struct {
 //
 //	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -ldflags='-s -w' -o OUTPUT ./wasm/guest
 //
+// (./wasm/extism for ABIExtism)
 // at the root of the clerkscript module containing opts.Dir. It needs the
 // Go toolchain and the clerkscript source.
 func BuildModule(ctx context.Context, opts BuildOptions) error {
 	if opts.Output == "" {
 		return errors.New("clerkwasm: BuildOptions.Output is empty")
+	}
+	pkg := "./wasm/guest"
+	switch opts.ABI {
+	case "", ABINative:
+	case ABIExtism:
+		pkg = "./wasm/extism"
+	default:
+		return fmt.Errorf("clerkwasm: BuildOptions.ABI %q: want %q or %q", opts.ABI, ABINative, ABIExtism)
 	}
 	out, err := filepath.Abs(opts.Output)
 	if err != nil {
@@ -60,7 +80,7 @@ func BuildModule(ctx context.Context, opts BuildOptions) error {
 	if !opts.KeepSymbols {
 		args = append(args, "-ldflags=-s -w")
 	}
-	args = append(args, "-o", out, "./wasm/guest")
+	args = append(args, "-o", out, pkg)
 	cmd := exec.CommandContext(ctx, goCmd, args...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")

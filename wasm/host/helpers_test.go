@@ -35,7 +35,16 @@ func testCompilationCache(kind string) wazero.CompilationCache {
 }
 
 func TestMain(m *testing.M) {
+	// New's default compilation cache goes to the user cache directory:
+	// keep the tests out of the real one.
+	cacheHome, err := os.MkdirTemp("", "clerkwasm-cachehome-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	_ = os.Setenv("XDG_CACHE_HOME", cacheHome)
 	code := m.Run()
+	_ = os.RemoveAll(cacheHome)
 	_ = sharedCache.Close(context.Background())
 	_ = sharedSlowCache.Close(context.Background())
 	if buildDir != "" {

@@ -145,15 +145,24 @@ func (h *Host) compilationCache(interruptible bool) (wazero.CompilationCache, er
 	if !interruptible && o.CompilationCache != nil {
 		return o.CompilationCache, nil
 	}
-	if o.CompilationCacheDir == "" {
+	if o.NoCompilationCache {
 		return nil, nil
+	}
+	dir, explicit := o.CompilationCacheDir, o.CompilationCacheDir != ""
+	if !explicit {
+		if dir = DefaultCompilationCacheDir(); dir == "" {
+			return nil, nil
+		}
 	}
 	sub := "fast"
 	if interruptible {
 		sub = "interruptible"
 	}
-	c, err := wazero.NewCompilationCacheWithDir(filepath.Join(o.CompilationCacheDir, sub))
+	c, err := wazero.NewCompilationCacheWithDir(filepath.Join(dir, sub))
 	if err != nil {
+		if !explicit { // a read-only home: compile in memory
+			return nil, nil
+		}
 		return nil, fmt.Errorf("clerkwasm: compilation cache: %w", err)
 	}
 	h.ownedCaches = append(h.ownedCaches, c)

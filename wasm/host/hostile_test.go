@@ -181,8 +181,9 @@ func TestABIDocumentMatchesModule(t *testing.T) {
 		}
 	}
 	// Every error code the guest's source can answer is documented.
-	re := regexp.MustCompile(`Code: "([a-z_]+)"|requestErr\("([a-z_]+)"|"code":"([a-z_]+)"`)
-	for _, f := range []string{"../guest/envelope.go", "../guest/verify.go", "../guest/call.go", "../guest/authenticate.go"} {
+	re := regexp.MustCompile(`Code: "([a-z_]+)"|RequestErr\("([a-z_]+)"|"code":"([a-z_]+)"`)
+	for _, f := range []string{"../internal/plugin/envelope.go", "../internal/plugin/plugin.go", "../guest/verify.go",
+		"../guest/call.go", "../guest/mem.go"} {
 		src, err := os.ReadFile(f)
 		mustf(t, err, "%s", f)
 		for _, m := range re.FindAllStringSubmatch(string(src), -1) {

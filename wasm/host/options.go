@@ -76,8 +76,12 @@ type Options struct {
 	PoolSize int
 	// CompilationCacheDir keeps wazero's compiled code between processes:
 	// the first compile of the plugin takes seconds, a cached one a tenth
-	// of that. Empty compiles in memory each time.
+	// of that. Empty means DefaultCompilationCacheDir() (in the user cache
+	// directory); when that cannot be created, New compiles in memory.
 	CompilationCacheDir string
+	// NoCompilationCache compiles in memory, in every process, instead of
+	// using a compilation cache directory.
+	NoCompilationCache bool
 	// CompilationCache and InterruptibleCompilationCache, when set, are
 	// used instead of CompilationCacheDir for the fast and the
 	// interruptible pool: Hosts sharing them in a process compile the

@@ -1,4 +1,4 @@
-package main
+package plugin
 
 import (
 	"bytes"
@@ -40,7 +40,7 @@ func TestAppendClaimsMatchesEncodingJSON(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := appendClaims(nil, c); !bytes.Equal(got, want) {
+		if got := AppendClaims(nil, c); !bytes.Equal(got, want) {
 			t.Errorf("case %d:\n got %s\nwant %s", i, got, want)
 		}
 	}

@@ -1,31 +1,26 @@
-//go:build wasip1
-
-// The exports are reached through //go:wasmexport, which staticcheck does
-// not see as a use.
-//
-//lint:file-ignore U1000 wasmexport roots
-
-package main
+package plugin
 
 import (
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/clerkscript/clerkscript/core"
 	"github.com/clerkscript/clerkscript/internal/abi"
 )
 
-// okResult wraps an already-encoded JSON value in the success envelope
-// without re-encoding it.
-func okResult(v []byte) []byte {
+// OK wraps an already-encoded JSON value in the native ABI's success
+// envelope without re-encoding it.
+func OK(v []byte) []byte {
 	out := make([]byte, 0, len(v)+24)
 	out = append(out, `{"ok":true,"result":`...)
 	out = append(out, v...)
 	return append(out, '}')
 }
 
-func errResult(e *abi.Error) []byte {
+// Err is the native ABI's failure envelope.
+func Err(e *abi.Error) []byte {
 	b, err := json.Marshal(abi.Result{Error: e})
 	if err != nil {
 		return []byte(`{"ok":false,"error":{"kind":"internal","code":"encode_failed","message":"cannot encode the error"}}`)
@@ -33,15 +28,13 @@ func errResult(e *abi.Error) []byte {
 	return b
 }
 
-func requestErr(code, msg string) []byte {
-	return errResult(&abi.Error{Kind: abi.KindRequest, Code: code, Message: msg})
+// RequestErr is a failure envelope of kind request.
+func RequestErr(code, msg string) []byte {
+	return Err(&abi.Error{Kind: abi.KindRequest, Code: code, Message: msg})
 }
 
-var badPointer = requestErr("bad_pointer",
-	"the input pointer is not the start of a clerk_malloc buffer, or the length exceeds its size")
-
-// errorOf maps any error of core to the one error shape.
-func errorOf(err error) *abi.Error {
+// ErrorOf maps any error of core to the one error shape.
+func ErrorOf(err error) *abi.Error {
 	var te *core.TokenVerificationError
 	if errors.As(err, &te) {
 		kind := abi.KindToken
@@ -61,7 +54,7 @@ func errorOf(err error) *abi.Error {
 		if len(ae.Errors) > 0 {
 			e.Code = ae.Errors[0].Code
 		} else {
-			e.Code = "http_" + itoa(ae.StatusCode)
+			e.Code = "http_" + strconv.Itoa(ae.StatusCode)
 		}
 		return e
 	}
@@ -78,9 +71,4 @@ func errorOf(err error) *abi.Error {
 		return &abi.Error{Kind: abi.KindTransport, Code: "transport_failed", Message: tre.Error()}
 	}
 	return &abi.Error{Kind: abi.KindInternal, Code: "error", Message: strings.TrimPrefix(err.Error(), "clerk: ")}
-}
-
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }

@@ -1,4 +1,4 @@
-package main
+package plugin
 
 import (
 	"strconv"
@@ -11,7 +11,7 @@ import (
 // hand because encoding/json's reflection costs tens of microseconds per
 // token inside wasm, more than the RSA check the host does natively; the
 // test in claimsjson_test.go holds it to encoding/json's output.
-func appendClaims(b []byte, c *core.Claims) []byte {
+func AppendClaims(b []byte, c *core.Claims) []byte {
 	b = append(b, `{"sub":`...)
 	b = appendString(b, c.Subject)
 	b = appendOptString(b, "sid", c.SessionID)
