@@ -70,9 +70,9 @@ type verifyArgs struct {
 	// cacheDir and noCache (wasm verify only) pick the compilation cache.
 	cacheDir string
 	noCache  bool
-	token  string
-	opts   core.VerifyOptions
-	asJSON bool
+	token    string
+	opts     core.VerifyOptions
+	asJSON   bool
 }
 
 // checkKey refuses a bad PEM key whatever the token: the verifier would
