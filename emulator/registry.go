@@ -323,15 +323,23 @@ func (t *table[T]) decode(d *json.Decoder) error {
 		go func() {
 			defer wg.Done()
 			local := make(map[string]T)
+			var buf bytes.Buffer
 			for items := range work {
+				// One decoder per batch, reading the batch's records as a
+				// stream of values.
+				buf.Reset()
 				for _, it := range items {
-					rd := json.NewDecoder(bytes.NewReader(it.b))
-					rd.UseNumber() // metadata numbers keep their exact text
-					rd.DisallowUnknownFields()
+					buf.Write(it.b)
+					buf.WriteByte('\n')
+				}
+				rd := json.NewDecoder(&buf)
+				rd.UseNumber() // metadata numbers keep their exact text
+				rd.DisallowUnknownFields()
+				for _, it := range items {
 					var r T
 					if err := rd.Decode(&r); err != nil {
 						fail(fmt.Errorf("%s %q: %w", t.res.name, it.k, err))
-						continue
+						break
 					}
 					local[it.k] = r
 				}

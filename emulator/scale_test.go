@@ -86,7 +86,6 @@ func runScale(tb testing.TB, n int, progress bool) scaleFigures {
 	}
 	e := mustNew(WithoutRateLimits())
 	srv := httptest.NewServer(e)
-	defer srv.Close()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 64}}
 	key := e.SecretKey()
 	do := func(method, path string, body []byte) ([]byte, int) {
@@ -187,7 +186,7 @@ func runScale(tb testing.TB, n int, progress bool) scaleFigures {
 	}
 	say("save %v (%d MB)", f.save, f.stateBytes>>20)
 	e2 := mustNew(WithoutRateLimits())
-	e = nil
+	e, srv.Config.Handler = nil, nil // the loaded copy replaces it
 	debug.FreeOSMemory()
 	t0, cpu0 = time.Now(), cpuTime()
 	if err := e2.LoadFile(path); err != nil {

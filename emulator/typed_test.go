@@ -127,3 +127,28 @@ func testTyped(t *testing.T, h *harness) {
 		h.called[name] = true
 	}
 }
+
+// A non-default order is built on first use and kept current afterwards.
+func TestLazyOrderStaysCurrent(t *testing.T) {
+	h := newHarness(t)
+	var ids []string
+	for _, n := range []string{"Carol", "alice", "Bob"} {
+		ids = append(ids, str(h.obj("users.create", map[string]any{"external_id": "lazy-" + n, "first_name": n})["id"]))
+	}
+	names := func() string {
+		var out []string
+		for _, u := range h.list("users.list", map[string]any{"order_by": "first_name"}) {
+			out = append(out, str(field(u, "first_name")))
+		}
+		return strings.Join(out, ",")
+	}
+	if got := names(); got != "alice,Bob,Carol" {
+		t.Fatalf("first use: %s", got)
+	}
+	h.obj("users.update", map[string]any{"user_id": ids[0], "first_name": "Aaron"})
+	h.obj("users.create", map[string]any{"external_id": "lazy-zed", "first_name": "Zed"})
+	h.obj("users.delete", map[string]any{"user_id": ids[2]})
+	if got := names(); got != "Aaron,alice,Zed" {
+		t.Fatalf("after changes: %s", got)
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // userIndex holds the users table's indexes: unique identifiers and one
@@ -13,8 +15,61 @@ import (
 type userIndex struct {
 	byExt      *unique[*userRec]
 	byUsername *unique[*userRec]
-	orders     map[string]*ordered[*userRec]
+	orders     map[string]*lazyOrder
 	less       map[string]func(a, b *userRec) int
+}
+
+// lazyOrder is an ordered tree built on the first list that asks for its
+// order (created_at is built at once): a million users load and are created
+// without maintaining nine trees nobody reads. Once built it is kept current
+// like any index. Building happens under the emulator's read lock, so it has
+// its own mutex; writers hold the write lock, so they never race a build.
+type lazyOrder struct {
+	less  func(a, b *userRec) int
+	users *table[*userRec]
+	mu    sync.Mutex
+	built atomic.Bool
+	tree  *ordered[*userRec]
+}
+
+func (l *lazyOrder) add(u *userRec) {
+	if l.built.Load() {
+		l.tree.add(u)
+	}
+}
+
+func (l *lazyOrder) remove(u *userRec) {
+	if l.built.Load() {
+		l.tree.remove(u)
+	}
+}
+
+// get returns the tree, building it first if needed.
+func (l *lazyOrder) get() *ordered[*userRec] {
+	if l.built.Load() {
+		return l.tree
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.built.Load() {
+		t := newOrdered(l.less)
+		rows := make([]*userRec, 0, len(l.users.rows))
+		for _, u := range l.users.rows {
+			rows = append(rows, u)
+		}
+		slices.SortFunc(rows, func(a, b *userRec) int {
+			if c := l.less(a, b); c != 0 {
+				return c
+			}
+			return cmpU64(a.Seq, b.Seq)
+		})
+		for _, u := range rows {
+			t.add(u)
+		}
+		l.tree = t
+		l.built.Store(true)
+	}
+	return l.tree
 }
 
 // deriveSortKeys caches on each user the values of its primary email and
@@ -82,17 +137,21 @@ var userOrders = map[string]func(a, b *userRec) int{
 	"last_sign_in_at": func(a, b *userRec) int { return cmpOptInt(a.LastSignInAt, b.LastSignInAt) },
 }
 
-func userIndexes(s *state, _ *table[*userRec]) []index[*userRec] {
+func userIndexes(s *state, t *table[*userRec]) []index[*userRec] {
 	ui := &userIndex{
 		byExt:      newUnique(func(u *userRec) string { return deref(u.ExternalID) }),
 		byUsername: newUnique(func(u *userRec) string { return strings.ToLower(deref(u.Username)) }),
-		orders:     map[string]*ordered[*userRec]{},
+		orders:     map[string]*lazyOrder{},
 		less:       userOrders,
 	}
 	s.users = ui
 	ixs := []index[*userRec]{deriveSortKeys{s}, ui.byExt, ui.byUsername}
 	for name, less := range userOrders {
-		o := newOrdered(less)
+		o := &lazyOrder{less: less, users: t}
+		if name == "created_at" { // the default order of GET /users
+			o.tree = newOrdered(less)
+			o.built.Store(true)
+		}
 		ui.orders[name] = o
 		ixs = append(ixs, o)
 	}
@@ -336,7 +395,7 @@ func (e *Emulator) listUsers(rq *request) (any, *apiError) {
 	}
 	desc := strings.HasPrefix(ob, "-")
 	field := strings.TrimLeft(ob, "+-")
-	tree, ok := s.users.orders[field]
+	lazy, ok := s.users.orders[field]
 	if !ok {
 		fields := make([]string, 0, len(userOrders))
 		for k := range userOrders {
@@ -390,7 +449,7 @@ func (e *Emulator) listUsers(rq *request) (any, *apiError) {
 		}
 	} else {
 		skip := offset
-		tree.walk(desc, pivot, func(u *userRec) bool {
+		lazy.get().walk(desc, pivot, func(u *userRec) bool {
 			if !q.match(s, u) {
 				return true
 			}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 )
 
 // Limits of the fs helpers: a script reading /dev/zero, or a file that is
@@ -42,7 +43,28 @@ func openFile(ctx context.Context, path string, flag int) (*os.File, error) {
 	case res := <-ch:
 		return res.f, res.err
 	case <-ctx.Done():
-		releaseFIFO(path, flag)
+		// The opening goroutine may not have entered open(2) yet, and a
+		// non-blocking open of the other end fails (ENXIO) or is over
+		// before it does: release again until it has returned. Wait for it
+		// here (it returns as soon as it is in open(2) and released), so
+		// that it is gone when the run ends; only if that takes seconds (the
+		// FIFO was removed while we waited) is it left to finish on its own.
+		wait, waited := time.Millisecond, time.Duration(0)
+		for {
+			releaseFIFO(path, flag)
+			select {
+			case res := <-ch:
+				if res.f != nil {
+					res.f.Close()
+				}
+				return nil, fmt.Errorf("%s: waiting for the other end of the FIFO: %w", path, ctx.Err())
+			case <-time.After(wait):
+			}
+			if waited += wait; waited > 5*time.Second {
+				break
+			}
+			wait = min(2*wait, 250*time.Millisecond)
+		}
 		go func() {
 			if res := <-ch; res.f != nil {
 				res.f.Close()

@@ -77,7 +77,8 @@ Webhooks (what happens in the emulator, announced as Clerk announces it):
   clerkscript emulate --webhook-url http://localhost:3000/api/webhooks
 
 Each delivery attempt is logged on stderr; GET <CLERK_API_URL>/_emulator/webhooks
-(with the secret key) lists the last 1000 events and attempts.`
+(with the secret key) lists the last 1000 events and attempts (events are
+made only when a --webhook-url is given).`
 
 // runEmulate is the "emulate" command.
 func runEmulate(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
@@ -161,7 +162,11 @@ func runEmulate(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 		}
 		opts = append(opts, emulator.WithWebhookSecret(*hookSecret))
 	}
-	opts = append(opts, emulator.WithEventLog(1000), emulator.WithWebhookRetryScale(*hookScale),
+	if len(hookURLs) > 0 {
+		// Events cost a rendering per change: kept only when delivered.
+		opts = append(opts, emulator.WithEventLog(1000))
+	}
+	opts = append(opts, emulator.WithWebhookRetryScale(*hookScale),
 		emulator.WithWebhookFaults(emulator.WebhookFaults{DuplicateRate: *hookDup, DelayRate: *hookDelayRate, Delay: hookDelay}),
 		emulator.WithWebhookLog(func(d emulator.Delivery) {
 			status := strconv.Itoa(d.Status)
