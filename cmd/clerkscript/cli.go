@@ -17,9 +17,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	suggestpkg "github.com/clerkscript/clerkscript/internal/suggest"
 	"io"
 	"regexp"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -223,49 +223,14 @@ func didYouMean(name string, candidates []string, format ...func(string) string)
 	return fmt.Sprintf("; did you mean %s?", s)
 }
 
-// suggest returns the candidate closest to name by edit distance, when it
-// is close enough to be a typo (or name is a prefix of it), or "".
+// suggest returns the candidate closest to name when it is close enough to
+// be a typo, or "": internal/suggest's rule, the same as for unknown
+// operations, with leading dashes of a flag ignored.
 func suggest(name string, candidates []string) string {
-	name = strings.ToLower(strings.TrimLeft(name, "-"))
-	if name == "" {
-		return ""
+	if best := suggestpkg.Closest(strings.TrimLeft(name, "-"), candidates, 1); len(best) > 0 {
+		return best[0]
 	}
-	sorted := append([]string(nil), candidates...)
-	sort.Strings(sorted)
-	best, bestD := "", -1
-	for _, c := range sorted {
-		d := editDistance(name, strings.ToLower(c))
-		if strings.HasPrefix(strings.ToLower(c), name) && len(name) >= 2 {
-			d = min(d, 1)
-		}
-		if bestD < 0 || d < bestD {
-			best, bestD = c, d
-		}
-	}
-	if bestD < 0 || bestD > max(1, len(name)/3+1) {
-		return ""
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return ""
 }
 
 // lockedWriter serialises writes to w from several goroutines.
