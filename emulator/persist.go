@@ -73,6 +73,9 @@ func (e *Emulator) SaveFile(path string) error {
 // Load replaces the instance with a saved one. The file is read and checked
 // in full before anything changes, so a bad file leaves the emulator as it
 // was. A secret key given with WithSecretKey takes precedence over the file's.
+// The file's bytes are held in memory while it loads (about 800 bytes a
+// user), then released: splitting it in memory and decoding its records on
+// every core is several times faster than streaming it through one decoder.
 func (e *Emulator) Load(r io.Reader) error {
 	data, err := io.ReadAll(r)
 	if err != nil {
