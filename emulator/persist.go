@@ -73,8 +73,19 @@ func (e *Emulator) SaveFile(path string) error {
 // Load replaces the instance with a saved one. The file is read and checked
 // in full before anything changes, so a bad file leaves the emulator as it
 // was. A secret key given with WithSecretKey takes precedence over the file's.
+// The file's bytes are held in memory while it loads (about 800 bytes a
+// user), then released: splitting it in memory and decoding its records on
+// every core is several times faster than streaming it through one decoder.
 func (e *Emulator) Load(r io.Reader) error {
-	sf, key, err := decodeState(bufio.NewReaderSize(r, 1<<20))
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return fmt.Errorf("emulator: reading state file: %w", err)
+	}
+	return e.load(data)
+}
+
+func (e *Emulator) load(data []byte) error {
+	sf, key, err := decodeState(data)
 	if err != nil {
 		return err
 	}
@@ -92,12 +103,11 @@ func (e *Emulator) Load(r io.Reader) error {
 // LoadFile loads a state file; a missing file is reported with an error
 // satisfying errors.Is(err, fs.ErrNotExist).
 func (e *Emulator) LoadFile(path string) error {
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path) // sized from the file: no regrowing
 	if err != nil {
 		return fmt.Errorf("emulator: %w", err)
 	}
-	defer f.Close()
-	if err := e.Load(f); err != nil {
+	if err := e.load(data); err != nil {
 		return fmt.Errorf("%w (file %s)", err, path)
 	}
 	return nil
@@ -108,57 +118,44 @@ type loaded struct {
 	state     *state
 }
 
-func decodeState(r io.Reader) (*loaded, *rsa.PrivateKey, error) {
-	d := json.NewDecoder(r)
-	d.UseNumber() // metadata numbers keep their exact text
-	d.DisallowUnknownFields()
+// decodeState decodes a whole state file. It is split by a fast structural
+// scan and its records decoded on every core: a million users load in
+// seconds, where a streaming json.Decoder spent longer scanning than
+// decoding.
+func decodeState(data []byte) (*loaded, *rsa.PrivateKey, error) {
 	bad := func(err error) error { return fmt.Errorf("emulator: state file is not valid: %w", err) }
-	tok, err := d.Token()
-	if err != nil {
-		return nil, nil, bad(err)
-	}
-	if tok != json.Delim('{') {
-		return nil, nil, bad(errors.New("want a JSON object"))
-	}
 	var (
 		version    int
 		sf         loaded
 		signingKey string
 		seen       = map[string]bool{}
 	)
-	for d.More() {
-		kt, err := d.Token()
-		if err != nil {
-			return nil, nil, bad(err)
-		}
-		k, _ := kt.(string)
+	end, err := splitObject(data, func(k string, v []byte) error {
 		if seen[k] {
-			return nil, nil, bad(fmt.Errorf("%q appears twice", k))
+			return fmt.Errorf("%q appears twice", k)
 		}
 		seen[k] = true
 		switch k {
 		case "version":
-			err = d.Decode(&version)
+			return unmarshalStrict(v, &version)
 		case "secret_key":
-			err = d.Decode(&sf.SecretKey)
+			return unmarshalStrict(v, &sf.SecretKey)
 		case "signing_key":
-			err = d.Decode(&signingKey)
+			return unmarshalStrict(v, &signingKey)
 		case "state":
 			st := emptyState()
-			if err = st.decode(d); err == nil {
-				sf.state = st
+			if err := st.decode(v); err != nil {
+				return err
 			}
-		default:
-			err = fmt.Errorf("unknown field %q", k)
+			sf.state = st
+			return nil
 		}
-		if err != nil {
-			return nil, nil, bad(err)
-		}
-	}
-	if _, err := d.Token(); err != nil {
+		return fmt.Errorf("unknown field %q", k)
+	})
+	if err != nil {
 		return nil, nil, bad(err)
 	}
-	if _, err := d.Token(); err != io.EOF {
+	if skipWS(data, end) != len(data) {
 		return nil, nil, errors.New("emulator: state file has data after the JSON object")
 	}
 	if version != stateVersion {

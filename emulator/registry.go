@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"iter"
 	"runtime"
@@ -64,7 +63,7 @@ type anyTable interface {
 	checkAll(s *state) error
 	checkNil() error
 	encode(w *bufio.Writer) error
-	decode(d *json.Decoder) error
+	decode(data []byte) error
 	reindex()
 	rank() int
 }
@@ -220,14 +219,59 @@ func (t *table[T]) checkNil() error {
 }
 
 func (t *table[T]) checkAll(s *state) error {
-	for _, r := range t.rows {
-		if t.res.check != nil {
-			if err := t.res.check(s, r); err != nil {
-				return err
-			}
-		}
+	if t.res.check == nil {
+		return nil
 	}
-	return nil
+	// Checks only read the state: they run on every core.
+	var (
+		mu       sync.Mutex
+		firstErr error
+	)
+	parallel(t.rowSlice(), func(r T) bool {
+		if err := t.res.check(s, r); err != nil {
+			mu.Lock()
+			if firstErr == nil {
+				firstErr = err
+			}
+			mu.Unlock()
+			return false
+		}
+		return true
+	})
+	return firstErr
+}
+
+// rowSlice returns the records in no particular order.
+func (t *table[T]) rowSlice() []T {
+	out := make([]T, 0, len(t.rows))
+	for _, r := range t.rows {
+		out = append(out, r)
+	}
+	return out
+}
+
+// parallel calls f on every element, in chunks on every core; a chunk stops
+// at the first false.
+func parallel[T any](rs []T, f func(T) bool) {
+	workers := max(1, runtime.GOMAXPROCS(0))
+	if len(rs) < 1024 {
+		workers = 1
+	}
+	chunk := (len(rs) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for lo := 0; lo < len(rs); lo += chunk {
+		part := rs[lo:min(lo+chunk, len(rs))]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, r := range part {
+				if !f(r) {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 func (t *table[T]) reindex() {
@@ -235,16 +279,16 @@ func (t *table[T]) reindex() {
 		return
 	}
 	t.idx = t.res.indexes(t.st, t)
-	// Derived keys first (they feed the others), then every index in
-	// parallel: a million users load with all their trees in a few
-	// seconds. Indexes are independent structures; rows are only read.
+	rows := t.rowSlice()
+	// Derived keys first (they feed the others; each record's own, so in
+	// parallel chunks), then every index in parallel: indexes are
+	// independent structures; rows are only read. An index that can build
+	// itself from all the rows at once (sorted, for a tree) does so.
 	rest := t.idx
 	if len(rest) > 0 {
-		if d, ok := rest[0].(interface{ derived() }); ok {
-			_ = d
-			for _, r := range t.rows {
-				rest[0].add(r)
-			}
+		if _, ok := rest[0].(interface{ derived() }); ok {
+			d := rest[0]
+			parallel(rows, func(r T) bool { d.add(r); return true })
 			rest = rest[1:]
 		}
 	}
@@ -253,7 +297,11 @@ func (t *table[T]) reindex() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for _, r := range t.rows {
+			if b, ok := ix.(interface{ build([]T) }); ok {
+				b.build(rows)
+				return
+			}
+			for _, r := range rows {
 				ix.add(r)
 			}
 		}()
@@ -287,22 +335,17 @@ func (t *table[T]) encode(w *bufio.Writer) error {
 	return err
 }
 
-// decode reads what encode wrote (or any JSON object of records by id). The
-// decoder only splits the records; workers on every core decode them.
-func (t *table[T]) decode(d *json.Decoder) error {
-	tok, err := d.Token()
-	if err != nil {
-		return err
-	}
-	if tok == nil {
+// decode reads what encode wrote (or any JSON object of records by id, or
+// null). The records are split in one pass and decoded by workers on every
+// core, each into its own map; the maps are then merged into one sized for
+// them all.
+func (t *table[T]) decode(data []byte) error {
+	if string(data) == "null" {
 		return nil
-	}
-	if tok != json.Delim('{') {
-		return fmt.Errorf("%s: want an object of records by id", t.res.name)
 	}
 	type raw struct {
 		k string
-		b json.RawMessage
+		b []byte
 	}
 	const batch = 512
 	work := make(chan []raw, 4)
@@ -310,6 +353,7 @@ func (t *table[T]) decode(d *json.Decoder) error {
 		mu       sync.Mutex
 		firstErr error
 		wg       sync.WaitGroup
+		locals   []map[string]T
 	)
 	fail := func(err error) {
 		mu.Lock()
@@ -341,55 +385,53 @@ func (t *table[T]) decode(d *json.Decoder) error {
 						fail(fmt.Errorf("%s %q: %w", t.res.name, it.k, err))
 						break
 					}
+					if _, dup := local[it.k]; dup {
+						fail(fmt.Errorf("%s %q appears twice", t.res.name, it.k))
+						break
+					}
 					local[it.k] = r
 				}
 			}
 			mu.Lock()
-			for k, r := range local {
-				t.rows[k] = r
-			}
+			locals = append(locals, local)
 			mu.Unlock()
 		}()
 	}
-	seen := map[string]struct{}{}
 	var cur []raw
-	var readErr error
-	for d.More() {
-		kt, err := d.Token()
-		if err != nil {
-			readErr = err
-			break
-		}
-		k, _ := kt.(string)
-		if _, dup := seen[k]; dup {
-			readErr = fmt.Errorf("%s %q appears twice", t.res.name, k)
-			break
-		}
-		seen[k] = struct{}{}
-		var b json.RawMessage
-		if err := d.Decode(&b); err != nil {
-			readErr = fmt.Errorf("%s %q: %w", t.res.name, k, err)
-			break
-		}
-		cur = append(cur, raw{k, b})
+	_, readErr := splitObject(data, func(k string, v []byte) error {
+		cur = append(cur, raw{k, v})
 		if len(cur) == batch {
 			work <- cur
 			cur = nil
 		}
-	}
-	if len(cur) > 0 {
+		return nil
+	})
+	if readErr == nil && len(cur) > 0 {
 		work <- cur
 	}
 	close(work)
 	wg.Wait()
 	if readErr != nil {
-		return readErr
+		return fmt.Errorf("%s: %w", t.res.name, readErr)
 	}
 	if firstErr != nil {
 		return firstErr
 	}
-	_, err = d.Token()
-	return err
+	n := 0
+	for _, l := range locals {
+		n += len(l)
+	}
+	rows := make(map[string]T, n)
+	for _, l := range locals {
+		for k, r := range l {
+			if _, dup := rows[k]; dup {
+				return fmt.Errorf("%s %q appears twice", t.res.name, k)
+			}
+			rows[k] = r
+		}
+	}
+	t.rows = rows
+	return nil
 }
 
 // ---- the state as a whole ----
@@ -429,43 +471,32 @@ func (s *state) encode(w *bufio.Writer) error {
 	return err
 }
 
-// decodeState reads what encode wrote; unknown keys are errors.
-func (s *state) decode(d *json.Decoder) error {
-	tok, err := d.Token()
-	if err != nil {
-		return err
-	}
-	if tok != json.Delim('{') {
-		return errors.New("state must be a JSON object")
-	}
+// decode reads what encode wrote; unknown keys are errors.
+func (s *state) decode(data []byte) error {
 	seen := map[string]bool{}
-	for d.More() {
-		kt, err := d.Token()
-		if err != nil {
-			return err
-		}
-		k, _ := kt.(string)
+	_, err := splitObject(data, func(k string, v []byte) error {
 		if seen[k] {
 			return fmt.Errorf("state has %q twice", k)
 		}
 		seen[k] = true
+		var err error
 		switch k {
 		case "instance":
-			err = d.Decode(&s.Instance)
+			err = unmarshalStrict(v, &s.Instance)
 		case "ids":
-			err = d.Decode(&s.IDs)
+			err = unmarshalStrict(v, &s.IDs)
 		default:
 			t := s.table(k)
 			if t == nil {
 				return fmt.Errorf("state has an unknown collection %q (known: %s)", k, strings.Join(s.tableNames(), ", "))
 			}
-			err = t.decode(d)
+			err = t.decode(v)
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", k, err)
 		}
-	}
-	_, err = d.Token()
+		return nil
+	})
 	return err
 }
 

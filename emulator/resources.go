@@ -234,9 +234,11 @@ func checkIdent(s *state, r *identRec) error {
 		return fmt.Errorf("identification %s has a missing user or an unknown kind", r.ID)
 	}
 	n := 0
-	for _, x := range append(append([]string{}, u.EmailIDs...), u.PhoneIDs...) {
-		if x == r.ID {
-			n++
+	for _, ids := range [2][]string{u.EmailIDs, u.PhoneIDs} {
+		for _, x := range ids {
+			if x == r.ID {
+				n++
+			}
 		}
 	}
 	if n != 1 {
