@@ -66,7 +66,7 @@ func identifierType(s string) (string, bool) {
 		return "email_address", true
 	case validPhone(s):
 		return "phone_number", true
-	case web3Re.MatchString(s):
+	case web3Re().MatchString(s):
 		return "web3_wallet", true
 	}
 	return "", false

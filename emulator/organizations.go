@@ -146,7 +146,7 @@ func (e *Emulator) createOrg(rq *request) (any, *apiError) {
 	}
 	if slug != nil {
 		o.Slug = *slug
-		if !slugRe.MatchString(o.Slug) {
+		if !slugRe().MatchString(o.Slug) {
 			return nil, errFormat("slug", "A slug may contain only lowercase letters, digits, '-' and '_'.")
 		}
 	} else {
@@ -274,7 +274,7 @@ func (e *Emulator) updateOrg(rq *request) (any, *apiError) {
 	if strings.TrimSpace(o.Name) == "" {
 		return nil, errMissing("name")
 	}
-	if !slugRe.MatchString(o.Slug) {
+	if !slugRe().MatchString(o.Slug) {
 		return nil, errFormat("slug", "A slug may contain only lowercase letters, digits, '-' and '_'.")
 	}
 	if e.slugTaken(o.Slug, o.ID) {

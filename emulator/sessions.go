@@ -8,7 +8,6 @@ import (
 	"encoding/pem"
 	"fmt"
 	"math/big"
-	"regexp"
 	"strings"
 
 	"github.com/clerkscript/clerkscript/core"
@@ -402,7 +401,7 @@ func (e *Emulator) deleteJWTTemplate(rq *request) (any, *apiError) {
 	return deletedJSON{ID: t.ID, Object: "jwt_template", Deleted: true}, nil
 }
 
-var shortcodeRe = regexp.MustCompile(`\{\{\s*([a-z_]+(?:\.[A-Za-z0-9_]+)*)\s*\}\}`)
+var shortcodeRe = lazyRegexp(`\{\{\s*([a-z_]+(?:\.[A-Za-z0-9_]+)*)\s*\}\}`)
 
 // templateValues resolves the shortcodes Clerk documents for JWT templates
 // ({{user.id}}, {{user.public_metadata.plan}}, {{org.slug}}, ...).
@@ -471,11 +470,11 @@ func renderClaims(v any, vals map[string]any) any {
 		}
 		return out
 	case string:
-		if m := shortcodeRe.FindStringSubmatch(x); m != nil && m[0] == strings.TrimSpace(x) {
+		if m := shortcodeRe().FindStringSubmatch(x); m != nil && m[0] == strings.TrimSpace(x) {
 			return lookupPath(vals, m[1])
 		}
-		return shortcodeRe.ReplaceAllStringFunc(x, func(s string) string {
-			m := shortcodeRe.FindStringSubmatch(s)
+		return shortcodeRe().ReplaceAllStringFunc(x, func(s string) string {
+			m := shortcodeRe().FindStringSubmatch(s)
 			switch v := lookupPath(vals, m[1]).(type) {
 			case nil:
 				return ""

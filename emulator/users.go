@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -231,29 +232,39 @@ func (e *Emulator) userParam(rq *request) (*userRec, *apiError) {
 // passwordHashers are the hashers the spec's PasswordHasher lists, plus the
 // ones @clerk/backend documents (awscognito, bcrypt_peppered, md5_salted,
 // sha256_salted), each with the digest shape Clerk's docs give.
-var passwordHashers = map[string]*regexp.Regexp{
-	"argon2i":              regexp.MustCompile(`^\$argon2i\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$`),
-	"argon2id":             regexp.MustCompile(`^\$argon2id\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$`),
-	"awscognito":           regexp.MustCompile(`^awscognito#[^#]+#[^#]+#.+$`),
-	"bcrypt":               regexp.MustCompile(`^\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}$`),
-	"bcrypt_peppered":      regexp.MustCompile(`^\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}$`),
-	"bcrypt_sha256_django": regexp.MustCompile(`^bcrypt_sha256\$\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}$`),
-	"ldap_ssha":            regexp.MustCompile(`^\{SSHA\}[A-Za-z0-9+/=]+$`),
-	"md5":                  regexp.MustCompile(`^[0-9a-fA-F]{32}$`),
-	"md5_phpass":           regexp.MustCompile(`^\$[PH]\$[./A-Za-z0-9]{31}$`),
-	"md5_salted":           regexp.MustCompile(`^[0-9a-fA-F]{32}\$.+$`),
-	"pbkdf2_sha1":          regexp.MustCompile(`^pbkdf2_sha1\$\d+\$[^$]+\$[^$]+$`),
-	"pbkdf2_sha256":        regexp.MustCompile(`^pbkdf2_sha256\$\d+\$[^$]+\$[^$]+$`),
-	"pbkdf2_sha256_django": regexp.MustCompile(`^pbkdf2_sha256\$\d+\$[^$]+\$[^$]+$`),
-	"pbkdf2_sha512":        regexp.MustCompile(`^pbkdf2_sha512\$\d+\$[^$]+\$[^$]+$`),
-	"pbkdf2_sha512_hex":    regexp.MustCompile(`^pbkdf2_sha512\$\d+\$[0-9a-fA-F]+\$[0-9a-fA-F]+$`),
-	"phpass":               regexp.MustCompile(`^\$[PH]\$[./A-Za-z0-9]{31}$`),
-	"scrypt_firebase":      regexp.MustCompile(`^[^$]+\$[^$]+\$[^$]+\$[^$]+\$\d+\$\d+$`),
-	"scrypt_werkzeug":      regexp.MustCompile(`^scrypt:\d+:\d+:\d+\$[^$]+\$[0-9a-fA-F]+$`),
-	"sha256":               regexp.MustCompile(`^[0-9a-fA-F]{64}$`),
-	"sha256_salted":        regexp.MustCompile(`^[0-9a-fA-F]{64}\$.+$`),
-	"sha512_symfony":       regexp.MustCompile(`^[A-Za-z0-9+/=]+(\$.+)?$`),
+var passwordHashers = map[string]string{
+	"argon2i":              `^\$argon2i\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$`,
+	"argon2id":             `^\$argon2id\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$`,
+	"awscognito":           `^awscognito#[^#]+#[^#]+#.+$`,
+	"bcrypt":               `^\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}$`,
+	"bcrypt_peppered":      `^\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}$`,
+	"bcrypt_sha256_django": `^bcrypt_sha256\$\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}$`,
+	"ldap_ssha":            `^\{SSHA\}[A-Za-z0-9+/=]+$`,
+	"md5":                  `^[0-9a-fA-F]{32}$`,
+	"md5_phpass":           `^\$[PH]\$[./A-Za-z0-9]{31}$`,
+	"md5_salted":           `^[0-9a-fA-F]{32}\$.+$`,
+	"pbkdf2_sha1":          `^pbkdf2_sha1\$\d+\$[^$]+\$[^$]+$`,
+	"pbkdf2_sha256":        `^pbkdf2_sha256\$\d+\$[^$]+\$[^$]+$`,
+	"pbkdf2_sha256_django": `^pbkdf2_sha256\$\d+\$[^$]+\$[^$]+$`,
+	"pbkdf2_sha512":        `^pbkdf2_sha512\$\d+\$[^$]+\$[^$]+$`,
+	"pbkdf2_sha512_hex":    `^pbkdf2_sha512\$\d+\$[0-9a-fA-F]+\$[0-9a-fA-F]+$`,
+	"phpass":               `^\$[PH]\$[./A-Za-z0-9]{31}$`,
+	"scrypt_firebase":      `^[^$]+\$[^$]+\$[^$]+\$[^$]+\$\d+\$\d+$`,
+	"scrypt_werkzeug":      `^scrypt:\d+:\d+:\d+\$[^$]+\$[0-9a-fA-F]+$`,
+	"sha256":               `^[0-9a-fA-F]{64}$`,
+	"sha256_salted":        `^[0-9a-fA-F]{64}\$.+$`,
+	"sha512_symfony":       `^[A-Za-z0-9+/=]+(\$.+)?$`,
 }
+
+// passwordHasherRes holds passwordHashers compiled, on first use rather than
+// at every clerkscript process start.
+var passwordHasherRes = sync.OnceValue(func() map[string]*regexp.Regexp {
+	m := make(map[string]*regexp.Regexp, len(passwordHashers))
+	for k, v := range passwordHashers {
+		m[k] = regexp.MustCompile(v)
+	}
+	return m
+})
 
 // applyPassword validates password / password_digest + password_hasher and
 // records them on u. A plaintext password is kept only as a salted PBKDF2
@@ -296,7 +307,7 @@ func applyPassword(f *form, u *userRec, ids *idGen, now int64) {
 				"password_hasher must be included when password_digest is."))
 			return
 		}
-		re, ok := passwordHashers[*hasher]
+		re, ok := passwordHasherRes()[*hasher]
 		if !ok {
 			names := make([]string, 0, len(passwordHashers))
 			for k := range passwordHashers {
@@ -516,7 +527,7 @@ func checkStatuses(param string, st []string, n int) *apiError {
 // checkUserUnique enforces Clerk's uniqueness of username and external_id.
 func (e *Emulator) checkUserUnique(u *userRec, self string) *apiError {
 	if u.Username != nil {
-		if !userRe.MatchString(*u.Username) {
+		if !userRe().MatchString(*u.Username) {
 			return errFormat("username", "Usernames are 4 to 64 characters: letters, digits, '_', '-' and '.'.")
 		}
 		if o := e.st.users.byUsername.get(strings.ToLower(*u.Username)); o != nil && o.ID != self {

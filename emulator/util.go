@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/clerkscript/clerkscript/core"
 )
@@ -150,15 +151,21 @@ func emptyIfNil(m map[string]any) map[string]any {
 // Clerk's own rules are stricter and partly undocumented; these catch what a
 // script is likely to get wrong (no @, spaces, missing +, letters in phones).
 var (
-	emailRe = regexp.MustCompile(`^[^\s@]+@[^\s@]+\.[^\s@]+$`)
-	phoneRe = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
-	slugRe  = regexp.MustCompile(`^[a-z0-9]+(?:[-_][a-z0-9]+)*$`)
-	web3Re  = regexp.MustCompile(`^0x[0-9a-fA-F]{40}$`)
-	userRe  = regexp.MustCompile(`^[a-zA-Z0-9_\-.]{4,64}$`)
+	emailRe = lazyRegexp(`^[^\s@]+@[^\s@]+\.[^\s@]+$`)
+	phoneRe = lazyRegexp(`^\+[1-9][0-9]{6,14}$`)
+	slugRe  = lazyRegexp(`^[a-z0-9]+(?:[-_][a-z0-9]+)*$`)
+	web3Re  = lazyRegexp(`^0x[0-9a-fA-F]{40}$`)
+	userRe  = lazyRegexp(`^[a-zA-Z0-9_\-.]{4,64}$`)
 )
 
-func validEmail(s string) bool { return len(s) <= 320 && emailRe.MatchString(s) }
-func validPhone(s string) bool { return phoneRe.MatchString(s) }
+// lazyRegexp compiles expr on first use rather than at package
+// initialisation, which every clerkscript process start would pay.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
+
+func validEmail(s string) bool { return len(s) <= 320 && emailRe().MatchString(s) }
+func validPhone(s string) bool { return phoneRe().MatchString(s) }
 
 func validURL(s string) bool {
 	u, err := url.Parse(s)

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/clerkscript/clerkscript/core"
 	"github.com/dop251/goja"
@@ -24,9 +25,14 @@ var clerkBackendTable string
 //go:embed node.js
 var nodeSource string
 
+// The built-in modules are compiled on first use, not at package
+// initialisation: every clerkscript command links this package, and
+// compiling them costs each process start about 10 ms.
 var (
-	clerkBackendProgram = goja.MustCompile("clerkscript:@clerk/backend", clerkBackendSource, true)
-	nodeProgram         = goja.MustCompile("clerkscript:node", nodeSource, true)
+	clerkBackendProgram = sync.OnceValue(func() *goja.Program {
+		return goja.MustCompile("clerkscript:@clerk/backend", clerkBackendSource, true)
+	})
+	nodeProgram = sync.OnceValue(func() *goja.Program { return goja.MustCompile("clerkscript:node", nodeSource, true) })
 )
 
 // installModules builds the objects behind the built-in modules (see
@@ -55,7 +61,7 @@ func (r *Runtime) installModules() error {
 	if err := json.Unmarshal([]byte(clerkBackendTable), &table); err != nil {
 		return fmt.Errorf("clerkbackend table: %w", err)
 	}
-	v, err := vm.RunProgram(clerkBackendProgram)
+	v, err := vm.RunProgram(clerkBackendProgram())
 	if err != nil {
 		return fmt.Errorf("@clerk/backend module: %w", err)
 	}
@@ -69,7 +75,7 @@ func (r *Runtime) installModules() error {
 	}
 	modsObj := mods.ToObject(vm)
 
-	v, err = vm.RunProgram(nodeProgram)
+	v, err = vm.RunProgram(nodeProgram())
 	if err != nil {
 		return fmt.Errorf("node module: %w", err)
 	}

@@ -20,7 +20,8 @@ import (
 //go:embed prelude.js
 var preludeSource string
 
-var preludeProgram = goja.MustCompile(preludeName, preludeSource, true)
+// preludeProgram is compiled on first use (see clerkBackendProgram).
+var preludeProgram = sync.OnceValue(func() *goja.Program { return goja.MustCompile(preludeName, preludeSource, true) })
 
 // Options configures a Runtime. The zero value works: no API client (clerk
 // calls reject with a clear error), no args, an empty env, output discarded.
@@ -177,7 +178,7 @@ func (r *Runtime) install() error {
 	r.installConsole()
 	r.installFS()
 	r.installGlobals()
-	v, err := vm.RunProgram(preludeProgram)
+	v, err := vm.RunProgram(preludeProgram())
 	if err != nil {
 		return fmt.Errorf("prelude: %w", err)
 	}

@@ -122,16 +122,22 @@ func subcommand(topic string, args []string, stdout, stderr io.Writer) (sub stri
 	return "", nil, usageError(stderr, topic, topic, "unknown sub-command %q%s (want %s)", args[0], didYouMean(args[0], names), strings.Join(names, " or ")), true
 }
 
+// The flag-error patterns are compiled on first use (a mistyped flag), not
+// at every process start.
 var (
-	reInvalidValue = regexp.MustCompile(`^invalid (?:boolean )?value ("(?:[^"\\]|\\.)*") for (?:flag )?-([^:]+): (.*)$`)
-	reFlagPrefixed = regexp.MustCompile(`^(flag provided but not defined|flag needs an argument|bad flag syntax): -*(.*)$`)
+	reInvalidValue = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^invalid (?:boolean )?value ("(?:[^"\\]|\\.)*") for (?:flag )?-([^:]+): (.*)$`)
+	})
+	reFlagPrefixed = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(flag provided but not defined|flag needs an argument|bad flag syntax): -*(.*)$`)
+	})
 )
 
 // describeFlagError rewrites the flag package's messages in the CLI's
 // terms: flags named with two dashes, parse errors said in words.
 func describeFlagError(fs *flag.FlagSet, err error) string {
 	msg := err.Error()
-	if m := reFlagPrefixed.FindStringSubmatch(msg); m != nil {
+	if m := reFlagPrefixed().FindStringSubmatch(msg); m != nil {
 		name := m[2]
 		switch m[1] {
 		case "flag provided but not defined":
@@ -142,7 +148,7 @@ func describeFlagError(fs *flag.FlagSet, err error) string {
 			return "bad flag syntax: " + name
 		}
 	}
-	if m := reInvalidValue.FindStringSubmatch(msg); m != nil {
+	if m := reInvalidValue().FindStringSubmatch(msg); m != nil {
 		value, name, reason := m[1], m[2], m[3]
 		if reason == "parse error" {
 			reason = "not a valid " + flagKind(fs.Lookup(name))

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -87,20 +88,22 @@ type PlanOptions struct {
 
 // emailRE is zod's email check (z.email()), without its look-aheads, which
 // are checked separately: no leading dot, no "..".
-var emailRE = regexp.MustCompile(`^[A-Za-z0-9_'+\-.]*[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$`)
+var emailRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z0-9_'+\-.]*[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$`)
+})
 
 func validEmail(s string) bool {
-	return !strings.HasPrefix(s, ".") && !strings.Contains(s, "..") && emailRE.MatchString(s)
+	return !strings.HasPrefix(s, ".") && !strings.Contains(s, "..") && emailRE().MatchString(s)
 }
 
-var bcryptRE = regexp.MustCompile(`^\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}$`)
+var bcryptRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}$`) })
 
 // checkDigest catches digests that cannot be of their hasher before Clerk
 // rejects them with form_password_digest_invalid_code.
 func checkDigest(hasher, digest string) error {
 	switch hasher {
 	case "bcrypt":
-		if !bcryptRE.MatchString(digest) {
+		if !bcryptRE().MatchString(digest) {
 			return fmt.Errorf("not a bcrypt digest ($2a$/$2b$/$2y$, cost, 53 characters of salt and hash)")
 		}
 	case "scrypt_firebase":
