@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"runtime/debug"
+	"unsafe"
 
 	clerkwasm "github.com/clerkscript/clerkscript/wasm/host"
 )
@@ -89,7 +92,7 @@ func runWasmVerify(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	if done {
 		return code
 	}
-	wasmBytes, err := os.ReadFile(va.module)
+	wasmBytes, err := loadModule(va.module)
 	if err != nil {
 		fmt.Fprintf(stderr, "clerkscript wasm verify: --module: %v\n", err)
 		return 2
@@ -97,11 +100,17 @@ func runWasmVerify(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	if err := va.checkKey(); err != nil {
 		return reportVerdict("wasm verify", nil, err, va.asJSON, stdout, stderr)
 	}
-	h, err := clerkwasm.New(ctx, clerkwasm.Options{Module: wasmBytes,
-		JWTKey: va.opts.JWTKey, SecretKey: va.opts.SecretKey, APIURL: va.opts.APIURL,
-		AuthorizedParties: va.opts.AuthorizedParties, Audience: va.opts.Audience, Issuer: va.opts.Issuer,
-		ClockSkew: va.opts.ClockSkew, PoolSize: 1, TokenCacheSize: -1, Now: verifyNow, Stderr: stderr,
-		CompilationCacheDir: va.cacheDir, NoCompilationCache: va.noCache})
+	var h *clerkwasm.Host
+	err = guardFault(va.module, wasmBytes, func() (err error) {
+		// One instance, used once: its memory gets its whole capacity up
+		// front, so the guest's start never copies it as it grows.
+		h, err = clerkwasm.New(ctx, clerkwasm.Options{Module: wasmBytes,
+			JWTKey: va.opts.JWTKey, SecretKey: va.opts.SecretKey, APIURL: va.opts.APIURL,
+			AuthorizedParties: va.opts.AuthorizedParties, Audience: va.opts.Audience, Issuer: va.opts.Issuer,
+			ClockSkew: va.opts.ClockSkew, PoolSize: 1, TokenCacheSize: -1, Now: verifyNow, Stderr: stderr,
+			CompilationCacheDir: va.cacheDir, NoCompilationCache: va.noCache, MemoryCapacityFromMax: true})
+		return err
+	})
 	if err != nil {
 		fmt.Fprintf(stderr, "clerkscript wasm verify: %v\n", err)
 		return 2
@@ -109,4 +118,43 @@ func runWasmVerify(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	defer func() { _ = h.Close(context.Background()) }()
 	claims, err := h.VerifyToken(ctx, va.token)
 	return reportVerdict("wasm verify", claims, err, va.asJSON, stdout, stderr)
+}
+
+// loadModule maps the module file (see mapModule), or reads it.
+func loadModule(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if data, ok := mapModule(f); ok {
+		return data, nil
+	}
+	return io.ReadAll(f)
+}
+
+// guardFault runs fn, turning a memory fault inside data on this goroutine
+// (a mapped module file truncated meanwhile) into an error instead of a
+// crash. wazero reads the module's bytes on the calling goroutine; any
+// other fault is re-raised.
+func guardFault(path string, data []byte, fn func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		if re, ok := r.(interface {
+			runtime.Error
+			Addr() uintptr
+		}); ok && len(data) > 0 {
+			start := uintptr(unsafe.Pointer(unsafe.SliceData(data)))
+			if a := re.Addr(); a >= start && a < start+uintptr(len(data)) {
+				err = fmt.Errorf("%s changed while it was being loaded (%v): run the command again", path, re)
+				return
+			}
+		}
+		panic(r)
+	}()
+	return fn()
 }

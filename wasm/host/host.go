@@ -179,7 +179,8 @@ func (h *Host) closeCaches() {
 func (h *Host) newPool(ctx context.Context, interruptible bool) (*pool, error) {
 	rc := wazero.NewRuntimeConfig().
 		WithCloseOnContextDone(interruptible).
-		WithMemoryLimitPages(h.opts.MemoryLimitMiB * 16) // 64 KiB pages
+		WithMemoryLimitPages(h.opts.MemoryLimitMiB * 16). // 64 KiB pages
+		WithMemoryCapacityFromMax(h.opts.MemoryCapacityFromMax)
 	cache, err := h.compilationCache(interruptible)
 	if err != nil {
 		return nil, err

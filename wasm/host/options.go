@@ -96,6 +96,17 @@ type Options struct {
 	// Backend API response larger than MemoryLimitMiB/8 (as JSON, the body
 	// in base64) is refused by the host rather than handed to the guest.
 	MemoryLimitMiB uint32
+	// MemoryCapacityFromMax gives each instance's linear memory its full
+	// MemoryLimitMiB of capacity when it is created, so that the guest
+	// growing its memory never copies it (wazero otherwise reallocates and
+	// copies the whole memory on every growth, about 10 MB while a Go
+	// guest starts). The capacity is address space: the pages are touched
+	// only as the guest uses them. It suits a short-lived process with one
+	// instance (clerkscript wasm verify sets it); a long-lived host with a
+	// pool should leave it off, because the Go runtime counts each
+	// instance's whole capacity as heap (GOGC, GOMEMLIMIT) and zeroes it
+	// when it reuses freed memory for a new instance.
+	MemoryCapacityFromMax bool
 	// CallTimeout bounds each call, Backend API requests included (default
 	// 30 s); the caller's context can only shorten it. In Call and
 	// VerifyWebhook a guest still running at the deadline is stopped and

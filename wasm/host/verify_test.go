@@ -368,3 +368,28 @@ func TestCachedTokensKeepTheirIdentity(t *testing.T) {
 		}
 	}
 }
+
+// TestMemoryCapacityFromMax: the instance's memory is created with the
+// whole MemoryLimitMiB of capacity, so that the guest growing it never
+// moves (copies) it; without the option a large growth moves it. The
+// plugin works as usual either way.
+func TestMemoryCapacityFromMax(t *testing.T) {
+	const limitMiB = 48
+	for _, fromMax := range []bool{false, true} {
+		h := newHost(t, Options{JWTKey: testkeys.Primary.PublicPEM(), PoolSize: 1, MemoryLimitMiB: limitMiB,
+			MemoryCapacityFromMax: fromMax})
+		inst := <-h.fast.idle
+		before, ok := inst.mem.Read(0, 1)
+		if _, grown := inst.mem.Grow(16 << 4); !ok || !grown { // 16 MiB in 64 KiB pages
+			t.Fatalf("MemoryCapacityFromMax %v: growing the memory by 16 MiB failed", fromMax)
+		}
+		after, _ := inst.mem.Read(0, 1)
+		h.fast.idle <- inst
+		if moved := &before[0] != &after[0]; moved == fromMax {
+			t.Fatalf("MemoryCapacityFromMax %v: growing moved the memory: %v", fromMax, moved)
+		}
+		if _, err := h.VerifyToken(context.Background(), testkeys.Mint(claimsAt(time.Now(), nil), "", "")); err != nil {
+			t.Fatalf("MemoryCapacityFromMax %v: %v", fromMax, err)
+		}
+	}
+}
