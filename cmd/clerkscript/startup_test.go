@@ -3,11 +3,18 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/clerkscript/clerkscript/internal/testkeys"
+	clerkwasm "github.com/clerkscript/clerkscript/wasm/host"
 )
 
 // maxInitBytes bounds what one clerkscript package may allocate while it
@@ -68,4 +75,43 @@ func BenchmarkProcessStart(b *testing.B) {
 			b.Fatalf("%v\n%s", err, out)
 		}
 	}
+}
+
+// BenchmarkWasmVerifyCached is a second (or later) 'clerkscript wasm verify'
+// process: the clerkscript binary and the module are built, a first run
+// fills the compilation cache, and each iteration is one process verifying
+// a token (wall time per op; cpu-ms/op is the process's user+system time).
+func BenchmarkWasmVerifyCached(b *testing.B) {
+	dir := b.TempDir()
+	bin := filepath.Join(dir, "clerkscript")
+	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if out, err := exec.Command(goCmd, "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("building clerkscript: %v\n%s", err, out)
+	}
+	module := filepath.Join(dir, "clerk.wasm")
+	if err := clerkwasm.BuildModule(context.Background(), clerkwasm.BuildOptions{Output: module}); err != nil {
+		b.Fatalf("building the module: %v", err)
+	}
+	keyFile := filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(keyFile, []byte(testkeys.Primary.PublicPEM()), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	tok := testkeys.Primary.Mint(testkeys.SessionClaims(time.Now()), "")
+	cacheHome := filepath.Join(dir, "cache")
+	run := func() *os.ProcessState {
+		cmd := exec.Command(bin, "wasm", "verify", "--module", module, "--jwt-key", keyFile, tok)
+		cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+cacheHome)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("wasm verify: %v\n%s", err, out)
+		}
+		return cmd.ProcessState
+	}
+	run() // compiles the module into the cache
+	var cpu time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		st := run()
+		cpu += st.UserTime() + st.SystemTime()
+	}
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
 }

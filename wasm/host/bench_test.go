@@ -172,22 +172,6 @@ func BenchmarkInstantiate(b *testing.B) {
 	}
 }
 
-// BenchmarkInstantiateCapacityFromMax is BenchmarkInstantiate with
-// Options.MemoryCapacityFromMax: the guest's memory growth while its Go
-// runtime starts copies nothing.
-func BenchmarkInstantiateCapacityFromMax(b *testing.B) {
-	h := newHost(b, Options{PoolSize: 1, MemoryCapacityFromMax: true})
-	ctx := context.Background()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		inst, err := h.fast.newInstance(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		_ = inst.mod.Close(ctx)
-	}
-}
-
 // BenchmarkNewHostCold compiles the module from scratch each time: a
 // process start without a compilation cache.
 func BenchmarkNewHostCold(b *testing.B) {
