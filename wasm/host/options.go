@@ -106,7 +106,10 @@ type Options struct {
 	// it). A long-lived host should leave it off: the Go runtime counts
 	// each instance's whole capacity as heap (GOGC, GOMEMLIMIT), and
 	// zeroes all of it when it reuses freed memory for a replacement
-	// instance (measured: 2.5 s per instance instead of 80 ms).
+	// instance (measured: 2.5 s per instance instead of 80 ms). A module
+	// declaring a maximum memory above MemoryLimitMiB is refused with it
+	// (without it, the maximum is lowered to the limit); Go modules
+	// declare none.
 	MemoryCapacityFromMax bool
 	// CallTimeout bounds each call, Backend API requests included (default
 	// 30 s); the caller's context can only shorten it. In Call and
