@@ -138,6 +138,26 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	interactive := isTerminal(stderr)
 	stderr = &lockedWriter{w: stderr}
 
+	// The emulator's start (an RSA key to generate) and the script's
+	// compile (bundling) are independent: they overlap, and a script that
+	// does not compile is reported without waiting for the emulator.
+	type started struct {
+		emu *emulator.Emulator
+		err error
+	}
+	var emuStarted chan started
+	if *emulate {
+		emuStarted = make(chan started, 1)
+		go func() {
+			emu, err := emulator.New()
+			emuStarted <- started{emu, err}
+		}()
+	}
+	compiled, err := jsbind.Compile(script, string(src))
+	if err != nil {
+		return exitStatus(err, ctx, stderr)
+	}
+
 	secretKey := strings.TrimSpace(os.Getenv("CLERK_SECRET_KEY"))
 	apiURL := strings.TrimSpace(os.Getenv("CLERK_API_URL"))
 	opts := jsbind.Options{
@@ -158,7 +178,8 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 		},
 	}
 	if *emulate {
-		emu, err := emulator.New()
+		st := <-emuStarted
+		emu, err := st.emu, st.err
 		if err != nil {
 			fmt.Fprintf(stderr, "clerkscript run: %v\n", err)
 			return 1
@@ -231,7 +252,7 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	var stopped atomic.Bool
 	go watchInterrupts(ctx, sigs, finished, rt, abort, &stopped, stderr)
 
-	err = rt.RunScript(runCtx, script, string(src))
+	err = rt.Run(runCtx, compiled)
 	code = exitStatus(err, runCtx, stderr)
 	if code == 0 && stopped.Load() {
 		// The script ended normally, but its jobs were cut short.

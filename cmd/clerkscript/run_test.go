@@ -642,3 +642,20 @@ func TestTypesCommand(t *testing.T) {
 		}
 	}
 }
+
+// A script that does not compile is refused before the emulator starts:
+// the error names file:line:column, and no emulator banner precedes it.
+func TestRunBadScriptBeforeEmulator(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "bad.js")
+	if err := os.WriteFile(script, []byte("const ok = 1;\nconst x = ;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "", "run", "--emulate", script)
+	if code != 1 || out != "" || !strings.Contains(errOut, "bad.js:2:11: Unexpected \";\"") {
+		t.Fatalf("exit %d stdout %q stderr %q", code, out, errOut)
+	}
+	if strings.Contains(errOut, "EMULATOR MODE") {
+		t.Errorf("the emulator was started for a script that does not compile: %q", errOut)
+	}
+}
