@@ -128,6 +128,14 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	if timeout < 0 {
 		return usageErr("--timeout must not be negative")
 	}
+	var rateLimit int
+	var rateWindow time.Duration
+	if *rate != "" {
+		var err error
+		if rateLimit, rateWindow, err = ratelimit.ParseRate(*rate); err != nil {
+			return usageErr("--rate: %v", err)
+		}
+	}
 	src, err := os.ReadFile(script)
 	if err != nil {
 		return usageErr("%v", err)
@@ -215,9 +223,7 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 
 	limit, window := ratelimit.Default(secretKey)
 	if *rate != "" {
-		if limit, window, err = ratelimit.ParseRate(*rate); err != nil {
-			return usageErr("--rate: %v", err)
-		}
+		limit, window = rateLimit, rateWindow
 	}
 	limiter := ratelimit.New(limit, window, nil)
 	transport := ratelimit.NewTransport(core.NewHTTPTransport(nil), limiter, *concurrency)

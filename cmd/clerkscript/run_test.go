@@ -659,3 +659,18 @@ func TestRunBadScriptBeforeEmulator(t *testing.T) {
 		t.Errorf("the emulator was started for a script that does not compile: %q", errOut)
 	}
 }
+
+// A bad flag value is a usage error before anything starts: no emulator
+// banner, no script run.
+func TestRunBadRateBeforeEmulator(t *testing.T) {
+	script := filepath.Join(t.TempDir(), "ok.js")
+	if err := os.WriteFile(script, []byte("console.log('ran')\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, rate := range []string{"0/0s", "1/0s", "x"} {
+		code, out, errOut := runCLI(t, "", "run", "--emulate", "--rate", rate, script)
+		if code != 2 || out != "" || !strings.Contains(errOut, "--rate") || strings.Contains(errOut, "EMULATOR MODE") {
+			t.Errorf("--rate %s: exit %d stdout %q stderr %q; want a usage error before the emulator starts", rate, code, out, errOut)
+		}
+	}
+}
