@@ -330,6 +330,17 @@ func (r *Runtime) Run(ctx context.Context, s *Script) (err error) {
 	if r.exited {
 		return &ExitError{Code: r.exitCode}
 	}
+	// A script that ends normally exits with process.exitCode, as in Node.
+	if proc, ok := r.vm.Get("process").(*goja.Object); ok {
+		ec := proc.Get("exitCode")
+		code, ok := exitCodeOf(ec)
+		if !ok {
+			return &ScriptError{Message: "process.exitCode must be an integer, got " + describeExitCode(ec)}
+		}
+		if code != 0 {
+			return &ExitError{Code: code}
+		}
+	}
 	return nil
 }
 
