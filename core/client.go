@@ -44,7 +44,11 @@ func NewClient(cfg ClientConfig) *Client {
 	if cfg.apiVersion == "" {
 		cfg.apiVersion = DefaultAPIVersion
 	}
-	c := &Client{clientState: clientState{cfg: cfg, cfgErr: checkAPIURL(cfg.apiURL)}}
+	cfgErr := checkAPIURL(cfg.apiURL)
+	if cfgErr == nil {
+		cfgErr = checkAPIVersion(cfg.apiVersion)
+	}
+	c := &Client{clientState: clientState{cfg: cfg, cfgErr: cfgErr}}
 	c.initServices()
 	return c
 }
@@ -676,6 +680,21 @@ func checkAPIURL(raw string) error {
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
 		return fmt.Errorf("clerk: invalid API URL %q (CLERK_API_URL or WithAPIURL): it must not have a query or fragment", u.Redacted())
+	}
+	return nil
+}
+
+// checkAPIVersion rejects a path version that is not one plain path
+// segment ("v1"): "../x" or "v1?x=1" would rewrite the request's path or
+// query.
+func checkAPIVersion(v string) error {
+	if v == "" || v == "." || v == ".." {
+		return fmt.Errorf("clerk: invalid API version %q (CLERK_API_VERSION or WithAPIVersion): want a path segment such as v1", v)
+	}
+	for _, r := range v {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_') {
+			return fmt.Errorf("clerk: invalid API version %q (CLERK_API_VERSION or WithAPIVersion): want a path segment such as v1 (letters, digits, '.', '-', '_')", v)
+		}
 	}
 	return nil
 }

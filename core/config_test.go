@@ -12,8 +12,13 @@ import (
 // error naming the problem, not be retried for MaxElapsedTime.
 func TestConfigErrorsFailFast(t *testing.T) {
 	for _, tc := range []struct {
-		url, key, header, want string
+		url, key, header, version, want string
 	}{
+		{url: "http://127.0.0.1:1", version: "../x", want: "API version"},
+		{url: "http://127.0.0.1:1", version: "v1?x=1", want: "API version"},
+		{url: "http://127.0.0.1:1", version: "v1/../../admin", want: "API version"},
+		{url: "http://127.0.0.1:1", version: "%2e%2e", want: "API version"},
+		{url: "http://127.0.0.1:1", version: "v1#frag", want: "API version"},
 		{url: "localhost:8080", want: "API URL"},
 		{url: "api.clerk.com", want: "API URL"},
 		{url: "http://a b", want: "API URL"},
@@ -36,6 +41,9 @@ func TestConfigErrorsFailFast(t *testing.T) {
 		if tc.header != "" {
 			k, v, _ := strings.Cut(tc.header, ": ")
 			cfg = cfg.WithHeader(k, v)
+		}
+		if tc.version != "" {
+			cfg = cfg.WithAPIVersion(tc.version)
 		}
 		_, err := NewClient(cfg).Call(context.Background(), "users.list", nil)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
