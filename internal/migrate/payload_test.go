@@ -2,7 +2,9 @@ package migrate
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -190,4 +192,47 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// The failures file holds the source records as they were (to be fed back),
+// TOTP secrets and digests included: only its owner may read it, in a dry
+// run and in a real one.
+func TestFailuresFileIsPrivate(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "u.json")
+	if err := os.WriteFile(data, []byte(`[{"id":"user_1","primary_email_address":"a@example.com","password_digest":"x","password_hasher":"rot13","totp_secret":"JBSWY3DPEHPK3PXP"}]`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, dry := range []bool{true, false} {
+		tr, err := Load("clerk")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fails := filepath.Join(dir, fmt.Sprintf("failures-%v.ndjson", dry))
+		o := Options{Transformer: tr, Input: f, Format: FormatFor(data), FailuresPath: fails, Firebase: testFirebase}
+		if dry {
+			o.DryRun, o.DryRunOut = true, io.Discard
+		} else {
+			m := newEmu(t)
+			j := openJournal(t, filepath.Join(dir, "j"))
+			o.Client, o.Journal = m.client, j
+			defer j.Close()
+		}
+		_, err = Run(context.Background(), o)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := os.Stat(fails)
+		if err != nil {
+			t.Fatalf("dry run %v: %v", dry, err)
+		}
+		if st.Mode().Perm() != 0o600 {
+			t.Errorf("dry run %v: failures file mode %v, want 0600 (it holds the user's TOTP secret)", dry, st.Mode().Perm())
+		}
+	}
 }

@@ -266,7 +266,7 @@ type failuresOut struct {
 func (f *failuresOut) write(it item) error {
 	if f.f == nil {
 		var err error
-		if f.f, err = os.OpenFile(f.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644); err != nil {
+		if f.f, err = os.OpenFile(f.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600); err != nil { // records may hold TOTP secrets and digests
 			return err
 		}
 		f.bw = bufio.NewWriter(f.f)
