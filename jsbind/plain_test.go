@@ -106,3 +106,38 @@ func runScriptNamed(t *testing.T, name, src string) (string, string, error) {
 	err = r.RunScript(ctx, name, src)
 	return out.String(), errb.String(), err
 }
+
+// The @clerk/backend modules and names are built on first use: a script
+// that needs none of them does not pay for them, and one that does sees
+// them wherever it looks (a name, an import, `in`, Object.keys).
+func TestBackendBuiltOnFirstUse(t *testing.T) {
+	for _, tc := range []struct {
+		src   string
+		built bool
+		out   string
+	}{
+		{"console.log(typeof clerk.users.list, typeof process.env, typeof URL);", false, "function object function\n"},
+		{"console.log(typeof clerk.users.getUserList);", true, "function\n"},
+		{"console.log('getUserList' in clerk.users);", true, "true\n"},
+		{"console.log(Object.keys(clerk.users).includes('getUserList'));", true, "true\n"},
+		{"console.log(typeof clerk.nope);", true, "undefined\n"},
+		{"import { createClerkClient } from '@clerk/backend';\nconsole.log(typeof createClerkClient({}).users.getUserList);", true, "function\n"},
+		{"import { verifyWebhook } from '@clerk/backend/webhooks';\nconsole.log(typeof verifyWebhook);", true, "function\n"},
+		{"import { job } from 'clerkscript';\nconsole.log(typeof job.run);", false, "function\n"},
+	} {
+		var out bytes.Buffer
+		r, err := New(Options{Stdout: &out})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.RunScript(context.Background(), "t.mjs", tc.src); err != nil {
+			t.Fatalf("%q: %v", tc.src, err)
+		}
+		if out.String() != tc.out {
+			t.Errorf("%q: out %q, want %q", tc.src, out.String(), tc.out)
+		}
+		if built := r.backendMods != nil; built != tc.built {
+			t.Errorf("%q: @clerk/backend built = %v, want %v", tc.src, built, tc.built)
+		}
+	}
+}

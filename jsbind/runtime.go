@@ -110,7 +110,10 @@ type Runtime struct {
 
 	// miss is the last read of a name clerk does not have (loop goroutine
 	// only); resourceTargets are the objects behind the resource proxies.
-	miss            *memberMiss
+	miss *memberMiss
+	// backendMods are the @clerk/backend modules once built (loadBackend).
+	backendMods     *goja.Object
+	backendErr      error
 	resourceTargets map[string]*goja.Object
 }
 
