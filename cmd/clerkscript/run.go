@@ -118,8 +118,18 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 			break
 		}
 		if name, ok := ownFlag(fs, a); ok {
+			// The advice is a command that works: the flag with its value
+			// (--timeout 5s, --timeout=5s), not a bare --timeout that would
+			// take the script's name for its value.
+			moved, given := dashed(name), a
+			if _, value, hasValue := strings.Cut(a, "="); hasValue {
+				moved += "=" + value
+			} else if bf, isBool := fs.Lookup(name).Value.(interface{ IsBoolFlag() bool }); !(isBool && bf.IsBoolFlag()) && i+1 < len(scriptArgs) {
+				moved += " " + scriptArgs[i+1]
+				given += " " + scriptArgs[i+1]
+			}
 			return usageErr("%s after the script: clerkscript's flags go before it (clerkscript run %s %s ...); to pass %s to the script, put it after -- (clerkscript run %s -- %s)",
-				dashed(name), dashed(name), script, a, script, a)
+				dashed(name), moved, script, given, script, given)
 		}
 	}
 	if *concurrency < 1 || *concurrency > 1000 {
