@@ -69,7 +69,7 @@ func (r *Runtime) installFS() {
 		if err != nil {
 			r.throw(err)
 		}
-		v, err := fromWire(vm, bytes.TrimPrefix(b, []byte("\ufeff")), freeShape{})
+		v, err := fromJSONText(vm, bytes.TrimPrefix(b, []byte("\ufeff")))
 		if err != nil {
 			r.throw(fmt.Errorf("%s: %w", path, err))
 		}
@@ -104,6 +104,21 @@ func (r *Runtime) pathArg(call goja.FunctionCall, i int) string {
 		r.throw(&ConversionError{Problem: "a file path is required"})
 	}
 	return a.String()
+}
+
+// fromJSONText decodes JSON read from a file, keys as written. An empty
+// file is an error, as for JSON.parse (fromWire reads an empty response
+// as null).
+func fromJSONText(vm *goja.Runtime, data []byte) (goja.Value, error) {
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 {
+		return nil, errors.New("not valid JSON: the file is empty")
+	}
+	v, err := decodeJSON(vm, data, freeShape{}, true)
+	if err != nil {
+		return nil, fmt.Errorf("not valid JSON: %w", err)
+	}
+	return v, nil
 }
 
 // textArg is the text argument of writeText/appendText: a string, as
@@ -280,7 +295,7 @@ func (r *Runtime) lineIterator(path string, parseJSON bool) goja.Value {
 			if strings.TrimSpace(s) == "" {
 				continue
 			}
-			v, perr := fromWire(r.vm, []byte(s), freeShape{})
+			v, perr := fromJSONText(r.vm, []byte(s))
 			if perr != nil {
 				return nil, false, fmt.Errorf("%s:%d: %w", path, line, perr)
 			}

@@ -184,3 +184,29 @@ fs.writeJSON(env.DIR + "/fresh.json", {a: 1});
 		t.Errorf("temporary files left: %v", left)
 	}
 }
+
+// A JSON file that is not JSON (or is empty) is an error naming the file
+// and the problem, not a "response" decoding error or a silent null.
+func TestFSReadJSONErrors(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{"bad.json": `{"a":1,}`, "empty.json": "  \n", "bad.ndjson": "{\"a\":1}\nnot json\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(dir)
+	out, _, err := runJS(t, `
+for (const f of [() => fs.readJSON("bad.json"), () => fs.readJSON("empty.json"), () => [...fs.readNDJSON("bad.ndjson")]]) {
+  try { console.log("read", JSON.stringify(f())); } catch (e) { console.log(e.message); }
+}
+`, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "bad.json: not valid JSON: offset 7: object key is not a string\n" +
+		"empty.json: not valid JSON: the file is empty\n" +
+		"bad.ndjson:2: not valid JSON: offset 0: invalid literal, want null\n"
+	if out != want {
+		t.Errorf("out = %q\nwant  %q", out, want)
+	}
+}
