@@ -44,7 +44,11 @@ func NewClient(cfg ClientConfig) *Client {
 	if cfg.apiVersion == "" {
 		cfg.apiVersion = DefaultAPIVersion
 	}
-	c := &Client{clientState: clientState{cfg: cfg, cfgErr: checkAPIURL(cfg.apiURL)}}
+	cfgErr := checkAPIURL(cfg.apiURL)
+	if cfgErr == nil {
+		cfgErr = checkAPIVersion(cfg.apiVersion)
+	}
+	c := &Client{clientState: clientState{cfg: cfg, cfgErr: cfgErr}}
 	c.initServices()
 	return c
 }
@@ -163,7 +167,37 @@ func (c *Client) Do(ctx context.Context, op *Operation, params any, opts ...Call
 			req.query.Add(k, v)
 		}
 	}
-	return c.send(ctx, op.Name, op.Idempotent(), req, co)
+	resp, err := c.send(ctx, op.Name, op.Idempotent(), req, co)
+	if err == nil && op.Response.Schema != "" && !startsJSON(resp.Body) {
+		// A web page answering 200 (an API URL that points at an app, a
+		// proxy's login page) is not an empty result.
+		ct := "no Content-Type"
+		if v := resp.Header.Get("Content-Type"); v != "" {
+			ct = v
+		}
+		where := c.cfg.apiURL
+		if u, perr := url.Parse(where); perr == nil {
+			where = u.Redacted()
+		}
+		return nil, fmt.Errorf("clerk: %s: the API URL (%s) answered HTTP %d with a body that is not JSON (%s): is it Clerk's Backend API?", op.Name, where, resp.StatusCode, ct)
+	}
+	return resp, err
+}
+
+// startsJSON tells whether a response body can be a JSON value (or is
+// empty), from its first byte: enough to tell an API answer from a page.
+func startsJSON(b []byte) bool {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	if len(b) == 0 {
+		return true
+	}
+	switch c := b[0]; {
+	case c == '{' || c == '[' || c == '"' || c == '-' || c == 't' || c == 'f' || c == 'n':
+		return true
+	case c >= '0' && c <= '9':
+		return true
+	}
+	return false
 }
 
 // Raw sends a request by path below the version prefix ("/jwks") with the
@@ -676,6 +710,21 @@ func checkAPIURL(raw string) error {
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
 		return fmt.Errorf("clerk: invalid API URL %q (CLERK_API_URL or WithAPIURL): it must not have a query or fragment", u.Redacted())
+	}
+	return nil
+}
+
+// checkAPIVersion rejects a path version that is not one plain path
+// segment ("v1"): "../x" or "v1?x=1" would rewrite the request's path or
+// query.
+func checkAPIVersion(v string) error {
+	if v == "" || v == "." || v == ".." {
+		return fmt.Errorf("clerk: invalid API version %q (CLERK_API_VERSION or WithAPIVersion): want a path segment such as v1", v)
+	}
+	for _, r := range v {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_') {
+			return fmt.Errorf("clerk: invalid API version %q (CLERK_API_VERSION or WithAPIVersion): want a path segment such as v1 (letters, digits, '.', '-', '_')", v)
+		}
 	}
 	return nil
 }

@@ -109,6 +109,9 @@ func (r *Runtime) authOptions(v goja.Value) (core.AuthenticateOptions, error) {
 	} else if ap != nil {
 		opts.AuthorizedParties = ap
 	}
+	if opts.ProxyOrigins, err = list("proxyOrigins"); err != nil {
+		return opts, err
+	}
 	if opts.Audience, err = list("audience"); err != nil {
 		return opts, err
 	}

@@ -14,8 +14,10 @@ import (
 // BenchmarkStartup measures the time to the script's first statement: a
 // new runtime, the bundle (esbuild), the compile and a one-line script.
 // "ts-local-import" is a small TypeScript script importing a local
-// module; "plain-js" a plain script; "no-bundle" compiles a plain script
-// with goja directly, as before esbuild, to show what bundling costs;
+// module; "plain-js" a plain script (compiled without esbuild, see
+// compilePlain); "plain-js-bundled" the same script through esbuild, as
+// every script was before compilePlain; "no-bundle" compiles a plain script
+// with goja directly, without the source map, to show what is left;
 // "mid-package" imports a generated pure-JS package of 200 modules
 // (about 400 KB) from node_modules.
 //
@@ -63,6 +65,11 @@ func BenchmarkStartup(b *testing.B) {
 		}
 	}
 	b.Run("plain-js", func(b *testing.B) { run(b, "plain.js") })
+	b.Run("plain-js-bundled", func(b *testing.B) {
+		alwaysBundle = true
+		defer func() { alwaysBundle = false }()
+		run(b, "plain.js")
+	})
 	b.Run("ts-local-import", func(b *testing.B) { run(b, "main.ts") })
 	b.Run("mid-package", func(b *testing.B) { run(b, "mid.mjs") })
 	b.Run("no-bundle", func(b *testing.B) {

@@ -448,6 +448,8 @@ const dtsStatic = `  /** Call any operation by name ("users.list") or @clerk/bac
 
 interface ClerkAuthenticateOptions {
   secretKey?: string; jwtKey?: string; publishableKey?: string; domain?: string; proxyUrl?: string; signInUrl?: string;
+  /** Origins (https://host[:port]) a relative proxyUrl may be resolved on; the request's is used only when listed, else the first. */
+  proxyOrigins?: string | string[];
   machineSecretKey?: string; isSatellite?: boolean; satelliteAutoSync?: boolean; authorizedParties?: string | string[]; audience?: string | string[];
   acceptsToken?: string | string[]; clockSkewInMs?: number;
 }

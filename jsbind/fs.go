@@ -9,8 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -33,18 +36,19 @@ func (r *Runtime) installFS() {
 		return vm.ToValue(string(b))
 	})
 	set("writeText", func(call goja.FunctionCall) goja.Value {
-		if err := writeFileAtomic(r.ctx, r.pathArg(call, 0), []byte(call.Argument(1).String())); err != nil {
+		if err := writeFileAtomic(r.ctx, r.pathArg(call, 0), []byte(r.textArg(call, "writeText"))); err != nil {
 			r.throw(err)
 		}
 		return goja.Undefined()
 	})
 	set("appendText", func(call goja.FunctionCall) goja.Value {
+		text := r.textArg(call, "appendText")
 		f, err := openFile(r.ctx, r.pathArg(call, 0), os.O_WRONLY|os.O_CREATE|os.O_APPEND)
 		if err != nil {
 			r.throw(err)
 		}
 		stop := interruptible(r.ctx, f)
-		_, werr := f.WriteString(call.Argument(1).String())
+		_, werr := f.WriteString(text)
 		stop()
 		cerr := f.Close()
 		if werr != nil {
@@ -65,7 +69,7 @@ func (r *Runtime) installFS() {
 		if err != nil {
 			r.throw(err)
 		}
-		v, err := fromWire(vm, bytes.TrimPrefix(b, []byte("\ufeff")), freeShape{})
+		v, err := fromJSONText(vm, bytes.TrimPrefix(b, []byte("\ufeff")))
 		if err != nil {
 			r.throw(fmt.Errorf("%s: %w", path, err))
 		}
@@ -100,6 +104,49 @@ func (r *Runtime) pathArg(call goja.FunctionCall, i int) string {
 		r.throw(&ConversionError{Problem: "a file path is required"})
 	}
 	return a.String()
+}
+
+// fromJSONText decodes JSON read from a file, keys as written. An empty
+// file is an error, as for JSON.parse (fromWire reads an empty response
+// as null).
+func fromJSONText(vm *goja.Runtime, data []byte) (goja.Value, error) {
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 {
+		return nil, errors.New("not valid JSON: the file is empty")
+	}
+	v, err := decodeJSON(vm, data, freeShape{}, true)
+	if err != nil {
+		return nil, fmt.Errorf("not valid JSON: %w", err)
+	}
+	return v, nil
+}
+
+// textArg is the text argument of writeText/appendText: a string, as
+// Node's writeFileSync takes it. undefined (a missing field) or an object
+// would otherwise be written as "undefined" or "[object Object]".
+func (r *Runtime) textArg(call goja.FunctionCall, fn string) string {
+	a := call.Argument(1)
+	if s, ok := a.Export().(string); ok {
+		return s
+	}
+	what := "undefined"
+	switch {
+	case goja.IsNull(a):
+		what = "null"
+	case !goja.IsUndefined(a):
+		switch a.Export().(type) {
+		case int64, float64:
+			what = "a number"
+		case bool:
+			what = "a boolean"
+		default:
+			what = "an object"
+			if _, ok := a.(*goja.Object); !ok {
+				what = "a " + a.ExportType().String() // bigint, symbol
+			}
+		}
+	}
+	panic(r.vm.NewTypeError("fs.%s: the text must be a string, got %s", fn, what))
 }
 
 // marshalJSON serialises a JS value with its own keys (user data: nothing
@@ -137,13 +184,24 @@ func writeFileAtomic(ctx context.Context, path string, data []byte) error {
 		}
 		return werr
 	}
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	// The file keeps the mode of the one it replaces; a new one gets
+	// 0666 less the umask, as Node's writeFileSync gives it.
+	perm, keep := os.FileMode(0o666), false
+	if st, err := os.Stat(path); err == nil {
+		perm, keep = st.Mode().Perm(), true
+	}
+	f, err := createTemp(filepath.Dir(path), filepath.Base(path), perm)
 	if err != nil {
 		return err
 	}
 	tmp := f.Name()
-	_, werr := f.Write(data)
+	var werr error
+	if keep {
+		werr = f.Chmod(perm) // exactly, whatever the umask
+	}
+	if werr == nil {
+		_, werr = f.Write(data)
+	}
 	if werr == nil {
 		werr = f.Sync()
 	}
@@ -237,7 +295,7 @@ func (r *Runtime) lineIterator(path string, parseJSON bool) goja.Value {
 			if strings.TrimSpace(s) == "" {
 				continue
 			}
-			v, perr := fromWire(r.vm, []byte(s), freeShape{})
+			v, perr := fromJSONText(r.vm, []byte(s))
 			if perr != nil {
 				return nil, false, fmt.Errorf("%s:%d: %w", path, line, perr)
 			}
@@ -541,4 +599,18 @@ func cell(v goja.Value) string {
 		}
 	}
 	return v.String()
+}
+
+// createTemp creates a new file next to the target (".name.tmpNNN") with
+// perm less the umask (os.CreateTemp's files are 0600 whatever the umask).
+func createTemp(dir, base string, perm os.FileMode) (*os.File, error) {
+	for range 100 {
+		name := filepath.Join(dir, "."+base+".tmp"+strconv.FormatUint(uint64(rand.Uint32()), 10))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		return f, err
+	}
+	return nil, fmt.Errorf("%s: no free temporary file name", filepath.Join(dir, base))
 }

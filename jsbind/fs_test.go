@@ -113,3 +113,100 @@ console.log(fs.readJSON(env.DIR + "/d.json").a);
 		t.Fatalf("out = %q", out)
 	}
 }
+
+// writeText and appendText take a string: undefined, null or an object is
+// a TypeError, not the text "undefined" or "[object Object]" in the file.
+func TestFSWriteTextNeedsAString(t *testing.T) {
+	dir := t.TempDir()
+	out, errOut, err := runJS(t, `
+for (const [fn, v] of [["writeText", undefined], ["writeText", null], ["appendText", {a: 1}], ["writeText", 12]]) {
+  try { fs[fn](env.DIR + "/t.txt", v); console.log(fn, "wrote"); } catch (e) { console.log(e.name, e.message); }
+}
+fs.writeText(env.DIR + "/t.txt", "ok");
+console.log(fs.readText(env.DIR + "/t.txt"));
+`, Options{Env: []string{"DIR=" + dir}})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	want := "TypeError fs.writeText: the text must be a string, got undefined\n" +
+		"TypeError fs.writeText: the text must be a string, got null\n" +
+		"TypeError fs.appendText: the text must be a string, got an object\n" +
+		"TypeError fs.writeText: the text must be a string, got a number\n" +
+		"ok\n"
+	if out != want {
+		t.Errorf("out = %q\nwant  %q", out, want)
+	}
+}
+
+// An atomic write keeps the mode of the file it replaces, and a new file
+// gets the mode os.WriteFile(..., 0666) gives (the umask applies), as with
+// Node; the temporary file's 0600 never leaks through.
+func TestFSWriteKeepsMode(t *testing.T) {
+	dir := t.TempDir()
+	shared := filepath.Join(dir, "shared.csv")
+	if err := os.WriteFile(shared, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(shared, 0o664); err != nil {
+		t.Fatal(err)
+	}
+	ref := filepath.Join(dir, "ref")
+	if err := os.WriteFile(ref, nil, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, err := runJS(t, `
+fs.writeText(env.DIR + "/shared.csv", "new");
+fs.writeText(env.DIR + "/fresh.txt", "x");
+fs.writeJSON(env.DIR + "/fresh.json", {a: 1});
+`, Options{Env: []string{"DIR=" + dir}})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	mode := func(p string) os.FileMode {
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Mode().Perm()
+	}
+	if m := mode(shared); m != 0o664 {
+		t.Errorf("replaced file mode %v, want 0664 (kept)", m)
+	}
+	for _, p := range []string{"fresh.txt", "fresh.json"} {
+		if m, want := mode(filepath.Join(dir, p)), mode(ref); m != want {
+			t.Errorf("%s: mode %v, want %v (0666 less the umask)", p, m, want)
+		}
+	}
+	if b, _ := os.ReadFile(shared); string(b) != "new" {
+		t.Errorf("shared.csv = %q", b)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".*tmp*")); len(left) > 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+// A JSON file that is not JSON (or is empty) is an error naming the file
+// and the problem, not a "response" decoding error or a silent null.
+func TestFSReadJSONErrors(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{"bad.json": `{"a":1,}`, "empty.json": "  \n", "bad.ndjson": "{\"a\":1}\nnot json\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(dir)
+	out, _, err := runJS(t, `
+for (const f of [() => fs.readJSON("bad.json"), () => fs.readJSON("empty.json"), () => [...fs.readNDJSON("bad.ndjson")]]) {
+  try { console.log("read", JSON.stringify(f())); } catch (e) { console.log(e.message); }
+}
+`, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "bad.json: not valid JSON: offset 7: object key is not a string\n" +
+		"empty.json: not valid JSON: the file is empty\n" +
+		"bad.ndjson:2: not valid JSON: offset 0: invalid literal, want null\n"
+	if out != want {
+		t.Errorf("out = %q\nwant  %q", out, want)
+	}
+}

@@ -3,6 +3,8 @@ package jsbind
 import (
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,9 +29,9 @@ func (r *Runtime) installGlobals() {
 	_ = vm.Set("env", env)
 	_ = vm.Set("sleep", func(call goja.FunctionCall) goja.Value { return r.sleep(call.Argument(0)) })
 	_ = vm.Set("exit", func(call goja.FunctionCall) goja.Value {
-		code := 0
-		if a := call.Argument(0); !goja.IsUndefined(a) {
-			code = int(a.ToInteger())
+		code, ok := exitCodeOf(call.Argument(0))
+		if !ok {
+			panic(vm.NewTypeError("exit: the code must be an integer, got %s", describeExitCode(call.Argument(0))))
 		}
 		r.exitCode = code
 		r.exited = true
@@ -114,4 +116,34 @@ func (r *Runtime) inspect(v goja.Value) string {
 		return o.String()
 	}
 	return string(b)
+}
+
+// exitCodeOf reads an exit code as Node (20) accepts it for process.exit
+// and process.exitCode: undefined or null (0), an integer, or a string
+// holding one. Anything else is refused rather than turned into 0, which
+// would report a failing script as a success.
+func exitCodeOf(v goja.Value) (int, bool) {
+	if v == nil || goja.IsUndefined(v) || goja.IsNull(v) {
+		return 0, true
+	}
+	switch x := v.Export().(type) {
+	case int64:
+		return int(x), true
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<31 {
+			return int(x), true
+		}
+	case string:
+		if n, err := strconv.Atoi(strings.TrimSpace(x)); err == nil && strings.TrimSpace(x) != "" {
+			return n, true
+		}
+	}
+	return 0, false
+}
+
+func describeExitCode(v goja.Value) string {
+	if s, ok := v.Export().(string); ok {
+		return strconv.Quote(s)
+	}
+	return v.String()
 }

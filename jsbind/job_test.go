@@ -338,3 +338,26 @@ console.log(s.done);
 		t.Fatalf("out = %q", out)
 	}
 }
+
+// A key function returning an object gives every item the key
+// "[object Object]": all but the first would be skipped as done before.
+// Such a key fails the item, naming the mistake; a string, a number or a
+// composite array key still works.
+func TestJobObjectKeyIsAnError(t *testing.T) {
+	out, _, err := runJS(t, `
+const rows = [{email: "a@x"}, {email: "b@x"}, {email: "c@x"}];
+let calls = 0;
+const s = await job.run(rows, async () => { calls++; }, { key: (r) => ({email: r.email}), journal: false });
+console.log(calls, s.done, s.failed, s.skipped, s.failures[0].error.message);
+const t = await job.run(rows, async () => { calls++; }, { key: (r) => [r.email, 1], journal: false });
+const u = await job.run([1, 2], async () => { calls++; }, { key: (n) => n * 10, journal: false });
+console.log(calls, t.done, u.done);
+`, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "0 0 3 0 TypeError: job.run: item 0 has a key that is an object ([object Object]), not a string or a number (return e.g. row.email)\n5 3 2\n"
+	if out != want {
+		t.Errorf("out = %q\nwant  %q", out, want)
+	}
+}

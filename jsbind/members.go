@@ -41,14 +41,43 @@ func (r *Runtime) installMemberProxies() goja.Value {
 }
 
 func (r *Runtime) missTrap(resource string) *goja.ProxyTrapConfig {
+	// A name the operation table lacks may be one of @clerk/backend's,
+	// which are added on first use (loadBackend); so may be keys listed
+	// or tested before that.
+	backend := func() {
+		if r.backendMods == nil && r.backendErr == nil {
+			_, _ = r.loadBackend()
+		}
+	}
 	return &goja.ProxyTrapConfig{
 		Get: func(target *goja.Object, name string, receiver goja.Value) goja.Value {
 			v := target.Get(name)
+			if v == nil {
+				backend()
+				v = target.Get(name)
+			}
 			if v == nil {
 				r.noteMiss(resource, name)
 				return goja.Undefined()
 			}
 			return v
+		},
+		Has: func(target *goja.Object, name string) bool {
+			if target.Get(name) == nil {
+				backend()
+			}
+			return target.Get(name) != nil
+		},
+		OwnKeys: func(target *goja.Object) *goja.Object {
+			backend()
+			var keys []any
+			for _, k := range target.GetOwnPropertyNames() {
+				keys = append(keys, k)
+			}
+			for _, k := range target.Symbols() {
+				keys = append(keys, k)
+			}
+			return r.vm.NewArray(keys...)
 		},
 	}
 }

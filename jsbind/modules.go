@@ -25,61 +25,37 @@ var clerkBackendTable string
 //go:embed node.js
 var nodeSource string
 
-// The built-in modules are compiled on first use, not at package
-// initialisation: every clerkscript command links this package, and
-// compiling them costs each process start about 10 ms.
-var (
-	clerkBackendProgram = sync.OnceValue(func() *goja.Program {
-		return goja.MustCompile("clerkscript:@clerk/backend", clerkBackendSource, true)
-	})
-	nodeProgram = sync.OnceValue(func() *goja.Program { return goja.MustCompile("clerkscript:node", nodeSource, true) })
-)
+// nodeProgram is compiled on first use, not at package initialisation:
+// every clerkscript command links this package.
+var nodeProgram = sync.OnceValue(func() *goja.Program { return goja.MustCompile("clerkscript:node", nodeSource, true) })
 
 // installModules builds the objects behind the built-in modules (see
 // builtinModules) and the Node globals, and registers them where the
-// bundle's virtual modules read them.
+// bundle's virtual modules read them. The @clerk/backend modules, and the
+// @clerk/backend names of the global clerk, are built on first use (an
+// import, or a clerk name the operation table lacks): most scripts never
+// need them, and they are the larger part of a runtime's start.
 func (r *Runtime) installModules() error {
 	vm := r.vm
-	native := vm.NewObject()
-	_ = native.Set("call", r.callRaw)
-	_ = native.Set("client", func(goja.FunctionCall) goja.Value { return vm.ToValue("shared") })
-	clerk := r.clerkObj
-	_ = native.Set("verifyToken", clerk.Get("verifyToken"))
-	_ = native.Set("authenticateRequest", clerk.Get("authenticateRequest"))
-	if wh, ok := clerk.Get("webhooks").(*goja.Object); ok {
-		_ = native.Set("verifyWebhook", wh.Get("verify"))
+	modsObj := vm.NewObject()
+	for _, name := range []string{"@clerk/backend", "@clerk/backend/errors", "@clerk/backend/webhooks"} {
+		getter := vm.ToValue(func(goja.FunctionCall) goja.Value {
+			mods, err := r.loadBackend()
+			if err != nil {
+				panic(vm.NewGoError(err))
+			}
+			return mods.Get(name)
+		})
+		if err := modsObj.DefineAccessorProperty(name, getter, nil, goja.FLAG_FALSE, goja.FLAG_TRUE); err != nil {
+			return err
+		}
 	}
-	ops := core.Operations()
-	list := make([]any, 0, len(ops))
-	for i := range ops {
-		o := vm.NewObject()
-		_ = o.Set("name", ops[i].Name)
-		_ = o.Set("js", ops[i].JSName)
-		list = append(list, o)
-	}
-	var table any
-	if err := json.Unmarshal([]byte(clerkBackendTable), &table); err != nil {
-		return fmt.Errorf("clerkbackend table: %w", err)
-	}
-	v, err := vm.RunProgram(clerkBackendProgram())
-	if err != nil {
-		return fmt.Errorf("@clerk/backend module: %w", err)
-	}
-	fn, ok := goja.AssertFunction(v)
-	if !ok {
-		return errors.New("@clerk/backend module: not a function")
-	}
-	mods, err := fn(goja.Undefined(), vm.GlobalObject(), native, vm.NewArray(list...), vm.ToValue(table))
-	if err != nil {
-		return fmt.Errorf("@clerk/backend module: %w", err)
-	}
-	modsObj := mods.ToObject(vm)
 
-	v, err = vm.RunProgram(nodeProgram())
+	v, err := vm.RunProgram(nodeProgram())
 	if err != nil {
 		return fmt.Errorf("node module: %w", err)
 	}
-	fn, ok = goja.AssertFunction(v)
+	fn, ok := goja.AssertFunction(v)
 	if !ok {
 		return errors.New("node module: not a function")
 	}
@@ -111,16 +87,72 @@ func (r *Runtime) installModules() error {
 	if _, err := fn(goja.Undefined(), vm.GlobalObject(), modsObj, nodeNative); err != nil {
 		return fmt.Errorf("node module: %w", err)
 	}
-	// The global clerk's @clerk/backend names behave as in @clerk/backend
-	// ({data, totalCount} lists, resource classes); its own names keep
-	// their results.
+	key, err := vm.RunString(modulesKey)
+	if err != nil {
+		return err
+	}
+	return vm.GlobalObject().DefineDataPropertySymbol(key.(*goja.Symbol), modsObj, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
+}
+
+// clerkBackendProgram is compiled on first use (see installModules).
+var clerkBackendProgram = sync.OnceValue(func() *goja.Program {
+	return goja.MustCompile("clerkscript:@clerk/backend", clerkBackendSource, true)
+})
+
+// loadBackend builds the @clerk/backend modules and gives the global clerk
+// the package's names ({data, totalCount} lists, resource classes; its own
+// names keep their results). It runs once, on the loop goroutine.
+func (r *Runtime) loadBackend() (*goja.Object, error) {
+	if r.backendMods != nil || r.backendErr != nil {
+		return r.backendMods, r.backendErr
+	}
+	r.backendMods, r.backendErr = r.buildBackend()
+	return r.backendMods, r.backendErr
+}
+
+func (r *Runtime) buildBackend() (*goja.Object, error) {
+	vm := r.vm
+	native := vm.NewObject()
+	_ = native.Set("call", r.callRaw)
+	_ = native.Set("client", func(goja.FunctionCall) goja.Value { return vm.ToValue("shared") })
+	clerk := r.clerkObj
+	_ = native.Set("verifyToken", clerk.Get("verifyToken"))
+	_ = native.Set("authenticateRequest", clerk.Get("authenticateRequest"))
+	if wh, ok := clerk.Get("webhooks").(*goja.Object); ok {
+		_ = native.Set("verifyWebhook", wh.Get("verify"))
+	}
+	ops := core.Operations()
+	list := make([]any, 0, len(ops))
+	for i := range ops {
+		o := vm.NewObject()
+		_ = o.Set("name", ops[i].Name)
+		_ = o.Set("js", ops[i].JSName)
+		list = append(list, o)
+	}
+	var table any
+	if err := json.Unmarshal([]byte(clerkBackendTable), &table); err != nil {
+		return nil, fmt.Errorf("clerkbackend table: %w", err)
+	}
+	v, err := vm.RunProgram(clerkBackendProgram())
+	if err != nil {
+		return nil, fmt.Errorf("@clerk/backend module: %w", err)
+	}
+	fn, ok := goja.AssertFunction(v)
+	if !ok {
+		return nil, errors.New("@clerk/backend module: not a function")
+	}
+	mods, err := fn(goja.Undefined(), vm.GlobalObject(), native, vm.NewArray(list...), vm.ToValue(table))
+	if err != nil {
+		return nil, fmt.Errorf("@clerk/backend module: %w", err)
+	}
+	modsObj := mods.ToObject(vm)
 	build, ok := goja.AssertFunction(modsObj.Get("buildClient"))
 	if !ok {
-		return errors.New("@clerk/backend module: no buildClient")
+		return nil, errors.New("@clerk/backend module: no buildClient")
 	}
 	cv, err := build(goja.Undefined())
 	if err != nil {
-		return fmt.Errorf("@clerk/backend module: %w", err)
+		return nil, fmt.Errorf("@clerk/backend module: %w", err)
 	}
 	_ = modsObj.Delete("buildClient")
 	compat := cv.ToObject(vm)
@@ -142,11 +174,7 @@ func (r *Runtime) installModules() error {
 			_ = target.Set(m, methods.Get(m))
 		}
 	}
-	key, err := vm.RunString(modulesKey)
-	if err != nil {
-		return err
-	}
-	return vm.GlobalObject().DefineDataPropertySymbol(key.(*goja.Symbol), modsObj, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
+	return modsObj, nil
 }
 
 // callRaw is native.call(opName, ...args): the generic binder's argument

@@ -148,7 +148,14 @@
           continue;
         }
         try {
+          const raw = key;
           key = String(key);
+          // An object key reads "[object Object]" for every item: all but
+          // the first would be skipped as done. A function or a symbol is
+          // as surely a mistake.
+          if (typeof raw === 'function' || typeof raw === 'symbol' || (typeof raw === 'object' && key.startsWith('[object '))) {
+            throw new TypeError('job.run: item ' + i + ' has a key that is ' + (typeof raw === 'object' ? 'an object (' + key + ')' : 'a ' + typeof raw) + ', not a string or a number (return e.g. row.email)');
+          }
         } catch (e) {
           j.fail('#' + i, e, item, false);
           continue;

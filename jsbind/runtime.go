@@ -111,7 +111,10 @@ type Runtime struct {
 
 	// miss is the last read of a name clerk does not have (loop goroutine
 	// only); resourceTargets are the objects behind the resource proxies.
-	miss            *memberMiss
+	miss *memberMiss
+	// backendMods are the @clerk/backend modules once built (loadBackend).
+	backendMods     *goja.Object
+	backendErr      error
 	resourceTargets map[string]*goja.Object
 }
 
@@ -227,12 +230,52 @@ func WrapSource(src string) string {
 // RunScript runs src as a script named name (used in stack traces) until
 // it and everything it started have finished. Cancelling ctx interrupts the
 // JS and every in-flight request.
-func (r *Runtime) RunScript(ctx context.Context, name string, src string) (err error) {
+func (r *Runtime) RunScript(ctx context.Context, name string, src string) error {
+	s, err := Compile(name, src)
+	if err != nil {
+		return err
+	}
+	return r.Run(ctx, s)
+}
+
+// Script is a compiled script, ready for Runtime.Run. It does not depend
+// on a runtime: a caller can compile (and report a bad script) while it
+// sets up the rest.
+type Script struct {
+	name string
+	prg  *goja.Program
+}
+
+// Compile bundles src (named name, a path: imports resolve next to it) and
+// compiles it. A script that cannot be bundled or compiled is a
+// *ScriptError naming file:line:column.
+func Compile(name, src string) (*Script, error) {
+	if prg, ok := compilePlain(name, src); ok {
+		return &Script{name: name, prg: prg}, nil
+	}
+	b, berr := bundle(name, src)
+	if berr != nil {
+		var be *BundleError
+		if errors.As(berr, &be) {
+			return nil, &ScriptError{Message: be.Error()}
+		}
+		return nil, berr
+	}
+	prg, cerr := goja.Compile(bundleName, b.code, false)
+	if cerr != nil {
+		return nil, &ScriptError{Message: b.compileError(cerr).Error()}
+	}
+	return &Script{name: name, prg: prg}, nil
+}
+
+// Run runs a compiled script until it and everything it started have
+// finished. Cancelling ctx interrupts the JS and every in-flight request.
+func (r *Runtime) Run(ctx context.Context, s *Script) (err error) {
 	r.ctx = ctx
-	if abs, err := filepath.Abs(name); err == nil {
+	if abs, err := filepath.Abs(s.name); err == nil {
 		r.scriptPath = abs
 	} else {
-		r.scriptPath = name
+		r.scriptPath = s.name
 	}
 	defer func() {
 		// Flushing what the script left open can fail (a full disk): a
@@ -244,18 +287,7 @@ func (r *Runtime) RunScript(ctx context.Context, name string, src string) (err e
 			err = fmt.Errorf("flushing files at exit: %w", cerr)
 		}
 	}()
-	b, berr := bundle(name, src)
-	if berr != nil {
-		var be *BundleError
-		if errors.As(berr, &be) {
-			return &ScriptError{Message: be.Error()}
-		}
-		return berr
-	}
-	prg, cerr := goja.Compile(bundleName, b.code, false)
-	if cerr != nil {
-		return &ScriptError{Message: b.compileError(cerr).Error()}
-	}
+	prg := s.prg
 	stopAfter := context.AfterFunc(ctx, func() {
 		r.vm.Interrupt(ctx.Err())
 		r.loop.Stop(ctx.Err())
@@ -301,6 +333,17 @@ func (r *Runtime) RunScript(ctx context.Context, name string, src string) (err e
 	}
 	if r.exited {
 		return &ExitError{Code: r.exitCode}
+	}
+	// A script that ends normally exits with process.exitCode, as in Node.
+	if proc, ok := r.vm.Get("process").(*goja.Object); ok {
+		ec := proc.Get("exitCode")
+		code, ok := exitCodeOf(ec)
+		if !ok {
+			return &ScriptError{Message: "process.exitCode must be an integer, got " + describeExitCode(ec)}
+		}
+		if code != 0 {
+			return &ExitError{Code: code}
+		}
 	}
 	return nil
 }

@@ -126,3 +126,44 @@ func TestWrapSourceKeepsLines(t *testing.T) {
 		t.Fatalf("wrapped = %q", got)
 	}
 }
+
+// exit codes as Node 20 takes them: process.exitCode is the status of a
+// script that ends normally, and a code that is not an integer is an
+// error, never a silent 0.
+func TestExitCodes(t *testing.T) {
+	for _, tc := range []struct {
+		src  string
+		code int    // ExitError's code; -1: a ScriptError
+		msg  string // in the ScriptError
+	}{
+		{"exit(7)", 7, ""},
+		{"process.exit(5)", 5, ""},
+		{"process.exit('3')", 3, ""},
+		{"process.exitCode = 4;\nconsole.log('done')", 4, ""},
+		{"process.exitCode = 4; process.exit()", 4, ""},
+		{"process.exitCode = 4; exit(0)", 0, ""},
+		{"process.exitCode = 0", 0, ""},
+		{"exit('x')", -1, `exit: the code must be an integer, got "x"`},
+		{"exit(1.5)", -1, "exit: the code must be an integer, got 1.5"},
+		{"process.exit(NaN)", -1, "got NaN"},
+		{"process.exitCode = 'nope'", -1, `process.exitCode must be an integer, got "nope"`},
+	} {
+		_, _, err := runJS(t, tc.src, Options{})
+		var ee *ExitError
+		var se *ScriptError
+		switch {
+		case tc.code == 0 && tc.msg == "":
+			if err != nil && !(errors.As(err, &ee) && ee.Code == 0) {
+				t.Errorf("%q: %v, want a clean end", tc.src, err)
+			}
+		case tc.code > 0:
+			if !errors.As(err, &ee) || ee.Code != tc.code {
+				t.Errorf("%q: %v, want exit(%d)", tc.src, err, tc.code)
+			}
+		default:
+			if !errors.As(err, &se) || !strings.Contains(se.Message, tc.msg) {
+				t.Errorf("%q: %v, want a script error containing %q", tc.src, err, tc.msg)
+			}
+		}
+	}
+}

@@ -152,3 +152,31 @@ console.log(on.status, on.reason);
 		t.Fatalf("out = %q\nwant  %q", out, want)
 	}
 }
+
+// proxyOrigins pins the origin a relative proxyUrl is resolved on, so a
+// forged X-Forwarded-Host cannot aim the handshake redirect elsewhere
+// (core's ProxyOrigins, auth --proxy-origin); a bad entry is refused.
+func TestAuthenticateRequestProxyOrigins(t *testing.T) {
+	c, _ := emulatorClient(t)
+	out, errOut, err := runJS(t, `
+const req = {url: "https://app.example.com/dashboard",
+  headers: {"sec-fetch-dest": "document", "x-forwarded-host": "evil.example", cookie: "__client_uat=1"}};
+const base = {secretKey: "sk_live_test", jwtKey: env.PEM, publishableKey: env.PK, proxyUrl: "/__clerk"};
+const target = (st) => new URL(st.headers.Location[0]).origin;
+console.log(target(await clerk.authenticateRequest(req, base)));
+console.log(target(await clerk.authenticateRequest(req, {...base, proxyOrigins: "https://app.example.com"})));
+console.log(target(await clerk.authenticateRequest(req, {...base, proxyOrigins: ["https://other.example", "https://evil.example"]})));
+for (const bad of [{proxyOrigins: "app.example.com"}, {proxyOrigins: ["https://app.example.com/path"]}, {proxyOrigins: [3]},
+                   {proxyOrigins: "https://app.example.com", proxyUrl: "https://proxy.example/__clerk"}]) {
+  try { await clerk.authenticateRequest(req, {...base, ...bad}); console.log("accepted", JSON.stringify(bad)); }
+  catch (e) { console.log("refused:", /proxyOrigins|ProxyOrigins/.test(e.message)); }
+}
+`, Options{Client: c, Env: []string{"PEM=" + testkeys.Primary.PublicPEM(), "PK=" + core.BuildPublishableKey("clerk.example.com", true)}})
+	if err != nil {
+		t.Fatalf("%v\n%s\n%s", err, out, errOut)
+	}
+	want := "https://evil.example\nhttps://app.example.com\nhttps://evil.example\nrefused: true\nrefused: true\nrefused: true\nrefused: true\n"
+	if out != want {
+		t.Fatalf("out = %q\nwant  %q", out, want)
+	}
+}

@@ -202,6 +202,7 @@ func reportAPIError(stderr io.Writer, err error, raw bool) int {
 	var pe *core.ParamError
 	if errors.As(err, &pe) {
 		fmt.Fprintf(stderr, "clerkscript api: %v\n", err)
+		fmt.Fprintf(stderr, "Run 'clerkscript api %s --describe' for its parameters.\n", pe.Operation)
 		return 2
 	}
 	if ae, ok := core.AsAPIError(err); ok && raw && json.Valid(ae.Body) {

@@ -142,6 +142,8 @@ func TestAPIErrors(t *testing.T) {
 		{[]string{"api", "users.list", "--param", "limit=five"}, `"five" is not a number`},
 		{[]string{"api", "users.list", "--data", "{bad"}, "not valid JSON"},
 		{[]string{"api", "users.get"}, `"user_id": is required`},
+		{[]string{"api", "users.get"}, `Run 'clerkscript api users.get --describe' for its parameters.`},
+		{[]string{"api", "users.list", "--all", "--param", "limit=-1"}, `Run 'clerkscript api users.list --describe'`},
 		{[]string{"api", "users.list", "--param", "noequals"}, "want key=value"},
 		{[]string{"api"}, "missing OPERATION"},
 	} {

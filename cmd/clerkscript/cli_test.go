@@ -187,6 +187,17 @@ func TestRunOwnFlagAfterScriptRefused(t *testing.T) {
 	if n := hits.Load(); n != 0 {
 		t.Fatalf("%d requests reached the real instance", n)
 	}
+	// The advice is a command that works: the flag keeps its value.
+	for _, tc := range []struct{ after, want string }{
+		{"--timeout=5s", "(clerkscript run --timeout=5s " + script + " ...)"},
+		{"--concurrency 3", "(clerkscript run --concurrency 3 " + script + " ...)"},
+		{"--emulate x", "(clerkscript run --emulate " + script + " ...)"},
+	} {
+		args := append([]string{"run", script}, strings.Fields(tc.after)...)
+		if _, _, errOut := runCLI(t, "", args...); !strings.Contains(errOut, tc.want) {
+			t.Errorf("%q: stderr %q, want the advice %q", args, errOut, tc.want)
+		}
+	}
 
 	// After --, the script gets them; "--" itself is not passed on.
 	code, out, errOut := runCLI(t, "", "run", "--emulate", script, "a", "--", "--emulate", "--help")

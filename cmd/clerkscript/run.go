@@ -118,8 +118,18 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 			break
 		}
 		if name, ok := ownFlag(fs, a); ok {
+			// The advice is a command that works: the flag with its value
+			// (--timeout 5s, --timeout=5s), not a bare --timeout that would
+			// take the script's name for its value.
+			moved, given := dashed(name), a
+			if _, value, hasValue := strings.Cut(a, "="); hasValue {
+				moved += "=" + value
+			} else if bf, isBool := fs.Lookup(name).Value.(interface{ IsBoolFlag() bool }); !(isBool && bf.IsBoolFlag()) && i+1 < len(scriptArgs) {
+				moved += " " + scriptArgs[i+1]
+				given += " " + scriptArgs[i+1]
+			}
 			return usageErr("%s after the script: clerkscript's flags go before it (clerkscript run %s %s ...); to pass %s to the script, put it after -- (clerkscript run %s -- %s)",
-				dashed(name), dashed(name), script, a, script, a)
+				dashed(name), moved, script, given, script, given)
 		}
 	}
 	if *concurrency < 1 || *concurrency > 1000 {
@@ -127,6 +137,14 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	}
 	if timeout < 0 {
 		return usageErr("--timeout must not be negative")
+	}
+	var rateLimit int
+	var rateWindow time.Duration
+	if *rate != "" {
+		var err error
+		if rateLimit, rateWindow, err = ratelimit.ParseRate(*rate); err != nil {
+			return usageErr("--rate: %v", err)
+		}
 	}
 	src, err := os.ReadFile(script)
 	if err != nil {
@@ -137,6 +155,26 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	// several goroutines.
 	interactive := isTerminal(stderr)
 	stderr = &lockedWriter{w: stderr}
+
+	// The emulator's start (an RSA key to generate) and the script's
+	// compile (bundling) are independent: they overlap, and a script that
+	// does not compile is reported without waiting for the emulator.
+	type started struct {
+		emu *emulator.Emulator
+		err error
+	}
+	var emuStarted chan started
+	if *emulate {
+		emuStarted = make(chan started, 1)
+		go func() {
+			emu, err := emulator.New()
+			emuStarted <- started{emu, err}
+		}()
+	}
+	compiled, err := jsbind.Compile(script, string(src))
+	if err != nil {
+		return exitStatus(err, ctx, stderr)
+	}
 
 	secretKey := strings.TrimSpace(os.Getenv("CLERK_SECRET_KEY"))
 	apiURL := strings.TrimSpace(os.Getenv("CLERK_API_URL"))
@@ -158,7 +196,8 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 		},
 	}
 	if *emulate {
-		emu, err := emulator.New()
+		st := <-emuStarted
+		emu, err := st.emu, st.err
 		if err != nil {
 			fmt.Fprintf(stderr, "clerkscript run: %v\n", err)
 			return 1
@@ -194,9 +233,7 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 
 	limit, window := ratelimit.Default(secretKey)
 	if *rate != "" {
-		if limit, window, err = ratelimit.ParseRate(*rate); err != nil {
-			return usageErr("--rate: %v", err)
-		}
+		limit, window = rateLimit, rateWindow
 	}
 	limiter := ratelimit.New(limit, window, nil)
 	transport := ratelimit.NewTransport(core.NewHTTPTransport(nil), limiter, *concurrency)
@@ -231,7 +268,7 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	var stopped atomic.Bool
 	go watchInterrupts(ctx, sigs, finished, rt, abort, &stopped, stderr)
 
-	err = rt.RunScript(runCtx, script, string(src))
+	err = rt.Run(runCtx, compiled)
 	code = exitStatus(err, runCtx, stderr)
 	if code == 0 && stopped.Load() {
 		// The script ended normally, but its jobs were cut short.

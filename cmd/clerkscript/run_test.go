@@ -642,3 +642,35 @@ func TestTypesCommand(t *testing.T) {
 		}
 	}
 }
+
+// A script that does not compile is refused before the emulator starts:
+// the error names file:line:column, and no emulator banner precedes it.
+func TestRunBadScriptBeforeEmulator(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "bad.js")
+	if err := os.WriteFile(script, []byte("const ok = 1;\nconst x = ;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "", "run", "--emulate", script)
+	if code != 1 || out != "" || !strings.Contains(errOut, "bad.js:2:11: Unexpected \";\"") {
+		t.Fatalf("exit %d stdout %q stderr %q", code, out, errOut)
+	}
+	if strings.Contains(errOut, "EMULATOR MODE") {
+		t.Errorf("the emulator was started for a script that does not compile: %q", errOut)
+	}
+}
+
+// A bad flag value is a usage error before anything starts: no emulator
+// banner, no script run.
+func TestRunBadRateBeforeEmulator(t *testing.T) {
+	script := filepath.Join(t.TempDir(), "ok.js")
+	if err := os.WriteFile(script, []byte("console.log('ran')\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, rate := range []string{"0/0s", "1/0s", "x"} {
+		code, out, errOut := runCLI(t, "", "run", "--emulate", "--rate", rate, script)
+		if code != 2 || out != "" || !strings.Contains(errOut, "--rate") || strings.Contains(errOut, "EMULATOR MODE") {
+			t.Errorf("--rate %s: exit %d stdout %q stderr %q; want a usage error before the emulator starts", rate, code, out, errOut)
+		}
+	}
+}

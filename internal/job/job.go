@@ -540,7 +540,7 @@ type failuresFile struct {
 }
 
 func openFailures(path string) (*failuresFile, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600) // items may hold secrets (a migrated user's TOTP secret, digests)
 	if err != nil {
 		return nil, err
 	}

@@ -60,7 +60,7 @@ func FuzzTransformAndBuild(f *testing.F) {
 					continue
 				}
 				p, err := Build(u, rec.Row, PlanOptions{})
-				if err == nil && (p.Create.ExternalID == "" || len(p.Create.EmailAddress)+len(p.Create.PhoneNumber) == 0) {
+				if err == nil && (p.Create.ExternalID == nil || *p.Create.ExternalID == "" || len(p.Create.EmailAddress)+len(p.Create.PhoneNumber) == 0) {
 					t.Fatalf("valid plan without id or verified identifier: %+v", p.Create)
 				}
 			}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"iter"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -233,13 +234,17 @@ func (r *runner) dryRun(ctx context.Context) (Stats, error) {
 			continue
 		}
 		p := it.plan
+		create, err := payloadJSON(Masked(p.Create))
+		if err != nil {
+			return r.snapshot(), err
+		}
 		line := struct {
-			Row              int           `json:"row"`
-			SourceID         string        `json:"source_id"`
-			Create           *CreateParams `json:"create"`
-			UnverifiedEmails []string      `json:"unverified_email_addresses,omitempty"`
-			UnverifiedPhones []string      `json:"unverified_phone_numbers,omitempty"`
-		}{p.Row, p.SourceID, p.Create.Masked(), p.UnverifiedEmails, p.UnverifiedPhones}
+			Row              int             `json:"row"`
+			SourceID         string          `json:"source_id"`
+			Create           json.RawMessage `json:"create"`
+			UnverifiedEmails []string        `json:"unverified_email_addresses,omitempty"`
+			UnverifiedPhones []string        `json:"unverified_phone_numbers,omitempty"`
+		}{p.Row, p.SourceID, create, p.UnverifiedEmails, p.UnverifiedPhones}
 		b, err := marshalLine(line)
 		if err != nil {
 			return r.snapshot(), err
@@ -261,7 +266,7 @@ type failuresOut struct {
 func (f *failuresOut) write(it item) error {
 	if f.f == nil {
 		var err error
-		if f.f, err = os.OpenFile(f.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644); err != nil {
+		if f.f, err = os.OpenFile(f.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600); err != nil { // records may hold TOTP secrets and digests
 			return err
 		}
 		f.bw = bufio.NewWriter(f.f)
@@ -402,6 +407,53 @@ func marshalLine(v any) ([]byte, error) {
 	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
+	return b.Bytes(), nil
+}
+
+// payloadOrder is the order of a dry run's payload fields: identity,
+// password, secrets, metadata, dates, flags. Fields of the spec not
+// listed follow in the generated type's order.
+var payloadOrder = []string{
+	"external_id", "email_address", "phone_number", "username", "first_name", "last_name",
+	"password_digest", "password_hasher", "skip_password_requirement", "skip_password_checks",
+	"totp_secret", "backup_codes", "public_metadata", "private_metadata", "unsafe_metadata",
+	"created_at", "legal_accepted_at", "skip_legal_checks", "bypass_client_trust",
+	"create_organization_enabled", "create_organizations_limit", "delete_self_enabled", "banned",
+}
+
+// payloadJSON is the create body as JSON with its fields in payloadOrder.
+func payloadJSON(c *core.UsersCreateParams) (json.RawMessage, error) {
+	flat, err := marshalLine(c)
+	if err != nil {
+		return nil, err
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(flat, &fields); err != nil {
+		return nil, err
+	}
+	order := slices.Clone(payloadOrder)
+	t := reflect.TypeFor[core.UsersCreateParams]()
+	for i := range t.NumField() {
+		if wire, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); !slices.Contains(order, wire) {
+			order = append(order, wire)
+		}
+	}
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for _, k := range order {
+		v, ok := fields[k]
+		if !ok {
+			continue
+		}
+		if b.Len() > 1 {
+			b.WriteByte(',')
+		}
+		kb, _ := json.Marshal(k)
+		b.Write(kb)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteByte('}')
 	return b.Bytes(), nil
 }
 

@@ -248,17 +248,17 @@ func TestUserTransformer(t *testing.T) {
 		t.Fatalf("stats %+v\n%s\n%s", s, out, fails)
 	}
 	var line struct {
-		Create CreateParams `json:"create"`
+		Create core.UsersCreateParams `json:"create"`
 	}
 	if err := json.Unmarshal([]byte(out), &line); err != nil {
 		t.Fatal(err)
 	}
 	c := line.Create
-	if c.ExternalID != "a-1" || !slices.Equal(c.EmailAddress, []string{"a1@acme.test"}) || c.FirstName != "Wile" || c.LastName != "Coyote" ||
-		c.PasswordHasher != "bcrypt" || c.CreatedAt != "2020-09-13T12:26:40.000Z" {
+	if deref(c.ExternalID) != "a-1" || !slices.Equal(c.EmailAddress, []string{"a1@acme.test"}) || deref(c.FirstName) != "Wile" || deref(c.LastName) != "Coyote" ||
+		deref(c.PasswordHasher) != "bcrypt" || deref(c.CreatedAt) != "2020-09-13T12:26:40.000Z" {
 		t.Errorf("payload %+v", c)
 	}
-	if pm, _ := c.PrivateMetadata.(map[string]any); pm["tier"] != "gold" {
+	if c.PrivateMetadata["tier"] != "gold" {
 		t.Errorf("private metadata %v", c.PrivateMetadata)
 	}
 	if !strings.Contains(fails, `"key":"a-3"`) {

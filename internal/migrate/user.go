@@ -4,12 +4,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/clerkscript/clerkscript/core"
 )
 
 // PasswordHashers are the password_hasher values accepted: the official
@@ -22,42 +25,14 @@ var PasswordHashers = []string{
 	"scrypt_firebase", "scrypt_werkzeug", "sha256", "sha256_salted", "sha512_symfony",
 }
 
-// CreateParams is the body of POST /v1/users for one migrated user. Fields
-// are in wire names; empty ones are left out.
-type CreateParams struct {
-	ExternalID                string   `json:"external_id"`
-	EmailAddress              []string `json:"email_address,omitempty"`
-	PhoneNumber               []string `json:"phone_number,omitempty"`
-	Username                  string   `json:"username,omitempty"`
-	FirstName                 string   `json:"first_name,omitempty"`
-	LastName                  string   `json:"last_name,omitempty"`
-	PasswordDigest            string   `json:"password_digest,omitempty"`
-	PasswordHasher            string   `json:"password_hasher,omitempty"`
-	SkipPasswordRequirement   bool     `json:"skip_password_requirement,omitempty"`
-	SkipPasswordChecks        *bool    `json:"skip_password_checks,omitempty"`
-	TOTPSecret                string   `json:"totp_secret,omitempty"`
-	BackupCodes               []string `json:"backup_codes,omitempty"`
-	PublicMetadata            any      `json:"public_metadata,omitempty"`
-	PrivateMetadata           any      `json:"private_metadata,omitempty"`
-	UnsafeMetadata            any      `json:"unsafe_metadata,omitempty"`
-	CreatedAt                 string   `json:"created_at,omitempty"`
-	LegalAcceptedAt           string   `json:"legal_accepted_at,omitempty"`
-	SkipLegalChecks           *bool    `json:"skip_legal_checks,omitempty"`
-	BypassClientTrust         *bool    `json:"bypass_client_trust,omitempty"`
-	CreateOrganizationEnabled *bool    `json:"create_organization_enabled,omitempty"`
-	CreateOrganizationsLimit  *int     `json:"create_organizations_limit,omitempty"`
-	DeleteSelfEnabled         *bool    `json:"delete_self_enabled,omitempty"`
-	Banned                    bool     `json:"banned,omitempty"`
-}
-
 // Plan is everything the migration does for one valid user: one create,
 // then the unverified addresses (Clerk's create takes only verified ones).
 type Plan struct {
-	SourceID         string        `json:"source_id"`
-	Row              int           `json:"row"`
-	Create           *CreateParams `json:"create"`
-	UnverifiedEmails []string      `json:"unverified_email_addresses,omitempty"`
-	UnverifiedPhones []string      `json:"unverified_phone_numbers,omitempty"`
+	SourceID         string                  `json:"source_id"`
+	Row              int                     `json:"row"`
+	Create           *core.UsersCreateParams `json:"create"`
+	UnverifiedEmails []string                `json:"unverified_email_addresses,omitempty"`
+	UnverifiedPhones []string                `json:"unverified_phone_numbers,omitempty"`
 }
 
 // ValidationError says why a user is not migrated. Field is the Clerk-side
@@ -133,7 +108,7 @@ func Build(u map[string]any, row int, opts PlanOptions) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{SourceID: id, Row: row, Create: &CreateParams{ExternalID: id}}
+	p := &Plan{SourceID: id, Row: row, Create: &core.UsersCreateParams{ExternalID: &id}}
 	c := p.Create
 
 	emails, err := emailList(u, "email")
@@ -170,11 +145,13 @@ func Build(u map[string]any, row int, opts PlanOptions) (*Plan, error) {
 
 	for _, f := range []struct {
 		name string
-		dst  *string
+		dst  **string
 	}{{"username", &c.Username}, {"firstName", &c.FirstName}, {"lastName", &c.LastName}, {"totpSecret", &c.TOTPSecret}} {
-		if *f.dst, err = strField(u, f.name, false); err != nil {
+		s, err := strField(u, f.name, false)
+		if err != nil {
 			return p, err
 		}
+		*f.dst = nonEmpty(s)
 	}
 
 	password, err := strField(u, "password", false)
@@ -195,11 +172,11 @@ func Build(u map[string]any, row int, opts PlanOptions) (*Plan, error) {
 		if err := checkDigest(hasher, password); err != nil {
 			return p, vErr("password", "%v", err)
 		}
-		c.PasswordDigest, c.PasswordHasher = password, hasher
+		c.PasswordDigest, c.PasswordHasher = &password, &hasher
 	case opts.RequirePassword:
 		return p, vErr("password", "no password, and --require-password is set")
 	default:
-		c.SkipPasswordRequirement = true
+		c.SkipPasswordRequirement = &yes
 	}
 
 	if c.BackupCodes, err = strArray(u, "backupCodes"); err != nil {
@@ -210,7 +187,7 @@ func Build(u map[string]any, row int, opts PlanOptions) (*Plan, error) {
 	}
 	for _, f := range []struct {
 		name string
-		dst  *any
+		dst  *map[string]any
 	}{{"publicMetadata", &c.PublicMetadata}, {"privateMetadata", &c.PrivateMetadata}, {"unsafeMetadata", &c.UnsafeMetadata}} {
 		if *f.dst, err = metadata(u, f.name); err != nil {
 			return p, err
@@ -218,7 +195,7 @@ func Build(u map[string]any, row int, opts PlanOptions) (*Plan, error) {
 	}
 	for _, f := range []struct {
 		name string
-		dst  *string
+		dst  **string
 	}{{"createdAt", &c.CreatedAt}, {"legalAcceptedAt", &c.LegalAcceptedAt}} {
 		s, err := strField(u, f.name, false)
 		if err != nil {
@@ -231,7 +208,7 @@ func Build(u map[string]any, row int, opts PlanOptions) (*Plan, error) {
 		if !ok {
 			return p, vErr(f.name, "%q is not a date", s)
 		}
-		*f.dst = iso
+		*f.dst = &iso
 	}
 	for _, f := range []struct {
 		name string
@@ -249,15 +226,30 @@ func Build(u map[string]any, row int, opts PlanOptions) (*Plan, error) {
 	if err != nil {
 		return p, err
 	}
-	c.Banned = banned != nil && *banned
+	if banned != nil && *banned {
+		c.Banned = &yes // banned: false is the default: left out, as before
+	}
 	if v, ok := u["createOrganizationsLimit"]; ok && v != nil {
 		n, ok := intValue(v)
 		if !ok {
 			return p, vErr("createOrganizationsLimit", "must be an integer")
 		}
-		c.CreateOrganizationsLimit = &n
+		n64 := int64(n)
+		c.CreateOrganizationsLimit = &n64
+	}
+	if err := buildOthers(u, c); err != nil {
+		return p, err
 	}
 	return p, nil
+}
+
+var yes = true
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 func strField(u map[string]any, name string, required bool) (string, error) {
@@ -382,7 +374,7 @@ func intValue(v any) (int, bool) {
 
 // metadata accepts an object, or a string holding a JSON object (CSV
 // exports carry JSON columns as strings).
-func metadata(u map[string]any, name string) (any, error) {
+func metadata(u map[string]any, name string) (map[string]any, error) {
 	v, ok := u[name]
 	if !ok || v == nil {
 		return nil, nil
@@ -487,18 +479,132 @@ func ISODate(v any) (string, bool) {
 	return t.UTC().Format("2006-01-02T15:04:05.000Z"), true
 }
 
-// Masked returns a copy of the payload fit to print: digests, TOTP secrets
-// and backup codes replaced by a description.
-func (c *CreateParams) Masked() *CreateParams {
+// Masked returns a copy of the payload fit to print: digests, plaintext
+// passwords, TOTP secrets and backup codes replaced by a description.
+func Masked(c *core.UsersCreateParams) *core.UsersCreateParams {
 	m := *c
-	if m.PasswordDigest != "" {
-		m.PasswordDigest = fmt.Sprintf("<%s digest, %d characters>", m.PasswordHasher, len(c.PasswordDigest))
+	if c.PasswordDigest != nil {
+		hasher := ""
+		if c.PasswordHasher != nil {
+			hasher = *c.PasswordHasher
+		}
+		m.PasswordDigest = nonEmpty(fmt.Sprintf("<%s digest, %d characters>", hasher, len(*c.PasswordDigest)))
 	}
-	if m.TOTPSecret != "" {
-		m.TOTPSecret = "<totp secret>"
+	if c.Password != nil {
+		m.Password = nonEmpty(fmt.Sprintf("<password, %d characters>", len(*c.Password)))
 	}
-	if len(m.BackupCodes) > 0 {
+	if c.TOTPSecret != nil {
+		m.TOTPSecret = nonEmpty("<totp secret>")
+	}
+	if len(c.BackupCodes) > 0 {
 		m.BackupCodes = []string{fmt.Sprintf("<%d backup codes>", len(c.BackupCodes))}
 	}
 	return &m
+}
+
+// handledWire are the create fields Build fills itself from the official
+// tool's schema (and password, whose source field is the digest). The
+// identification statuses are left out: migrate decides them, verified
+// addresses in the create and unverified ones added after it.
+var handledWire = map[string]bool{
+	"external_id": true, "email_address": true, "phone_number": true, "username": true, "first_name": true,
+	"last_name": true, "totp_secret": true, "password": true, "password_digest": true, "password_hasher": true,
+	"skip_password_requirement": true, "backup_codes": true, "public_metadata": true, "private_metadata": true,
+	"unsafe_metadata": true, "created_at": true, "legal_accepted_at": true, "skip_password_checks": true,
+	"skip_legal_checks": true, "bypass_client_trust": true, "create_organization_enabled": true,
+	"delete_self_enabled": true, "banned": true, "create_organizations_limit": true,
+	"email_address_identification_status": true, "phone_number_identification_status": true,
+}
+
+// otherField is a create field of the spec that Build has no rule for:
+// its camelCase source name and its place in core.UsersCreateParams.
+type otherField struct {
+	name  string // camelCase, as transformers write it (locale, skipUserRequirement)
+	index int
+}
+
+// otherFields lists the fields of the generated create type that Build
+// does not fill itself, so a field the spec adds reaches migrate (from a
+// transformer's camelCase key) without a hand edit here.
+var otherFields = func() []otherField {
+	var out []otherField
+	t := reflect.TypeFor[core.UsersCreateParams]()
+	for i := range t.NumField() {
+		wire, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if wire == "" || wire == "-" || handledWire[wire] {
+			continue
+		}
+		out = append(out, otherField{name: camelCase(wire), index: i})
+	}
+	return out
+}()
+
+func camelCase(wire string) string {
+	parts := strings.Split(wire, "_")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] != "" {
+			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+		}
+	}
+	return strings.Join(parts, "")
+}
+
+// buildOthers fills the fields of otherFields from u. Strings, booleans
+// and integers also come as CSV text; anything else must have the JSON
+// shape of the field.
+func buildOthers(u map[string]any, c *core.UsersCreateParams) error {
+	cv := reflect.ValueOf(c).Elem()
+	for _, f := range otherFields {
+		v, ok := u[f.name]
+		if !ok || v == nil {
+			continue
+		}
+		dst := cv.Field(f.index)
+		switch dst.Interface().(type) {
+		case *string:
+			s, err := strField(u, f.name, false)
+			if err != nil {
+				return err
+			}
+			if s != "" {
+				dst.Set(reflect.ValueOf(&s))
+			}
+		case *bool:
+			b, err := boolField(u, f.name)
+			if err != nil {
+				return err
+			}
+			dst.Set(reflect.ValueOf(b))
+		case *int64:
+			n, ok := intValue(v)
+			if !ok {
+				return vErr(f.name, "must be an integer")
+			}
+			n64 := int64(n)
+			dst.Set(reflect.ValueOf(&n64))
+		case []string:
+			l, err := strList(u, f.name)
+			if err != nil {
+				return err
+			}
+			dst.Set(reflect.ValueOf(dedupe(l, nil)))
+		case map[string]any:
+			m, err := metadata(u, f.name)
+			if err != nil {
+				return err
+			}
+			dst.Set(reflect.ValueOf(m))
+		default:
+			b, err := json.Marshal(v)
+			if err != nil {
+				return vErr(f.name, "%v", err)
+			}
+			p := reflect.New(dst.Type())
+			if err := json.Unmarshal(b, p.Interface()); err != nil {
+				return vErr(f.name, "expected %s, got %s", dst.Type(), typeName(v))
+			}
+			dst.Set(p.Elem())
+		}
+	}
+	return nil
 }
