@@ -737,7 +737,17 @@ func hasCTL(s string) bool {
 }
 
 func escapeQuotes(s string) string {
-	return strings.NewReplacer("\\", "\\\\", `"`, "\\\"").Replace(s)
+	if !strings.ContainsAny(s, `\"`) {
+		return s
+	}
+	b := make([]byte, 0, len(s)+8)
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' || s[i] == '"' {
+			b = append(b, '\\')
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
 }
 
 // hexString is lower-case hex, as fmt's %x writes bytes.

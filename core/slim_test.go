@@ -133,3 +133,17 @@ func FuzzCanonicalHeaderKey(f *testing.F) {
 		}
 	})
 }
+
+// escapeQuotes and urlAlphabet are the strings.Replacers they replaced.
+func TestHandReplacersMatchStringsReplacer(t *testing.T) {
+	quotes := strings.NewReplacer("\\", "\\\\", `"`, "\\\"")
+	alphabet := strings.NewReplacer("+", "-", "/", "_")
+	for _, s := range []string{"", "plain", `a"b`, `a\b`, `\"\\""`, "é\"\\", "a+b/c==", "++//", "ab-_"} {
+		if got, want := escapeQuotes(s), quotes.Replace(s); got != want {
+			t.Errorf("escapeQuotes(%q) = %q, want %q", s, got, want)
+		}
+		if got, want := urlAlphabet(s), alphabet.Replace(s); got != want {
+			t.Errorf("urlAlphabet(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
