@@ -151,3 +151,28 @@ func FuzzVerifyPKCS1v15Big(f *testing.F) {
 		}
 	})
 }
+
+// modExpOdd is big.Int.Exp for odd moduli, on random values of the sizes
+// keys have and on the edges (0, 1, m-1).
+func TestModExpOddMatchesBigExp(t *testing.T) {
+	for _, bits := range []int{64, 65, 128, 1024, 2047, 2048, 3072, 4096} {
+		for i := 0; i < 8; i++ {
+			m, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), uint(bits)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.SetBit(m, 0, 1)
+			m.SetBit(m, bits-1, 1)
+			x, _ := rand.Int(rand.Reader, m)
+			xs := []*big.Int{x, big.NewInt(0), big.NewInt(1), new(big.Int).Sub(m, big.NewInt(1))}
+			for _, e := range []int{1, 3, 17, 65537, 1<<31 - 1, 2*i + 5} {
+				for _, x := range xs {
+					want := new(big.Int).Exp(x, big.NewInt(int64(e)), m)
+					if got := modExpOdd(x, e, m); got.Cmp(want) != 0 {
+						t.Fatalf("%d bits, e=%d: modExpOdd(%x) = %x, want %x", bits, e, x, got, want)
+					}
+				}
+			}
+		}
+	}
+}

@@ -119,7 +119,8 @@ func canonicalHeaderKey(s string) string {
 	if canonical {
 		return s
 	}
-	b := []byte(s)
+	var buf [64]byte // most keys fit: the only allocation is the result
+	b := append(buf[:0], s...)
 	upper = true
 	for i, c := range b {
 		if upper && 'a' <= c && c <= 'z' {
