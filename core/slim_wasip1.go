@@ -19,8 +19,7 @@ type RSAPublicKey struct {
 }
 
 // verifyPKCS1v15 checks an RSA signature the guest has to check itself
-// (the host declined, or has no signature check): on math/big, which the
-// module links anyway, instead of crypto/rsa's verifier.
+// (the host declined, or has no signature check) without crypto/rsa.
 func verifyPKCS1v15(pub *RSAPublicKey, h crypto.Hash, digest, sig []byte) bool {
 	return verifyPKCS1v15Big(pub, h, digest, sig)
 }
