@@ -76,7 +76,7 @@ func decodeUnverified(token string) (*unverifiedJWT, *TokenVerificationError) {
 // alphabet too: @clerk/backend's decoder is that forgiving.
 func decodeB64Loose(s string) ([]byte, error) {
 	s = strings.TrimRight(s, "=")
-	s = strings.NewReplacer("+", "-", "/", "_").Replace(s)
+	s = urlAlphabet(s)
 	return decodeB64URL(s)
 }
 

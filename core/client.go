@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime/multipart"
-	"net/textproto"
 	"net/url"
 	"reflect"
 	"sort"
@@ -642,13 +640,34 @@ func asFile(v any) (*File, bool) {
 }
 
 func multipartBody(opName string, fields map[string]any) ([]byte, string, error) {
+	return multipartBodyWith(opName, fields, multipartBoundary())
+}
+
+// multipartBodyWith writes fields as multipart/form-data with the given
+// boundary, byte for byte as mime/multipart's Writer does (parts sorted by
+// field name, each with its Content-Disposition and, for files, its
+// Content-Type), without linking mime/multipart: it brings net/textproto,
+// net, mime and crypto/rand into the wasm module for a few lines of
+// framing (TestMultipartBodyMatchesMimeMultipart).
+func multipartBodyWith(opName string, fields map[string]any, boundary string) ([]byte, string, error) {
 	var buf bytes.Buffer
-	w := multipart.NewWriter(&buf)
 	keys := make([]string, 0, len(fields))
 	for k := range fields {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	parts := 0
+	part := func(disposition, contentType string) {
+		if parts > 0 {
+			buf.WriteString("\r\n")
+		}
+		parts++
+		buf.WriteString("--" + boundary + "\r\nContent-Disposition: " + disposition + "\r\n")
+		if contentType != "" {
+			buf.WriteString("Content-Type: " + contentType + "\r\n")
+		}
+		buf.WriteString("\r\n")
+	}
 	for _, k := range keys {
 		v := fields[k]
 		if f, ok := asFile(v); ok {
@@ -663,20 +682,12 @@ func multipartBody(opName string, fields map[string]any) ([]byte, string, error)
 			if name == "" {
 				name = k
 			}
-			h := make(textproto.MIMEHeader)
-			h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="%s"; filename="%s"`, escapeQuotes(k), escapeQuotes(name)))
 			ct := f.ContentType
 			if ct == "" {
 				ct = "application/octet-stream"
 			}
-			h.Set("Content-Type", ct)
-			pw, err := w.CreatePart(h)
-			if err != nil {
-				return nil, "", err
-			}
-			if _, err := pw.Write(f.Data); err != nil {
-				return nil, "", err
-			}
+			part(`form-data; name="`+escapeQuotes(k)+`"; filename="`+escapeQuotes(name)+`"`, ct)
+			buf.Write(f.Data)
 			continue
 		}
 		if m, isMap := v.(map[string]any); isMap {
@@ -688,14 +699,11 @@ func multipartBody(opName string, fields map[string]any) ([]byte, string, error)
 		if err != nil {
 			return nil, "", &ParamError{Operation: opName, Param: k, Problem: "multipart field " + err.Error()}
 		}
-		if err := w.WriteField(k, s); err != nil {
-			return nil, "", err
-		}
+		part(`form-data; name="`+escapeQuotes(k)+`"`, "")
+		buf.WriteString(s)
 	}
-	if err := w.Close(); err != nil {
-		return nil, "", err
-	}
-	return buf.Bytes(), w.FormDataContentType(), nil
+	buf.WriteString("\r\n--" + boundary + "--\r\n")
+	return buf.Bytes(), "multipart/form-data; boundary=" + boundary, nil
 }
 
 // checkAPIURL rejects a base URL the client could never reach, so that the
@@ -778,5 +786,25 @@ func hasCTL(s string) bool {
 }
 
 func escapeQuotes(s string) string {
-	return strings.NewReplacer("\\", "\\\\", `"`, "\\\"").Replace(s)
+	if !strings.ContainsAny(s, `\"`) {
+		return s
+	}
+	b := make([]byte, 0, len(s)+8)
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' || s[i] == '"' {
+			b = append(b, '\\')
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
+}
+
+// hexString is lower-case hex, as fmt's %x writes bytes.
+func hexString(b []byte) string {
+	const digits = "0123456789abcdef"
+	out := make([]byte, 2*len(b))
+	for i, c := range b {
+		out[2*i], out[2*i+1] = digits[c>>4], digits[c&15]
+	}
+	return string(out)
 }

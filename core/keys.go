@@ -3,7 +3,6 @@ package core
 import (
 	"bytes"
 	"crypto"
-	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
@@ -31,7 +30,7 @@ type verifyKey struct {
 	// alg is the algorithm the key is restricted to ("RS256" for a PEM key,
 	// as in Clerk's SDKs; the JWK's "alg"); "" allows RS256, RS384, RS512.
 	alg string
-	pub *rsa.PublicKey
+	pub *RSAPublicKey
 	// unusable explains why a JWKS entry cannot verify anything (an EC
 	// key, a PS256 key); "" for usable keys.
 	unusable string
@@ -42,7 +41,7 @@ type verifyKey struct {
 // parsePublicKeyPEM reads CLERK_JWT_KEY: a PEM "PUBLIC KEY" (SPKI) or "RSA
 // PUBLIC KEY" (PKCS #1) block, or the bare base64 body of either, of any
 // RSA size between 1024 and 16384 bits.
-func parsePublicKeyPEM(s string) (*rsa.PublicKey, error) {
+func parsePublicKeyPEM(s string) (*RSAPublicKey, error) {
 	// .env files often hold the PEM on one line with literal "\n"s.
 	s = strings.TrimSpace(strings.ReplaceAll(s, `\n`, "\n"))
 	if s == "" {
@@ -75,7 +74,7 @@ func parsePublicKeyPEM(s string) (*rsa.PublicKey, error) {
 			}
 		}
 	}
-	var pub *rsa.PublicKey
+	var pub *RSAPublicKey
 	if rk, err := parseSPKIRSA(der); err == nil {
 		pub = rk
 	} else if rk, err2 := parsePKCS1RSA(der); err2 == nil {
@@ -89,7 +88,7 @@ func parsePublicKeyPEM(s string) (*rsa.PublicKey, error) {
 	return pub, nil
 }
 
-func checkRSAKey(pub *rsa.PublicKey) error {
+func checkRSAKey(pub *RSAPublicKey) error {
 	bits := pub.N.BitLen()
 	if bits < minRSABits || bits > maxRSABits {
 		return fmt.Errorf("RSA key of %d bits, want %d to %d", bits, minRSABits, maxRSABits)
@@ -137,7 +136,7 @@ func newJWKKey(j jwk) *verifyKey {
 	for _, b := range e {
 		ev = ev<<8 | int(b)
 	}
-	pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: ev}
+	pub := &RSAPublicKey{N: new(big.Int).SetBytes(n), E: ev}
 	if err := checkRSAKey(pub); err != nil {
 		k.unusable = fmt.Sprintf("the JWK %q: %v", j.Kid, err)
 		return k
@@ -181,7 +180,7 @@ func hashForAlg(alg string) crypto.Hash {
 // native speed (pure-Go RSA under wazero is about 13 times slower); declined
 // means "not handled, check it yourself", so the guest works on any host.
 type SignatureChecker interface {
-	CheckRSA(hash crypto.Hash, pub *rsa.PublicKey, digest, sig []byte) (valid bool, declined bool)
+	CheckRSA(hash crypto.Hash, pub *RSAPublicKey, digest, sig []byte) (valid bool, declined bool)
 }
 
 // MessageChecker is an optional extension of SignatureChecker that receives
@@ -190,7 +189,7 @@ type SignatureChecker interface {
 // signing input in the guest costs about as much as the host's whole RSA
 // check. When it declines, the verifier hashes and asks CheckRSA.
 type MessageChecker interface {
-	CheckRSAMessage(hash crypto.Hash, pub *rsa.PublicKey, message, sig []byte) (valid bool, declined bool)
+	CheckRSAMessage(hash crypto.Hash, pub *RSAPublicKey, message, sig []byte) (valid bool, declined bool)
 }
 
 // EncodedSignatureChecker is an optional extension of MessageChecker that
@@ -200,7 +199,7 @@ type MessageChecker interface {
 // natively as well. When it declines, the verifier decodes the signature
 // and asks CheckRSAMessage, then CheckRSA.
 type EncodedSignatureChecker interface {
-	CheckRSAMessageEncoded(hash crypto.Hash, pub *rsa.PublicKey, message []byte, sigText string) (valid bool, declined bool)
+	CheckRSAMessageEncoded(hash crypto.Hash, pub *RSAPublicKey, message []byte, sigText string) (valid bool, declined bool)
 }
 
 // checkSignatureText is checkSignature for a signature still encoded:
@@ -250,9 +249,9 @@ func checkSignature(sc SignatureChecker, key *verifyKey, h crypto.Hash, signingI
 			return valid
 		}
 	}
-	return rsa.VerifyPKCS1v15(key.pub, h, digest, sig) == nil
+	return verifyPKCS1v15(key.pub, h, digest, sig)
 }
 
-func askChecker(sc SignatureChecker, h crypto.Hash, pub *rsa.PublicKey, digest, sig []byte) (valid, declined bool) {
+func askChecker(sc SignatureChecker, h crypto.Hash, pub *RSAPublicKey, digest, sig []byte) (valid, declined bool) {
 	return sc.CheckRSA(h, pub, bytes.Clone(digest), sig)
 }

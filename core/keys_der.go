@@ -1,7 +1,6 @@
 package core
 
 import (
-	"crypto/rsa"
 	"encoding/asn1"
 	"errors"
 	"math/big"
@@ -30,7 +29,7 @@ type subjectPublicKeyInfo struct {
 }
 
 // parseSPKIRSA parses a SubjectPublicKeyInfo holding an RSA key.
-func parseSPKIRSA(der []byte) (*rsa.PublicKey, error) {
+func parseSPKIRSA(der []byte) (*RSAPublicKey, error) {
 	var spki subjectPublicKeyInfo
 	rest, err := asn1.Unmarshal(der, &spki)
 	if err != nil {
@@ -46,7 +45,7 @@ func parseSPKIRSA(der []byte) (*rsa.PublicKey, error) {
 }
 
 // parsePKCS1RSA parses a PKCS #1 RSAPublicKey.
-func parsePKCS1RSA(der []byte) (*rsa.PublicKey, error) {
+func parsePKCS1RSA(der []byte) (*RSAPublicKey, error) {
 	var k pkcs1PublicKey
 	rest, err := asn1.Unmarshal(der, &k)
 	if err != nil {
@@ -61,5 +60,5 @@ func parsePKCS1RSA(der []byte) (*rsa.PublicKey, error) {
 	if k.E <= 0 {
 		return nil, errors.New("RSA exponent is not positive")
 	}
-	return &rsa.PublicKey{N: k.N, E: k.E}, nil
+	return &RSAPublicKey{N: k.N, E: k.E}, nil
 }

@@ -78,7 +78,7 @@ func BuildPublishableKey(frontendAPI string, production bool) string {
 func CookieSuffix(publishableKey string) string {
 	sum := sha1.Sum([]byte(publishableKey))
 	s := base64.StdEncoding.EncodeToString(sum[:])
-	s = strings.NewReplacer("+", "-", "/", "_").Replace(s)
+	s = urlAlphabet(s)
 	return s[:8]
 }
 
@@ -88,3 +88,22 @@ func CookieSuffix(publishableKey string) string {
 type AuthConfigError struct{ Msg string }
 
 func (e *AuthConfigError) Error() string { return "clerk: " + e.Msg }
+
+// urlAlphabet turns standard base64 into the URL alphabet ('+' to '-', '/'
+// to '_'). (A strings.Replacer would do, but links all four of its
+// implementations into the wasm module.)
+func urlAlphabet(s string) string {
+	if !strings.ContainsAny(s, "+/") {
+		return s
+	}
+	b := []byte(s)
+	for i, c := range b {
+		switch c {
+		case '+':
+			b[i] = '-'
+		case '/':
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}

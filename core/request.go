@@ -3,7 +3,6 @@ package core
 import (
 	"errors"
 	"fmt"
-	"net/textproto"
 	"net/url"
 	"strings"
 )
@@ -35,7 +34,7 @@ func (r *Request) headerValues(name string) []string {
 	if vs, ok := r.Headers[name]; ok {
 		return vs
 	}
-	if vs, ok := r.Headers[textproto.CanonicalMIMEHeaderKey(name)]; ok {
+	if vs, ok := r.Headers[canonicalHeaderKey(name)]; ok {
 		return vs
 	}
 	for k, vs := range r.Headers {

@@ -3,7 +3,7 @@ package core
 import (
 	"context"
 	"errors"
-	"net/textproto"
+	"strings"
 )
 
 // Header is a set of HTTP header fields with canonical keys. It mirrors
@@ -13,23 +13,23 @@ type Header map[string][]string
 
 // Get returns the first value of key, or "".
 func (h Header) Get(key string) string {
-	if v := h[textproto.CanonicalMIMEHeaderKey(key)]; len(v) > 0 {
+	if v := h[canonicalHeaderKey(key)]; len(v) > 0 {
 		return v[0]
 	}
 	return ""
 }
 
 // Set replaces the values of key.
-func (h Header) Set(key, value string) { h[textproto.CanonicalMIMEHeaderKey(key)] = []string{value} }
+func (h Header) Set(key, value string) { h[canonicalHeaderKey(key)] = []string{value} }
 
 // Add appends a value to key.
 func (h Header) Add(key, value string) {
-	k := textproto.CanonicalMIMEHeaderKey(key)
+	k := canonicalHeaderKey(key)
 	h[k] = append(h[k], value)
 }
 
 // Del removes key.
-func (h Header) Del(key string) { delete(h, textproto.CanonicalMIMEHeaderKey(key)) }
+func (h Header) Del(key string) { delete(h, canonicalHeaderKey(key)) }
 
 // Clone returns a deep copy.
 func (h Header) Clone() Header {
@@ -96,4 +96,50 @@ var errResponseTooLarge = errors.New("response body exceeds 64 MiB")
 func IsNotSent(err error) bool {
 	var ns *NotSentError
 	return errors.As(err, &ns)
+}
+
+// canonicalHeaderKey is net/textproto's CanonicalMIMEHeaderKey (the key
+// net/http uses): the first letter and each letter after a hyphen upper
+// case, the rest lower case; a key holding a byte that cannot appear in a
+// header field name (a space, a control or non-ASCII byte) is returned
+// unchanged. It is written out here because net/textproto links the net
+// package into the wasm module (TestCanonicalHeaderKeyMatchesTextproto).
+func canonicalHeaderKey(s string) string {
+	upper, canonical := true, true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !headerFieldByte(c) {
+			return s
+		}
+		if upper && 'a' <= c && c <= 'z' || !upper && 'A' <= c && c <= 'Z' {
+			canonical = false
+		}
+		upper = c == '-'
+	}
+	if canonical {
+		return s
+	}
+	var buf [64]byte // most keys fit: the only allocation is the result
+	b := append(buf[:0], s...)
+	upper = true
+	for i, c := range b {
+		if upper && 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		} else if !upper && 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[i] = c
+		upper = c == '-'
+	}
+	return string(b)
+}
+
+// headerFieldByte reports whether c may appear in a header field name
+// (RFC 9110 tchar).
+func headerFieldByte(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return c < 128 && strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }

@@ -10,7 +10,6 @@ package main
 import (
 	"context"
 	"crypto"
-	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"net/url"
@@ -107,13 +106,13 @@ func (hostTransport) RoundTrip(_ context.Context, req *core.HTTPRequest) (*core.
 // disables it) falls back to crypto/rsa inside the guest.
 type hostChecker struct{ disabled bool }
 
-func (c hostChecker) CheckRSA(hash crypto.Hash, pub *rsa.PublicKey, digest, sig []byte) (valid, declined bool) {
+func (c hostChecker) CheckRSA(hash crypto.Hash, pub *core.RSAPublicKey, digest, sig []byte) (valid, declined bool) {
 	return c.ask(hash, 0, pub, digest, sig)
 }
 
 // CheckRSAMessage hands the signed message to the host, which hashes it
 // natively: SHA-256 in the guest costs about as much as the host's RSA check.
-func (c hostChecker) CheckRSAMessage(hash crypto.Hash, pub *rsa.PublicKey, message, sig []byte) (valid, declined bool) {
+func (c hostChecker) CheckRSAMessage(hash crypto.Hash, pub *core.RSAPublicKey, message, sig []byte) (valid, declined bool) {
 	if len(message) > abi.MaxSignedMessage {
 		return false, true
 	}
@@ -122,14 +121,14 @@ func (c hostChecker) CheckRSAMessage(hash crypto.Hash, pub *rsa.PublicKey, messa
 
 // CheckRSAMessageEncoded hands over the signature still base64url-encoded
 // too, so that the host decodes it: another microsecond of guest work.
-func (c hostChecker) CheckRSAMessageEncoded(hash crypto.Hash, pub *rsa.PublicKey, message []byte, sigText string) (valid, declined bool) {
+func (c hostChecker) CheckRSAMessageEncoded(hash crypto.Hash, pub *core.RSAPublicKey, message []byte, sigText string) (valid, declined bool) {
 	if len(message) > abi.MaxSignedMessage {
 		return false, true
 	}
 	return c.ask(hash, abi.HashFlagMessage|abi.HashFlagBase64Sig, pub, message, unsafe.Slice(unsafe.StringData(sigText), len(sigText)))
 }
 
-func (c hostChecker) ask(hash crypto.Hash, flag uint32, pub *rsa.PublicKey, buf, sig []byte) (valid, declined bool) {
+func (c hostChecker) ask(hash crypto.Hash, flag uint32, pub *core.RSAPublicKey, buf, sig []byte) (valid, declined bool) {
 	if c.disabled || pub == nil || len(buf) == 0 || len(sig) == 0 || pub.E < 0 || int64(pub.E) > 1<<31-1 {
 		return false, true
 	}

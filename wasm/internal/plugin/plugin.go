@@ -11,7 +11,6 @@ package plugin
 import (
 	"context"
 	"crypto"
-	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -288,10 +287,10 @@ func HashID(h crypto.Hash) uint32 {
 
 // modulusCache caches the big-endian modulus per key: keys live as long as
 // the JWKS, and N.Bytes allocates.
-var modulusCache = map[*rsa.PublicKey][]byte{}
+var modulusCache = map[*core.RSAPublicKey][]byte{}
 
 // ModulusBytes returns pub's modulus as big-endian bytes, cached.
-func ModulusBytes(pub *rsa.PublicKey) []byte {
+func ModulusBytes(pub *core.RSAPublicKey) []byte {
 	if b, ok := modulusCache[pub]; ok {
 		return b
 	}
