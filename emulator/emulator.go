@@ -228,6 +228,10 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.serveInspect(w, r)
 		return
 	}
+	if rest, ok := strings.CutPrefix(r.URL.Path, "/_emulator/organization_invitations/"); ok {
+		e.serveEmulatorAccept(w, r, rest) // accept.go
+		return
+	}
 	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), "/v1")
 	if !ok || (rest != "" && rest[0] != '/') {
 		e.writeErr(w, errNotFound(fmt.Sprintf("%s %s (the Backend API is served under /v1)", r.Method, r.URL.Path)), nil)
