@@ -37,13 +37,6 @@ var roles = map[string]struct {
 	"org:member": {"Member", []string{"org:sys_memberships:read"}},
 }
 
-func checkRole(param, role string) *apiError {
-	if _, ok := roles[role]; !ok {
-		return errValue(param, fmt.Sprintf("role %q does not exist in this instance; use org:admin or org:member.", role))
-	}
-	return nil
-}
-
 type orgJSON struct {
 	Object                               string         `json:"object"`
 	ID                                   string         `json:"id"`
@@ -422,7 +415,7 @@ func (e *Emulator) identifierOf(u *userRec) *string {
 }
 
 func (e *Emulator) membershipOut(m *membershipRec) membershipJSON {
-	role := roles[m.Role]
+	role, _ := e.roleInfo(m.Role) // generic_rules.go
 	out := membershipJSON{ID: m.ID, Object: "organization_membership", Role: m.Role, RoleName: role.name,
 		Permissions: append([]string{}, role.perms...), PublicMetadata: emptyIfNil(m.PublicMetadata),
 		PrivateMetadata: emptyIfNil(m.PrivateMetadata), CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt,
@@ -465,7 +458,7 @@ func (e *Emulator) createMembership(rq *request) (any, *apiError) {
 	if f.err != nil {
 		return nil, f.err
 	}
-	if err := checkRole("role", role); err != nil {
+	if err := e.checkRole("role", role); err != nil {
 		return nil, err
 	}
 	if s.Users.get(userID) == nil {
@@ -600,7 +593,7 @@ func (e *Emulator) updateMembership(rq *request) (any, *apiError) {
 	if f.err != nil {
 		return nil, f.err
 	}
-	if err := checkRole("role", role); err != nil {
+	if err := e.checkRole("role", role); err != nil {
 		return nil, err
 	}
 	e.st.Memberships.update(m, func() { m.Role, m.UpdatedAt = role, rq.now.UnixMilli() })

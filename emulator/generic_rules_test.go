@@ -1,0 +1,270 @@
+package emulator
+
+import (
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+)
+
+// ids of the "id" fields of list items.
+func ids(items []any) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = str(field(it, "id"))
+	}
+	return out
+}
+
+func keysOf(items []any, f string) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = str(field(it, f))
+	}
+	return out
+}
+
+// Organization roles and permissions: key formats and uniqueness, the
+// permissions of a role are Permission objects, roles created through the
+// API are usable for memberships and invitations (with their permissions),
+// lists filter and order, and deleting a permission takes it from its roles.
+// Before, keys were free-form and repeatable, permissions given at create
+// rendered as empty objects, and memberships accepted only org:admin and
+// org:member.
+func TestGenericRolesAndPermissions(t *testing.T) {
+	h := newHarness(t)
+	fails := []struct {
+		op     string
+		body   map[string]any
+		status int
+		code   string
+	}{
+		{"organizationRoles.create", map[string]any{"name": "X", "key": "editor"}, 422, "form_param_format_invalid"},
+		{"organizationRoles.create", map[string]any{"name": "X", "key": "org:Editor"}, 422, "form_param_format_invalid"},
+		{"organizationRoles.create", map[string]any{"name": "X", "key": "org:admin"}, 400, "duplicate_record"},
+		{"organizationRoles.create", map[string]any{"name": "X", "key": "org:x", "permissions": []string{"perm_missing"}}, 404, "resource_not_found"},
+		{"organizationPermissions.create", map[string]any{"name": "X", "key": "org:posts"}, 422, "form_param_format_invalid"},
+		{"organizationPermissions.create", map[string]any{"name": "X", "key": "org:sys_profile:manage"}, 422, "form_param_format_invalid"},
+	}
+	for _, f := range fails {
+		h.fail(f.op, f.body, f.status, f.code)
+	}
+	read := h.obj("organizationPermissions.create", map[string]any{"name": "Read posts", "key": "org:posts:read"})
+	write := h.obj("organizationPermissions.create", map[string]any{"name": "Write posts", "key": "org:posts:write"})
+	h.fail("organizationPermissions.create", map[string]any{"name": "Again", "key": "org:posts:read"}, 400, "duplicate_record")
+
+	editor := h.obj("organizationRoles.create", map[string]any{"name": "Editor", "key": "org:editor",
+		"permissions": []string{str(read["id"]), str(write["id"])}})
+	if ps, _ := editor["permissions"].([]any); len(ps) != 2 || field(ps[0], "key") != "org:posts:read" || field(ps[1], "id") != write["id"] {
+		t.Errorf("role permissions: %v", editor["permissions"])
+	}
+	h.fail("organizationRoles.create", map[string]any{"name": "Editor 2", "key": "org:editor"}, 400, "duplicate_record")
+	viewer := h.obj("organizationRoles.create", map[string]any{"name": "Viewer", "key": "org:viewer"})
+	// Updating a role to another's key is refused; to its own key is not.
+	h.fail("organizationRoles.update", map[string]any{"organization_role_id": viewer["id"], "key": "org:editor"}, 400, "duplicate_record")
+	h.obj("organizationRoles.update", map[string]any{"organization_role_id": viewer["id"], "key": "org:viewer", "name": "Viewer"})
+
+	// Lists: query, order_by, a bad order_by.
+	if got := keysOf(h.list("organizationRoles.list", map[string]any{"order_by": "-key"}), "key"); !slices.Equal(got, []string{"org:viewer", "org:editor"}) {
+		t.Errorf("roles by -key: %v", got)
+	}
+	if got := keysOf(h.list("organizationRoles.list", map[string]any{"query": "edit"}), "key"); !slices.Equal(got, []string{"org:editor"}) {
+		t.Errorf("roles query: %v", got)
+	}
+	if got := keysOf(h.list("organizationPermissions.list", map[string]any{"order_by": "-name"}), "key"); !slices.Equal(got, []string{"org:posts:write", "org:posts:read"}) {
+		t.Errorf("permissions by -name: %v", got)
+	}
+	h.fail("organizationRoles.list", map[string]any{"order_by": "color"}, 400, "invalid_query_parameter_value")
+
+	// A created role is usable, and a membership carries its permissions.
+	uid := str(h.obj("users.create", map[string]any{"email_address": []string{"ed@example.com"}})["id"])
+	oid := str(h.obj("organizations.create", map[string]any{"name": "Press"})["id"])
+	m := h.obj("organizationMemberships.create", map[string]any{"organization_id": oid, "user_id": uid, "role": "org:editor"})
+	if m["role"] != "org:editor" || m["role_name"] != "Editor" || !slices.Contains(toStrings(m["permissions"]), "org:posts:write") {
+		t.Errorf("membership with a created role: %v", m)
+	}
+	inv := h.obj("organizationInvitations.create", map[string]any{"organization_id": oid, "email_address": "v@example.com", "role": "org:viewer"})
+	if inv["role_name"] != "Viewer" {
+		t.Errorf("invitation with a created role: %v", inv)
+	}
+	h.fail("organizationMemberships.create", map[string]any{"organization_id": oid, "user_id": uid, "role": "org:nobody"}, 422, "form_param_value_invalid")
+
+	// Deleting a permission takes it from the roles that had it.
+	h.obj("organizationPermissions.delete", map[string]any{"permission_id": read["id"]})
+	got := h.obj("organizationRoles.get", map[string]any{"organization_role_id": editor["id"]})
+	if ps, _ := got["permissions"].([]any); len(ps) != 1 || field(ps[0], "key") != "org:posts:write" {
+		t.Errorf("role after its permission was deleted: %v", got["permissions"])
+	}
+	h.fail("organizationPermissions.get", map[string]any{"permission_id": read["id"]}, 404, "resource_not_found")
+}
+
+func toStrings(v any) []string {
+	a, _ := v.([]any)
+	out := make([]string, 0, len(a))
+	for _, x := range a {
+		out = append(out, str(x))
+	}
+	return out
+}
+
+// Role sets name existing roles.
+func TestGenericRoleSets(t *testing.T) {
+	h := newHarness(t)
+	h.fail("roleSets.create", map[string]any{"name": "S", "key": "s", "default_role_key": "org:member", "creator_role_key": "org:admin",
+		"roles": []string{"org:member", "org:ghost"}}, 404, "resource_not_found")
+	h.fail("roleSets.create", map[string]any{"name": "S", "key": "s", "default_role_key": "org:member", "creator_role_key": "org:admin",
+		"roles": []string{"org:member"}}, 422, "form_param_value_invalid")
+	h.obj("roleSets.create", map[string]any{"name": "S", "key": "s", "default_role_key": "org:member", "creator_role_key": "org:admin",
+		"roles": []string{"org:member", "org:admin"}})
+	h.fail("roleSets.create", map[string]any{"name": "S2", "key": "s", "default_role_key": "org:member", "creator_role_key": "org:admin",
+		"roles": []string{"org:member", "org:admin"}}, 400, "duplicate_record")
+}
+
+// Satellite domains: a valid, unused host name.
+func TestGenericDomains(t *testing.T) {
+	h := newHarness(t)
+	for _, bad := range []string{"not a domain", "example", "-x.example.com", "x..example.com", "example.com:99999"} {
+		h.fail("domains.add", map[string]any{"name": bad, "is_satellite": true}, 422, "form_param_format_invalid")
+	}
+	h.fail("domains.add", map[string]any{"name": h.in.Emulator.FrontendAPI(), "is_satellite": true}, 400, "duplicate_record")
+	h.fail("domains.add", map[string]any{"name": "sat.example.com", "is_satellite": true, "proxy_url": "not a url"}, 422, "form_param_format_invalid")
+	d := h.obj("domains.add", map[string]any{"name": "sat.example.com", "is_satellite": true})
+	h.obj("domains.add", map[string]any{"name": "localhost:3000", "is_satellite": true})
+	h.fail("domains.add", map[string]any{"name": "SAT.example.com", "is_satellite": true}, 400, "duplicate_record")
+	h.obj("domains.delete", map[string]any{"domain_id": d["id"]})
+	h.obj("domains.add", map[string]any{"name": "sat.example.com", "is_satellite": true}) // free again
+}
+
+// API keys: the subject exists; lists filter by subject, type and validity.
+func TestGenericAPIKeys(t *testing.T) {
+	h := newHarness(t)
+	a := str(h.obj("users.create", map[string]any{"external_id": "a"})["id"])
+	b := str(h.obj("users.create", map[string]any{"external_id": "b"})["id"])
+	h.fail("apiKeys.create", map[string]any{"name": "k", "subject": "user_missing"}, 404, "resource_not_found")
+	h.fail("apiKeys.create", map[string]any{"name": "k", "subject": "bob"}, 422, "form_param_format_invalid")
+	k1 := h.obj("apiKeys.create", map[string]any{"name": "ci deploy", "subject": a})
+	k2 := h.obj("apiKeys.create", map[string]any{"name": "backup", "subject": a, "seconds_until_expiration": 60})
+	h.obj("apiKeys.create", map[string]any{"name": "other", "subject": b})
+	if got := ids(h.list("apiKeys.list", map[string]any{"subject": a})); !slices.Equal(got, []string{str(k1["id"]), str(k2["id"])}) {
+		t.Errorf("keys of a: %v", got)
+	}
+	if got := ids(h.list("apiKeys.list", map[string]any{"subject": a, "query": "deploy"})); !slices.Equal(got, []string{str(k1["id"])}) {
+		t.Errorf("query: %v", got)
+	}
+	// Revoked and expired keys are left out unless include_invalid.
+	h.obj("apiKeys.revoke", map[string]any{"apiKeyID": k1["id"]})
+	h.clock.Advance(2 * time.Minute)
+	if got := h.list("apiKeys.list", map[string]any{"subject": a}); len(got) != 0 {
+		t.Errorf("valid keys: %v", ids(got))
+	}
+	if got := h.list("apiKeys.list", map[string]any{"subject": a, "include_invalid": true}); len(got) != 2 {
+		t.Errorf("all keys: %v", ids(got))
+	}
+	h.fail("apiKeys.verify", map[string]any{"secret": str(k2["secret"])}, http.StatusUnauthorized, "token_invalid")
+}
+
+// Machines: lists order and filter; deleting one removes its scopes and
+// the other machines' scopes to it; scopes need an existing machine.
+func TestGenericMachines(t *testing.T) {
+	h := newHarness(t)
+	a := h.obj("machines.create", map[string]any{"name": "zeta"})
+	b := h.obj("machines.create", map[string]any{"name": "alpha"})
+	h.fail("machines.create", map[string]any{"name": " "}, 422, "form_param_value_invalid")
+	h.fail("machines.create", map[string]any{"name": "x", "scoped_machines": []string{"mch_missing"}}, 404, "resource_not_found")
+	h.fail("machines.createScope", map[string]any{"machine_id": a["id"], "to_machine_id": "mch_missing"}, 404, "resource_not_found")
+	if got := keysOf(h.list("machines.list", map[string]any{"order_by": "name"}), "name"); !slices.Equal(got, []string{"alpha", "zeta"}) {
+		t.Errorf("machines by name: %v", got)
+	}
+	if got := keysOf(h.list("machines.list", map[string]any{"query": "ZET"}), "name"); !slices.Equal(got, []string{"zeta"}) {
+		t.Errorf("machines query: %v", got)
+	}
+	h.obj("machines.createScope", map[string]any{"machine_id": a["id"], "to_machine_id": b["id"]})
+	h.obj("machines.createScope", map[string]any{"machine_id": b["id"], "to_machine_id": a["id"]})
+	h.obj("machines.delete", map[string]any{"machine_id": a["id"]})
+	e := h.in.Emulator
+	e.mu.Lock()
+	left := 0
+	for _, r := range e.st.Generic.all() {
+		if r.Coll == "/machines/{}/scopes" {
+			left++
+		}
+	}
+	e.mu.Unlock()
+	if left != 0 {
+		t.Errorf("%d scopes left after their machine was deleted", left)
+	}
+}
+
+// OAuth applications: URLs are checked; lists order and filter by name.
+func TestGenericOAuthApplications(t *testing.T) {
+	h := newHarness(t)
+	h.fail("oauthApplications.create", map[string]any{"name": "x", "callback_url": "nope"}, 422, "form_param_format_invalid")
+	h.fail("oauthApplications.create", map[string]any{"name": "x", "redirect_uris": []string{"https://ok.example.com/cb", "::"}}, 422, "form_param_format_invalid")
+	h.obj("oauthApplications.create", map[string]any{"name": "Mobile", "redirect_uris": []string{"myapp://callback"}})
+	h.obj("oauthApplications.create", map[string]any{"name": "Web", "callback_url": "https://web.example.com/cb"})
+	if got := keysOf(h.list("oauthApplications.list", map[string]any{"order_by": "-name"}), "name"); !slices.Equal(got, []string{"Web", "Mobile"}) {
+		t.Errorf("by -name: %v", got)
+	}
+	if got := keysOf(h.list("oauthApplications.list", map[string]any{"name_query": "mob"}), "name"); !slices.Equal(got, []string{"Mobile"}) {
+		t.Errorf("name_query: %v", got)
+	}
+}
+
+// SAML and enterprise connections, directories: references exist, lists
+// filter by organization, deleting a directory deletes its mappings, and the
+// mapping lists are lists (GET once created a record).
+func TestGenericConnectionsAndDirectories(t *testing.T) {
+	h := newHarness(t)
+	oid := str(h.obj("organizations.create", map[string]any{"name": "Corp"})["id"])
+	h.fail("samlConnections.create", map[string]any{"name": "s", "provider": "saml_custom", "organization_id": "org_missing"}, 404, "resource_not_found")
+	h.fail("samlConnections.create", map[string]any{"name": "s", "provider": "saml_custom", "idp_metadata_url": "metadata"}, 422, "form_param_format_invalid")
+	h.fail("samlConnections.create", map[string]any{"name": "s", "provider": "saml_custom", "domains": []string{"not a domain"}}, 422, "form_param_format_invalid")
+	s1 := h.obj("samlConnections.create", map[string]any{"name": "Okta corp", "provider": "saml_okta", "organization_id": oid, "domains": []string{"corp.example.com"}})
+	h.obj("samlConnections.create", map[string]any{"name": "Other", "provider": "saml_custom"})
+	if got := ids(h.list("samlConnections.list", map[string]any{"organization_id": oid})); !slices.Equal(got, []string{str(s1["id"])}) {
+		t.Errorf("saml by organization: %v", got)
+	}
+	if got := ids(h.list("samlConnections.list", map[string]any{"query": "okta"})); !slices.Equal(got, []string{str(s1["id"])}) {
+		t.Errorf("saml query: %v", got)
+	}
+
+	h.fail("directories.create", map[string]any{"enterprise_connection_id": "entc_missing", "provider": "okta"}, 404, "resource_not_found")
+	ec := h.obj("enterpriseConnections.create", map[string]any{"name": "EC", "provider": "saml_okta", "domains": []string{"corp.example.com"}})
+	dir := h.obj("directories.create", map[string]any{"enterprise_connection_id": ec["id"], "provider": "okta"})
+	h.fail("directories.createGroupRoleMapping", map[string]any{"directory_id": dir["id"], "role_id": "role_missing"}, 404, "resource_not_found")
+	role := h.obj("organizationRoles.create", map[string]any{"name": "Ops", "key": "org:ops"})
+	h.obj("directories.createGroupRoleMapping", map[string]any{"directory_id": dir["id"], "role_id": role["id"]})
+	for range 2 {
+		if got := h.list("directories.listGroupRoleMappings", map[string]any{"directory_id": dir["id"]}); len(got) != 1 {
+			t.Errorf("mappings: %v", got)
+		}
+	}
+	h.obj("directories.delete", map[string]any{"directory_id": dir["id"]})
+	h.fail("directories.listGroupRoleMappings", map[string]any{"directory_id": dir["id"]}, 404, "resource_not_found")
+	e := h.in.Emulator
+	e.mu.Lock()
+	for _, r := range e.st.Generic.all() {
+		if r.Parent == str(dir["id"]) {
+			t.Errorf("record %s left below the deleted directory", r.ID)
+		}
+	}
+	e.mu.Unlock()
+}
+
+// A trusted-device list is a list (GET once created a record).
+func TestGenericUserTrustedDevices(t *testing.T) {
+	h := newHarness(t)
+	uid := str(h.obj("users.create", map[string]any{"external_id": "td"})["id"])
+	for range 2 {
+		if got := h.list("users.listTrustedDevices", map[string]any{"user_id": uid}); len(got) != 0 {
+			t.Errorf("trusted devices: %v", got)
+		}
+	}
+	h.fail("users.listTrustedDevices", map[string]any{"user_id": "user_missing"}, 404, "resource_not_found")
+	e := h.in.Emulator
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, r := range e.st.Generic.all() {
+		t.Errorf("a GET made record %s in %s", r.ID, r.Coll)
+	}
+}
