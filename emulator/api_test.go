@@ -31,6 +31,7 @@ func TestAPI(t *testing.T) {
 		{"domains", testDomains},
 		{"typed", testTyped},
 		{"generic", testGeneric},
+		{"templates", testTemplates},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h.t = t
