@@ -574,3 +574,27 @@ func (e *Emulator) genericCascade(r *genericRec, now int64) {
 		}
 	}
 }
+
+// dropOwned removes what goes with a deleted user or organization among the
+// generic records: records nested below it (trusted devices, billing
+// singletons) and its API keys; connections of a deleted organization stay,
+// no longer tied to it.
+func (e *Emulator) dropOwned(owner string, now int64) {
+	s := e.st
+	var gone []*genericRec
+	for _, r := range s.Generic.all() {
+		switch {
+		case r.Parent == owner, strings.HasPrefix(r.ID, "singleton:") && strings.HasSuffix(r.ID, ":"+owner):
+			gone = append(gone, r)
+		case r.Coll == "/api_keys" && r.Data["subject"] == owner:
+			gone = append(gone, r)
+		case (r.Coll == "/saml_connections" || r.Coll == "/enterprise_connections") && r.Data["organization_id"] == owner:
+			e.genericUpdate(r, map[string]any{"organization_id": nil}, now)
+		}
+	}
+	sortBySeq(gone)
+	for _, r := range gone {
+		s.Generic.remove(r)
+		e.genericCascade(r, now)
+	}
+}

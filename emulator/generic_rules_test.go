@@ -268,3 +268,35 @@ func TestGenericUserTrustedDevices(t *testing.T) {
 		t.Errorf("a GET made record %s in %s", r.ID, r.Coll)
 	}
 }
+
+// Deleting a user or an organization deletes its API keys and the records
+// below it (billing balances); an organization's SAML connection stays,
+// untied. Before, the keys outlived their subject and still verified.
+func TestGenericOwnedRecordsGoWithTheirOwner(t *testing.T) {
+	h := newHarness(t)
+	uid := str(h.obj("users.create", map[string]any{"external_id": "owner"})["id"])
+	oid := str(h.obj("organizations.create", map[string]any{"name": "Owned"})["id"])
+	uk := h.obj("apiKeys.create", map[string]any{"name": "u", "subject": uid})
+	ok := h.obj("apiKeys.create", map[string]any{"name": "o", "subject": oid})
+	h.obj("users.adjustBillingCreditBalance", map[string]any{"user_id": uid, "amount": 100, "action": "increase", "idempotency_key": "k1"})
+	saml := h.obj("samlConnections.create", map[string]any{"name": "s", "provider": "saml_custom", "organization_id": oid})
+
+	h.obj("users.delete", map[string]any{"user_id": uid})
+	h.fail("apiKeys.get", map[string]any{"apiKeyID": uk["id"]}, 404, "resource_not_found")
+	h.fail("apiKeys.verify", map[string]any{"secret": uk["secret"]}, 404, "resource_not_found")
+	h.obj("apiKeys.get", map[string]any{"apiKeyID": ok["id"]})
+
+	h.obj("organizations.delete", map[string]any{"organization_id": oid})
+	h.fail("apiKeys.get", map[string]any{"apiKeyID": ok["id"]}, 404, "resource_not_found")
+	if s := h.obj("samlConnections.get", map[string]any{"saml_connection_id": saml["id"]}); s["organization_id"] != nil {
+		t.Errorf("saml connection of a deleted organization: %v", s["organization_id"])
+	}
+	e := h.in.Emulator
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, r := range e.st.Generic.all() {
+		if r.Coll != "/saml_connections" {
+			t.Errorf("record %s (%s) outlived its owner", r.ID, r.Coll)
+		}
+	}
+}

@@ -295,6 +295,7 @@ func (e *Emulator) deleteOrg(rq *request) (any, *apiError) {
 			s.OrgDomains.remove(s.OrgDomains.get(id))
 		}
 	}
+	e.dropOwned(o.ID, rq.now.UnixMilli()) // generic_rules.go
 	s.Orgs.remove(s.Orgs.get(o.ID))
 	return deletedJSON{ID: o.ID, Object: "organization", Slug: o.Slug, Deleted: true}, nil
 }

@@ -639,6 +639,7 @@ func (e *Emulator) deleteUser(rq *request) (any, *apiError) {
 		s.Memberships.remove(m)
 	}
 	e.endSessions(u.ID, "removed", rq.now.UnixMilli())
+	e.dropOwned(u.ID, rq.now.UnixMilli()) // generic_rules.go
 	s.Users.remove(u)
 	for _, id := range append(append([]string{}, u.EmailIDs...), u.PhoneIDs...) {
 		s.Idents.remove(s.Idents.get(id))
