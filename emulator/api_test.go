@@ -32,6 +32,7 @@ func TestAPI(t *testing.T) {
 		{"typed", testTyped},
 		{"generic", testGeneric},
 		{"templates", testTemplates},
+		{"roleSets", testRoleSets},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h.t = t

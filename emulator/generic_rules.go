@@ -74,7 +74,7 @@ var genericRules = map[string]genericRule{
 		},
 	},
 	"/role_sets": {
-		unique: []string{"key"}, orderBy: []string{"created_at", "name", "key"},
+		unique: []string{"key"}, orderBy: []string{"created_at", "name", "key"}, prepare: prepareRoleSet,
 		validate: func(e *Emulator, b map[string]any, _ *genericRec) *apiError {
 			keys, _ := b["roles"].([]any)
 			for _, k := range keys {

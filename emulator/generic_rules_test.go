@@ -107,17 +107,47 @@ func toStrings(v any) []string {
 	return out
 }
 
-// Role sets name existing roles.
-func TestGenericRoleSets(t *testing.T) {
-	h := newHarness(t)
-	h.fail("roleSets.create", map[string]any{"name": "S", "key": "s", "default_role_key": "org:member", "creator_role_key": "org:admin",
-		"roles": []string{"org:member", "org:ghost"}}, 404, "resource_not_found")
-	h.fail("roleSets.create", map[string]any{"name": "S", "key": "s", "default_role_key": "org:member", "creator_role_key": "org:admin",
-		"roles": []string{"org:member"}}, 422, "form_param_value_invalid")
-	h.obj("roleSets.create", map[string]any{"name": "S", "key": "s", "default_role_key": "org:member", "creator_role_key": "org:admin",
-		"roles": []string{"org:member", "org:admin"}})
-	h.fail("roleSets.create", map[string]any{"name": "S2", "key": "s", "default_role_key": "org:member", "creator_role_key": "org:admin",
-		"roles": []string{"org:member", "org:admin"}}, 400, "duplicate_record")
+// Role sets name existing roles and carry them as items (with key and
+// name; before, the keys rendered as empty items); roles are added and
+// replaced by key (before, addRoles stored a stray field and replaceRole made
+// a singleton record). Run by TestAPI.
+func testRoleSets(t *testing.T, h *harness) {
+	base := map[string]any{"name": "S", "default_role_key": "org:member", "creator_role_key": "org:admin"}
+	with := func(kv ...any) map[string]any {
+		m := cloneMap(base)
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
+	}
+	h.fail("roleSets.create", with("key", "s", "roles", []string{"org:member", "org:ghost"}), 404, "resource_not_found")
+	h.fail("roleSets.create", with("key", "s", "roles", []string{"org:member"}), 422, "form_param_value_invalid")
+	rs := h.obj("roleSets.create", with("key", "s", "roles", []string{"org:member", "org:admin"}))
+	if got := keysOf(rs["roles"].([]any), "key"); !slices.Equal(got, []string{"org:member", "org:admin"}) || field(rs["roles"].([]any)[1], "name") != "Admin" {
+		t.Errorf("role set roles: %v", rs["roles"])
+	}
+	if field(rs, "default_role", "key") != "org:member" || field(rs, "creator_role", "key") != "org:admin" {
+		t.Errorf("default/creator roles: %v %v", rs["default_role"], rs["creator_role"])
+	}
+	h.fail("roleSets.create", with("key", "s", "roles", []string{"org:member", "org:admin"}), 400, "duplicate_record")
+
+	h.obj("organizationRoles.create", map[string]any{"name": "Auditor", "key": "org:auditor"})
+	h.obj("organizationRoles.create", map[string]any{"name": "Reviewer", "key": "org:reviewer"})
+	h.fail("roleSets.addRoles", map[string]any{"role_set_key_or_id": "s", "role_keys": []string{"org:nobody"}}, 404, "resource_not_found")
+	h.fail("roleSets.addRoles", map[string]any{"role_set_key_or_id": "s", "role_keys": []string{"org:admin"}}, 400, "duplicate_record")
+	added := h.obj("roleSets.addRoles", map[string]any{"role_set_key_or_id": "s", "role_keys": []string{"org:auditor"}, "default_role_key": "org:auditor"})
+	if got := keysOf(added["roles"].([]any), "key"); !slices.Equal(got, []string{"org:member", "org:admin", "org:auditor"}) || field(added, "default_role", "key") != "org:auditor" {
+		t.Errorf("addRoles: %v default %v", got, added["default_role"])
+	}
+	rep := h.obj("roleSets.replaceRole", map[string]any{"role_set_key_or_id": rs["id"], "role_key": "org:auditor", "to_role_key": "org:reviewer"})
+	if got := keysOf(rep["roles"].([]any), "key"); !slices.Equal(got, []string{"org:member", "org:admin", "org:reviewer"}) || field(rep, "default_role", "key") != "org:reviewer" {
+		t.Errorf("replaceRole: %v default %v", got, rep["default_role"])
+	}
+	h.fail("roleSets.replaceRole", map[string]any{"role_set_key_or_id": "s", "role_key": "org:auditor", "to_role_key": "org:member"}, 404, "resource_not_found")
+	h.fail("roleSets.replaceRole", map[string]any{"role_set_key_or_id": "nope", "role_key": "org:member", "to_role_key": "org:admin"}, 404, "resource_not_found")
+	if got := h.obj("roleSets.get", map[string]any{"role_set_key_or_id": "s"}); len(got["roles"].([]any)) != 3 {
+		t.Errorf("roleSets.get: %v", got["roles"])
+	}
 }
 
 // Satellite domains: a valid, unused host name.
