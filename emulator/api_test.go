@@ -33,6 +33,7 @@ func TestAPI(t *testing.T) {
 		{"generic", testGeneric},
 		{"templates", testTemplates},
 		{"roleSets", testRoleSets},
+		{"machinesAndApps", testMachinesAndApps},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h.t = t

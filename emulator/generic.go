@@ -189,6 +189,11 @@ func genericHandler(e *Emulator, rq *request) (any, *apiError) {
 	if err := checkGenericBody(rq); err != nil {
 		return nil, err
 	}
+	for _, prm := range rq.op.Params {
+		if prm.In == "query" && prm.Required && len(rq.qList(prm.Name)) == 0 {
+			return nil, errMissing(prm.Name)
+		}
+	}
 	s := e.st
 	parent := ""
 	if p.parentParam != "" {
@@ -253,6 +258,10 @@ func genericHandler(e *Emulator, rq *request) (any, *apiError) {
 		e.genericUpdate(r, body, now)
 		return e.render(rq.op, r, ""), nil
 	case gDelete:
+		if p.coll == "/domains" && rq.param(p.idParam) == e.primaryDomainID() {
+			return nil, newErr(http.StatusForbidden, "operation_not_allowed_on_primary_domain", "operation not allowed",
+				"The primary domain of the instance cannot be deleted; only satellite domains can.", nil)
+		}
 		r, err := find()
 		if err != nil {
 			return nil, err
@@ -543,7 +552,11 @@ func (e *Emulator) genericUpdate(r *genericRec, body map[string]any, now int64) 
 func (e *Emulator) genericAction(rq *request, p genericPlan, r *genericRec, now int64) (any, *apiError) {
 	patch := map[string]any{}
 	switch {
-	case p.action == "revoke" || p.action == "revoke_token":
+	case p.action == "revoke_token":
+		// Revoking an OAuth token: the emulator issues none (no Frontend
+		// API), and revoking an unknown token succeeds (RFC 7009).
+		return e.render(rq.op, r, ""), nil
+	case p.action == "revoke":
 		if r.Data["revoked"] == true && rq.op.Response.Schema != "" {
 			return nil, errBadRequest("already_revoked", "This "+strings.TrimSuffix(strings.TrimPrefix(p.coll, "/"), "s")+" has already been revoked.")
 		}

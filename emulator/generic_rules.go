@@ -127,7 +127,7 @@ var genericRules = map[string]genericRule{
 		},
 	},
 	"/oauth_applications": {
-		orderBy: []string{"created_at", "name"},
+		orderBy: []string{"created_at", "name"}, prepare: prepareOAuthApp,
 		validate: func(_ *Emulator, b map[string]any, _ *genericRec) *apiError {
 			if err := checkURLField(b, "callback_url"); err != nil {
 				return err
@@ -203,6 +203,29 @@ var genericRules = map[string]genericRule{
 			return nil
 		},
 	},
+}
+
+// prepareOAuthApp fills what Clerk derives for an OAuth application: its
+// endpoints on the instance's Frontend API, the default scopes, and the
+// callback URL (the first redirect URI, or the other way round).
+func prepareOAuthApp(e *Emulator, b map[string]any) {
+	base := "https://" + e.frontendAPI()
+	for k, path := range map[string]string{"authorize_url": "/oauth/authorize", "token_fetch_url": "/oauth/token",
+		"user_info_url": "/oauth/userinfo", "discovery_url": "/.well-known/openid-configuration",
+		"token_introspection_url": "/oauth/token_info"} {
+		b[k] = base + path
+	}
+	if _, ok := b["scopes"]; !ok {
+		b["scopes"] = "profile email"
+	}
+	uris, _ := b["redirect_uris"].([]any)
+	cb, _ := b["callback_url"].(string)
+	switch {
+	case cb == "" && len(uris) > 0:
+		b["callback_url"] = uris[0]
+	case cb != "" && len(uris) == 0:
+		b["redirect_uris"] = []any{cb}
+	}
 }
 
 // expiresIn turns seconds_until_expiration into the expiration timestamp

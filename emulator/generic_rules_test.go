@@ -330,3 +330,47 @@ func TestGenericOwnedRecordsGoWithTheirOwner(t *testing.T) {
 		}
 	}
 }
+
+// Machine secret keys are the one issued at create, and rotate replaces it
+// (before: an empty secret, and rotate changed nothing); OAuth applications
+// carry their Frontend API endpoints and revoke_token leaves the application
+// alone (before: it marked the application revoked, and a second call
+// failed); the primary domain cannot be deleted (403, not 404); a missing
+// required query parameter is refused. Run by TestAPI.
+func testMachinesAndApps(t *testing.T, h *harness) {
+	m := h.obj("machines.create", map[string]any{"name": "rotator"})
+	first := str(m["secret_key"])
+	if s := h.obj("machines.getSecretKey", map[string]any{"machine_id": m["id"]}); s["secret"] != first || first == "" {
+		t.Errorf("getSecretKey: %v, issued %q", s, first)
+	}
+	h.fail("machines.rotateSecretKey", map[string]any{"machine_id": m["id"], "previous_token_ttl": -1}, 422, "form_param_value_invalid")
+	rot := h.obj("machines.rotateSecretKey", map[string]any{"machine_id": m["id"], "previous_token_ttl": 0})
+	if rot["secret"] == first || str(rot["secret"]) == "" {
+		t.Errorf("rotate: %v", rot)
+	}
+	if s := h.obj("machines.getSecretKey", map[string]any{"machine_id": m["id"]}); s["secret"] != rot["secret"] {
+		t.Errorf("getSecretKey after rotate: %v", s)
+	}
+	h.fail("machines.getSecretKey", map[string]any{"machine_id": "mch_missing"}, 404, "resource_not_found")
+
+	app := h.obj("oauthApplications.create", map[string]any{"name": "Portal", "redirect_uris": []string{"https://portal.example.com/cb"}})
+	fapi := "https://" + h.in.Emulator.FrontendAPI()
+	if app["authorize_url"] != fapi+"/oauth/authorize" || app["token_fetch_url"] != fapi+"/oauth/token" ||
+		app["callback_url"] != "https://portal.example.com/cb" || app["scopes"] != "profile email" {
+		t.Errorf("oauth application: %v", app)
+	}
+	for range 2 {
+		h.ok("oauthApplications.revokeToken", map[string]any{"oauth_application_id": app["id"], "token": "whatever"})
+	}
+	h.fail("oauthApplications.revokeToken", map[string]any{"oauth_application_id": app["id"]}, 422, "form_param_missing")
+
+	primary := str(field(h.list("domains.list", nil)[0], "id"))
+	h.fail("domains.delete", map[string]any{"domain_id": primary}, 403, "operation_not_allowed_on_primary_domain")
+
+	// (core's client refuses to send these; raw requests.)
+	for _, path := range []string{"/v1/m2m_tokens", "/v1/api_keys"} {
+		if w := rawDo(t, h.in.Emulator, http.MethodGet, path, h.in.SecretKey, ""); w.Code != 422 || errCode(t, w) != "form_param_missing" {
+			t.Errorf("GET %s without subject: %d %s", path, w.Code, w.Body)
+		}
+	}
+}
