@@ -115,6 +115,52 @@ func (e *Emulator) acceptOrgInvitation(invitationID, userID string) (any, *apiEr
 	return e.orgInvitationEvent(inv), nil
 }
 
+// AcceptInvitation accepts a pending application invitation as the invited
+// person would by signing up through its link on the Frontend API: a user is
+// created with the invited email address (verified) and the invitation's
+// public_metadata (user.created), and the invitation becomes accepted. It
+// returns the invitation and the new user's id.
+func (e *Emulator) AcceptInvitation(invitationID string) (json.RawMessage, error) {
+	e.mu.Lock()
+	out, aerr := e.acceptInvitation(invitationID)
+	e.mu.Unlock()
+	if aerr != nil {
+		return nil, aerr
+	}
+	return json.Marshal(out)
+}
+
+func (e *Emulator) acceptInvitation(invitationID string) (any, *apiError) {
+	s := e.st
+	now := e.now()
+	inv := s.Invitations.get(invitationID)
+	if inv == nil {
+		return nil, errNotFound("invitation " + invitationID)
+	}
+	switch expiringStatus(inv.Status, inv.ExpiresAt, now.UnixMilli()) {
+	case "accepted":
+		return nil, errBadRequest("invitation_already_accepted", "This invitation has already been accepted.")
+	case "revoked":
+		return nil, errBadRequest("invitation_already_revoked", "This invitation has been revoked.")
+	case "expired":
+		return nil, errBadRequest("invitation_expired", "This invitation has expired.")
+	}
+	if s.identByValue("email_address", inv.Email) != nil {
+		return nil, errIdentifierExists("email_address", "That email address is taken. Please try another.")
+	}
+	op, _ := core.LookupOperation("users.create")
+	body := map[string]any{"email_address": []any{inv.Email}}
+	if len(inv.PublicMetadata) > 0 {
+		body["public_metadata"] = cloneMap(inv.PublicMetadata)
+	}
+	created, aerr := e.createUser(&request{op: op, path: map[string]string{}, body: newForm(body), now: now})
+	if aerr != nil {
+		return nil, aerr
+	}
+	s.Invitations.update(inv, func() { inv.Status, inv.UpdatedAt = "accepted", now.UnixMilli() })
+	return map[string]any{"invitation": e.invitationOut(inv), "user_id": created.(userJSON).ID}, nil
+}
+
 func cloneMapOrNil(m map[string]any) map[string]any {
 	if m == nil {
 		return nil
@@ -122,8 +168,10 @@ func cloneMapOrNil(m map[string]any) map[string]any {
 	return cloneMap(m)
 }
 
-// serveEmulatorAccept answers POST /_emulator/organization_invitations/{id}/accept.
-func (e *Emulator) serveEmulatorAccept(w http.ResponseWriter, r *http.Request, rest string) {
+// serveEmulatorAccept answers POST /_emulator/organization_invitations/{id}/accept
+// and POST /_emulator/invitations/{id}/accept (rest is the path after the
+// collection, kind "organization_invitations" or "invitations").
+func (e *Emulator) serveEmulatorAccept(w http.ResponseWriter, r *http.Request, kind, rest string) {
 	id, ok := strings.CutSuffix(rest, "/accept")
 	if !ok || id == "" || strings.Contains(id, "/") || r.Method != http.MethodPost {
 		e.writeErr(w, errNotFound(fmt.Sprintf("no operation serves %s %s", r.Method, r.URL.Path)), nil)
@@ -146,7 +194,7 @@ func (e *Emulator) serveEmulatorAccept(w http.ResponseWriter, r *http.Request, r
 			return
 		}
 		for k, v := range in {
-			if k != "user_id" {
+			if k != "user_id" || kind == "invitations" {
 				e.writeErr(w, errUnknownParam(k), nil)
 				return
 			}
@@ -160,7 +208,13 @@ func (e *Emulator) serveEmulatorAccept(w http.ResponseWriter, r *http.Request, r
 	}
 	e.mu.Lock()
 	e.reqIP, e.reqUA = clientIP(r), r.UserAgent()
-	out, aerr := e.acceptOrgInvitation(id, userID)
+	var out any
+	var aerr *apiError
+	if kind == "invitations" {
+		out, aerr = e.acceptInvitation(id)
+	} else {
+		out, aerr = e.acceptOrgInvitation(id, userID)
+	}
 	e.mu.Unlock()
 	if aerr != nil {
 		e.writeErr(w, aerr, nil)

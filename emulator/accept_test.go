@@ -164,3 +164,48 @@ func TestAcceptedInvitationSurvivesSaveLoad(t *testing.T) {
 		t.Errorf("loaded invitation: %+v", r)
 	}
 }
+
+// Accepting an application invitation signs the invited address up, with
+// the invitation's public metadata, and marks the invitation accepted.
+func TestAcceptInvitation(t *testing.T) {
+	h := newHarness(t)
+	inv := h.obj("invitations.create", map[string]any{"email_address": "join@example.com", "public_metadata": map[string]any{"plan": "pro"}})
+	code, out := acceptReq2(t, h, "invitations", str(inv["id"]), "")
+	if code != 200 || field(out, "invitation", "status") != "accepted" || str(out["user_id"]) == "" {
+		t.Fatalf("accept: %d %v", code, out)
+	}
+	u := h.obj("users.get", map[string]any{"user_id": out["user_id"]})
+	if field(u, "public_metadata", "plan") != "pro" || str(field(u["email_addresses"].([]any)[0], "email_address")) != "join@example.com" {
+		t.Errorf("signed-up user: %v", u)
+	}
+	h.in.WaitEvent(t, "user.created", func(ev Event) bool { return strings.Contains(string(ev.Body), "join@example.com") })
+	if n := len(h.list("invitations.list", map[string]any{"status": "accepted"})); n != 1 {
+		t.Errorf("accepted invitations: %d", n)
+	}
+	if code, out := acceptReq2(t, h, "invitations", str(inv["id"]), ""); code != 400 || errCodeOf(out) != "invitation_already_accepted" {
+		t.Errorf("twice: %d %v", code, out)
+	}
+	if code, out := acceptReq2(t, h, "invitations", "inv_missing", ""); code != 404 || errCodeOf(out) != "resource_not_found" {
+		t.Errorf("unknown: %d %v", code, out)
+	}
+	// The address was taken since the invitation was sent.
+	inv2 := str(h.obj("invitations.create", map[string]any{"email_address": "late@example.com"})["id"])
+	h.obj("users.create", map[string]any{"email_address": []string{"late@example.com"}})
+	if code, out := acceptReq2(t, h, "invitations", inv2, ""); code != 422 || errCodeOf(out) != "form_identifier_exists" {
+		t.Errorf("taken address: %d %v", code, out)
+	}
+	if code, out := acceptReq2(t, h, "invitations", inv2, `{"user_id":"x"}`); code != 422 || errCodeOf(out) != "form_param_unknown" {
+		t.Errorf("user_id on an application invitation: %d %v", code, out)
+	}
+	if _, err := h.in.Emulator.AcceptInvitation(inv2); err == nil {
+		t.Error("AcceptInvitation of a taken address succeeded")
+	}
+}
+
+func acceptReq2(t *testing.T, h *harness, kind, id, body string) (int, map[string]any) {
+	t.Helper()
+	w := rawDo(t, h.in.Emulator, http.MethodPost, "/_emulator/"+kind+"/"+id+"/accept", h.in.SecretKey, body)
+	var m map[string]any
+	_ = json.Unmarshal(w.Body.Bytes(), &m)
+	return w.Code, m
+}

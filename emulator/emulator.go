@@ -228,9 +228,11 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.serveInspect(w, r)
 		return
 	}
-	if rest, ok := strings.CutPrefix(r.URL.Path, "/_emulator/organization_invitations/"); ok {
-		e.serveEmulatorAccept(w, r, rest) // accept.go
-		return
+	if rest, ok := strings.CutPrefix(r.URL.Path, "/_emulator/"); ok {
+		if kind, rest, ok := strings.Cut(rest, "/"); ok && (kind == "organization_invitations" || kind == "invitations") {
+			e.serveEmulatorAccept(w, r, kind, rest) // accept.go
+			return
+		}
 	}
 	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), "/v1")
 	if !ok || (rest != "" && rest[0] != '/') {

@@ -85,7 +85,9 @@ the emulator does not serve; do it with
   POST <CLERK_API_URL>/_emulator/organization_invitations/<orginv_id>/accept
 (with the secret key; body {"user_id": "..."} optional): the owner of the
 invited address, or a new user signed up with it, joins with the invited role
-(organizationMembership.created, organizationInvitation.accepted).`
+(organizationMembership.created, organizationInvitation.accepted);
+POST <CLERK_API_URL>/_emulator/invitations/<inv_id>/accept signs up the invitee
+of an application invitation.`
 
 // runEmulate is the "emulate" command.
 func runEmulate(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
