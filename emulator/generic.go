@@ -223,6 +223,9 @@ func genericHandler(e *Emulator, rq *request) (any, *apiError) {
 			return nil, err
 		}
 		r := e.genericCreateFrom(body, rq.op, p.coll, parent, "", now)
+		if rule, ok := genericRules[p.coll]; ok && rule.created != nil {
+			e.st.Generic.update(r, func() { rule.created(e, r) })
+		}
 		return e.render(rq.op, r, ""), nil
 	case gList:
 		items, err := e.genericFilter(rq, p.coll, s.genByColl.get(p.coll+"|"+parent))

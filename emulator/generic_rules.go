@@ -35,6 +35,7 @@ type genericRule struct {
 	orderBy  []string                                                           // order_by fields
 	validate func(e *Emulator, body map[string]any, self *genericRec) *apiError // create (self nil) and update
 	prepare  func(e *Emulator, body map[string]any)                             // rewrites a checked body before it is stored
+	created  func(e *Emulator, r *genericRec)                                   // fills what depends on the new record's id
 }
 
 var (
@@ -99,6 +100,21 @@ var genericRules = map[string]genericRule{
 	},
 	"/domains": {
 		unique: []string{"name"},
+		prepare: func(_ *Emulator, b map[string]any) {
+			// A satellite's Frontend API and accounts portal live on its
+			// own subdomains, which the CNAME records point at Clerk.
+			n, ok := b["name"].(string)
+			if !ok {
+				return
+			}
+			b["frontend_api_url"] = "https://clerk." + n
+			b["accounts_portal_url"] = "https://accounts." + n
+			b["development_origin"] = ""
+			b["cname_targets"] = []any{
+				map[string]any{"host": "clerk." + n, "value": "frontend-api.clerk.services", "required": true},
+				map[string]any{"host": "accounts." + n, "value": "accounts.clerk.services", "required": false},
+			}
+		},
 		validate: func(e *Emulator, b map[string]any, _ *genericRec) *apiError {
 			if n, ok := b["name"].(string); ok {
 				if !validDomainName(n) {
@@ -136,7 +152,14 @@ var genericRules = map[string]genericRule{
 		},
 	},
 	"/saml_connections": {
-		orderBy: []string{"created_at", "name"},
+		orderBy: []string{"created_at", "name"}, prepare: prepareDomains,
+		created: func(e *Emulator, r *genericRec) {
+			// The service provider's side, on the instance's Frontend API.
+			base := "https://" + e.frontendAPI()
+			r.Data["acs_url"] = base + "/v1/saml/acs/" + r.ID
+			r.Data["sp_entity_id"] = base + "/saml/" + r.ID
+			r.Data["sp_metadata_url"] = base + "/v1/saml/metadata/" + r.ID
+		},
 		validate: func(e *Emulator, b map[string]any, _ *genericRec) *apiError {
 			if err := e.checkOrgRef(b); err != nil {
 				return err
@@ -150,6 +173,7 @@ var genericRules = map[string]genericRule{
 		},
 	},
 	"/enterprise_connections": {
+		prepare: prepareDomains,
 		validate: func(e *Emulator, b map[string]any, _ *genericRec) *apiError {
 			if err := e.checkOrgRef(b); err != nil {
 				return err
@@ -225,6 +249,19 @@ func prepareOAuthApp(e *Emulator, b map[string]any) {
 		b["callback_url"] = uris[0]
 	case cb != "" && len(uris) == 0:
 		b["redirect_uris"] = []any{cb}
+	}
+}
+
+// prepareDomains keeps a connection's deprecated domain and its domains in
+// step: either given fills the other.
+func prepareDomains(_ *Emulator, b map[string]any) {
+	ds, _ := b["domains"].([]any)
+	d, _ := b["domain"].(string)
+	switch {
+	case d == "" && len(ds) > 0:
+		b["domain"] = ds[0]
+	case d != "" && ds == nil:
+		b["domains"] = []any{d}
 	}
 }
 

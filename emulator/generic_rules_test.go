@@ -374,3 +374,25 @@ func testMachinesAndApps(t *testing.T, h *harness) {
 		}
 	}
 }
+
+// SAML connections and satellite domains carry what Clerk derives for them:
+// the service provider URLs on the instance's Frontend API, the satellite's
+// Frontend API URL and CNAME targets (before: empty strings).
+func TestGenericDerivedFields(t *testing.T) {
+	h := newHarness(t)
+	s := h.obj("samlConnections.create", map[string]any{"name": "Okta", "provider": "saml_okta", "domain": "corp.example.com"})
+	fapi := "https://" + h.in.Emulator.FrontendAPI()
+	if s["acs_url"] != fapi+"/v1/saml/acs/"+str(s["id"]) || s["sp_entity_id"] == "" || s["sp_metadata_url"] == "" {
+		t.Errorf("saml SP urls: %v %v %v", s["acs_url"], s["sp_entity_id"], s["sp_metadata_url"])
+	}
+	if ds := toStrings(s["domains"]); !slices.Equal(ds, []string{"corp.example.com"}) {
+		t.Errorf("saml domains: %v", s["domains"])
+	}
+	if g := h.obj("samlConnections.get", map[string]any{"saml_connection_id": s["id"]}); g["acs_url"] != s["acs_url"] {
+		t.Errorf("get: %v", g["acs_url"])
+	}
+	d := h.obj("domains.add", map[string]any{"name": "sat.example.com", "is_satellite": true})
+	if d["frontend_api_url"] != "https://clerk.sat.example.com" || len(d["cname_targets"].([]any)) == 0 {
+		t.Errorf("satellite: %v", d)
+	}
+}
