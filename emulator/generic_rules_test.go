@@ -396,3 +396,23 @@ func TestGenericDerivedFields(t *testing.T) {
 		t.Errorf("satellite: %v", d)
 	}
 }
+
+// include_missing_member_with_elevated_permissions answers on its own
+// (before, only include_members_count brought the field).
+func TestOrganizationMissingElevatedMember(t *testing.T) {
+	h := newHarness(t)
+	uid := str(h.obj("users.create", map[string]any{"external_id": "m"})["id"])
+	oid := str(h.obj("organizations.create", map[string]any{"name": "NoAdmin"})["id"])
+	h.obj("organizationMemberships.create", map[string]any{"organization_id": oid, "user_id": uid, "role": "org:member"})
+	q := map[string]any{"organization_id": oid, "include_missing_member_with_elevated_permissions": true}
+	if o := h.obj("organizations.get", q); o["missing_member_with_elevated_permissions"] != true || o["members_count"] != nil {
+		t.Errorf("get: %v", o)
+	}
+	h.obj("organizationMemberships.update", map[string]any{"organization_id": oid, "user_id": uid, "role": "org:admin"})
+	if l := h.list("organizations.list", map[string]any{"include_missing_member_with_elevated_permissions": true}); len(l) != 1 || field(l[0], "missing_member_with_elevated_permissions") != false {
+		t.Errorf("list: %v", l)
+	}
+	if o := h.obj("organizations.get", map[string]any{"organization_id": oid}); o["missing_member_with_elevated_permissions"] != nil {
+		t.Errorf("not asked for: %v", o["missing_member_with_elevated_permissions"])
+	}
+}

@@ -67,10 +67,9 @@ func (e *Emulator) orgOut(o *orgRec, counts bool) orgJSON {
 		out.ImageURL = "https://img.clerk.com/" + o.ID + "/logo"
 	}
 	if counts {
-		n, admin := 0, false
-		for m := range e.st.memByOrg.m[o.ID] {
+		n := 0
+		for range e.st.memByOrg.m[o.ID] {
 			n++
-			admin = admin || m.Role == "org:admin"
 		}
 		pending := 0
 		now := e.nowMs()
@@ -79,10 +78,36 @@ func (e *Emulator) orgOut(o *orgRec, counts bool) orgJSON {
 				pending++
 			}
 		}
-		missing := !admin
+		missing := e.missingElevatedMember(o.ID)
 		out.MembersCount, out.PendingInvitationsCount, out.MissingMemberWithElevatedPermissions = &n, &pending, &missing
 	}
 	return out
+}
+
+// missingElevatedMember reports whether no member of the organization has a
+// role that may manage its memberships (org:admin, or a created role with
+// org:sys_memberships:manage).
+func (e *Emulator) missingElevatedMember(orgID string) bool {
+	for m := range e.st.memByOrg.m[orgID] {
+		if r, ok := e.roleInfo(m.Role); ok && slices.Contains(r.perms, "org:sys_memberships:manage") {
+			return false
+		}
+	}
+	return true
+}
+
+// withMissingMember adds missing_member_with_elevated_permissions when the
+// request asks for it (include_missing_member_with_elevated_permissions).
+func (e *Emulator) withMissingMember(rq *request, o *orgRec, out orgJSON) (orgJSON, *apiError) {
+	want, _, err := rq.qBool("include_missing_member_with_elevated_permissions")
+	if err != nil {
+		return out, err
+	}
+	if want {
+		missing := e.missingElevatedMember(o.ID)
+		out.MissingMemberWithElevatedPermissions = &missing
+	}
+	return out, nil
 }
 
 // orgParam finds the organization by id or slug, as Clerk's GET does.
@@ -179,7 +204,7 @@ func (e *Emulator) getOrg(rq *request) (any, *apiError) {
 	if qerr != nil {
 		return nil, qerr
 	}
-	return e.orgOut(o, counts), nil
+	return e.withMissingMember(rq, o, e.orgOut(o, counts))
 }
 
 func (e *Emulator) listOrgs(rq *request) (any, *apiError) {
@@ -226,7 +251,11 @@ func (e *Emulator) listOrgs(rq *request) (any, *apiError) {
 	}
 	out := make([]orgJSON, len(pg))
 	for i, o := range pg {
-		out[i] = e.orgOut(o, counts)
+		oj, err := e.withMissingMember(rq, o, e.orgOut(o, counts))
+		if err != nil {
+			return nil, err
+		}
+		out[i] = oj
 	}
 	return map[string]any{"data": out, "total_count": len(items)}, nil
 }
