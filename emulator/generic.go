@@ -214,6 +214,9 @@ func genericHandler(e *Emulator, rq *request) (any, *apiError) {
 				return r, nil
 			}
 		}
+		if r := e.builtinRecord(p.coll, id); r != nil && parent == "" {
+			return r, nil // builtins.go; Seq 0: not stored
+		}
 		return nil, errNotFound(strings.TrimPrefix(p.coll, "/") + " " + id)
 	}
 	switch p.kind {
@@ -228,7 +231,11 @@ func genericHandler(e *Emulator, rq *request) (any, *apiError) {
 		}
 		return e.render(rq.op, r, ""), nil
 	case gList:
-		items, err := e.genericFilter(rq, p.coll, s.genByColl.get(p.coll+"|"+parent))
+		all := s.genByColl.get(p.coll + "|" + parent)
+		if parent == "" {
+			all = append(e.builtinRecords(p.coll), all...)
+		}
+		items, err := e.genericFilter(rq, p.coll, all)
 		if err != nil {
 			return nil, err
 		}
@@ -254,6 +261,9 @@ func genericHandler(e *Emulator, rq *request) (any, *apiError) {
 		if err != nil {
 			return nil, err
 		}
+		if r.Seq == 0 {
+			return nil, errBuiltin(r)
+		}
 		body, err := e.genericCheck(p.coll, parent, rq.body.m, r)
 		if err != nil {
 			return nil, err
@@ -269,6 +279,9 @@ func genericHandler(e *Emulator, rq *request) (any, *apiError) {
 		if err != nil {
 			return nil, err
 		}
+		if r.Seq == 0 {
+			return nil, errBuiltin(r)
+		}
 		s.Generic.remove(r)
 		e.genericCascade(r, now)
 		if ev, ok := genericEvents[r.Coll]; ok {
@@ -281,6 +294,9 @@ func genericHandler(e *Emulator, rq *request) (any, *apiError) {
 		r, err := find()
 		if err != nil {
 			return nil, err
+		}
+		if r.Seq == 0 && rq.op.HTTPMethod != http.MethodGet {
+			return nil, errBuiltin(r)
 		}
 		return e.genericAction(rq, p, r, now)
 	case gVerify:
@@ -929,6 +945,9 @@ func rolePermission(assign bool) handlerFunc {
 			return nil, errNotFound("organization role " + rq.param("organization_role_id"))
 		}
 		perm := s.Generic.get(rq.param("permission_id"))
+		if perm == nil {
+			perm = e.builtinRecord("/organization_permissions", rq.param("permission_id"))
+		}
 		if perm == nil || perm.Coll != "/organization_permissions" {
 			return nil, errNotFound("permission " + rq.param("permission_id"))
 		}

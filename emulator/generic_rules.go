@@ -290,6 +290,9 @@ func (e *Emulator) genericCheck(coll, parent string, body map[string]any, self *
 		if !ok {
 			continue
 		}
+		if b := e.builtinRecord(coll, v); b != nil && f == "key" {
+			return nil, errDuplicate(fmt.Sprintf("A %s with key %s already exists.", objectOf(b), v), map[string]any{"param_name": f})
+		}
 		for _, r := range e.st.genByColl.get(coll + "|" + parent) {
 			if r != self && strings.EqualFold(fmt.Sprint(r.Data[f]), v) {
 				return nil, errDuplicate(fmt.Sprintf("A %s with %s %s already exists.", objectOf(r), f, v), map[string]any{"param_name": f})
@@ -314,6 +317,9 @@ func (e *Emulator) checkIDs(body map[string]any, field, coll, what string) *apiE
 	}
 	for _, id := range ids {
 		s, _ := id.(string)
+		if e.builtinRecord(coll, s) != nil {
+			continue
+		}
 		if r := e.st.Generic.get(s); r == nil || r.Coll != coll {
 			return errNotFound(what + " " + fmt.Sprint(id))
 		}
@@ -331,7 +337,11 @@ func (e *Emulator) expandIDs(body map[string]any, field, schema string) {
 	out := make([]any, 0, len(ids))
 	for _, id := range ids {
 		if s, ok := id.(string); ok {
-			if r := e.st.Generic.get(s); r != nil {
+			r := e.st.Generic.get(s)
+			if r == nil {
+				r = e.builtinRecord("/organization_permissions", s)
+			}
+			if r != nil {
 				out = append(out, e.renderSchema(schema, r))
 			}
 		}

@@ -65,13 +65,13 @@ func TestGenericRolesAndPermissions(t *testing.T) {
 	h.obj("organizationRoles.update", map[string]any{"organization_role_id": viewer["id"], "key": "org:viewer", "name": "Viewer"})
 
 	// Lists: query, order_by, a bad order_by.
-	if got := keysOf(h.list("organizationRoles.list", map[string]any{"order_by": "-key"}), "key"); !slices.Equal(got, []string{"org:viewer", "org:editor"}) {
+	if got := keysOf(h.list("organizationRoles.list", map[string]any{"order_by": "-key"}), "key"); !slices.Equal(got, []string{"org:viewer", "org:member", "org:editor", "org:admin"}) {
 		t.Errorf("roles by -key: %v", got)
 	}
 	if got := keysOf(h.list("organizationRoles.list", map[string]any{"query": "edit"}), "key"); !slices.Equal(got, []string{"org:editor"}) {
 		t.Errorf("roles query: %v", got)
 	}
-	if got := keysOf(h.list("organizationPermissions.list", map[string]any{"order_by": "-name"}), "key"); !slices.Equal(got, []string{"org:posts:write", "org:posts:read"}) {
+	if got := keysOf(h.list("organizationPermissions.list", map[string]any{"order_by": "-name", "query": "posts"}), "key"); !slices.Equal(got, []string{"org:posts:write", "org:posts:read"}) {
 		t.Errorf("permissions by -name: %v", got)
 	}
 	h.fail("organizationRoles.list", map[string]any{"order_by": "color"}, 400, "invalid_query_parameter_value")
@@ -415,4 +415,44 @@ func TestOrganizationMissingElevatedMember(t *testing.T) {
 	if o := h.obj("organizations.get", map[string]any{"organization_id": oid}); o["missing_member_with_elevated_permissions"] != nil {
 		t.Errorf("not asked for: %v", o["missing_member_with_elevated_permissions"])
 	}
+}
+
+// The default roles and the system permissions are listed and read like
+// created ones (before, lists held only created records), cannot be changed
+// or deleted, and system permissions can be given to created roles, which
+// then count as elevated.
+func TestBuiltinRolesAndPermissions(t *testing.T) {
+	h := newHarness(t)
+	roles := h.list("organizationRoles.list", nil)
+	if got := keysOf(roles, "key"); !slices.Equal(got, []string{"org:admin", "org:member"}) {
+		t.Fatalf("default roles: %v", got)
+	}
+	if ps := field(roles[0], "permissions").([]any); len(ps) != 6 || field(ps[0], "type") != "system" {
+		t.Errorf("admin permissions: %v", ps)
+	}
+	perms := h.list("organizationPermissions.list", map[string]any{"limit": 100})
+	if len(perms) != 6 || !slices.Contains(keysOf(perms, "key"), "org:sys_memberships:manage") {
+		t.Errorf("system permissions: %v", keysOf(perms, "key"))
+	}
+	if r := h.obj("organizationRoles.get", map[string]any{"organization_role_id": "role_admin"}); r["key"] != "org:admin" {
+		t.Errorf("get role_admin: %v", r)
+	}
+	h.fail("organizationRoles.update", map[string]any{"organization_role_id": "role_member", "name": "Peon"}, 403, "operation_not_allowed")
+	h.fail("organizationRoles.delete", map[string]any{"organization_role_id": "role_admin"}, 403, "operation_not_allowed")
+	h.fail("organizationPermissions.delete", map[string]any{"permission_id": builtinPermissionID("org:sys_profile:delete")}, 403, "operation_not_allowed")
+	h.fail("organizationPermissions.create", map[string]any{"name": "x", "key": "org:sys_profile:manage"}, 422, "form_param_format_invalid")
+
+	// A created role with the system permission to manage members is elevated.
+	mgr := h.obj("organizationRoles.create", map[string]any{"name": "Manager", "key": "org:manager",
+		"permissions": []string{builtinPermissionID("org:sys_memberships:manage")}})
+	if ps := mgr["permissions"].([]any); len(ps) != 1 || field(ps[0], "key") != "org:sys_memberships:manage" {
+		t.Errorf("manager permissions: %v", ps)
+	}
+	uid := str(h.obj("users.create", map[string]any{"external_id": "mgr"})["id"])
+	oid := str(h.obj("organizations.create", map[string]any{"name": "Managed"})["id"])
+	h.obj("organizationMemberships.create", map[string]any{"organization_id": oid, "user_id": uid, "role": "org:manager"})
+	if o := h.obj("organizations.get", map[string]any{"organization_id": oid, "include_members_count": true}); o["missing_member_with_elevated_permissions"] != false {
+		t.Errorf("a manager is elevated: %v", o["missing_member_with_elevated_permissions"])
+	}
+	h.obj("organizationRoles.assignPermission", map[string]any{"organization_role_id": mgr["id"], "permission_id": builtinPermissionID("org:sys_domains:read")})
 }
