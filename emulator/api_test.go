@@ -34,6 +34,7 @@ func TestAPI(t *testing.T) {
 		{"templates", testTemplates},
 		{"roleSets", testRoleSets},
 		{"machinesAndApps", testMachinesAndApps},
+		{"m2m", testM2M},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h.t = t
