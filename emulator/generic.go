@@ -648,11 +648,15 @@ func (e *Emulator) genericSingleton(rq *request, p genericPlan, now int64) (any,
 			return e.render(rq.op, &genericRec{ID: id, Coll: p.coll, Data: map[string]any{}}, ""), nil
 		}
 	default:
+		body, err := e.genericCheck(p.coll, "", rq.body.m, r) // generic_rules.go
+		if err != nil {
+			return nil, err
+		}
 		if r == nil {
 			r = &genericRec{ID: id, Seq: s.IDs.seq(), Coll: p.coll, Data: map[string]any{"created_at": now}}
 			s.Generic.insert(r)
 		}
-		e.genericUpdate(r, rq.body.m, now)
+		e.genericUpdate(r, body, now)
 	}
 	return e.render(rq.op, r, ""), nil
 }

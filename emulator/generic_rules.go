@@ -201,6 +201,44 @@ var genericRules = map[string]genericRule{
 			return e.checkIDs(b, "role_id", "/organization_roles", "organization role")
 		},
 	},
+	"/agents/tasks": {
+		validate: func(e *Emulator, b map[string]any, _ *genericRec) *apiError {
+			// on_behalf_of names the user by id or by identifier.
+			obo, _ := b["on_behalf_of"].(map[string]any)
+			uid, _ := obo["user_id"].(string)
+			ident, _ := obo["identifier"].(string)
+			switch {
+			case uid != "":
+				if e.st.Users.get(uid) == nil {
+					return errNotFound("user " + uid)
+				}
+			case ident != "":
+				if e.st.identByValue("email_address", ident) == nil && e.st.identByValue("phone_number", ident) == nil {
+					return errNotFound("user with identifier " + ident)
+				}
+			default:
+				return errMissing("on_behalf_of.user_id")
+			}
+			return checkURLField(b, "redirect_url")
+		},
+		created: func(e *Emulator, r *genericRec) {
+			r.Data["agent_task_id"], r.Data["task_id"] = r.ID, r.ID
+			r.Data["agent_id"] = "agent_" + strings.TrimPrefix(r.ID, "agt_")
+			r.Data["url"] = "https://" + e.frontendAPI() + "/v1/agents/tasks/" + r.ID + "/accept"
+		},
+	},
+	"/proxy_checks": {
+		validate: func(e *Emulator, b map[string]any, _ *genericRec) *apiError {
+			if id, ok := b["domain_id"].(string); ok && id != e.primaryDomainID() {
+				if r := e.st.Generic.get(id); r == nil || r.Coll != "/domains" {
+					return errNotFound("domain " + id)
+				}
+			}
+			return checkURLField(b, "proxy_url")
+		},
+	},
+	"/instance/change_domain": {validate: func(_ *Emulator, b map[string]any, _ *genericRec) *apiError { return checkURLField(b, "home_url") }},
+	"/beta_features/domain":   {validate: func(_ *Emulator, b map[string]any, _ *genericRec) *apiError { return checkURLField(b, "home_url") }},
 	"/api_keys": {
 		prepare: expiresIn,
 		validate: func(e *Emulator, b map[string]any, _ *genericRec) *apiError {

@@ -456,3 +456,28 @@ func TestBuiltinRolesAndPermissions(t *testing.T) {
 	}
 	h.obj("organizationRoles.assignPermission", map[string]any{"organization_role_id": mgr["id"], "permission_id": builtinPermissionID("org:sys_domains:read")})
 }
+
+// Agent tasks act for an existing user and carry their ids; proxy checks
+// and domain changes take URLs of domains the instance has. Before, any
+// body was kept and the task ids were empty.
+func TestGenericAgentTasksAndInstanceChanges(t *testing.T) {
+	h := newHarness(t)
+	uid := str(h.obj("users.create", map[string]any{"email_address": []string{"agent-owner@example.com"}})["id"])
+	task := func(obo map[string]any, redirect string) map[string]any {
+		return map[string]any{"on_behalf_of": obo, "permissions": "*", "agent_name": "bot", "task_description": "d", "redirect_url": redirect}
+	}
+	h.fail("agentTasks.create", task(map[string]any{"user_id": "user_missing"}, "https://app.example.com"), 404, "resource_not_found")
+	h.fail("agentTasks.create", task(map[string]any{"identifier": "nobody@example.com"}, "https://app.example.com"), 404, "resource_not_found")
+	h.fail("agentTasks.create", task(map[string]any{}, "https://app.example.com"), 422, "form_param_missing")
+	h.fail("agentTasks.create", task(map[string]any{"user_id": uid}, "not a url"), 422, "form_param_format_invalid")
+	at := h.obj("agentTasks.create", task(map[string]any{"identifier": "agent-owner@example.com"}, "https://app.example.com"))
+	if str(at["agent_task_id"]) == "" || str(at["task_id"]) == "" || str(at["agent_id"]) == "" {
+		t.Errorf("agent task: %v", at)
+	}
+	h.obj("agentTasks.revoke", map[string]any{"agent_task_id": at["agent_task_id"]})
+
+	h.fail("proxyChecks.verify", map[string]any{"domain_id": "dmn_missing", "proxy_url": "https://p.example.com/__clerk"}, 404, "resource_not_found")
+	h.fail("proxyChecks.verify", map[string]any{"proxy_url": "nope"}, 422, "form_param_format_invalid")
+	h.fail("instanceSettings.changeDomain", map[string]any{"home_url": "nope"}, 422, "form_param_format_invalid")
+	h.ok("instanceSettings.changeDomain", map[string]any{"home_url": "https://www.example.com"})
+}
