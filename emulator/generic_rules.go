@@ -240,7 +240,12 @@ var genericRules = map[string]genericRule{
 	"/instance/change_domain": {validate: func(_ *Emulator, b map[string]any, _ *genericRec) *apiError { return checkURLField(b, "home_url") }},
 	"/beta_features/domain":   {validate: func(_ *Emulator, b map[string]any, _ *genericRec) *apiError { return checkURLField(b, "home_url") }},
 	"/api_keys": {
-		prepare: expiresIn,
+		prepare: func(e *Emulator, b map[string]any) {
+			expiresIn(e, b)
+			if _, ok := b["type"]; !ok {
+				b["type"] = "api_key" // the only type, and what lists filter on
+			}
+		},
 		validate: func(e *Emulator, b map[string]any, _ *genericRec) *apiError {
 			sub, ok := b["subject"].(string)
 			if !ok {

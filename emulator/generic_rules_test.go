@@ -178,6 +178,9 @@ func TestGenericAPIKeys(t *testing.T) {
 	if got := ids(h.list("apiKeys.list", map[string]any{"subject": a})); !slices.Equal(got, []string{str(k1["id"]), str(k2["id"])}) {
 		t.Errorf("keys of a: %v", got)
 	}
+	if got := ids(h.list("apiKeys.list", map[string]any{"subject": a, "type": "api_key"})); len(got) != 2 {
+		t.Errorf("type=api_key: %v", got)
+	}
 	if got := ids(h.list("apiKeys.list", map[string]any{"subject": a, "query": "deploy"})); !slices.Equal(got, []string{str(k1["id"])}) {
 		t.Errorf("query: %v", got)
 	}
