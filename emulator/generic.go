@@ -694,7 +694,7 @@ func (e *Emulator) renderList(rq *request, items []any) (any, *apiError) {
 	out := make([]any, len(pg))
 	for i, it := range pg {
 		r := it.(*genericRec)
-		out[i] = e.shape(itemName, withMeta(r), 0)
+		out[i] = e.shape(itemName, e.withDerived(withMeta(r)), 0)
 	}
 	if op.Response.Shape == core.ShapeArray {
 		return listResponse(rq, out, len(items))
@@ -717,7 +717,16 @@ func (e *Emulator) render(op *core.Operation, r *genericRec, _ string) any {
 	if op.Response.Schema == "" {
 		return nil
 	}
-	return e.shape(core.LookupSchema(op.Response.Schema), withMeta(r), 0)
+	return e.shape(core.LookupSchema(op.Response.Schema), e.withDerived(withMeta(r)), 0)
+}
+
+// withDerived adds what a record's data implies at this moment: expired,
+// from expiration (API keys, M2M tokens).
+func (e *Emulator) withDerived(m map[string]any) map[string]any {
+	if exp, ok := m["expiration"].(int64); ok && exp > 0 {
+		m["expired"] = exp <= e.nowMs()
+	}
+	return m
 }
 
 func (e *Emulator) renderSchema(name string, r *genericRec) any {

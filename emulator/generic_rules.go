@@ -35,6 +35,7 @@ type genericRule struct {
 	orderBy  []string                                                           // order_by fields
 	validate func(e *Emulator, body map[string]any, self *genericRec) *apiError // create (self nil) and update
 	prepare  func(e *Emulator, body map[string]any)                             // rewrites a checked body before it is stored
+	defaults func(e *Emulator, body map[string]any)                             // fills a create body's absent fields
 	created  func(e *Emulator, r *genericRec)                                   // fills what depends on the new record's id
 }
 
@@ -75,7 +76,7 @@ var genericRules = map[string]genericRule{
 		},
 	},
 	"/role_sets": {
-		unique: []string{"key"}, orderBy: []string{"created_at", "name", "key"}, prepare: prepareRoleSet,
+		unique: []string{"key"}, orderBy: []string{"created_at", "name", "key"}, prepare: prepareRoleSet, defaults: roleSetDefaults,
 		validate: func(e *Emulator, b map[string]any, _ *genericRec) *apiError {
 			keys, _ := b["roles"].([]any)
 			for _, k := range keys {
@@ -143,7 +144,7 @@ var genericRules = map[string]genericRule{
 		},
 	},
 	"/oauth_applications": {
-		orderBy: []string{"created_at", "name"}, prepare: prepareOAuthApp,
+		orderBy: []string{"created_at", "name"}, prepare: syncCallbackURL, defaults: oauthAppDefaults,
 		validate: func(_ *Emulator, b map[string]any, _ *genericRec) *apiError {
 			if err := checkURLField(b, "callback_url"); err != nil {
 				return err
@@ -240,8 +241,8 @@ var genericRules = map[string]genericRule{
 	"/instance/change_domain": {validate: func(_ *Emulator, b map[string]any, _ *genericRec) *apiError { return checkURLField(b, "home_url") }},
 	"/beta_features/domain":   {validate: func(_ *Emulator, b map[string]any, _ *genericRec) *apiError { return checkURLField(b, "home_url") }},
 	"/api_keys": {
-		prepare: func(e *Emulator, b map[string]any) {
-			expiresIn(e, b)
+		prepare: expiresIn,
+		defaults: func(_ *Emulator, b map[string]any) {
 			if _, ok := b["type"]; !ok {
 				b["type"] = "api_key" // the only type, and what lists filter on
 			}
@@ -272,10 +273,9 @@ var genericRules = map[string]genericRule{
 	},
 }
 
-// prepareOAuthApp fills what Clerk derives for an OAuth application: its
-// endpoints on the instance's Frontend API, the default scopes, and the
-// callback URL (the first redirect URI, or the other way round).
-func prepareOAuthApp(e *Emulator, b map[string]any) {
+// oauthAppDefaults fills what Clerk derives for a new OAuth application: its
+// endpoints on the instance's Frontend API and the default scopes.
+func oauthAppDefaults(e *Emulator, b map[string]any) {
 	base := "https://" + e.frontendAPI()
 	for k, path := range map[string]string{"authorize_url": "/oauth/authorize", "token_fetch_url": "/oauth/token",
 		"user_info_url": "/oauth/userinfo", "discovery_url": "/.well-known/openid-configuration",
@@ -285,6 +285,11 @@ func prepareOAuthApp(e *Emulator, b map[string]any) {
 	if _, ok := b["scopes"]; !ok {
 		b["scopes"] = "profile email"
 	}
+}
+
+// syncCallbackURL keeps an OAuth application's callback URL and redirect
+// URIs in step when one of them is given.
+func syncCallbackURL(_ *Emulator, b map[string]any) {
 	uris, _ := b["redirect_uris"].([]any)
 	cb, _ := b["callback_url"].(string)
 	switch {
@@ -342,8 +347,13 @@ func (e *Emulator) genericCheck(coll, parent string, body map[string]any, self *
 			}
 		}
 	}
-	if rule.prepare != nil {
+	if rule.prepare != nil || (self == nil && rule.defaults != nil) {
 		body = cloneMap(body)
+	}
+	if self == nil && rule.defaults != nil {
+		rule.defaults(e, body)
+	}
+	if rule.prepare != nil {
 		rule.prepare(e, body)
 	}
 	return body, nil

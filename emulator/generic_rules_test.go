@@ -194,6 +194,9 @@ func TestGenericAPIKeys(t *testing.T) {
 		t.Errorf("all keys: %v", ids(got))
 	}
 	h.fail("apiKeys.verify", map[string]any{"secret": str(k2["secret"])}, http.StatusUnauthorized, "token_invalid")
+	if g := h.obj("apiKeys.get", map[string]any{"apiKeyID": k2["id"]}); g["expired"] != true || g["expiration"] == nil {
+		t.Errorf("expired key: expired=%v expiration=%v", g["expired"], g["expiration"])
+	}
 }
 
 // Machines: lists order and filter; deleting one removes its scopes and
@@ -483,4 +486,22 @@ func TestGenericAgentTasksAndInstanceChanges(t *testing.T) {
 	h.fail("proxyChecks.verify", map[string]any{"proxy_url": "nope"}, 422, "form_param_format_invalid")
 	h.fail("instanceSettings.changeDomain", map[string]any{"home_url": "nope"}, 422, "form_param_format_invalid")
 	h.ok("instanceSettings.changeDomain", map[string]any{"home_url": "https://www.example.com"})
+}
+
+// An update keeps what it does not name: an OAuth application's scopes, a
+// role set's type and key.
+func TestGenericUpdateKeepsDerivedFields(t *testing.T) {
+	h := newHarness(t)
+	app := h.obj("oauthApplications.create", map[string]any{"name": "A", "scopes": "profile email openid"})
+	if up := h.obj("oauthApplications.update", map[string]any{"oauth_application_id": app["id"], "name": "B"}); up["scopes"] != "profile email openid" || up["authorize_url"] != app["authorize_url"] {
+		t.Errorf("update lost fields: %v", up)
+	}
+	rs := h.obj("roleSets.create", map[string]any{"name": "Team Set", "default_role_key": "org:member", "creator_role_key": "org:admin",
+		"roles": []string{"org:member", "org:admin"}, "type": "initial"})
+	if rs["key"] != "role_set:team_set" {
+		t.Errorf("derived key: %v", rs["key"])
+	}
+	if up := h.obj("roleSets.update", map[string]any{"role_set_key_or_id": rs["id"], "name": "Renamed"}); up["type"] != "initial" || up["key"] != "role_set:team_set" {
+		t.Errorf("role set update: %v %v", up["type"], up["key"])
+	}
 }

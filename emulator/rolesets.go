@@ -50,6 +50,11 @@ func prepareRoleSet(e *Emulator, b map[string]any) {
 			b[out] = e.roleItem(k)
 		}
 	}
+}
+
+// roleSetDefaults derives a new role set's key from its name when none is
+// given; a set made through the API is "custom".
+func roleSetDefaults(_ *Emulator, b map[string]any) {
 	if _, ok := b["key"]; !ok {
 		if n, ok := b["name"].(string); ok {
 			b["key"] = "role_set:" + strings.Trim(nonKeyRe.ReplaceAllString(strings.ToLower(n), "_"), "_")
