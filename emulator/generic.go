@@ -268,7 +268,11 @@ func genericHandler(e *Emulator, rq *request) (any, *apiError) {
 		if err != nil {
 			return nil, err
 		}
+		old := r.Data
 		e.genericUpdate(r, body, now)
+		if rule, ok := genericRules[r.Coll]; ok && rule.updated != nil {
+			rule.updated(e, r, old, now)
+		}
 		return e.render(rq.op, r, ""), nil
 	case gDelete:
 		if p.coll == "/domains" && rq.param(p.idParam) == e.primaryDomainID() {
@@ -281,6 +285,11 @@ func genericHandler(e *Emulator, rq *request) (any, *apiError) {
 		}
 		if r.Seq == 0 {
 			return nil, errBuiltin(r)
+		}
+		if rule, ok := genericRules[r.Coll]; ok && rule.deleting != nil {
+			if err := rule.deleting(e, r); err != nil {
+				return nil, err
+			}
 		}
 		s.Generic.remove(r)
 		e.genericCascade(r, now)

@@ -36,6 +36,8 @@ type genericRule struct {
 	validate func(e *Emulator, body map[string]any, self *genericRec) *apiError // create (self nil) and update
 	prepare  func(e *Emulator, body map[string]any)                             // rewrites a checked body before it is stored
 	defaults func(e *Emulator, body map[string]any)                             // fills a create body's absent fields
+	deleting func(e *Emulator, r *genericRec) *apiError                         // refuses a delete
+	updated  func(e *Emulator, r *genericRec, old map[string]any, now int64)    // follows an update
 	created  func(e *Emulator, r *genericRec)                                   // fills what depends on the new record's id
 }
 
@@ -48,6 +50,7 @@ var (
 var genericRules = map[string]genericRule{
 	"/organization_roles": {
 		unique: []string{"key"}, orderBy: []string{"created_at", "name", "key"},
+		deleting: roleDeleting, updated: roleKeyChanged,
 		validate: func(e *Emulator, b map[string]any, self *genericRec) *apiError {
 			if k, ok := b["key"].(string); ok {
 				if !roleKeyRe.MatchString(k) {
@@ -719,5 +722,63 @@ func (e *Emulator) dropOwned(owner string, now int64) {
 	for _, r := range gone {
 		s.Generic.remove(r)
 		e.genericCascade(r, now)
+	}
+}
+
+// roleDeleting refuses to delete a role in use: the instance's creator or
+// domain default role, a member's role, or a pending invitation's.
+func roleDeleting(e *Emulator, r *genericRec) *apiError {
+	key, _ := r.Data["key"].(string)
+	inUse := func(what string) *apiError {
+		return formErr("organization_role_in_use", "organization_role_id", "role in use",
+			fmt.Sprintf("The role %s cannot be deleted while it is %s.", key, what))
+	}
+	s := e.st
+	switch key {
+	case s.Instance.OrgCreatorRole:
+		return inUse("the organization creator role")
+	case s.Instance.OrgDomainsDefaultRole:
+		return inUse("the domains default role")
+	}
+	for _, m := range s.Memberships.all() {
+		if m.Role == key {
+			return inUse("assigned to members")
+		}
+	}
+	now := e.nowMs()
+	for _, inv := range s.OrgInvitations.all() {
+		if inv.Role == key && expiringStatus(inv.Status, inv.ExpiresAt, now) == "pending" {
+			return inUse("the role of pending invitations")
+		}
+	}
+	return nil
+}
+
+// roleKeyChanged carries a role's new key to where the old one is used: the
+// instance's creator and domain default role (as Clerk does), and the
+// emulator also moves memberships and invitations, which would otherwise
+// name a role that no longer exists.
+func roleKeyChanged(e *Emulator, r *genericRec, old map[string]any, now int64) {
+	from, _ := old["key"].(string)
+	to, _ := r.Data["key"].(string)
+	if from == "" || from == to {
+		return
+	}
+	s := e.st
+	if s.Instance.OrgCreatorRole == from {
+		s.Instance.OrgCreatorRole = to
+	}
+	if s.Instance.OrgDomainsDefaultRole == from {
+		s.Instance.OrgDomainsDefaultRole = to
+	}
+	for _, m := range s.Memberships.all() {
+		if m.Role == from {
+			s.Memberships.update(m, func() { m.Role, m.UpdatedAt = to, now })
+		}
+	}
+	for _, inv := range s.OrgInvitations.all() {
+		if inv.Role == from {
+			s.OrgInvitations.update(inv, func() { inv.Role, inv.UpdatedAt = to, now })
+		}
 	}
 }

@@ -505,3 +505,30 @@ func TestGenericUpdateKeepsDerivedFields(t *testing.T) {
 		t.Errorf("role set update: %v %v", up["type"], up["key"])
 	}
 }
+
+// A role in use cannot be deleted (the spec: creator role, domain default
+// role, members, invitations); renaming its key carries the new key to the
+// instance settings and (in the emulator) to memberships and invitations.
+// Before, deleting left memberships naming a role that no longer existed.
+func TestGenericRoleInUse(t *testing.T) {
+	h := newHarness(t)
+	role := h.obj("organizationRoles.create", map[string]any{"name": "Lead", "key": "org:lead"})
+	uid := str(h.obj("users.create", map[string]any{"external_id": "lead"})["id"])
+	oid := str(h.obj("organizations.create", map[string]any{"name": "Leads"})["id"])
+	h.obj("organizationMemberships.create", map[string]any{"organization_id": oid, "user_id": uid, "role": "org:lead"})
+	h.fail("organizationRoles.delete", map[string]any{"organization_role_id": role["id"]}, 422, "organization_role_in_use")
+
+	h.obj("organizationRoles.update", map[string]any{"organization_role_id": role["id"], "key": "org:head"})
+	ms := h.list("organizationMemberships.list", map[string]any{"organization_id": oid})
+	if len(ms) != 1 || field(ms[0], "role") != "org:head" || field(ms[0], "role_name") != "Lead" {
+		t.Errorf("membership after the key changed: %v", ms)
+	}
+	h.obj("organizationMemberships.delete", map[string]any{"organization_id": oid, "user_id": uid})
+	inv := h.obj("organizationInvitations.create", map[string]any{"organization_id": oid, "email_address": "l@example.com", "role": "org:head"})
+	h.fail("organizationRoles.delete", map[string]any{"organization_role_id": role["id"]}, 422, "organization_role_in_use")
+	h.obj("organizationInvitations.revoke", map[string]any{"organization_id": oid, "invitation_id": inv["id"]})
+	h.obj("instanceSettings.updateOrganizationSettings", map[string]any{"creator_role_id": "org:head"})
+	h.fail("organizationRoles.delete", map[string]any{"organization_role_id": role["id"]}, 422, "organization_role_in_use")
+	h.obj("instanceSettings.updateOrganizationSettings", map[string]any{"creator_role_id": "org:admin"})
+	h.obj("organizationRoles.delete", map[string]any{"organization_role_id": role["id"]})
+}
