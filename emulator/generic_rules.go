@@ -66,6 +66,20 @@ var genericRules = map[string]genericRule{
 	},
 	"/organization_permissions": {
 		unique: []string{"key"}, orderBy: []string{"created_at", "name", "key"},
+		updated: func(e *Emulator, p *genericRec, _ map[string]any, now int64) {
+			// Roles show the permission as it is now.
+			for _, role := range e.st.genByColl.get("/organization_roles|") {
+				list, _ := role.Data["permissions"].([]any)
+				for i, x := range list {
+					if m, ok := x.(map[string]any); ok && m["id"] == p.ID {
+						list = slices.Clone(list)
+						list[i] = e.renderSchema("Permission", p)
+						e.genericUpdate(role, map[string]any{"permissions": list}, now)
+						break
+					}
+				}
+			}
+		},
 		validate: func(_ *Emulator, b map[string]any, _ *genericRec) *apiError {
 			if k, ok := b["key"].(string); ok {
 				if !permissionKeyRe.MatchString(k) {

@@ -89,10 +89,16 @@ func TestGenericRolesAndPermissions(t *testing.T) {
 	}
 	h.fail("organizationMemberships.create", map[string]any{"organization_id": oid, "user_id": uid, "role": "org:nobody"}, 422, "form_param_value_invalid")
 
+	// Renaming a permission shows in its roles, and in what members may do.
+	h.obj("organizationPermissions.update", map[string]any{"permission_id": write["id"], "key": "org:posts:edit"})
+	if got := h.obj("organizationMemberships.list", map[string]any{"organization_id": oid}); !slices.Contains(toStrings(field(got["data"].([]any)[0], "permissions")), "org:posts:edit") {
+		t.Errorf("membership permissions after the rename: %v", field(got["data"].([]any)[0], "permissions"))
+	}
+
 	// Deleting a permission takes it from the roles that had it.
 	h.obj("organizationPermissions.delete", map[string]any{"permission_id": read["id"]})
 	got := h.obj("organizationRoles.get", map[string]any{"organization_role_id": editor["id"]})
-	if ps, _ := got["permissions"].([]any); len(ps) != 1 || field(ps[0], "key") != "org:posts:write" {
+	if ps, _ := got["permissions"].([]any); len(ps) != 1 || field(ps[0], "key") != "org:posts:edit" {
 		t.Errorf("role after its permission was deleted: %v", got["permissions"])
 	}
 	h.fail("organizationPermissions.get", map[string]any{"permission_id": read["id"]}, 404, "resource_not_found")
