@@ -154,10 +154,20 @@ var genericRules = map[string]genericRule{
 			}
 			return e.checkIDs(b, "scoped_machines", "/machines", "machine")
 		},
-	},
-	"/machines/{}/scopes": {
-		validate: func(e *Emulator, b map[string]any, _ *genericRec) *apiError {
-			return e.checkIDs(b, "to_machine_id", "/machines", "machine")
+		created: func(e *Emulator, r *genericRec) {
+			// scoped_machines given at create become scopes (machines.go).
+			ids, _ := r.Data["scoped_machines"].([]any)
+			r.Data["scoped_machines"] = []any{}
+			for _, id := range ids {
+				if s, ok := id.(string); ok && s != r.ID && e.machineScope(r.ID, s) == nil {
+					sc := &genericRec{ID: e.st.IDs.next("msc"), Seq: e.st.IDs.seq(), Coll: "/machines/{}/scopes", Parent: r.ID,
+						Data: map[string]any{"object": "machine_scope", "from_machine_id": r.ID, "to_machine_id": s, "created_at": r.Data["created_at"]}}
+					e.st.Generic.insert(sc)
+					if to := e.st.Generic.get(s); to != nil {
+						r.Data["scoped_machines"] = append(r.Data["scoped_machines"].([]any), e.renderSchema("MachineWithoutScopedMachines", to))
+					}
+				}
+			}
 		},
 	},
 	"/oauth_applications": {
@@ -707,10 +717,17 @@ func (e *Emulator) genericCascade(r *genericRec, now int64) {
 		}
 	case "/machines":
 		// Other machines' scopes to it go.
+		var owners []*genericRec
 		for _, sc := range s.Generic.all() {
 			if sc.Coll == "/machines/{}/scopes" && sc.Data["to_machine_id"] == r.ID {
 				s.Generic.remove(sc)
+				if m := s.Generic.get(sc.Parent); m != nil {
+					owners = append(owners, m)
+				}
 			}
+		}
+		for _, m := range owners {
+			e.refreshScopedMachines(m, now)
 		}
 	}
 }

@@ -365,6 +365,31 @@ func testMachinesAndApps(t *testing.T, h *harness) {
 	}
 	h.fail("machines.getSecretKey", map[string]any{"machine_id": "mch_missing"}, 404, "resource_not_found")
 
+	// Scopes: shown in scoped_machines, addressed by the other machine's id
+	// (before: deleteScope was always 404, scoped_machines empty items).
+	peer := h.obj("machines.create", map[string]any{"name": "peer-x"})
+	sc := h.obj("machines.createScope", map[string]any{"machine_id": m["id"], "to_machine_id": peer["id"]})
+	if sc["from_machine_id"] != m["id"] || sc["to_machine_id"] != peer["id"] {
+		t.Errorf("scope: %v", sc)
+	}
+	h.fail("machines.createScope", map[string]any{"machine_id": m["id"], "to_machine_id": peer["id"]}, 400, "duplicate_record")
+	h.fail("machines.createScope", map[string]any{"machine_id": m["id"], "to_machine_id": m["id"]}, 422, "form_param_value_invalid")
+	if g := h.obj("machines.get", map[string]any{"machine_id": m["id"]}); len(g["scoped_machines"].([]any)) != 1 || field(g["scoped_machines"].([]any)[0], "id") != peer["id"] {
+		t.Errorf("scoped_machines: %v", g["scoped_machines"])
+	}
+	withScope := h.obj("machines.create", map[string]any{"name": "born-scoped", "scoped_machines": []string{str(peer["id"])}})
+	if sm := withScope["scoped_machines"].([]any); len(sm) != 1 || field(sm[0], "name") != "peer-x" {
+		t.Errorf("scoped_machines at create: %v", sm)
+	}
+	if d := h.obj("machines.deleteScope", map[string]any{"machine_id": m["id"], "other_machine_id": peer["id"]}); d["deleted"] != true {
+		t.Errorf("deleteScope: %v", d)
+	}
+	h.fail("machines.deleteScope", map[string]any{"machine_id": m["id"], "other_machine_id": peer["id"]}, 404, "resource_not_found")
+	h.obj("machines.delete", map[string]any{"machine_id": peer["id"]})
+	if g := h.obj("machines.get", map[string]any{"machine_id": withScope["id"]}); len(g["scoped_machines"].([]any)) != 0 {
+		t.Errorf("scoped_machines after the peer was deleted: %v", g["scoped_machines"])
+	}
+
 	app := h.obj("oauthApplications.create", map[string]any{"name": "Portal", "redirect_uris": []string{"https://portal.example.com/cb"}})
 	fapi := "https://" + h.in.Emulator.FrontendAPI()
 	if app["authorize_url"] != fapi+"/oauth/authorize" || app["token_fetch_url"] != fapi+"/oauth/token" ||

@@ -62,22 +62,7 @@ func (e *Emulator) createM2MToken(rq *request) (any, *apiError) {
 	if m == nil {
 		return nil, errNotFound("machine " + rq.machine)
 	}
-	var scopes []any
-	for _, sc := range e.st.genByColl.get("/machines/{}/scopes|" + m.ID) {
-		if id, ok := sc.Data["to_machine_id"].(string); ok {
-			scopes = append(scopes, id)
-		}
-	}
-	if list, ok := m.Data["scoped_machines"].([]any); ok {
-		for _, id := range list {
-			if !slices.Contains(scopes, id) {
-				scopes = append(scopes, id)
-			}
-		}
-	}
-	if scopes == nil {
-		scopes = []any{}
-	}
+	scopes := e.scopedMachineIDs(m.ID)
 	body := cloneMap(rq.body.m)
 	body["subject"], body["scopes"], body["revoked"] = m.ID, scopes, false
 	expiresIn(e, body)
