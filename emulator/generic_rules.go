@@ -220,11 +220,13 @@ var genericRules = map[string]genericRule{
 		},
 	},
 	"/directories/{}/group_role_mappings": {
+		prepare: expandRole,
 		validate: func(e *Emulator, b map[string]any, _ *genericRec) *apiError {
 			return e.checkIDs(b, "role_id", "/organization_roles", "organization role")
 		},
 	},
 	"/scim_directories/{}/group_role_mappings": {
+		prepare: expandRole,
 		validate: func(e *Emulator, b map[string]any, _ *genericRec) *apiError {
 			return e.checkIDs(b, "role_id", "/organization_roles", "organization role")
 		},
@@ -337,6 +339,21 @@ func prepareDomains(_ *Emulator, b map[string]any) {
 		b["domain"] = ds[0]
 	case d != "" && ds == nil:
 		b["domains"] = []any{d}
+	}
+}
+
+// expandRole adds the role a group role mapping names (role_id) as a Role.
+func expandRole(e *Emulator, b map[string]any) {
+	id, ok := b["role_id"].(string)
+	if !ok {
+		return
+	}
+	r := e.st.Generic.get(id)
+	if r == nil {
+		r = e.builtinRecord("/organization_roles", id)
+	}
+	if r != nil {
+		b["role"] = e.renderSchema("Role", r)
 	}
 }
 

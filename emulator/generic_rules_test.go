@@ -275,7 +275,9 @@ func TestGenericConnectionsAndDirectories(t *testing.T) {
 	dir := h.obj("directories.create", map[string]any{"enterprise_connection_id": ec["id"], "provider": "okta"})
 	h.fail("directories.createGroupRoleMapping", map[string]any{"directory_id": dir["id"], "role_id": "role_missing"}, 404, "resource_not_found")
 	role := h.obj("organizationRoles.create", map[string]any{"name": "Ops", "key": "org:ops"})
-	h.obj("directories.createGroupRoleMapping", map[string]any{"directory_id": dir["id"], "role_id": role["id"]})
+	if mp := h.obj("directories.createGroupRoleMapping", map[string]any{"directory_id": dir["id"], "role_id": role["id"]}); field(mp, "role", "key") != "org:ops" {
+		t.Errorf("mapping role: %v", mp["role"])
+	}
 	for range 2 {
 		if got := h.list("directories.listGroupRoleMappings", map[string]any{"directory_id": dir["id"]}); len(got) != 1 {
 			t.Errorf("mappings: %v", got)
