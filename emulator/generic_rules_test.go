@@ -565,3 +565,14 @@ func TestGenericRoleInUse(t *testing.T) {
 	h.obj("instanceSettings.updateOrganizationSettings", map[string]any{"creator_role_id": "org:admin"})
 	h.obj("organizationRoles.delete", map[string]any{"organization_role_id": role["id"]})
 }
+
+// A locked user cannot sign in, as a banned one cannot (before: sessions
+// were created for locked users).
+func TestLockedUserGetsNoSession(t *testing.T) {
+	h := newHarness(t)
+	uid := str(h.obj("users.create", map[string]any{"external_id": "locked"})["id"])
+	h.obj("users.lock", map[string]any{"user_id": uid})
+	h.fail("sessions.create", map[string]any{"user_id": uid}, 403, "user_locked")
+	h.obj("users.unlock", map[string]any{"user_id": uid})
+	h.obj("sessions.create", map[string]any{"user_id": uid})
+}
