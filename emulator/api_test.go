@@ -31,6 +31,10 @@ func TestAPI(t *testing.T) {
 		{"domains", testDomains},
 		{"typed", testTyped},
 		{"generic", testGeneric},
+		{"templates", testTemplates},
+		{"roleSets", testRoleSets},
+		{"machinesAndApps", testMachinesAndApps},
+		{"m2m", testM2M},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h.t = t

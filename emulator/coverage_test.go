@@ -136,9 +136,6 @@ func TestEveryOperationIsEmulated(t *testing.T) {
 		}
 		w := rawDo(t, e, op.HTTPMethod, url, h.in.SecretKey, body)
 		switch {
-		case w.Code == http.StatusNotImplemented && errCode(t, w) == "not_implemented" && op.Name == "users.verifyTotp":
-			// TOTP codes cannot be checked (fingerprints only); answered
-			// honestly, checked in TestTypedOperations.
 		case w.Code >= 500:
 			t.Errorf("%s %s %s: %d %s", op.Name, op.HTTPMethod, url, w.Code, w.Body)
 		case w.Code >= 400:

@@ -28,7 +28,7 @@ func (e *Emulator) listDomains(rq *request) (any, *apiError) {
 	slug := e.st.Instance.Slug
 	d := domainJSON{
 		Object:            "domain",
-		ID:                "dmn_" + strings.TrimPrefix(e.st.Instance.ID, "ins_"),
+		ID:                e.primaryDomainID(),
 		Name:              e.frontendAPI(),
 		FrontendAPIURL:    "https://" + e.frontendAPI(),
 		AccountsPortalURL: ptr("https://" + slug + ".accounts.dev"),
@@ -39,4 +39,9 @@ func (e *Emulator) listDomains(rq *request) (any, *apiError) {
 		out = append(out, e.renderSchema("Domain", r))
 	}
 	return map[string]any{"data": out, "total_count": len(out)}, nil
+}
+
+// primaryDomainID is the id of the instance's own domain.
+func (e *Emulator) primaryDomainID() string {
+	return "dmn_" + strings.TrimPrefix(e.st.Instance.ID, "ins_")
 }

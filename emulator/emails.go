@@ -37,7 +37,7 @@ func (e *Emulator) sendEmail(slug, to, userID, subject string, data map[string]a
 		"from_email_name": "notifications", "reply_to_email_name": nil,
 		"to_email_address": to, "email_address_id": emailID, "user_id": uid,
 		"subject": subject, "body": body, "body_plain": plain, "status": "queued",
-		"data": data, "delivered_by_clerk": true,
+		"data": data, "delivered_by_clerk": e.deliveredByClerk("email", slug), // templates.go
 	})
 }
 
@@ -54,7 +54,7 @@ func (e *Emulator) sendSMS(slug string, to *identRec, message string) {
 	e.emit("sms.created", map[string]any{
 		"object": "sms_message", "id": id, "slug": slug, "from_phone_number": "+15555550000",
 		"to_phone_number": to.Value, "phone_number_id": to.ID, "user_id": to.UserID, "message": message,
-		"status": "queued", "data": map[string]any{"otp_code": verificationCode}, "delivered_by_clerk": true,
+		"status": "queued", "data": map[string]any{"otp_code": verificationCode}, "delivered_by_clerk": e.deliveredByClerk("sms", slug),
 		"created_at_ms": e.nowMs(),
 	})
 }

@@ -228,6 +228,12 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.serveInspect(w, r)
 		return
 	}
+	if rest, ok := strings.CutPrefix(r.URL.Path, "/_emulator/"); ok {
+		if kind, rest, ok := strings.Cut(rest, "/"); ok && (kind == "organization_invitations" || kind == "invitations") {
+			e.serveEmulatorAccept(w, r, kind, rest) // accept.go
+			return
+		}
+	}
 	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), "/v1")
 	if !ok || (rest != "" && rest[0] != '/') {
 		e.writeErr(w, errNotFound(fmt.Sprintf("%s %s (the Backend API is served under /v1)", r.Method, r.URL.Path)), nil)
@@ -238,9 +244,12 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.writeErr(w, errNotFound(fmt.Sprintf("no operation serves %s %s", r.Method, r.URL.Path)), nil)
 		return
 	}
+	machine := "" // a machine authenticated by its secret key (m2m.go)
 	if aerr := e.authenticate(r); aerr != nil {
-		e.writeErr(w, aerr, nil)
-		return
+		if machine = e.machineForKey(op, r); machine == "" {
+			e.writeErr(w, aerr, nil)
+			return
+		}
 	}
 	now := e.now()
 	if op.Name != "jwks.getJWKS" { // Clerk does not limit GET /jwks
@@ -258,6 +267,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.writeErr(w, aerr, nil)
 		return
 	}
+	rq.machine = machine
 	fault := e.faults.pick(op.Name)
 	if d := e.faults.delay(fault); d > 0 {
 		t := time.NewTimer(d)

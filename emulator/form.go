@@ -25,6 +25,9 @@ type request struct {
 	array bool    // the body was a JSON array
 	files map[string]upload
 	now   time.Time
+	// machine is the machine whose secret key authenticated the request
+	// (m2m token operations only), "" for the instance's secret key.
+	machine string
 }
 
 // upload is a multipart file part. Only its size and type are kept: the

@@ -163,6 +163,8 @@ func planFor(op *core.Operation) genericPlan {
 		switch op.HTTPMethod {
 		case http.MethodPut:
 			p.kind = gReplaceList
+		case http.MethodGet:
+			p.kind = gList // a list the spec does not mark as one (.../group_role_mappings)
 		default:
 			p.kind = gCreate
 		}
@@ -187,6 +189,11 @@ func genericHandler(e *Emulator, rq *request) (any, *apiError) {
 	if err := checkGenericBody(rq); err != nil {
 		return nil, err
 	}
+	for _, prm := range rq.op.Params {
+		if prm.In == "query" && prm.Required && len(rq.qList(prm.Name)) == 0 {
+			return nil, errMissing(prm.Name)
+		}
+	}
 	s := e.st
 	parent := ""
 	if p.parentParam != "" {
@@ -207,14 +214,31 @@ func genericHandler(e *Emulator, rq *request) (any, *apiError) {
 				return r, nil
 			}
 		}
+		if r := e.builtinRecord(p.coll, id); r != nil && parent == "" {
+			return r, nil // builtins.go; Seq 0: not stored
+		}
 		return nil, errNotFound(strings.TrimPrefix(p.coll, "/") + " " + id)
 	}
 	switch p.kind {
 	case gCreate:
-		r := e.genericCreate(rq, p.coll, parent, "", now)
+		body, err := e.genericCheck(p.coll, parent, rq.body.m, nil) // generic_rules.go
+		if err != nil {
+			return nil, err
+		}
+		r := e.genericCreateFrom(body, rq.op, p.coll, parent, "", now)
+		if rule, ok := genericRules[p.coll]; ok && rule.created != nil {
+			e.st.Generic.update(r, func() { rule.created(e, r) })
+		}
 		return e.render(rq.op, r, ""), nil
 	case gList:
-		items := s.genByColl.get(p.coll + "|" + parent)
+		all := s.genByColl.get(p.coll + "|" + parent)
+		if parent == "" {
+			all = append(e.builtinRecords(p.coll), all...)
+		}
+		items, err := e.genericFilter(rq, p.coll, all)
+		if err != nil {
+			return nil, err
+		}
 		out := make([]any, 0, len(items))
 		for _, r := range items {
 			out = append(out, r)
@@ -237,14 +261,38 @@ func genericHandler(e *Emulator, rq *request) (any, *apiError) {
 		if err != nil {
 			return nil, err
 		}
-		e.genericUpdate(r, rq.body.m, now)
+		if r.Seq == 0 {
+			return nil, errBuiltin(r)
+		}
+		body, err := e.genericCheck(p.coll, parent, rq.body.m, r)
+		if err != nil {
+			return nil, err
+		}
+		old := r.Data
+		e.genericUpdate(r, body, now)
+		if rule, ok := genericRules[r.Coll]; ok && rule.updated != nil {
+			rule.updated(e, r, old, now)
+		}
 		return e.render(rq.op, r, ""), nil
 	case gDelete:
+		if p.coll == "/domains" && rq.param(p.idParam) == e.primaryDomainID() {
+			return nil, newErr(http.StatusForbidden, "operation_not_allowed_on_primary_domain", "operation not allowed",
+				"The primary domain of the instance cannot be deleted; only satellite domains can.", nil)
+		}
 		r, err := find()
 		if err != nil {
 			return nil, err
 		}
+		if r.Seq == 0 {
+			return nil, errBuiltin(r)
+		}
+		if rule, ok := genericRules[r.Coll]; ok && rule.deleting != nil {
+			if err := rule.deleting(e, r); err != nil {
+				return nil, err
+			}
+		}
 		s.Generic.remove(r)
+		e.genericCascade(r, now)
 		if ev, ok := genericEvents[r.Coll]; ok {
 			e.emit(ev[0]+".deleted", deletedJSON{ID: r.ID, Object: objectOf(r), Deleted: true})
 		}
@@ -256,12 +304,30 @@ func genericHandler(e *Emulator, rq *request) (any, *apiError) {
 		if err != nil {
 			return nil, err
 		}
+		if r.Seq == 0 && rq.op.HTTPMethod != http.MethodGet {
+			return nil, errBuiltin(r)
+		}
 		return e.genericAction(rq, p, r, now)
 	case gVerify:
 		return e.genericVerify(rq, p)
 	case gSingleton:
 		return e.genericSingleton(rq, p, now)
 	case gReplaceList:
+		for _, it := range rq.items {
+			if _, err := e.genericCheck(p.coll, parent, it.m, nil); err != nil {
+				return nil, err
+			}
+		}
+		for _, v := range rq.body.m {
+			list, _ := v.([]any)
+			for _, it := range list {
+				if m, ok := it.(map[string]any); ok {
+					if _, err := e.genericCheck(p.coll, parent, m, nil); err != nil {
+						return nil, err
+					}
+				}
+			}
+		}
 		for _, r := range s.genByColl.get(p.coll + "|" + parent) {
 			s.Generic.remove(r)
 		}
@@ -412,10 +478,6 @@ func jsonTypeOK(typ string, v any) (string, bool) {
 	return "", true
 }
 
-func (e *Emulator) genericCreate(rq *request, coll, parent, id string, now int64) *genericRec {
-	return e.genericCreateFrom(rq.body.m, rq.op, coll, parent, id, now)
-}
-
 func (e *Emulator) genericCreateFrom(body map[string]any, op *core.Operation, coll, parent, id string, now int64) *genericRec {
 	s := e.st
 	segs := splitPath(coll)
@@ -518,7 +580,11 @@ func (e *Emulator) genericUpdate(r *genericRec, body map[string]any, now int64) 
 func (e *Emulator) genericAction(rq *request, p genericPlan, r *genericRec, now int64) (any, *apiError) {
 	patch := map[string]any{}
 	switch {
-	case p.action == "revoke" || p.action == "revoke_token":
+	case p.action == "revoke_token":
+		// Revoking an OAuth token: the emulator issues none (no Frontend
+		// API), and revoking an unknown token succeeds (RFC 7009).
+		return e.render(rq.op, r, ""), nil
+	case p.action == "revoke":
 		if r.Data["revoked"] == true && rq.op.Response.Schema != "" {
 			return nil, errBadRequest("already_revoked", "This "+strings.TrimSuffix(strings.TrimPrefix(p.coll, "/"), "s")+" has already been revoked.")
 		}
@@ -563,6 +629,9 @@ func (e *Emulator) genericVerify(rq *request, p genericPlan) (any, *apiError) {
 				if r.Data["revoked"] == true {
 					return nil, newErr(http.StatusUnauthorized, "token_invalid", "token is invalid", "The token has been revoked.", nil)
 				}
+				if genericExpired(r, rq.now.UnixMilli()) {
+					return nil, newErr(http.StatusUnauthorized, "token_invalid", "token is invalid", "The token has expired.", nil)
+				}
 				return e.render(rq.op, r, ""), nil
 			}
 		}
@@ -588,11 +657,15 @@ func (e *Emulator) genericSingleton(rq *request, p genericPlan, now int64) (any,
 			return e.render(rq.op, &genericRec{ID: id, Coll: p.coll, Data: map[string]any{}}, ""), nil
 		}
 	default:
+		body, err := e.genericCheck(p.coll, "", rq.body.m, r) // generic_rules.go
+		if err != nil {
+			return nil, err
+		}
 		if r == nil {
 			r = &genericRec{ID: id, Seq: s.IDs.seq(), Coll: p.coll, Data: map[string]any{"created_at": now}}
 			s.Generic.insert(r)
 		}
-		e.genericUpdate(r, rq.body.m, now)
+		e.genericUpdate(r, body, now)
 	}
 	return e.render(rq.op, r, ""), nil
 }
@@ -630,7 +703,7 @@ func (e *Emulator) renderList(rq *request, items []any) (any, *apiError) {
 	out := make([]any, len(pg))
 	for i, it := range pg {
 		r := it.(*genericRec)
-		out[i] = e.shape(itemName, withMeta(r), 0)
+		out[i] = e.shape(itemName, e.withDerived(withMeta(r)), 0)
 	}
 	if op.Response.Shape == core.ShapeArray {
 		return listResponse(rq, out, len(items))
@@ -653,7 +726,16 @@ func (e *Emulator) render(op *core.Operation, r *genericRec, _ string) any {
 	if op.Response.Schema == "" {
 		return nil
 	}
-	return e.shape(core.LookupSchema(op.Response.Schema), withMeta(r), 0)
+	return e.shape(core.LookupSchema(op.Response.Schema), e.withDerived(withMeta(r)), 0)
+}
+
+// withDerived adds what a record's data implies at this moment: expired,
+// from expiration (API keys, M2M tokens).
+func (e *Emulator) withDerived(m map[string]any) map[string]any {
+	if exp, ok := m["expiration"].(int64); ok && exp > 0 {
+		m["expired"] = exp <= e.nowMs()
+	}
+	return m
 }
 
 func (e *Emulator) renderSchema(name string, r *genericRec) any {
@@ -885,6 +967,9 @@ func rolePermission(assign bool) handlerFunc {
 			return nil, errNotFound("organization role " + rq.param("organization_role_id"))
 		}
 		perm := s.Generic.get(rq.param("permission_id"))
+		if perm == nil {
+			perm = e.builtinRecord("/organization_permissions", rq.param("permission_id"))
+		}
 		if perm == nil || perm.Coll != "/organization_permissions" {
 			return nil, errNotFound("permission " + rq.param("permission_id"))
 		}

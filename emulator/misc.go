@@ -617,7 +617,7 @@ func (e *Emulator) updateOrgSettings(rq *request) (any, *apiError) {
 	}
 	for k, dst := range map[string]*string{"creator_role_id": &in.OrgCreatorRole, "domains_default_role_id": &in.OrgDomainsDefaultRole} {
 		if p := f.str(k); p != nil {
-			if err := checkRole(k, *p); err != nil {
+			if err := e.checkRole(k, *p); err != nil {
 				f.fail(err)
 			}
 			*dst = *p

@@ -37,13 +37,6 @@ var roles = map[string]struct {
 	"org:member": {"Member", []string{"org:sys_memberships:read"}},
 }
 
-func checkRole(param, role string) *apiError {
-	if _, ok := roles[role]; !ok {
-		return errValue(param, fmt.Sprintf("role %q does not exist in this instance; use org:admin or org:member.", role))
-	}
-	return nil
-}
-
 type orgJSON struct {
 	Object                               string         `json:"object"`
 	ID                                   string         `json:"id"`
@@ -74,10 +67,9 @@ func (e *Emulator) orgOut(o *orgRec, counts bool) orgJSON {
 		out.ImageURL = "https://img.clerk.com/" + o.ID + "/logo"
 	}
 	if counts {
-		n, admin := 0, false
-		for m := range e.st.memByOrg.m[o.ID] {
+		n := 0
+		for range e.st.memByOrg.m[o.ID] {
 			n++
-			admin = admin || m.Role == "org:admin"
 		}
 		pending := 0
 		now := e.nowMs()
@@ -86,10 +78,36 @@ func (e *Emulator) orgOut(o *orgRec, counts bool) orgJSON {
 				pending++
 			}
 		}
-		missing := !admin
+		missing := e.missingElevatedMember(o.ID)
 		out.MembersCount, out.PendingInvitationsCount, out.MissingMemberWithElevatedPermissions = &n, &pending, &missing
 	}
 	return out
+}
+
+// missingElevatedMember reports whether no member of the organization has a
+// role that may manage its memberships (org:admin, or a created role with
+// org:sys_memberships:manage).
+func (e *Emulator) missingElevatedMember(orgID string) bool {
+	for m := range e.st.memByOrg.m[orgID] {
+		if r, ok := e.roleInfo(m.Role); ok && slices.Contains(r.perms, "org:sys_memberships:manage") {
+			return false
+		}
+	}
+	return true
+}
+
+// withMissingMember adds missing_member_with_elevated_permissions when the
+// request asks for it (include_missing_member_with_elevated_permissions).
+func (e *Emulator) withMissingMember(rq *request, o *orgRec, out orgJSON) (orgJSON, *apiError) {
+	want, _, err := rq.qBool("include_missing_member_with_elevated_permissions")
+	if err != nil {
+		return out, err
+	}
+	if want {
+		missing := e.missingElevatedMember(o.ID)
+		out.MissingMemberWithElevatedPermissions = &missing
+	}
+	return out, nil
 }
 
 // orgParam finds the organization by id or slug, as Clerk's GET does.
@@ -186,7 +204,7 @@ func (e *Emulator) getOrg(rq *request) (any, *apiError) {
 	if qerr != nil {
 		return nil, qerr
 	}
-	return e.orgOut(o, counts), nil
+	return e.withMissingMember(rq, o, e.orgOut(o, counts))
 }
 
 func (e *Emulator) listOrgs(rq *request) (any, *apiError) {
@@ -233,7 +251,11 @@ func (e *Emulator) listOrgs(rq *request) (any, *apiError) {
 	}
 	out := make([]orgJSON, len(pg))
 	for i, o := range pg {
-		out[i] = e.orgOut(o, counts)
+		oj, err := e.withMissingMember(rq, o, e.orgOut(o, counts))
+		if err != nil {
+			return nil, err
+		}
+		out[i] = oj
 	}
 	return map[string]any{"data": out, "total_count": len(items)}, nil
 }
@@ -302,6 +324,7 @@ func (e *Emulator) deleteOrg(rq *request) (any, *apiError) {
 			s.OrgDomains.remove(s.OrgDomains.get(id))
 		}
 	}
+	e.dropOwned(o.ID, rq.now.UnixMilli()) // generic_rules.go
 	s.Orgs.remove(s.Orgs.get(o.ID))
 	return deletedJSON{ID: o.ID, Object: "organization", Slug: o.Slug, Deleted: true}, nil
 }
@@ -422,7 +445,7 @@ func (e *Emulator) identifierOf(u *userRec) *string {
 }
 
 func (e *Emulator) membershipOut(m *membershipRec) membershipJSON {
-	role := roles[m.Role]
+	role, _ := e.roleInfo(m.Role) // generic_rules.go
 	out := membershipJSON{ID: m.ID, Object: "organization_membership", Role: m.Role, RoleName: role.name,
 		Permissions: append([]string{}, role.perms...), PublicMetadata: emptyIfNil(m.PublicMetadata),
 		PrivateMetadata: emptyIfNil(m.PrivateMetadata), CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt,
@@ -465,7 +488,7 @@ func (e *Emulator) createMembership(rq *request) (any, *apiError) {
 	if f.err != nil {
 		return nil, f.err
 	}
-	if err := checkRole("role", role); err != nil {
+	if err := e.checkRole("role", role); err != nil {
 		return nil, err
 	}
 	if s.Users.get(userID) == nil {
@@ -600,7 +623,7 @@ func (e *Emulator) updateMembership(rq *request) (any, *apiError) {
 	if f.err != nil {
 		return nil, f.err
 	}
-	if err := checkRole("role", role); err != nil {
+	if err := e.checkRole("role", role); err != nil {
 		return nil, err
 	}
 	e.st.Memberships.update(m, func() { m.Role, m.UpdatedAt = role, rq.now.UnixMilli() })

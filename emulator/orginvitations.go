@@ -66,7 +66,7 @@ type orgInvitationJSON struct {
 func (e *Emulator) orgInvitationOut(inv *orgInvitationRec, withOrg bool) orgInvitationJSON {
 	st := expiringStatus(inv.Status, inv.ExpiresAt, e.nowMs())
 	out := orgInvitationJSON{Object: "organization_invitation", ID: inv.ID, EmailAddress: inv.Email, Role: inv.Role,
-		RoleName: roles[inv.Role].name, OrganizationID: inv.OrgID, InviterID: inv.InviterID, Status: st,
+		RoleName: e.roleName(inv.Role), OrganizationID: inv.OrgID, InviterID: inv.InviterID, Status: st,
 		PublicMetadata: emptyIfNil(inv.PublicMetadata), PrivateMetadata: emptyIfNil(inv.PrivateMetadata),
 		ExpiresAt: inv.ExpiresAt, CreatedAt: inv.CreatedAt, UpdatedAt: inv.UpdatedAt}
 	if st == "pending" {
@@ -118,7 +118,7 @@ func (e *Emulator) readOrgInvitation(rq *request, f *form, o *orgRec) orgInvitat
 	}
 	if !validEmail(in.email) {
 		f.fail(errFormat(f.name("email_address"), fmt.Sprintf("%q is not a valid email address.", in.email)))
-	} else if err := checkRole(f.name("role"), in.role); err != nil {
+	} else if err := e.checkRole(f.name("role"), in.role); err != nil {
 		f.fail(err)
 	} else if in.inviter != "" && e.st.Users.get(in.inviter) == nil {
 		f.fail(errNotFound("user " + in.inviter))

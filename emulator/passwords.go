@@ -6,7 +6,6 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 )
@@ -56,8 +55,11 @@ func passwordMatches(stored, pw string) bool {
 
 // verifyPassword answers as the spec describes: 200 {verified: true}, 400
 // when the user has no password, 422 incorrect_password otherwise. A
-// password imported as a digest is only fingerprinted (the emulator has none
-// of the hashers), so it cannot be checked: that answers 501, never a guess.
+// password imported as a digest is checked against it with its hasher
+// (hashers.go). A digest the emulator cannot check (uncheckableHashers, a
+// cost beyond its limits, or a fingerprint from an older state file) fails as
+// incorrect_password, with a long_message that says why, since the emulator
+// cannot tell a right password from a wrong one.
 func (e *Emulator) verifyPassword(rq *request) (any, *apiError) {
 	u, err := e.userParam(rq)
 	if err != nil {
@@ -72,17 +74,30 @@ func (e *Emulator) verifyPassword(rq *request) (any, *apiError) {
 	if f.err != nil {
 		return nil, f.err
 	}
-	switch u.PasswordHasher {
-	case "":
+	const incorrect = "Password is incorrect. Try again, or use another method."
+	var match bool
+	switch {
+	case u.PasswordHasher == "":
 		return nil, errBadRequest("bad_request", fmt.Sprintf("User %s does not have a password set.", u.ID))
-	case "plaintext":
+	case u.PasswordHasher == "plaintext":
+		match = passwordMatches(u.PasswordDigest, *pw)
+	case strings.HasPrefix(u.PasswordDigest, "sha256:") && len(u.PasswordDigest) == 71:
+		return nil, formErr("incorrect_password", "password", incorrect, incorrect+
+			" (This user's "+u.PasswordHasher+" digest was loaded from a state file that kept only its fingerprint, so the emulator cannot check it; set password_digest again with users.update.)")
 	default:
-		return nil, newErr(http.StatusNotImplemented, "not_implemented", "not implemented",
-			fmt.Sprintf("clerkscript emulator cannot verify a password imported as a %s digest; set one with password to test users.verifyPassword.", u.PasswordHasher), nil)
+		var checkable bool
+		match, checkable = digestMatches(u.PasswordHasher, u.PasswordDigest, *pw)
+		if !checkable {
+			why := uncheckableHashers[u.PasswordHasher]
+			if why == "" {
+				why = "the digest's cost parameters exceed what the emulator computes"
+			}
+			return nil, formErr("incorrect_password", "password", incorrect,
+				incorrect+" (clerkscript emulator cannot check this password: "+why+".)")
+		}
 	}
-	if !passwordMatches(u.PasswordDigest, *pw) {
-		return nil, formErr("incorrect_password", "password", "Password is incorrect. Try again, or use another method.",
-			"Password is incorrect. Try again, or use another method.")
+	if !match {
+		return nil, formErr("incorrect_password", "password", incorrect, incorrect)
 	}
 	return map[string]any{"verified": true}, nil
 }

@@ -20,8 +20,10 @@ const stateVersion = 1
 // Save writes the whole instance (records, id sequence, signing key and
 // secret key) as JSON, one record per line, streamed: a million users do not
 // need a second copy in memory. Passwords are held only as salted PBKDF2
-// hashes, and password digests and TOTP secrets as fingerprints, so the file
-// never contains them. Requests wait while it runs (reads may proceed).
+// hashes and plain backup codes as fingerprints; imported password digests
+// and TOTP secrets are kept as given (users.verifyPassword and
+// users.verifyTotp check against them), so treat the file as a secret, as it
+// holds the instance's keys. Requests wait while it runs (reads may proceed).
 func (e *Emulator) Save(w io.Writer) error {
 	e.mu.RLock()
 	defer e.mu.RUnlock()

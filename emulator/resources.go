@@ -110,7 +110,7 @@ var (
 		created:      "organizationInvitation.created",
 		status:       func(r *orgInvitationRec) string { return r.Status },
 		statusEvents: map[string]string{"accepted": "organizationInvitation.accepted", "revoked": "organizationInvitation.revoked"},
-		out:          func(e *Emulator, r *orgInvitationRec) any { return e.orgInvitationOut(r, true) },
+		out:          func(e *Emulator, r *orgInvitationRec) any { return e.orgInvitationEvent(r) },
 		indexes: func(s *state, t *table[*orgInvitationRec]) []index[*orgInvitationRec] {
 			s.orgInvByOrg = newMulti(func(r *orgInvitationRec) string { return r.OrgID })
 			return []index[*orgInvitationRec]{s.orgInvByOrg}

@@ -128,6 +128,9 @@ func (e *Emulator) createSession(rq *request) (any, *apiError) {
 	if u.Banned {
 		return nil, newErr(403, "user_banned", "user is banned", "The user is banned and cannot sign in.", nil)
 	}
+	if u.Locked {
+		return nil, newErr(403, "user_locked", "user is locked", "The user is locked and cannot sign in until unlocked.", nil)
+	}
 	if org != nil && e.membershipOf(*org, uid) == nil {
 		return nil, errValue("active_organization_id", fmt.Sprintf("User %s is not a member of organization %s.", uid, *org))
 	}

@@ -159,6 +159,7 @@ type orgInvitationRec struct {
 	ExpiresAt       *int64         `json:"expires_at"`
 	CreatedAt       int64          `json:"created_at"`
 	UpdatedAt       int64          `json:"updated_at"`
+	AcceptedUserID  string         `json:"accepted_user_id,omitempty"` // who accepted it (accept.go)
 }
 
 type orgDomainRec struct {

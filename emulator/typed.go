@@ -21,7 +21,6 @@ func init() {
 		"users.removePassword":                (*Emulator).removePassword,
 		"users.setPasswordCompromised":        passwordCompromised(true),
 		"users.unsetPasswordCompromised":      passwordCompromised(false),
-		"users.verifyTotp":                    (*Emulator).verifyTOTP,
 		"users.replaceEmailAddress":           replaceIdent("email_address"),
 		"users.replacePhoneNumber":            replaceIdent("phone_number"),
 		"users.getOAuthAccessToken":           (*Emulator).oauthAccessTokens,
@@ -177,36 +176,6 @@ func passwordCompromised(set bool) handlerFunc {
 		}
 		return e.userOut(u), nil
 	}
-}
-
-// verifyTOTP checks backup codes (the emulator keeps their fingerprints). It
-// keeps only a fingerprint of TOTP secrets, so it cannot compute TOTP codes
-// and says so instead of guessing.
-func (e *Emulator) verifyTOTP(rq *request) (any, *apiError) {
-	u, err := e.userParam(rq)
-	if err != nil {
-		return nil, err
-	}
-	f := rq.body
-	f.only(e.bodyKeys(rq, keySet("code")))
-	code := f.reqStr("code")
-	if f.err != nil {
-		return nil, f.err
-	}
-	if u.TOTPSecret == "" && len(u.BackupCodes) == 0 {
-		return nil, errBadRequest("totp_not_enabled", "This user has no TOTP secret or backup codes.")
-	}
-	if fp := fingerprint(code); slices.Contains(u.BackupCodes, fp) {
-		e.st.Users.update(u, func() {
-			u.BackupCodes = slices.DeleteFunc(slices.Clone(u.BackupCodes), func(c string) bool { return c == fp })
-		})
-		return map[string]any{"verified": true, "code_type": "backup_code"}, nil
-	}
-	if u.TOTPSecret != "" && len(code) == 6 {
-		return nil, newErr(http.StatusNotImplemented, "not_implemented", "TOTP codes cannot be checked",
-			"The emulator keeps only a fingerprint of TOTP secrets, so it cannot check TOTP codes; backup codes are checked.", nil)
-	}
-	return map[string]any{"verified": false, "code_type": "backup_code"}, nil
 }
 
 // replaceIdent replaces a user's email addresses (or phone numbers) with one

@@ -268,8 +268,8 @@ var passwordHasherRes = sync.OnceValue(func() map[string]*regexp.Regexp {
 
 // applyPassword validates password / password_digest + password_hasher and
 // records them on u. A plaintext password is kept only as a salted PBKDF2
-// hash (salt drawn from ids), which users.verifyPassword checks; a digest
-// only as a fingerprint.
+// hash (salt drawn from ids), a digest as given (it is a hash already, and
+// users.verifyPassword checks passwords against it, see hashers.go).
 func applyPassword(f *form, u *userRec, ids *idGen, now int64) {
 	pw := f.str("password")
 	digest := f.str("password_digest")
@@ -323,7 +323,7 @@ func applyPassword(f *form, u *userRec, ids *idGen, now int64) {
 			return
 		}
 		u.PasswordHasher = *hasher
-		u.PasswordDigest = fingerprint(*digest)
+		u.PasswordDigest = *digest
 		u.PasswordUpdatedAt = &now
 	case hasher != nil:
 		f.fail(formErr("form_conditional_param_missing", "password_digest", "is missing",
@@ -350,7 +350,7 @@ func applyMFA(f *form, u *userRec, now int64) {
 				"totp_secret must be a base32 secret of at least 80 bits."))
 			return
 		}
-		u.TOTPSecret = fingerprint(sec)
+		u.TOTPSecret = strings.TrimRight(sec, "=") // users.verifyTotp computes codes from it
 		u.MFAEnabledAt = &now
 	}
 	if codes, ok := f.strs("backup_codes"); ok {
@@ -362,7 +362,7 @@ func applyMFA(f *form, u *userRec, now int64) {
 		}
 		u.BackupCodes = make([]string, len(codes))
 		for i, c := range codes {
-			u.BackupCodes[i] = fingerprint(c)
+			u.BackupCodes[i] = backupCodeRecord(c)
 		}
 		if u.MFAEnabledAt == nil {
 			u.MFAEnabledAt = &now
@@ -650,6 +650,7 @@ func (e *Emulator) deleteUser(rq *request) (any, *apiError) {
 		s.Memberships.remove(m)
 	}
 	e.endSessions(u.ID, "removed", rq.now.UnixMilli())
+	e.dropOwned(u.ID, rq.now.UnixMilli()) // generic_rules.go
 	s.Users.remove(u)
 	for _, id := range append(append([]string{}, u.EmailIDs...), u.PhoneIDs...) {
 		s.Idents.remove(s.Idents.get(id))

@@ -78,7 +78,16 @@ Webhooks (what happens in the emulator, announced as Clerk announces it):
 
 Each delivery attempt is logged on stderr; GET <CLERK_API_URL>/_emulator/webhooks
 (with the secret key) lists the last 1000 events and attempts (events are
-made only when a --webhook-url is given).`
+made only when a --webhook-url is given).
+
+Accepting an organization invitation happens on Clerk's Frontend API, which
+the emulator does not serve; do it with
+  POST <CLERK_API_URL>/_emulator/organization_invitations/<orginv_id>/accept
+(with the secret key; body {"user_id": "..."} optional): the owner of the
+invited address, or a new user signed up with it, joins with the invited role
+(organizationMembership.created, organizationInvitation.accepted);
+POST <CLERK_API_URL>/_emulator/invitations/<inv_id>/accept signs up the invitee
+of an application invitation.`
 
 // runEmulate is the "emulate" command.
 func runEmulate(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
