@@ -78,49 +78,49 @@ type phoneJSON struct {
 }
 
 type userJSON struct {
-	ID                            string         `json:"id"`
-	Object                        string         `json:"object"`
-	ExternalID                    *string        `json:"external_id"`
-	PrimaryEmailAddressID         *string        `json:"primary_email_address_id"`
-	PrimaryPhoneNumberID          *string        `json:"primary_phone_number_id"`
-	PrimaryWeb3WalletID           *string        `json:"primary_web3_wallet_id"`
-	Username                      *string        `json:"username"`
-	FirstName                     *string        `json:"first_name"`
-	LastName                      *string        `json:"last_name"`
-	Locale                        *string        `json:"locale"`
-	ProfileImageURL               string         `json:"profile_image_url"`
-	ImageURL                      string         `json:"image_url"`
-	HasImage                      bool           `json:"has_image"`
-	PublicMetadata                map[string]any `json:"public_metadata"`
-	PrivateMetadata               map[string]any `json:"private_metadata"`
-	UnsafeMetadata                map[string]any `json:"unsafe_metadata"`
-	EmailAddresses                []emailJSON    `json:"email_addresses"`
-	PhoneNumbers                  []phoneJSON    `json:"phone_numbers"`
-	Web3Wallets                   []any          `json:"web3_wallets"`
-	Passkeys                      []any          `json:"passkeys"`
-	PasswordEnabled               bool           `json:"password_enabled"`
-	TwoFactorEnabled              bool           `json:"two_factor_enabled"`
-	TOTPEnabled                   bool           `json:"totp_enabled"`
-	BackupCodeEnabled             bool           `json:"backup_code_enabled"`
-	MFAEnabledAt                  *int64         `json:"mfa_enabled_at"`
-	MFADisabledAt                 *int64         `json:"mfa_disabled_at"`
-	PasswordLastUpdatedAt         *int64         `json:"password_last_updated_at"`
-	ExternalAccounts              []any          `json:"external_accounts"`
-	SAMLAccounts                  []any          `json:"saml_accounts"`
-	EnterpriseAccounts            []any          `json:"enterprise_accounts"`
-	LastSignInAt                  *int64         `json:"last_sign_in_at"`
-	Banned                        bool           `json:"banned"`
-	Locked                        bool           `json:"locked"`
-	LockoutExpiresInSeconds       *int64         `json:"lockout_expires_in_seconds"`
-	VerificationAttemptsRemaining *int64         `json:"verification_attempts_remaining"`
-	UpdatedAt                     int64          `json:"updated_at"`
-	CreatedAt                     int64          `json:"created_at"`
-	DeleteSelfEnabled             bool           `json:"delete_self_enabled"`
-	CreateOrganizationEnabled     bool           `json:"create_organization_enabled"`
-	CreateOrganizationsLimit      *int64         `json:"create_organizations_limit"`
-	LastActiveAt                  *int64         `json:"last_active_at"`
-	LegalAcceptedAt               *int64         `json:"legal_accepted_at"`
-	BypassClientTrust             bool           `json:"bypass_client_trust"`
+	ID                            string      `json:"id"`
+	Object                        string      `json:"object"`
+	ExternalID                    *string     `json:"external_id"`
+	PrimaryEmailAddressID         *string     `json:"primary_email_address_id"`
+	PrimaryPhoneNumberID          *string     `json:"primary_phone_number_id"`
+	PrimaryWeb3WalletID           *string     `json:"primary_web3_wallet_id"`
+	Username                      *string     `json:"username"`
+	FirstName                     *string     `json:"first_name"`
+	LastName                      *string     `json:"last_name"`
+	Locale                        *string     `json:"locale"`
+	ProfileImageURL               string      `json:"profile_image_url"`
+	ImageURL                      string      `json:"image_url"`
+	HasImage                      bool        `json:"has_image"`
+	PublicMetadata                rawJSON     `json:"public_metadata"`
+	PrivateMetadata               rawJSON     `json:"private_metadata"`
+	UnsafeMetadata                rawJSON     `json:"unsafe_metadata"`
+	EmailAddresses                []emailJSON `json:"email_addresses"`
+	PhoneNumbers                  []phoneJSON `json:"phone_numbers"`
+	Web3Wallets                   []any       `json:"web3_wallets"`
+	Passkeys                      []any       `json:"passkeys"`
+	PasswordEnabled               bool        `json:"password_enabled"`
+	TwoFactorEnabled              bool        `json:"two_factor_enabled"`
+	TOTPEnabled                   bool        `json:"totp_enabled"`
+	BackupCodeEnabled             bool        `json:"backup_code_enabled"`
+	MFAEnabledAt                  *int64      `json:"mfa_enabled_at"`
+	MFADisabledAt                 *int64      `json:"mfa_disabled_at"`
+	PasswordLastUpdatedAt         *int64      `json:"password_last_updated_at"`
+	ExternalAccounts              []any       `json:"external_accounts"`
+	SAMLAccounts                  []any       `json:"saml_accounts"`
+	EnterpriseAccounts            []any       `json:"enterprise_accounts"`
+	LastSignInAt                  *int64      `json:"last_sign_in_at"`
+	Banned                        bool        `json:"banned"`
+	Locked                        bool        `json:"locked"`
+	LockoutExpiresInSeconds       *int64      `json:"lockout_expires_in_seconds"`
+	VerificationAttemptsRemaining *int64      `json:"verification_attempts_remaining"`
+	UpdatedAt                     int64       `json:"updated_at"`
+	CreatedAt                     int64       `json:"created_at"`
+	DeleteSelfEnabled             bool        `json:"delete_self_enabled"`
+	CreateOrganizationEnabled     bool        `json:"create_organization_enabled"`
+	CreateOrganizationsLimit      *int64      `json:"create_organizations_limit"`
+	LastActiveAt                  *int64      `json:"last_active_at"`
+	LegalAcceptedAt               *int64      `json:"legal_accepted_at"`
+	BypassClientTrust             bool        `json:"bypass_client_trust"`
 }
 
 type deletedJSON struct {
@@ -180,8 +180,7 @@ func (e *Emulator) userOut(u *userRec) userJSON {
 		PrimaryEmailAddressID: u.PrimaryEmailID, PrimaryPhoneNumberID: u.PrimaryPhoneID,
 		Username: u.Username, FirstName: u.FirstName, LastName: u.LastName, Locale: u.Locale,
 		ProfileImageURL: u.imageURL(), ImageURL: u.imageURL(), HasImage: u.HasImage,
-		PublicMetadata: emptyIfNil(u.PublicMetadata), PrivateMetadata: emptyIfNil(u.PrivateMetadata),
-		UnsafeMetadata: emptyIfNil(u.UnsafeMetadata),
+		PublicMetadata: u.PublicMetadata, PrivateMetadata: u.PrivateMetadata, UnsafeMetadata: u.UnsafeMetadata,
 		EmailAddresses: []emailJSON{}, PhoneNumbers: []phoneJSON{},
 		Web3Wallets: []any{}, Passkeys: []any{}, ExternalAccounts: []any{}, SAMLAccounts: []any{}, EnterpriseAccounts: []any{},
 		PasswordEnabled: u.PasswordDigest != "", TOTPEnabled: u.TOTPSecret != "", BackupCodeEnabled: len(u.BackupCodes) > 0,
@@ -402,13 +401,13 @@ func (e *Emulator) createUser(rq *request) (any, *apiError) {
 		f.fail(errValue("web3_wallet", "The emulator does not support web3 wallets."))
 	}
 	if md, ok := f.obj("public_metadata"); ok {
-		u.PublicMetadata = md
+		u.PublicMetadata = metaOf(md)
 	}
 	if md, ok := f.obj("private_metadata"); ok {
-		u.PrivateMetadata = md
+		u.PrivateMetadata = metaOf(md)
 	}
 	if md, ok := f.obj("unsafe_metadata"); ok {
-		u.UnsafeMetadata = md
+		u.UnsafeMetadata = metaOf(md)
 	}
 	u.DeleteSelfEnabled = f.boolOr("delete_self_enabled", true)
 	u.CreateOrganizationEnabled = f.boolOr("create_organization_enabled", true)
@@ -685,9 +684,17 @@ func (e *Emulator) updateUserMetadata(rq *request) (any, *apiError) {
 		return nil, f.err
 	}
 	e.st.Users.update(u, func() {
-		u.PublicMetadata = deepMerge(u.PublicMetadata, pub)
-		u.PrivateMetadata = deepMerge(u.PrivateMetadata, priv)
-		u.UnsafeMetadata = deepMerge(u.UnsafeMetadata, unsafe)
+		// A key not given leaves its object as it is (deepMerge of nil
+		// would only re-encode it).
+		if pub != nil {
+			u.PublicMetadata = metaOf(deepMerge(u.PublicMetadata.m(), pub))
+		}
+		if priv != nil {
+			u.PrivateMetadata = metaOf(deepMerge(u.PrivateMetadata.m(), priv))
+		}
+		if unsafe != nil {
+			u.UnsafeMetadata = metaOf(deepMerge(u.UnsafeMetadata.m(), unsafe))
+		}
 		u.UpdatedAt = rq.now.UnixMilli()
 	})
 	return e.userOut(u), nil
