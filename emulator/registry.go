@@ -50,6 +50,10 @@ type resource[T record] struct {
 	indexes func(s *state, t *table[T]) []index[T]
 	// check validates one loaded record against the rest of the state.
 	check func(s *state, r T) error
+	// fast decodes one record as Save writes it, giving up (false) on
+	// anything else, which encoding/json then decodes (recdecode.go); nil:
+	// encoding/json only.
+	fast func([]byte) (T, bool)
 	// order is the decode order rank: tables another table's check refers to
 	// load first (lower first).
 	order int
@@ -368,7 +372,36 @@ func (t *table[T]) decode(data []byte) error {
 			defer wg.Done()
 			local := make(map[string]T)
 			var buf bytes.Buffer
+			put := func(k string, r T) bool {
+				if _, dup := local[k]; dup {
+					fail(fmt.Errorf("%s %q appears twice", t.res.name, k))
+					return false
+				}
+				var zero T
+				if r != zero && r.key() == k {
+					k = r.key() // the map shares the id's bytes
+				}
+				local[k] = r
+				return true
+			}
 			for items := range work {
+				if t.res.fast != nil {
+					for _, it := range items {
+						r, ok := t.res.fast(it.b)
+						if !ok {
+							var zero T
+							r = zero
+							if err := unmarshalStrict(it.b, &r); err != nil {
+								fail(fmt.Errorf("%s %q: %w", t.res.name, it.k, err))
+								break
+							}
+						}
+						if !put(it.k, r) {
+							break
+						}
+					}
+					continue
+				}
 				// One decoder per batch, reading the batch's records as a
 				// stream of values.
 				buf.Reset()
@@ -385,11 +418,9 @@ func (t *table[T]) decode(data []byte) error {
 						fail(fmt.Errorf("%s %q: %w", t.res.name, it.k, err))
 						break
 					}
-					if _, dup := local[it.k]; dup {
-						fail(fmt.Errorf("%s %q appears twice", t.res.name, it.k))
+					if !put(it.k, r) {
 						break
 					}
-					local[it.k] = r
 				}
 			}
 			mu.Lock()

@@ -56,6 +56,7 @@ var (
 		},
 		indexes: userIndexes,
 		check:   checkUser,
+		fast:    decodeUserFast,
 	})
 	_ = declare(&resource[*identRec]{
 		name: "identifications", prefix: "idn", field: func(s *state) **table[*identRec] { return &s.Idents }, order: 1,
@@ -67,6 +68,7 @@ var (
 			return []index[*identRec]{s.emailByVal, s.phoneByVal}
 		},
 		check: checkIdent,
+		fast:  decodeIdentFast,
 	})
 	_ = declare(&resource[*invitationRec]{
 		name: "invitations", prefix: "inv", field: func(s *state) **table[*invitationRec] { return &s.Invitations },

@@ -310,7 +310,7 @@ func applyPassword(f *form, u *userRec, ids *idGen, now int64) {
 				fmt.Sprintf("The password digest is not a valid %s digest.", *hasher)))
 			return
 		}
-		u.PasswordHasher = *hasher
+		u.PasswordHasher = internIn(*hasher, hasherNames) // one copy of "bcrypt" for all users
 		u.PasswordDigest = fingerprint(*digest)
 		u.PasswordUpdatedAt = &now
 	case hasher != nil:
