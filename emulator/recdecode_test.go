@@ -119,7 +119,7 @@ func TestFastDecodeAgrees(t *testing.T) {
 		{`{"id":"u","banned":null,"locked":false,"created_at":-0,"seq":18446744073709551615,"last_active_at":null}`, true},
 		{`{}`, true},
 		{"{\"id\":\"bad \xff utf8\"}", true}, // encoding/json replaces it; so must we
-		{`{"id":"bad \xff"}`, false},              // not a JSON escape
+		{`{"id":"bad \xff"}`, false},         // not a JSON escape
 		{`{"id":"ctl ` + "\x01" + `"}`, false},
 		{`{"ID":"user_1"}`, false},                     // encoding/json matches keys case-insensitively
 		{`{"id":"user_1","id":"user_2"}`, false},       // repeated key
