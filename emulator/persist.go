@@ -130,27 +130,37 @@ func decodeState(data []byte) (*loaded, *rsa.PrivateKey, error) {
 		signingKey string
 		seen       = map[string]bool{}
 	)
-	end, err := splitObject(data, func(k string, v []byte) error {
+	end, err := splitObjectN(data, func(k string, rest []byte) (int, error) {
 		if seen[k] {
-			return fmt.Errorf("%q appears twice", k)
+			return 0, fmt.Errorf("%q appears twice", k)
 		}
 		seen[k] = true
+		var dst any
 		switch k {
 		case "version":
-			return unmarshalStrict(v, &version)
+			dst = &version
 		case "secret_key":
-			return unmarshalStrict(v, &sf.SecretKey)
+			dst = &sf.SecretKey
 		case "signing_key":
-			return unmarshalStrict(v, &signingKey)
+			dst = &signingKey
 		case "state":
+			// The state reads its own value (the tables' records are
+			// scanned once, as they are decoded).
 			st := emptyState()
-			if err := st.decode(v); err != nil {
-				return err
+			n, err := st.decode(rest)
+			if err != nil {
+				return 0, err
 			}
 			sf.state = st
-			return nil
+			return n, nil
+		default:
+			return 0, fmt.Errorf("unknown field %q", k)
 		}
-		return fmt.Errorf("unknown field %q", k)
+		n, err := scanValue(rest, 0)
+		if err != nil {
+			return 0, fmt.Errorf("%q: %w", k, err)
+		}
+		return n, unmarshalStrict(rest[:n], dst)
 	})
 	if err != nil {
 		return nil, nil, bad(err)

@@ -4,27 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"strings"
 	"testing"
 	"unsafe"
 )
-
-// jsonKeys lists the JSON keys of a record struct's exported fields.
-func jsonKeys(t reflect.Type) []string {
-	var out []string
-	for i := range t.NumField() {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if !f.IsExported() || name == "-" {
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
-		out = append(out, name)
-	}
-	return out
-}
 
 // filled returns a record with every exported field set to a distinct
 // non-zero value, so a field the fast decoder forgets shows up.
@@ -64,25 +46,25 @@ func filled[T any](n int) *T {
 
 func TestFastDecodeCoversEveryField(t *testing.T) {
 	for _, k := range jsonKeys(reflect.TypeOf(userRec{})) {
-		if _, ok := userFieldDecs[k]; !ok {
+		if _, ok := userFieldDecs.byName[k]; !ok {
 			t.Errorf("userRec field %q has no entry in userFieldDecs (recdecode.go): every user with it would load through encoding/json", k)
 		}
 	}
 	for _, k := range jsonKeys(reflect.TypeOf(identRec{})) {
-		if _, ok := identFieldDecs[k]; !ok {
+		if _, ok := identFieldDecs.byName[k]; !ok {
 			t.Errorf("identRec field %q has no entry in identFieldDecs (recdecode.go)", k)
 		}
 	}
 	// A record with every field set decodes on the fast path, to itself.
 	u := filled[userRec](1)
 	b, _ := json.Marshal(u)
-	got, ok := decodeUserFast(b)
+	got, ok := decodeUserFast(b, &arena{})
 	if !ok || !reflect.DeepEqual(got, u) {
 		t.Errorf("fast decode of a full user: ok=%v\n got %+v\nwant %+v", ok, got, u)
 	}
 	d := filled[identRec](2)
 	b, _ = json.Marshal(d)
-	gotd, ok := decodeIdentFast(b)
+	gotd, ok := decodeIdentFast(b, &arena{})
 	if !ok || !reflect.DeepEqual(gotd, d) {
 		t.Errorf("fast decode of a full identification: ok=%v\n got %+v\nwant %+v", ok, gotd, d)
 	}
@@ -90,9 +72,12 @@ func TestFastDecodeCoversEveryField(t *testing.T) {
 
 // checkAgrees fails when the fast decoder accepts input that encoding/json
 // (as the state file is read) decodes differently or rejects.
-func checkAgrees[T any](t testing.TB, in []byte, fast func([]byte) (*T, bool)) bool {
+func checkAgrees[T any](t testing.TB, in []byte, fast func([]byte, *arena) (*T, bool)) bool {
 	t.Helper()
-	got, ok := fast(in)
+	got, ok := fast(in, &arena{})
+	if got2, ok2 := fast(in, nil); ok2 != ok || (ok && !reflect.DeepEqual(got, got2)) {
+		t.Fatalf("decoding %q with and without an arena differs: %v %+v, %v %+v", in, ok, got, ok2, got2)
+	}
 	if !ok {
 		return false
 	}
@@ -159,7 +144,7 @@ func TestFastDecodeAgrees(t *testing.T) {
 		}
 	}
 	// Known values share one copy instead of one per record.
-	d, _ := decodeIdentFast([]byte(`{"kind":"email_address"}`))
+	d, _ := decodeIdentFast([]byte(`{"kind":"email_address"}`), &arena{})
 	if d.Kind != "email_address" || unsafe.StringData(d.Kind) != unsafe.StringData("email_address") {
 		t.Fatalf("kind %q was not interned", d.Kind)
 	}

@@ -6,8 +6,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"testing"
+	"time"
 )
 
 // BenchmarkCreateUser measures one users.create through the handler (no
@@ -49,4 +52,67 @@ func BenchmarkCreateUser(b *testing.B) {
 	if e.st.Users.len() != b.N {
 		b.Fatalf("%d users, want %d", e.st.Users.len(), b.N)
 	}
+}
+
+// scaleState is an emulator holding n users shaped like the scale run's (an
+// email address, names, an external id, a password digest, metadata), made
+// directly rather than through HTTP so a load benchmark starts in seconds.
+func scaleState(tb testing.TB, n int) *Emulator {
+	e := mustNew(WithoutRateLimits())
+	s := e.st
+	now := e.nowMs()
+	for i := range n {
+		u := &userRec{ID: s.Users.newID(), Seq: s.IDs.seq(), CreatedAt: now, UpdatedAt: now,
+			FirstName: ptr(fmt.Sprintf("First%d", i)), LastName: ptr("Last"), ExternalID: ptr(fmt.Sprintf("ext-%d", i)),
+			PasswordHasher: "bcrypt", PasswordDigest: fingerprint(scaleDigest), PasswordUpdatedAt: ptr(now),
+			PublicMetadata: `{"plan":"free"}`, DeleteSelfEnabled: true, CreateOrganizationEnabled: true}
+		r := &identRec{ID: s.Idents.newID(), Seq: s.IDs.seq(), UserID: u.ID, Kind: "email_address",
+			Value: fmt.Sprintf("user%d@example.com", i), Verified: true, CreatedAt: now, UpdatedAt: now}
+		s.Idents.insert(r)
+		u.EmailIDs = []string{r.ID}
+		u.PrimaryEmailID = &u.EmailIDs[0]
+		s.Users.insert(u)
+	}
+	return e
+}
+
+// gcCPU is the CPU time the garbage collector has used so far (an estimate
+// the runtime keeps).
+func gcCPU() float64 {
+	s := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}}
+	metrics.Read(s)
+	return s[0].Value.Float64()
+}
+
+// BenchmarkLoad measures loading a saved state of CLERKSCRIPT_SCALE_USERS
+// users (default 100000): wall time and process CPU per load.
+func BenchmarkLoad(b *testing.B) {
+	n := 100000
+	if s := os.Getenv("CLERKSCRIPT_SCALE_USERS"); s != "" {
+		fmt.Sscan(s, &n)
+	}
+	var buf bytes.Buffer
+	if err := scaleState(b, n).Save(&buf); err != nil {
+		b.Fatal(err)
+	}
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	var cpu time.Duration
+	var gc float64
+	b.ResetTimer()
+	for range b.N {
+		e := mustNew(WithoutRateLimits())
+		runtime.GC() // the previous copy's garbage is not this load's
+		c0, g0 := cpuTime(), gcCPU()
+		if err := e.load(data); err != nil {
+			b.Fatal(err)
+		}
+		cpu += cpuTime() - c0
+		gc += gcCPU() - g0
+		if e.st.Users.len() != n {
+			b.Fatalf("%d users, want %d", e.st.Users.len(), n)
+		}
+	}
+	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric(gc/float64(b.N), "gc-cpu-s/op")
 }
