@@ -78,7 +78,12 @@ Webhooks (what happens in the emulator, announced as Clerk announces it):
 
 Each delivery attempt is logged on stderr; GET <CLERK_API_URL>/_emulator/webhooks
 (with the secret key) lists the last 1000 events and attempts (events are
-made only when a --webhook-url is given).`
+made only when a --webhook-url is given).
+
+Memory: the emulator runs Go's garbage collector with GOGC=50 unless the GOGC
+environment variable is set: a million users then hold about 1.9 KB of
+resident memory each instead of about 2.7 KB, for about a fifth more CPU per
+request. GOGC=100 clerkscript emulate restores Go's default trade-off.`
 
 // runEmulate is the "emulate" command.
 func runEmulate(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
@@ -113,6 +118,7 @@ func runEmulate(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	if len(positional) > 0 {
 		return usageErr("unexpected argument %q", positional[0])
 	}
+	emulator.SetGCPercentDefault() // GOGC=50 unless set: see "Memory" in --help
 	rl, err := emulator.ParseRateLimit(*rate)
 	if err != nil {
 		return usageErr("--rate-limit: %v", err)
