@@ -443,24 +443,22 @@ func (e *Emulator) createUser(rq *request) (any, *apiError) {
 	if err := checkStatuses("phone_number_identification_status", phoneStatus, len(phones)); err != nil {
 		return nil, err
 	}
-	seen := map[string]bool{}
-	for _, em := range emails {
+	for i, em := range emails {
 		if !validEmail(em) {
 			return nil, errFormat("email_address", fmt.Sprintf("%q is not a valid email address.", em))
 		}
-		if seen[strings.ToLower(em)] || s.identByValue("email_address", em) != nil {
+		if slices.ContainsFunc(emails[:i], func(o string) bool { return strings.ToLower(o) == strings.ToLower(em) }) ||
+			s.identByValue("email_address", em) != nil {
 			return nil, errIdentifierExists("email_address", "That email address is taken. Please try another.")
 		}
-		seen[strings.ToLower(em)] = true
 	}
-	for _, ph := range phones {
+	for i, ph := range phones {
 		if !validPhone(ph) {
 			return nil, errFormat("phone_number", fmt.Sprintf("%q is not a valid phone number; use E.164, such as +15555550100.", ph))
 		}
-		if seen[ph] || s.identByValue("phone_number", ph) != nil {
+		if slices.Contains(phones[:i], ph) || s.identByValue("phone_number", ph) != nil {
 			return nil, errIdentifierExists("phone_number", "That phone number is taken. Please try another.")
 		}
-		seen[ph] = true
 	}
 	if u.ExternalID == nil && u.Username == nil && len(emails) == 0 && len(phones) == 0 && !f.boolOr("skip_user_requirement", false) {
 		return nil, formErr("form_data_missing", "", "at least one identifier is required",
