@@ -23,9 +23,10 @@ import (
 func BenchmarkCreateUser(b *testing.B) {
 	e := mustNew(WithoutRateLimits())
 	auth := "Bearer " + e.SecretKey()
-	heap0 := heapBytes()
+	heap0, objs0 := heapBytes(), heapObjects()
 	b.ReportAllocs()
 	b.ResetTimer()
+	c0 := cpuTime()
 	for i := range b.N {
 		body := fmt.Sprintf(`{"email_address":["user%d@example.com"],"first_name":"First%d","last_name":"Last","external_id":"ext-%d","password_digest":%q,"password_hasher":"bcrypt","public_metadata":{"plan":"free"}}`, i, i, i, scaleDigest)
 		req := httptest.NewRequest("POST", "/v1/users", bytes.NewReader([]byte(body)))
@@ -38,7 +39,9 @@ func BenchmarkCreateUser(b *testing.B) {
 		}
 	}
 	b.StopTimer()
+	b.ReportMetric(float64((cpuTime() - c0).Microseconds())/float64(b.N), "cpu-µs/op")
 	b.ReportMetric(float64(heapBytes()-heap0)/float64(b.N), "heap-B/user")
+	b.ReportMetric(float64(heapObjects()-objs0)/float64(b.N), "heap-objects/user")
 	if p := os.Getenv("CLERKSCRIPT_HEAP_PROFILE"); p != "" {
 		f, err := os.Create(p)
 		if err != nil {
@@ -74,6 +77,15 @@ func scaleState(tb testing.TB, n int) *Emulator {
 		s.Users.insert(u)
 	}
 	return e
+}
+
+// heapObjects is the number of live heap objects after a collection: the
+// collector's work on each cycle grows with it.
+func heapObjects() int64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return int64(ms.HeapObjects)
 }
 
 // gcCPU is the CPU time the garbage collector has used so far (an estimate

@@ -467,13 +467,14 @@ func (e *Emulator) createUser(rq *request) (any, *apiError) {
 	// Everything is valid: commit.
 	u.ID = s.Users.newID()
 	u.Seq = s.IDs.seq()
+	idents := make([]*identRec, 0, len(emails)+len(phones))
 	for i, em := range emails {
 		r := &identRec{ID: s.Idents.newID(), Seq: s.IDs.seq(), UserID: u.ID, Kind: "email_address", Value: em,
 			Verified: true, CreatedAt: now, UpdatedAt: now}
 		if i < len(emailStatus) && emailStatus[i] == "reserved" {
 			r.Verified, r.Reserved = false, true
 		}
-		s.Idents.insert(r)
+		idents = append(idents, r)
 		u.EmailIDs = append(u.EmailIDs, r.ID)
 		if u.PrimaryEmailID == nil {
 			u.PrimaryEmailID = &r.ID
@@ -485,11 +486,15 @@ func (e *Emulator) createUser(rq *request) (any, *apiError) {
 		if i < len(phoneStatus) && phoneStatus[i] == "reserved" {
 			r.Verified, r.Reserved = false, true
 		}
-		s.Idents.insert(r)
+		idents = append(idents, r)
 		u.PhoneIDs = append(u.PhoneIDs, r.ID)
 		if u.PrimaryPhoneID == nil {
 			u.PrimaryPhoneID = &r.ID
 		}
+	}
+	packUser(u, idents) // before indexing: index keys share the packed bytes
+	for _, r := range idents {
+		s.Idents.insert(r)
 	}
 	s.Users.insert(u)
 	return e.userOut(u), nil
