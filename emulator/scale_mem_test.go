@@ -39,7 +39,7 @@ func BenchmarkCreateUser(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	b.ReportMetric(float64((cpuTime() - c0).Microseconds())/float64(b.N), "cpu-µs/op")
+	b.ReportMetric(float64((cpuTime()-c0).Microseconds())/float64(b.N), "cpu-µs/op")
 	b.ReportMetric(float64(heapBytes()-heap0)/float64(b.N), "heap-B/user")
 	b.ReportMetric(float64(heapObjects()-objs0)/float64(b.N), "heap-objects/user")
 	if p := os.Getenv("CLERKSCRIPT_HEAP_PROFILE"); p != "" {
