@@ -447,7 +447,8 @@ func (e *Emulator) createUser(rq *request) (any, *apiError) {
 		if !validEmail(em) {
 			return nil, errFormat("email_address", fmt.Sprintf("%q is not a valid email address.", em))
 		}
-		if slices.ContainsFunc(emails[:i], func(o string) bool { return strings.ToLower(o) == strings.ToLower(em) }) ||
+		key := strings.ToLower(em) // as the index folds (not EqualFold's folding)
+		if slices.ContainsFunc(emails[:i], func(o string) bool { return strings.ToLower(o) == key }) ||
 			s.identByValue("email_address", em) != nil {
 			return nil, errIdentifierExists("email_address", "That email address is taken. Please try another.")
 		}
