@@ -8,10 +8,11 @@ import (
 // GCPercent is the garbage collector's GOGC setting `clerkscript emulate`
 // runs with unless the GOGC environment variable is set. Go lets the heap
 // grow by GOGC% of the live data before collecting, and a process's resident
-// memory follows that peak: with Go's default of 100 a million users (about
-// 1 KB each in memory) hold about 2.7 KB of RSS each; with 50 about 1.9 KB,
-// for about a fifth more CPU per request (BenchmarkScale, in the README).
-// GOGC=100 (or any value) in the environment restores Go's trade-off.
+// memory follows that peak. Measured with BenchmarkScale (users created over
+// HTTP, each about 1 KB of live heap): at Go's default of 100, about 2.8 KB
+// of RSS per user; at 50, about 1.8 KB at 200,000 users and 2.0 KB at a
+// million, for about a quarter more CPU per create. GOGC=100 (or any value)
+// in the environment restores Go's trade-off.
 const GCPercent = 50
 
 // SetGCPercentDefault applies GCPercent unless GOGC is set in the

@@ -334,7 +334,7 @@ func (r *jr) boolean(p *bool) bool {
 
 // meta reads a metadata object, checked in full (json.Valid) since it is
 // kept as text.
-func (r *jr) meta(p *rawJSON) bool {
+func (r *jr) meta(p *metadataObject) bool {
 	r.ws()
 	end, err := scanValue(r.b, r.i)
 	if err != nil {
@@ -349,7 +349,7 @@ func (r *jr) meta(p *rawJSON) bool {
 		return false
 	}
 	if len(v) == len(t) { // already compact: its bytes are t's
-		v = rawJSON(r.a.str(t))
+		v = metadataObject(r.a.str(t))
 	}
 	*p = v
 	r.i = end

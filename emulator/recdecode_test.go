@@ -20,7 +20,7 @@ func filled[T any](n int) *T {
 		}
 		s := fmt.Sprintf("v%d-%d", n, i)
 		switch {
-		case f.Type() == reflect.TypeOf(rawJSON("")):
+		case f.Type() == reflect.TypeOf(metadataObject("")):
 			f.SetString(fmt.Sprintf(`{"k":%d,"s":"é\u003c"}`, i))
 		case f.Kind() == reflect.String:
 			f.SetString(s)

@@ -46,42 +46,42 @@ func (g *idGen) token(n int) string {
 func (g *idGen) seq() uint64 { g.N++; return g.N }
 
 type userRec struct {
-	ID                        string   `json:"id"`
-	Seq                       uint64   `json:"seq"`
-	ExternalID                *string  `json:"external_id,omitempty"`
-	Username                  *string  `json:"username,omitempty"`
-	FirstName                 *string  `json:"first_name,omitempty"`
-	LastName                  *string  `json:"last_name,omitempty"`
-	Locale                    *string  `json:"locale,omitempty"`
-	PrimaryEmailID            *string  `json:"primary_email_address_id,omitempty"`
-	PrimaryPhoneID            *string  `json:"primary_phone_number_id,omitempty"`
-	EmailIDs                  []string `json:"email_ids,omitempty"`
-	PhoneIDs                  []string `json:"phone_ids,omitempty"`
-	PublicMetadata            rawJSON  `json:"public_metadata,omitempty"`
-	PrivateMetadata           rawJSON  `json:"private_metadata,omitempty"`
-	UnsafeMetadata            rawJSON  `json:"unsafe_metadata,omitempty"`
-	PasswordHasher            string   `json:"password_hasher,omitempty"`
-	PasswordDigest            string   `json:"password_digest,omitempty"`
-	PasswordUpdatedAt         *int64   `json:"password_last_updated_at,omitempty"`
-	TOTPSecret                string   `json:"totp_secret,omitempty"`
-	BackupCodes               []string `json:"backup_codes,omitempty"`
-	Banned                    bool     `json:"banned,omitempty"`
-	Locked                    bool     `json:"locked,omitempty"`
-	LockedAt                  int64    `json:"locked_at,omitempty"`
-	HasImage                  bool     `json:"has_image,omitempty"`
-	ImageURL                  string   `json:"image_url,omitempty"` // set by users.setProfileImage
-	CreatedAt                 int64    `json:"created_at,omitempty"`
-	UpdatedAt                 int64    `json:"updated_at,omitempty"`
-	LastSignInAt              *int64   `json:"last_sign_in_at,omitempty"`
-	LastActiveAt              *int64   `json:"last_active_at,omitempty"`
-	LegalAcceptedAt           *int64   `json:"legal_accepted_at,omitempty"`
-	MFAEnabledAt              *int64   `json:"mfa_enabled_at,omitempty"`
-	MFADisabledAt             *int64   `json:"mfa_disabled_at,omitempty"`
-	DeleteSelfEnabled         bool     `json:"delete_self_enabled,omitempty"`
-	CreateOrganizationEnabled bool     `json:"create_organization_enabled,omitempty"`
-	CreateOrganizationsLimit  *int64   `json:"create_organizations_limit,omitempty"`
-	BypassClientTrust         bool     `json:"bypass_client_trust,omitempty"`
-	PasswordCompromised       bool     `json:"password_compromised,omitempty"`
+	ID                        string         `json:"id"`
+	Seq                       uint64         `json:"seq"`
+	ExternalID                *string        `json:"external_id,omitempty"`
+	Username                  *string        `json:"username,omitempty"`
+	FirstName                 *string        `json:"first_name,omitempty"`
+	LastName                  *string        `json:"last_name,omitempty"`
+	Locale                    *string        `json:"locale,omitempty"`
+	PrimaryEmailID            *string        `json:"primary_email_address_id,omitempty"`
+	PrimaryPhoneID            *string        `json:"primary_phone_number_id,omitempty"`
+	EmailIDs                  []string       `json:"email_ids,omitempty"`
+	PhoneIDs                  []string       `json:"phone_ids,omitempty"`
+	PublicMetadata            metadataObject `json:"public_metadata,omitempty"`
+	PrivateMetadata           metadataObject `json:"private_metadata,omitempty"`
+	UnsafeMetadata            metadataObject `json:"unsafe_metadata,omitempty"`
+	PasswordHasher            string         `json:"password_hasher,omitempty"`
+	PasswordDigest            string         `json:"password_digest,omitempty"`
+	PasswordUpdatedAt         *int64         `json:"password_last_updated_at,omitempty"`
+	TOTPSecret                string         `json:"totp_secret,omitempty"`
+	BackupCodes               []string       `json:"backup_codes,omitempty"`
+	Banned                    bool           `json:"banned,omitempty"`
+	Locked                    bool           `json:"locked,omitempty"`
+	LockedAt                  int64          `json:"locked_at,omitempty"`
+	HasImage                  bool           `json:"has_image,omitempty"`
+	ImageURL                  string         `json:"image_url,omitempty"` // set by users.setProfileImage
+	CreatedAt                 int64          `json:"created_at,omitempty"`
+	UpdatedAt                 int64          `json:"updated_at,omitempty"`
+	LastSignInAt              *int64         `json:"last_sign_in_at,omitempty"`
+	LastActiveAt              *int64         `json:"last_active_at,omitempty"`
+	LegalAcceptedAt           *int64         `json:"legal_accepted_at,omitempty"`
+	MFAEnabledAt              *int64         `json:"mfa_enabled_at,omitempty"`
+	MFADisabledAt             *int64         `json:"mfa_disabled_at,omitempty"`
+	DeleteSelfEnabled         bool           `json:"delete_self_enabled,omitempty"`
+	CreateOrganizationEnabled bool           `json:"create_organization_enabled,omitempty"`
+	CreateOrganizationsLimit  *int64         `json:"create_organizations_limit,omitempty"`
+	BypassClientTrust         bool           `json:"bypass_client_trust,omitempty"`
+	PasswordCompromised       bool           `json:"password_compromised,omitempty"`
 
 	sortEmail, sortPhone string // primary email (lower case) and phone, for order_by; see deriveSortKeys
 }

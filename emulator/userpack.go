@@ -49,9 +49,9 @@ func packUser(u *userRec, ids []*identRec) {
 	}
 	u.ID = put(u.ID)
 	u.PasswordDigest = put(u.PasswordDigest)
-	u.PublicMetadata = rawJSON(put(string(u.PublicMetadata)))
-	u.PrivateMetadata = rawJSON(put(string(u.PrivateMetadata)))
-	u.UnsafeMetadata = rawJSON(put(string(u.UnsafeMetadata)))
+	u.PublicMetadata = metadataObject(put(string(u.PublicMetadata)))
+	u.PrivateMetadata = metadataObject(put(string(u.PrivateMetadata)))
+	u.UnsafeMetadata = metadataObject(put(string(u.UnsafeMetadata)))
 	for _, r := range ids {
 		old := r.ID
 		r.ID, r.UserID, r.Value = put(r.ID), u.ID, put(r.Value)

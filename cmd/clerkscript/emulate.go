@@ -81,9 +81,9 @@ Each delivery attempt is logged on stderr; GET <CLERK_API_URL>/_emulator/webhook
 made only when a --webhook-url is given).
 
 Memory: the emulator runs Go's garbage collector with GOGC=50 unless the GOGC
-environment variable is set: a million users then hold about 1.9 KB of
-resident memory each instead of about 2.7 KB, for about a fifth more CPU per
-request. GOGC=100 clerkscript emulate restores Go's default trade-off.`
+environment variable is set: a million users then hold about 2.0 KB of
+resident memory each instead of about 2.8 KB, for about a quarter more CPU
+per create. GOGC=100 clerkscript emulate restores Go's default trade-off.`
 
 // runEmulate is the "emulate" command.
 func runEmulate(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {

@@ -6,17 +6,17 @@ import (
 	"errors"
 )
 
-// rawJSON is a metadata object kept as its compact JSON text rather than as a
+// metadataObject is a metadata object kept as its compact JSON text rather than as a
 // map: a user's {"plan":"free"} costs 16 bytes instead of a map of boxed
 // values (about 370 bytes), and it is only decoded when a request changes it.
 // "" is the empty object. The text is always a valid JSON object: it is
 // made by encoding a map (metaOf) or checked as it is read (UnmarshalJSON,
 // the state file's fast decoder).
-type rawJSON string
+type metadataObject string
 
 // metaOf encodes a metadata object (keys sorted, json.Number kept as its
 // text); nil and empty give "".
-func metaOf(m map[string]any) rawJSON {
+func metaOf(m map[string]any) metadataObject {
 	if len(m) == 0 {
 		return ""
 	}
@@ -24,11 +24,11 @@ func metaOf(m map[string]any) rawJSON {
 	if err != nil { // decoded JSON always encodes; keep the record valid anyway
 		return ""
 	}
-	return rawJSON(b)
+	return metadataObject(b)
 }
 
 // m decodes the object (numbers as json.Number); "" gives nil.
-func (r rawJSON) m() map[string]any {
+func (r metadataObject) m() map[string]any {
 	if r == "" {
 		return nil
 	}
@@ -42,7 +42,7 @@ func (r rawJSON) m() map[string]any {
 }
 
 // MarshalJSON writes the object; "" is {}.
-func (r rawJSON) MarshalJSON() ([]byte, error) {
+func (r metadataObject) MarshalJSON() ([]byte, error) {
 	if r == "" {
 		return []byte("{}"), nil
 	}
@@ -51,7 +51,7 @@ func (r rawJSON) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON accepts an object or null (encoding/json has checked that b
 // is valid JSON).
-func (r *rawJSON) UnmarshalJSON(b []byte) error {
+func (r *metadataObject) UnmarshalJSON(b []byte) error {
 	v, err := rawObject(b)
 	if err != nil {
 		return err
@@ -62,9 +62,9 @@ func (r *rawJSON) UnmarshalJSON(b []byte) error {
 
 var errNotObject = errors.New("metadata must be a JSON object")
 
-// rawObject turns the text of a valid JSON value into a rawJSON: null and {}
+// rawObject turns the text of a valid JSON value into a metadataObject: null and {}
 // give "", an object its compact text, anything else an error.
-func rawObject(b []byte) (rawJSON, error) {
+func rawObject(b []byte) (metadataObject, error) {
 	b = bytes.TrimSpace(b)
 	switch {
 	case string(b) == "null":
@@ -82,5 +82,5 @@ func rawObject(b []byte) (rawJSON, error) {
 	if string(b) == "{}" {
 		return "", nil
 	}
-	return rawJSON(b), nil
+	return metadataObject(b), nil
 }
