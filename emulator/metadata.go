@@ -6,8 +6,8 @@ import (
 	"errors"
 )
 
-// metadataObject is a metadata object kept as its compact JSON text rather than as a
-// map: a user's {"plan":"free"} costs 16 bytes instead of a map of boxed
+// metadataObject is a user's metadata kept as its compact JSON text rather
+// than as a map: {"plan":"free"} costs 16 bytes instead of a map of boxed
 // values (about 370 bytes), and it is only decoded when a request changes it.
 // "" is the empty object. The text is always a valid JSON object: it is
 // made by encoding a map (metaOf) or checked as it is read (UnmarshalJSON,
