@@ -100,6 +100,8 @@ func testUsers(t *testing.T, h *harness) {
 	h.fail("users.create", map[string]any{"email_address": []string{"c@example.com"}, "totp_secret": "not base32!"}, 422, "invalid_totp_secret_code")
 	h.fail("users.create", map[string]any{"email_address": []string{"c@example.com"}, "created_at": "yesterday"}, 422, "form_param_invalid_time")
 	h.fail("users.create", map[string]any{"email_address": []string{"ADA@example.com"}}, 422, "form_identifier_exists")
+	h.fail("users.create", map[string]any{"email_address": []string{"d@example.com", "D@Example.com"}}, 422, "form_identifier_exists")
+	h.fail("users.create", map[string]any{"phone_number": []string{"+15555550177", "+15555550177"}}, 422, "form_identifier_exists")
 	h.fail("users.create", map[string]any{"email_address": []string{"c@example.com"}, "username": "ada_l"}, 422, "form_identifier_exists")
 	h.fail("users.create", map[string]any{"email_address": []string{"c@example.com"}, "external_id": "ext-1"}, 422, "form_identifier_exists")
 	h.fail("users.create", map[string]any{"email_address": []string{"not-an-email"}}, 422, "form_param_format_invalid")

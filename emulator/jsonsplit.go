@@ -17,6 +17,27 @@ import (
 // each value must still be decoded by encoding/json, which rejects anything
 // else that is not valid JSON.
 func splitObject(data []byte, visit func(key string, val []byte) error) (int, error) {
+	return splitObjectN(data, func(key string, rest []byte) (int, error) {
+		end, err := scanValue(rest, 0)
+		if err != nil {
+			return 0, fmt.Errorf("%q: %w", key, err)
+		}
+		return end, visit(key, rest[:end])
+	})
+}
+
+// splitObjectN is splitObject for visitors that find the end of the value
+// themselves: visit gets the data from the value on and returns the value's
+// length. A state file's big values (the state, each table) are read this
+// way, so their bytes are scanned once, by the reader of the records, not
+// once more per level to find where they end.
+func splitObjectN(data []byte, visit func(key string, rest []byte) (int, error)) (int, error) {
+	return splitObjectB(data, func(key, rest []byte) (int, error) { return visit(string(key), rest) })
+}
+
+// splitObjectB is splitObjectN with the key as bytes: a plain key (every id)
+// is a slice of data, so a million records' keys cost no allocation.
+func splitObjectB(data []byte, visit func(key, rest []byte) (int, error)) (int, error) {
 	i := skipWS(data, 0)
 	if i >= len(data) || data[i] != '{' {
 		return 0, errors.New("want a JSON object")
@@ -33,7 +54,7 @@ func splitObject(data []byte, visit func(key string, val []byte) error) (int, er
 		if err != nil {
 			return 0, err
 		}
-		key, err := unquoteKey(data[i:end])
+		key, err := unquoteKeyB(data[i:end])
 		if err != nil {
 			return 0, fmt.Errorf("bad key at offset %d: %w", i, err)
 		}
@@ -42,14 +63,14 @@ func splitObject(data []byte, visit func(key string, val []byte) error) (int, er
 			return 0, fmt.Errorf("want ':' after key %q", key)
 		}
 		i = skipWS(data, i+1)
-		vend, err := scanValue(data, i)
-		if err != nil {
-			return 0, fmt.Errorf("%q: %w", key, err)
+		if i >= len(data) {
+			return 0, fmt.Errorf("%q: missing value", key)
 		}
-		if err := visit(key, data[i:vend]); err != nil {
+		n, err := visit(key, data[i:])
+		if err != nil {
 			return 0, err
 		}
-		i = skipWS(data, vend)
+		i = skipWS(data, i+n)
 		if i >= len(data) {
 			return 0, errors.New("unexpected end of JSON object")
 		}
@@ -79,15 +100,25 @@ func skipWS(data []byte, i int) int {
 // scanString returns the offset just past the string starting at data[i]
 // (a '"').
 func scanString(data []byte, i int) (int, error) {
-	for j := i + 1; j < len(data); j++ {
-		switch data[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1, nil
+	j := i + 1
+	for {
+		// The closing quote is the first one not escaped: found with
+		// IndexByte (vectorised), then checked for an odd run of
+		// backslashes before it.
+		k := bytes.IndexByte(data[j:], '"')
+		if k < 0 {
+			return 0, errors.New("unterminated string")
 		}
+		q := j + k
+		bs := 0
+		for p := q - 1; p > i && data[p] == '\\'; p-- {
+			bs++
+		}
+		if bs%2 == 0 {
+			return q + 1, nil
+		}
+		j = q + 1
 	}
-	return 0, errors.New("unterminated string")
 }
 
 // scanValue returns the offset just past the value starting at data[i].
@@ -131,6 +162,18 @@ func scanValue(data []byte, i int) (int, error) {
 		return 0, fmt.Errorf("missing value at offset %d", i)
 	}
 	return j, nil
+}
+
+// unquoteKeyB decodes a quoted key; plain printable ASCII (every id) needs
+// no decoder and is returned as a slice of q.
+func unquoteKeyB(q []byte) ([]byte, error) {
+	for _, c := range q[1 : len(q)-1] {
+		if c < 0x20 || c >= 0x80 || c == '\\' {
+			k, err := unquoteKey(q)
+			return []byte(k), err
+		}
+	}
+	return q[1 : len(q)-1], nil
 }
 
 // unquoteKey decodes a quoted key; plain printable ASCII (every id) needs no

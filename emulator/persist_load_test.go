@@ -121,7 +121,20 @@ func TestLoadRejectsInconsistentIdentifications(t *testing.T) {
 			user(st, id1)["email_ids"] = []string{em1, ph1}
 			user(st, id1)["phone_ids"] = []string{}
 		}, ph1},
-		"primary elsewhere": {func(st map[string]any) { user(st, id2)["primary_email_address_id"] = em1 }, id2},
+		"primary elsewhere":         {func(st map[string]any) { user(st, id2)["primary_email_address_id"] = em1 }, id2},
+		"same id twice in one user": {func(st map[string]any) { user(st, id1)["email_ids"] = []string{em1, em1} }, em1},
+		"empty value": {func(st map[string]any) {
+			st["identifications"].(map[string]any)[em2].(map[string]any)["value"] = ""
+		}, em2},
+		"same value": {func(st map[string]any) {
+			st["identifications"].(map[string]any)[em2].(map[string]any)["value"] = "ONE@example.com"
+		}, "same email_address"},
+		"unknown kind": {func(st map[string]any) {
+			st["identifications"].(map[string]any)[em2].(map[string]any)["kind"] = "web3_wallet"
+		}, em2},
+		"missing owner": {func(st map[string]any) {
+			st["identifications"].(map[string]any)[em2].(map[string]any)["user_id"] = "user_gone"
+		}, em2},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -50,6 +50,14 @@ type resource[T record] struct {
 	indexes func(s *state, t *table[T]) []index[T]
 	// check validates one loaded record against the rest of the state.
 	check func(s *state, r T) error
+	// checkTable, if set, validates the whole loaded table instead of
+	// check: a table can sometimes be checked by counting, without a lookup
+	// per record.
+	checkTable func(s *state) error
+	// fast decodes one record as Save writes it, giving up (false) on
+	// anything else, which encoding/json then decodes (recdecode.go); nil:
+	// encoding/json only.
+	fast func([]byte, *arena) (T, bool)
 	// order is the decode order rank: tables another table's check refers to
 	// load first (lower first).
 	order int
@@ -63,7 +71,7 @@ type anyTable interface {
 	checkAll(s *state) error
 	checkNil() error
 	encode(w *bufio.Writer) error
-	decode(data []byte) error
+	decode(data []byte) (int, error)
 	reindex()
 	rank() int
 }
@@ -219,6 +227,9 @@ func (t *table[T]) checkNil() error {
 }
 
 func (t *table[T]) checkAll(s *state) error {
+	if t.res.checkTable != nil {
+		return t.res.checkTable(s)
+	}
 	if t.res.check == nil {
 		return nil
 	}
@@ -336,24 +347,31 @@ func (t *table[T]) encode(w *bufio.Writer) error {
 }
 
 // decode reads what encode wrote (or any JSON object of records by id, or
-// null). The records are split in one pass and decoded by workers on every
-// core, each into its own map; the maps are then merged into one sized for
-// them all.
-func (t *table[T]) decode(data []byte) error {
-	if string(data) == "null" {
-		return nil
+// null). The records are split in one pass and decoded in batches by
+// workers on every core, each batch into its own slice; the records then go
+// into one map sized for them all, keyed by their own ids' bytes.
+//
+// data runs from the table's value to the end of the file; decode returns the
+// length of the value.
+func (t *table[T]) decode(data []byte) (int, error) {
+	if len(data) >= 4 && string(data[:4]) == "null" {
+		return 4, nil
 	}
 	type raw struct {
-		k string
+		k []byte // a slice of data (or the decoded key)
 		b []byte
 	}
-	const batch = 512
-	work := make(chan []raw, 4)
+	type batch struct {
+		items []raw
+		out   []T
+	}
+	const batchLen = 512
+	work := make(chan *batch, 4)
 	var (
 		mu       sync.Mutex
 		firstErr error
 		wg       sync.WaitGroup
-		locals   []map[string]T
+		batches  []*batch
 	)
 	fail := func(err error) {
 		mu.Lock()
@@ -366,72 +384,91 @@ func (t *table[T]) decode(data []byte) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			local := make(map[string]T)
 			var buf bytes.Buffer
-			for items := range work {
+			for bt := range work {
+				bt.out = make([]T, len(bt.items))
+				if t.res.fast != nil {
+					a := &arena{} // one per batch: a block is shared by neighbours only
+					for i, it := range bt.items {
+						r, ok := t.res.fast(it.b, a)
+						if !ok {
+							var zero T
+							r = zero
+							if err := unmarshalStrict(it.b, &r); err != nil {
+								fail(fmt.Errorf("%s %q: %w", t.res.name, it.k, err))
+								break
+							}
+						}
+						bt.out[i] = r
+					}
+					continue
+				}
 				// One decoder per batch, reading the batch's records as a
 				// stream of values.
 				buf.Reset()
-				for _, it := range items {
+				for _, it := range bt.items {
 					buf.Write(it.b)
 					buf.WriteByte('\n')
 				}
 				rd := json.NewDecoder(&buf)
 				rd.UseNumber() // metadata numbers keep their exact text
 				rd.DisallowUnknownFields()
-				for _, it := range items {
-					var r T
-					if err := rd.Decode(&r); err != nil {
+				for i, it := range bt.items {
+					if err := rd.Decode(&bt.out[i]); err != nil {
 						fail(fmt.Errorf("%s %q: %w", t.res.name, it.k, err))
 						break
 					}
-					if _, dup := local[it.k]; dup {
-						fail(fmt.Errorf("%s %q appears twice", t.res.name, it.k))
-						break
-					}
-					local[it.k] = r
 				}
 			}
-			mu.Lock()
-			locals = append(locals, local)
-			mu.Unlock()
 		}()
 	}
-	var cur []raw
-	_, readErr := splitObject(data, func(k string, v []byte) error {
-		cur = append(cur, raw{k, v})
-		if len(cur) == batch {
-			work <- cur
-			cur = nil
+	cur := &batch{}
+	n := 0
+	end, readErr := splitObjectB(data, func(k, rest []byte) (int, error) {
+		vend, err := scanValue(rest, 0)
+		if err != nil {
+			return 0, fmt.Errorf("%q: %w", k, err)
 		}
-		return nil
+		cur.items = append(cur.items, raw{k, rest[:vend]})
+		n++
+		if len(cur.items) == batchLen {
+			batches = append(batches, cur)
+			work <- cur
+			cur = &batch{}
+		}
+		return vend, nil
 	})
-	if readErr == nil && len(cur) > 0 {
+	if readErr == nil && len(cur.items) > 0 {
+		batches = append(batches, cur)
 		work <- cur
 	}
 	close(work)
 	wg.Wait()
 	if readErr != nil {
-		return fmt.Errorf("%s: %w", t.res.name, readErr)
+		return 0, fmt.Errorf("%s: %w", t.res.name, readErr)
 	}
 	if firstErr != nil {
-		return firstErr
-	}
-	n := 0
-	for _, l := range locals {
-		n += len(l)
+		return 0, firstErr
 	}
 	rows := make(map[string]T, n)
-	for _, l := range locals {
-		for k, r := range l {
+	var zero T
+	for _, bt := range batches {
+		for i, r := range bt.out {
+			kb := bt.items[i].k
+			var k string
+			if r != zero && r.key() == string(kb) {
+				k = r.key() // the map shares the id's bytes
+			} else {
+				k = string(kb) // checkNil rejects it
+			}
 			if _, dup := rows[k]; dup {
-				return fmt.Errorf("%s %q appears twice", t.res.name, k)
+				return 0, fmt.Errorf("%s %q appears twice", t.res.name, k)
 			}
 			rows[k] = r
 		}
 	}
 	t.rows = rows
-	return nil
+	return end, nil
 }
 
 // ---- the state as a whole ----
@@ -471,33 +508,41 @@ func (s *state) encode(w *bufio.Writer) error {
 	return err
 }
 
-// decode reads what encode wrote; unknown keys are errors.
-func (s *state) decode(data []byte) error {
+// decode reads what encode wrote; unknown keys are errors. data runs from
+// the state's value to the end of the file; decode returns the value's
+// length.
+func (s *state) decode(data []byte) (int, error) {
 	seen := map[string]bool{}
-	_, err := splitObject(data, func(k string, v []byte) error {
+	return splitObjectN(data, func(k string, rest []byte) (int, error) {
 		if seen[k] {
-			return fmt.Errorf("state has %q twice", k)
+			return 0, fmt.Errorf("state has %q twice", k)
 		}
 		seen[k] = true
-		var err error
+		var (
+			n   int
+			err error
+		)
 		switch k {
-		case "instance":
-			err = unmarshalStrict(v, &s.Instance)
-		case "ids":
-			err = unmarshalStrict(v, &s.IDs)
+		case "instance", "ids":
+			if n, err = scanValue(rest, 0); err == nil {
+				if k == "instance" {
+					err = unmarshalStrict(rest[:n], &s.Instance)
+				} else {
+					err = unmarshalStrict(rest[:n], &s.IDs)
+				}
+			}
 		default:
 			t := s.table(k)
 			if t == nil {
-				return fmt.Errorf("state has an unknown collection %q (known: %s)", k, strings.Join(s.tableNames(), ", "))
+				return 0, fmt.Errorf("state has an unknown collection %q (known: %s)", k, strings.Join(s.tableNames(), ", "))
 			}
-			err = t.decode(v)
+			n, err = t.decode(rest)
 		}
 		if err != nil {
-			return fmt.Errorf("%s: %w", k, err)
+			return 0, fmt.Errorf("%s: %w", k, err)
 		}
-		return nil
+		return n, nil
 	})
-	return err
 }
 
 func (s *state) tableNames() []string {

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -56,6 +57,7 @@ var (
 		},
 		indexes: userIndexes,
 		check:   checkUser,
+		fast:    decodeUserFast,
 	})
 	_ = declare(&resource[*identRec]{
 		name: "identifications", prefix: "idn", field: func(s *state) **table[*identRec] { return &s.Idents }, order: 1,
@@ -66,7 +68,8 @@ var (
 			s.phoneByVal = newUnique(func(r *identRec) string { return identKey(r, "phone_number") })
 			return []index[*identRec]{s.emailByVal, s.phoneByVal}
 		},
-		check: checkIdent,
+		checkTable: checkIdents,
+		fast:       decodeIdentFast,
 	})
 	_ = declare(&resource[*invitationRec]{
 		name: "invitations", prefix: "inv", field: func(s *state) **table[*invitationRec] { return &s.Invitations },
@@ -193,8 +196,12 @@ func invStatus(kind, k, st string) error {
 // under its kind: handlers delete a user's identifications through these
 // lists, so an unlisted one would outlive its user and keep its address taken.
 func checkUser(s *state, r *userRec) error {
-	for kind, ids := range map[string][]string{"email_address": r.EmailIDs, "phone_number": r.PhoneIDs} {
-		for _, id := range ids {
+	for _, l := range [2]struct {
+		kind string
+		ids  []string
+	}{{"email_address", r.EmailIDs}, {"phone_number", r.PhoneIDs}} {
+		kind := l.kind
+		for _, id := range l.ids {
 			idn := s.Idents.get(id)
 			switch {
 			case idn == nil:
@@ -204,6 +211,16 @@ func checkUser(s *state, r *userRec) error {
 			case idn.UserID != r.ID:
 				return fmt.Errorf("user %s lists identification %s, which belongs to user %s", r.ID, id, idn.UserID)
 			}
+		}
+	}
+	// No identification twice (checkIdents counts on it).
+	all := r.EmailIDs
+	if len(r.PhoneIDs) > 0 {
+		all = append(slices.Clip(r.EmailIDs), r.PhoneIDs...)
+	}
+	for i, id := range all {
+		if slices.Contains(all[:i], id) {
+			return fmt.Errorf("user %s lists identification %s twice", r.ID, id)
 		}
 	}
 	for _, p := range []*string{r.PrimaryEmailID, r.PrimaryPhoneID} {
@@ -228,6 +245,32 @@ func listsIdent(u *userRec, id string) bool {
 	return false
 }
 
+// checkIdents checks the loaded identifications by counting. checkUser has
+// passed for every user (users are checked first): each identification a
+// user lists exists, has the list's kind, names that user as its owner, and
+// is listed once. So each identification is listed at most once, by its
+// owner, and if there are as many listings as identifications, every one is
+// listed, by an existing user. If the value indexes hold one entry per
+// identification, no two share a value (and none is empty). Only when a
+// count is off are the identifications checked one by one, to name the
+// culprit.
+func checkIdents(s *state) error {
+	listed := 0
+	for _, u := range s.Users.rows {
+		listed += len(u.EmailIDs) + len(u.PhoneIDs)
+	}
+	n := s.Idents.len()
+	if listed == n && len(s.emailByVal.m)+len(s.phoneByVal.m) == n {
+		return nil
+	}
+	for _, r := range s.Idents.rows {
+		if err := checkIdent(s, r); err != nil {
+			return err
+		}
+	}
+	return errors.New("identifications and users' lists of them do not match")
+}
+
 func checkIdent(s *state, r *identRec) error {
 	u := s.Users.get(r.UserID)
 	if u == nil || (r.Kind != "email_address" && r.Kind != "phone_number") {
@@ -244,7 +287,10 @@ func checkIdent(s *state, r *identRec) error {
 	if n != 1 {
 		return fmt.Errorf("identification %s belongs to user %s, which lists it %d times", r.ID, r.UserID, n)
 	}
-	if o := s.identByValue(r.Kind, r.Value); o != r {
+	switch o := s.identByValue(r.Kind, r.Value); {
+	case o == nil:
+		return fmt.Errorf("identification %s has an empty %s", r.ID, r.Kind)
+	case o != r:
 		return fmt.Errorf("identification %s has the same %s as %s", r.ID, r.Kind, o.ID)
 	}
 	return nil
@@ -275,6 +321,14 @@ func (u *unique[T]) remove(r T) {
 }
 
 func (u *unique[T]) get(k string) T { return u.m[k] }
+
+// build indexes a loaded table in a map sized for it.
+func (u *unique[T]) build(rows []T) {
+	u.m = make(map[string]T, len(rows))
+	for _, r := range rows {
+		u.add(r)
+	}
+}
 
 // multi maps a key to the records holding it.
 type multi[T record] struct {

@@ -57,9 +57,9 @@ type userRec struct {
 	PrimaryPhoneID            *string        `json:"primary_phone_number_id,omitempty"`
 	EmailIDs                  []string       `json:"email_ids,omitempty"`
 	PhoneIDs                  []string       `json:"phone_ids,omitempty"`
-	PublicMetadata            map[string]any `json:"public_metadata,omitempty"`
-	PrivateMetadata           map[string]any `json:"private_metadata,omitempty"`
-	UnsafeMetadata            map[string]any `json:"unsafe_metadata,omitempty"`
+	PublicMetadata            metadataObject `json:"public_metadata,omitempty"`
+	PrivateMetadata           metadataObject `json:"private_metadata,omitempty"`
+	UnsafeMetadata            metadataObject `json:"unsafe_metadata,omitempty"`
 	PasswordHasher            string         `json:"password_hasher,omitempty"`
 	PasswordDigest            string         `json:"password_digest,omitempty"`
 	PasswordUpdatedAt         *int64         `json:"password_last_updated_at,omitempty"`

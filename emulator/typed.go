@@ -53,13 +53,13 @@ func (e *Emulator) replaceUserMetadata(rq *request) (any, *apiError) {
 	}
 	e.st.Users.update(u, func() {
 		if hasPub {
-			u.PublicMetadata = pub
+			u.PublicMetadata = metaOf(pub)
 		}
 		if hasPriv {
-			u.PrivateMetadata = priv
+			u.PrivateMetadata = metaOf(priv)
 		}
 		if hasUnsafe {
-			u.UnsafeMetadata = unsafe
+			u.UnsafeMetadata = metaOf(unsafe)
 		}
 		u.UpdatedAt = rq.now.UnixMilli()
 	})

@@ -92,9 +92,9 @@ type userJSON struct {
 	ProfileImageURL               string         `json:"profile_image_url"`
 	ImageURL                      string         `json:"image_url"`
 	HasImage                      bool           `json:"has_image"`
-	PublicMetadata                map[string]any `json:"public_metadata"`
-	PrivateMetadata               map[string]any `json:"private_metadata"`
-	UnsafeMetadata                map[string]any `json:"unsafe_metadata"`
+	PublicMetadata                metadataObject `json:"public_metadata"`
+	PrivateMetadata               metadataObject `json:"private_metadata"`
+	UnsafeMetadata                metadataObject `json:"unsafe_metadata"`
 	EmailAddresses                []emailJSON    `json:"email_addresses"`
 	PhoneNumbers                  []phoneJSON    `json:"phone_numbers"`
 	Web3Wallets                   []any          `json:"web3_wallets"`
@@ -181,8 +181,7 @@ func (e *Emulator) userOut(u *userRec) userJSON {
 		PrimaryEmailAddressID: u.PrimaryEmailID, PrimaryPhoneNumberID: u.PrimaryPhoneID,
 		Username: u.Username, FirstName: u.FirstName, LastName: u.LastName, Locale: u.Locale,
 		ProfileImageURL: u.imageURL(), ImageURL: u.imageURL(), HasImage: u.HasImage,
-		PublicMetadata: emptyIfNil(u.PublicMetadata), PrivateMetadata: emptyIfNil(u.PrivateMetadata),
-		UnsafeMetadata: emptyIfNil(u.UnsafeMetadata),
+		PublicMetadata: u.PublicMetadata, PrivateMetadata: u.PrivateMetadata, UnsafeMetadata: u.UnsafeMetadata,
 		EmailAddresses: []emailJSON{}, PhoneNumbers: []phoneJSON{},
 		Web3Wallets: []any{}, Passkeys: []any{}, ExternalAccounts: []any{}, SAMLAccounts: []any{}, EnterpriseAccounts: []any{},
 		PasswordEnabled: u.PasswordDigest != "", TOTPEnabled: u.TOTPSecret != "", BackupCodeEnabled: len(u.BackupCodes) > 0,
@@ -322,7 +321,7 @@ func applyPassword(f *form, u *userRec, ids *idGen, now int64) {
 				fmt.Sprintf("The password digest is not a valid %s digest.", *hasher)))
 			return
 		}
-		u.PasswordHasher = *hasher
+		u.PasswordHasher = internIn(*hasher, hasherNames) // one copy of "bcrypt" for all users
 		u.PasswordDigest = *digest
 		u.PasswordUpdatedAt = &now
 	case hasher != nil:
@@ -413,13 +412,13 @@ func (e *Emulator) createUser(rq *request) (any, *apiError) {
 		f.fail(errValue("web3_wallet", "The emulator does not support web3 wallets."))
 	}
 	if md, ok := f.obj("public_metadata"); ok {
-		u.PublicMetadata = md
+		u.PublicMetadata = metaOf(md)
 	}
 	if md, ok := f.obj("private_metadata"); ok {
-		u.PrivateMetadata = md
+		u.PrivateMetadata = metaOf(md)
 	}
 	if md, ok := f.obj("unsafe_metadata"); ok {
-		u.UnsafeMetadata = md
+		u.UnsafeMetadata = metaOf(md)
 	}
 	u.DeleteSelfEnabled = f.boolOr("delete_self_enabled", true)
 	u.CreateOrganizationEnabled = f.boolOr("create_organization_enabled", true)
@@ -455,24 +454,23 @@ func (e *Emulator) createUser(rq *request) (any, *apiError) {
 	if err := checkStatuses("phone_number_identification_status", phoneStatus, len(phones)); err != nil {
 		return nil, err
 	}
-	seen := map[string]bool{}
-	for _, em := range emails {
+	for i, em := range emails {
 		if !validEmail(em) {
 			return nil, errFormat("email_address", fmt.Sprintf("%q is not a valid email address.", em))
 		}
-		if seen[strings.ToLower(em)] || s.identByValue("email_address", em) != nil {
+		key := strings.ToLower(em) // as the index folds (not EqualFold's folding)
+		if slices.ContainsFunc(emails[:i], func(o string) bool { return strings.ToLower(o) == key }) ||
+			s.identByValue("email_address", em) != nil {
 			return nil, errIdentifierExists("email_address", "That email address is taken. Please try another.")
 		}
-		seen[strings.ToLower(em)] = true
 	}
-	for _, ph := range phones {
+	for i, ph := range phones {
 		if !validPhone(ph) {
 			return nil, errFormat("phone_number", fmt.Sprintf("%q is not a valid phone number; use E.164, such as +15555550100.", ph))
 		}
-		if seen[ph] || s.identByValue("phone_number", ph) != nil {
+		if slices.Contains(phones[:i], ph) || s.identByValue("phone_number", ph) != nil {
 			return nil, errIdentifierExists("phone_number", "That phone number is taken. Please try another.")
 		}
-		seen[ph] = true
 	}
 	if u.ExternalID == nil && u.Username == nil && len(emails) == 0 && len(phones) == 0 && !f.boolOr("skip_user_requirement", false) {
 		return nil, formErr("form_data_missing", "", "at least one identifier is required",
@@ -481,13 +479,14 @@ func (e *Emulator) createUser(rq *request) (any, *apiError) {
 	// Everything is valid: commit.
 	u.ID = s.Users.newID()
 	u.Seq = s.IDs.seq()
+	idents := make([]*identRec, 0, len(emails)+len(phones))
 	for i, em := range emails {
 		r := &identRec{ID: s.Idents.newID(), Seq: s.IDs.seq(), UserID: u.ID, Kind: "email_address", Value: em,
 			Verified: true, CreatedAt: now, UpdatedAt: now}
 		if i < len(emailStatus) && emailStatus[i] == "reserved" {
 			r.Verified, r.Reserved = false, true
 		}
-		s.Idents.insert(r)
+		idents = append(idents, r)
 		u.EmailIDs = append(u.EmailIDs, r.ID)
 		if u.PrimaryEmailID == nil {
 			u.PrimaryEmailID = &r.ID
@@ -499,11 +498,15 @@ func (e *Emulator) createUser(rq *request) (any, *apiError) {
 		if i < len(phoneStatus) && phoneStatus[i] == "reserved" {
 			r.Verified, r.Reserved = false, true
 		}
-		s.Idents.insert(r)
+		idents = append(idents, r)
 		u.PhoneIDs = append(u.PhoneIDs, r.ID)
 		if u.PrimaryPhoneID == nil {
 			u.PrimaryPhoneID = &r.ID
 		}
+	}
+	packUser(u, idents) // before indexing: index keys share the packed bytes
+	for _, r := range idents {
+		s.Idents.insert(r)
 	}
 	s.Users.insert(u)
 	return e.userOut(u), nil
@@ -697,9 +700,17 @@ func (e *Emulator) updateUserMetadata(rq *request) (any, *apiError) {
 		return nil, f.err
 	}
 	e.st.Users.update(u, func() {
-		u.PublicMetadata = deepMerge(u.PublicMetadata, pub)
-		u.PrivateMetadata = deepMerge(u.PrivateMetadata, priv)
-		u.UnsafeMetadata = deepMerge(u.UnsafeMetadata, unsafe)
+		// A key not given leaves its object as it is (deepMerge of nil
+		// would only re-encode it).
+		if pub != nil {
+			u.PublicMetadata = metaOf(deepMerge(u.PublicMetadata.m(), pub))
+		}
+		if priv != nil {
+			u.PrivateMetadata = metaOf(deepMerge(u.PrivateMetadata.m(), priv))
+		}
+		if unsafe != nil {
+			u.UnsafeMetadata = metaOf(deepMerge(u.UnsafeMetadata.m(), unsafe))
+		}
 		u.UpdatedAt = rq.now.UnixMilli()
 	})
 	return e.userOut(u), nil

@@ -87,7 +87,12 @@ the emulator does not serve; do it with
 invited address, or a new user signed up with it, joins with the invited role
 (organizationMembership.created, organizationInvitation.accepted);
 POST <CLERK_API_URL>/_emulator/invitations/<inv_id>/accept signs up the invitee
-of an application invitation.`
+of an application invitation.
+
+Memory: the emulator runs Go's garbage collector with GOGC=50 unless the GOGC
+environment variable is set: a million users then hold about 2.0 KB of
+resident memory each instead of about 2.8 KB, for about a quarter more CPU
+per create. GOGC=100 clerkscript emulate restores Go's default trade-off.`
 
 // runEmulate is the "emulate" command.
 func runEmulate(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
@@ -122,6 +127,7 @@ func runEmulate(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	if len(positional) > 0 {
 		return usageErr("unexpected argument %q", positional[0])
 	}
+	emulator.SetGCPercentDefault() // GOGC=50 unless set: see "Memory" in --help
 	rl, err := emulator.ParseRateLimit(*rate)
 	if err != nil {
 		return usageErr("--rate-limit: %v", err)
