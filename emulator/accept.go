@@ -62,13 +62,8 @@ func (e *Emulator) acceptOrgInvitation(invitationID, userID string) (any, *apiEr
 	if inv == nil {
 		return nil, errNotFound("organization invitation " + invitationID)
 	}
-	switch expiringStatus(inv.Status, inv.ExpiresAt, nowMs) {
-	case "accepted":
-		return nil, errBadRequest("invitation_already_accepted", "This invitation has already been accepted.")
-	case "revoked":
-		return nil, errBadRequest("invitation_already_revoked", "This invitation has been revoked.")
-	case "expired":
-		return nil, errBadRequest("invitation_expired", "This invitation has expired.")
+	if err := acceptable(inv.Status, inv.ExpiresAt, nowMs); err != nil {
+		return nil, err
 	}
 	o := s.Orgs.get(inv.OrgID)
 	if o == nil {
@@ -137,13 +132,8 @@ func (e *Emulator) acceptInvitation(invitationID string) (any, *apiError) {
 	if inv == nil {
 		return nil, errNotFound("invitation " + invitationID)
 	}
-	switch expiringStatus(inv.Status, inv.ExpiresAt, now.UnixMilli()) {
-	case "accepted":
-		return nil, errBadRequest("invitation_already_accepted", "This invitation has already been accepted.")
-	case "revoked":
-		return nil, errBadRequest("invitation_already_revoked", "This invitation has been revoked.")
-	case "expired":
-		return nil, errBadRequest("invitation_expired", "This invitation has expired.")
+	if err := acceptable(inv.Status, inv.ExpiresAt, now.UnixMilli()); err != nil {
+		return nil, err
 	}
 	if s.identByValue("email_address", inv.Email) != nil {
 		return nil, errIdentifierExists("email_address", "That email address is taken. Please try another.")
@@ -221,4 +211,18 @@ func (e *Emulator) serveEmulatorAccept(w http.ResponseWriter, r *http.Request, k
 		return
 	}
 	e.writeJSON(w, http.StatusOK, out, nil)
+}
+
+// acceptable refuses an invitation that was accepted or revoked already, or
+// has expired, with the error Clerk gives for each.
+func acceptable(status string, expiresAt *int64, nowMs int64) *apiError {
+	switch expiringStatus(status, expiresAt, nowMs) {
+	case "accepted":
+		return errBadRequest("invitation_already_accepted", "This invitation has already been accepted.")
+	case "revoked":
+		return errBadRequest("invitation_already_revoked", "This invitation has been revoked.")
+	case "expired":
+		return errBadRequest("invitation_expired", "This invitation has expired.")
+	}
+	return nil
 }
