@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"iter"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -372,6 +373,7 @@ func (t *table[T]) decode(data []byte) (int, error) {
 		firstErr error
 		wg       sync.WaitGroup
 		batches  []*batch
+		total    int
 	)
 	fail := func(err error) {
 		mu.Lock()
@@ -380,77 +382,98 @@ func (t *table[T]) decode(data []byte) (int, error) {
 		}
 		mu.Unlock()
 	}
+	decodeBatch := func(bt *batch, buf *bytes.Buffer) {
+		defer func() {
+			if r := recover(); r != nil {
+				fail(faultError(r, data))
+			}
+		}()
+		bt.out = make([]T, len(bt.items))
+		if t.res.fast != nil {
+			a := &arena{} // one per batch: a block is shared by neighbours only
+			for i, it := range bt.items {
+				r, ok := t.res.fast(it.b, a)
+				if !ok {
+					var zero T
+					r = zero
+					if err := unmarshalStrict(it.b, &r); err != nil {
+						fail(fmt.Errorf("%s %q: %w", t.res.name, it.k, err))
+						return
+					}
+				}
+				bt.out[i] = r
+			}
+			return
+		}
+		// One decoder per batch, reading the batch's records as a stream
+		// of values.
+		buf.Reset()
+		for _, it := range bt.items {
+			buf.Write(it.b)
+			buf.WriteByte('\n')
+		}
+		rd := json.NewDecoder(buf)
+		rd.UseNumber() // metadata numbers keep their exact text
+		rd.DisallowUnknownFields()
+		for i, it := range bt.items {
+			if err := rd.Decode(&bt.out[i]); err != nil {
+				fail(fmt.Errorf("%s %q: %w", t.res.name, it.k, err))
+				return
+			}
+		}
+	}
 	for range max(1, runtime.GOMAXPROCS(0)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// data may be a mapped file (LoadFile): a fault reading one
+			// truncated meanwhile fails the load, and the worker goes on
+			// taking batches, so the reader never waits on a worker that
+			// is gone.
+			defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 			var buf bytes.Buffer
 			for bt := range work {
-				bt.out = make([]T, len(bt.items))
-				if t.res.fast != nil {
-					a := &arena{} // one per batch: a block is shared by neighbours only
-					for i, it := range bt.items {
-						r, ok := t.res.fast(it.b, a)
-						if !ok {
-							var zero T
-							r = zero
-							if err := unmarshalStrict(it.b, &r); err != nil {
-								fail(fmt.Errorf("%s %q: %w", t.res.name, it.k, err))
-								break
-							}
-						}
-						bt.out[i] = r
-					}
-					continue
-				}
-				// One decoder per batch, reading the batch's records as a
-				// stream of values.
-				buf.Reset()
-				for _, it := range bt.items {
-					buf.Write(it.b)
-					buf.WriteByte('\n')
-				}
-				rd := json.NewDecoder(&buf)
-				rd.UseNumber() // metadata numbers keep their exact text
-				rd.DisallowUnknownFields()
-				for i, it := range bt.items {
-					if err := rd.Decode(&bt.out[i]); err != nil {
-						fail(fmt.Errorf("%s %q: %w", t.res.name, it.k, err))
-						break
-					}
-				}
+				decodeBatch(bt, &buf)
 			}
 		}()
 	}
-	cur := &batch{}
-	n := 0
-	end, readErr := splitObjectB(data, func(k, rest []byte) (int, error) {
-		vend, err := scanValue(rest, 0)
-		if err != nil {
-			return 0, fmt.Errorf("%q: %w", k, err)
-		}
-		cur.items = append(cur.items, raw{k, rest[:vend]})
-		n++
-		if len(cur.items) == batchLen {
+	// The workers are stopped and waited for even if the reader panics (a
+	// fault, which decodeState recovers).
+	end, readErr := func() (int, error) {
+		defer func() {
+			close(work)
+			wg.Wait()
+		}()
+		cur := &batch{}
+		n := 0
+		end, err := splitObjectB(data, func(k, rest []byte) (int, error) {
+			vend, err := scanValue(rest, 0)
+			if err != nil {
+				return 0, fmt.Errorf("%q: %w", k, err)
+			}
+			cur.items = append(cur.items, raw{k, rest[:vend]})
+			n++
+			if len(cur.items) == batchLen {
+				batches = append(batches, cur)
+				work <- cur
+				cur = &batch{}
+			}
+			return vend, nil
+		})
+		if err == nil && len(cur.items) > 0 {
 			batches = append(batches, cur)
 			work <- cur
-			cur = &batch{}
 		}
-		return vend, nil
-	})
-	if readErr == nil && len(cur.items) > 0 {
-		batches = append(batches, cur)
-		work <- cur
-	}
-	close(work)
-	wg.Wait()
+		total = n
+		return end, err
+	}()
 	if readErr != nil {
 		return 0, fmt.Errorf("%s: %w", t.res.name, readErr)
 	}
 	if firstErr != nil {
 		return 0, firstErr
 	}
-	rows := make(map[string]T, n)
+	rows := make(map[string]T, total)
 	var zero T
 	for _, bt := range batches {
 		for i, r := range bt.out {
