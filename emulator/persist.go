@@ -279,9 +279,19 @@ func (s *state) check() error {
 			return err
 		}
 	}
+	// Each table's indexes read only its own rows (and, for derived keys,
+	// other tables' rows, which are complete): the tables are indexed
+	// together, so one table's single-threaded index builds overlap
+	// another's.
+	var wg sync.WaitGroup
 	for _, t := range s.tables {
-		t.reindex()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t.reindex()
+		}()
 	}
+	wg.Wait()
 	for _, t := range s.tables {
 		if err := t.checkAll(s); err != nil {
 			return err

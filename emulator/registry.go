@@ -55,6 +55,10 @@ type resource[T record] struct {
 	// check: a table can sometimes be checked by counting, without a lookup
 	// per record.
 	checkTable func(s *state) error
+	// checkDerives says check also sets on each record what the table's
+	// derived index (see reindex) computes: a load then skips the derived
+	// pass, and looks each record's references up once.
+	checkDerives bool
 	// fast decodes one record as Save writes it, giving up (false) on
 	// anything else, which encoding/json then decodes (recdecode.go); nil:
 	// encoding/json only.
@@ -293,14 +297,18 @@ func (t *table[T]) reindex() {
 	t.idx = t.res.indexes(t.st, t)
 	rows := t.rowSlice()
 	// Derived keys first (they feed the others; each record's own, so in
-	// parallel chunks), then every index in parallel: indexes are
+	// parallel chunks) unless the table's check derives them (checkDerives:
+	// no index built here may then read them, which holds for the users'
+	// sort keys: only orders built on demand read them), then every index
+	// in parallel: indexes are
 	// independent structures; rows are only read. An index that can build
 	// itself from all the rows at once (sorted, for a tree) does so.
 	rest := t.idx
 	if len(rest) > 0 {
 		if _, ok := rest[0].(interface{ derived() }); ok {
-			d := rest[0]
-			parallel(rows, func(r T) bool { d.add(r); return true })
+			if d := rest[0]; !t.res.checkDerives {
+				parallel(rows, func(r T) bool { d.add(r); return true })
+			}
 			rest = rest[1:]
 		}
 	}
