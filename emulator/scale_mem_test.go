@@ -149,6 +149,7 @@ func BenchmarkLoadFile(b *testing.B) {
 		b.SetBytes(st.Size())
 	}
 	var cpu time.Duration
+	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
 		e := mustNew(WithoutRateLimits())
