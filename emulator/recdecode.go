@@ -67,7 +67,9 @@ func (a *arena) str(b []byte) string {
 
 func (a *arena) strp(s string) *string {
 	if a == nil {
-		return &s
+		p := new(string) // not &s: s would be a heap object even with an arena
+		*p = s
+		return p
 	}
 	if len(a.strs) == cap(a.strs) {
 		a.strs = make([]string, 0, arenaBlock)
@@ -92,7 +94,9 @@ func (a *arena) strSlice(ss []string) []string {
 
 func (a *arena) i64p(v int64) *int64 {
 	if a == nil {
-		return &v
+		p := new(int64)
+		*p = v
+		return p
 	}
 	if len(a.ints) == cap(a.ints) {
 		a.ints = make([]int64, 0, arenaBlock)

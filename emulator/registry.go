@@ -370,12 +370,22 @@ func (t *table[T]) decode(data []byte) (int, error) {
 		k []byte // a slice of data (or the decoded key)
 		b []byte
 	}
+	type oddKey struct {
+		i int
+		k string
+	}
 	type batch struct {
 		items []raw
 		out   []T
+		// odd lists the records not filed under their own id (or null),
+		// with the key they were filed under: checkNil rejects them.
+		odd []oddKey
 	}
 	const batchLen = 512
 	work := make(chan *batch, 4)
+	// A decoded batch's items go back to the reader for the next batch: a
+	// million records' raw slices are not all held until the map is built.
+	free := make(chan []raw, 8)
 	var (
 		mu       sync.Mutex
 		firstErr error
@@ -389,6 +399,19 @@ func (t *table[T]) decode(data []byte) (int, error) {
 			firstErr = err
 		}
 		mu.Unlock()
+	}
+	release := func(bt *batch) {
+		var zero T
+		for i, r := range bt.out {
+			if kb := bt.items[i].k; r == zero || r.key() != string(kb) {
+				bt.odd = append(bt.odd, oddKey{i, string(kb)})
+			}
+		}
+		select {
+		case free <- bt.items[:0]:
+		default:
+		}
+		bt.items = nil
 	}
 	decodeBatch := func(bt *batch, buf *bytes.Buffer) {
 		defer func() {
@@ -411,6 +434,7 @@ func (t *table[T]) decode(data []byte) (int, error) {
 				}
 				bt.out[i] = r
 			}
+			release(bt)
 			return
 		}
 		// One decoder per batch, reading the batch's records as a stream
@@ -429,6 +453,7 @@ func (t *table[T]) decode(data []byte) (int, error) {
 				return
 			}
 		}
+		release(bt)
 	}
 	for range max(1, runtime.GOMAXPROCS(0)) {
 		wg.Add(1)
@@ -452,7 +477,15 @@ func (t *table[T]) decode(data []byte) (int, error) {
 			close(work)
 			wg.Wait()
 		}()
-		cur := &batch{}
+		next := func() *batch {
+			select {
+			case items := <-free:
+				return &batch{items: items}
+			default:
+				return &batch{items: make([]raw, 0, batchLen)}
+			}
+		}
+		cur := next()
 		n := 0
 		end, err := splitObjectB(data, func(k, rest []byte) (int, error) {
 			vend, err := scanValue(rest, 0)
@@ -464,7 +497,7 @@ func (t *table[T]) decode(data []byte) (int, error) {
 			if len(cur.items) == batchLen {
 				batches = append(batches, cur)
 				work <- cur
-				cur = &batch{}
+				cur = next()
 			}
 			return vend, nil
 		})
@@ -482,15 +515,15 @@ func (t *table[T]) decode(data []byte) (int, error) {
 		return 0, firstErr
 	}
 	rows := make(map[string]T, total)
-	var zero T
 	for _, bt := range batches {
+		odd := bt.odd
 		for i, r := range bt.out {
-			kb := bt.items[i].k
 			var k string
-			if r != zero && r.key() == string(kb) {
-				k = r.key() // the map shares the id's bytes
+			if len(odd) > 0 && odd[0].i == i {
+				k = odd[0].k // checkNil rejects it
+				odd = odd[1:]
 			} else {
-				k = string(kb) // checkNil rejects it
+				k = r.key() // the map shares the id's bytes
 			}
 			if _, dup := rows[k]; dup {
 				return 0, fmt.Errorf("%s %q appears twice", t.res.name, k)
