@@ -251,3 +251,43 @@ func TestLoadDerivesSortKeys(t *testing.T) {
 		t.Errorf("order_by=email_address after load: %v", firsts)
 	}
 }
+
+// A record that is null, or filed under a key other than its own id, is
+// rejected, whichever decoder read its table; a load that finds none
+// skips the walk that looks for them (table.loaded).
+func TestLoadRejectsMisfiledRecords(t *testing.T) {
+	h := newHarness(t)
+	uid := str(h.obj("users.create", map[string]any{"external_id": "misfiled"})["id"])
+	iid := str(h.obj("invitations.create", map[string]any{"email_address": "misfiled@example.com"})["id"])
+	var saved bytes.Buffer
+	if err := h.in.Emulator.Save(&saved); err != nil {
+		t.Fatal(err)
+	}
+	good := saved.String()
+	for name, edit := range map[string]func(string) string{
+		"user under another id": func(s string) string {
+			return strings.Replace(s, `"`+uid+`":{`, `"user_other":{`, 1)
+		},
+		"null user": func(s string) string {
+			i := strings.Index(s, `"`+uid+`":{`) + len(uid) + 3
+			end, err := scanValue([]byte(s), i)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s[:i] + "null" + s[end:]
+		},
+		"invitation under another id": func(s string) string {
+			return strings.Replace(s, `"`+iid+`":{`, `"inv_other":{`, 1)
+		},
+	} {
+		bad := edit(good)
+		if bad == good {
+			t.Fatalf("%s: the edit changed nothing", name)
+		}
+		e := mustNew()
+		err := e.Load(strings.NewReader(bad))
+		if err == nil || !strings.Contains(err.Error(), "null or filed under another id") {
+			t.Errorf("%s: err = %v", name, err)
+		}
+	}
+}

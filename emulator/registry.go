@@ -104,6 +104,11 @@ type table[T record] struct {
 	st   *state
 	rows map[string]T
 	idx  []index[T]
+	// loaded says decode found every record non-null and filed under its
+	// own id, and loadedMax is then their highest sequence number: a load
+	// of a million records need not walk them again for either.
+	loaded    bool
+	loadedMax uint64
 }
 
 func (t *table[T]) resName() string { return t.res.name }
@@ -212,6 +217,9 @@ func (t *table[T]) event(typ string, r T, gone bool) {
 }
 
 func (t *table[T]) maxSeq() uint64 {
+	if t.loaded {
+		return t.loadedMax
+	}
 	var n uint64
 	for _, r := range t.rows {
 		n = max(n, r.seq())
@@ -222,6 +230,9 @@ func (t *table[T]) maxSeq() uint64 {
 // checkNil rejects null records and records filed under another id; it
 // runs before indexing.
 func (t *table[T]) checkNil() error {
+	if t.loaded {
+		return nil
+	}
 	for k, r := range t.rows {
 		var zero T
 		if r == zero || r.key() != k {
@@ -515,6 +526,7 @@ func (t *table[T]) decode(data []byte) (int, error) {
 		return 0, firstErr
 	}
 	rows := make(map[string]T, total)
+	clean, top := true, uint64(0)
 	for _, bt := range batches {
 		odd := bt.odd
 		for i, r := range bt.out {
@@ -522,8 +534,10 @@ func (t *table[T]) decode(data []byte) (int, error) {
 			if len(odd) > 0 && odd[0].i == i {
 				k = odd[0].k // checkNil rejects it
 				odd = odd[1:]
+				clean = false
 			} else {
 				k = r.key() // the map shares the id's bytes
+				top = max(top, r.seq())
 			}
 			if _, dup := rows[k]; dup {
 				return 0, fmt.Errorf("%s %q appears twice", t.res.name, k)
@@ -532,6 +546,7 @@ func (t *table[T]) decode(data []byte) (int, error) {
 		}
 	}
 	t.rows = rows
+	t.loaded, t.loadedMax = clean, top
 	return end, nil
 }
 
