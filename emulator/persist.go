@@ -224,6 +224,9 @@ func decodeState(data []byte) (_ *loaded, _ *rsa.PrivateKey, err error) {
 	// records (a hand-edited or merged file) would hand out an id a record
 	// already has, silently replacing it; resuming past them cannot.
 	st.IDs.N = max(st.IDs.N, st.maxSeq())
+	for _, t := range st.tables {
+		t.loadDone()
+	}
 	return &sf, key, nil
 }
 

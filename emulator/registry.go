@@ -75,6 +75,7 @@ type anyTable interface {
 	maxSeq() uint64
 	checkAll(s *state) error
 	checkNil() error
+	loadDone()
 	encode(w *bufio.Writer) error
 	decode(data []byte) (int, error)
 	reindex()
@@ -109,6 +110,11 @@ type table[T record] struct {
 	// of a million records need not walk them again for either.
 	loaded    bool
 	loadedMax uint64
+	// inFile is a loaded table's records in the file's order (Save writes
+	// them oldest first), until the load ends: the load's walks read them
+	// in the order they were decoded into memory, not the map's random
+	// order, and the created_at order is already sorted.
+	inFile []T
 }
 
 func (t *table[T]) resName() string { return t.res.name }
@@ -216,6 +222,9 @@ func (t *table[T]) event(typ string, r T, gone bool) {
 	}
 }
 
+// loadDone drops what decode noted for the load's checks.
+func (t *table[T]) loadDone() { t.loaded, t.loadedMax, t.inFile = false, 0, nil }
+
 func (t *table[T]) maxSeq() uint64 {
 	if t.loaded {
 		return t.loadedMax
@@ -268,8 +277,12 @@ func (t *table[T]) checkAll(s *state) error {
 	return firstErr
 }
 
-// rowSlice returns the records in no particular order.
+// rowSlice returns the records in no particular order (while a table loads,
+// in the file's order; callers do not modify it).
 func (t *table[T]) rowSlice() []T {
+	if t.loaded && len(t.inFile) == len(t.rows) {
+		return t.inFile
+	}
 	out := make([]T, 0, len(t.rows))
 	for _, r := range t.rows {
 		out = append(out, r)
@@ -526,6 +539,7 @@ func (t *table[T]) decode(data []byte) (int, error) {
 		return 0, firstErr
 	}
 	rows := make(map[string]T, total)
+	inFile := make([]T, 0, total)
 	clean, top := true, uint64(0)
 	for _, bt := range batches {
 		odd := bt.odd
@@ -538,6 +552,7 @@ func (t *table[T]) decode(data []byte) (int, error) {
 			} else {
 				k = r.key() // the map shares the id's bytes
 				top = max(top, r.seq())
+				inFile = append(inFile, r)
 			}
 			if _, dup := rows[k]; dup {
 				return 0, fmt.Errorf("%s %q appears twice", t.res.name, k)
@@ -547,6 +562,9 @@ func (t *table[T]) decode(data []byte) (int, error) {
 	}
 	t.rows = rows
 	t.loaded, t.loadedMax = clean, top
+	if clean {
+		t.inFile = inFile
+	}
 	return end, nil
 }
 
