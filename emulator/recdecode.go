@@ -365,7 +365,7 @@ func (r *jr) meta(p *metadataObject) bool {
 		return false
 	}
 	var v metadataObject
-	if len(t) > 2 && t[0] == '{' && bytes.IndexAny(t, " \t\r\n") < 0 {
+	if len(t) > 2 && t[0] == '{' && !bytes.ContainsAny(t, " \t\r\n") {
 		// Compact and not empty (as Save writes it): rawObject would give
 		// a copy of t; the arena's is the only one made.
 		v = metadataObject(r.a.str(t))
