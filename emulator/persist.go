@@ -11,9 +11,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
+	"unsafe"
 )
 
 // stateVersion is the format of saved state files.
@@ -106,9 +108,20 @@ func (e *Emulator) load(data []byte) error {
 
 // LoadFile loads a state file; a missing file is reported with an error
 // satisfying errors.Is(err, fs.ErrNotExist).
+//
+// A regular file is mapped into memory for the duration of the load rather
+// than read (see mapStateFile); anything else, or on systems without mmap,
+// is read.
 func (e *Emulator) LoadFile(path string) error {
-	data, err := os.ReadFile(path) // sized from the file: no regrowing
+	f, err := os.Open(path)
 	if err != nil {
+		return fmt.Errorf("emulator: %w", err)
+	}
+	defer f.Close()
+	data, unmap, mapped := mapStateFile(f)
+	if mapped {
+		defer unmap() // after load: nothing loaded refers to the mapping
+	} else if data, err = io.ReadAll(f); err != nil {
 		return fmt.Errorf("emulator: %w", err)
 	}
 	if err := e.load(data); err != nil {
@@ -126,8 +139,17 @@ type loaded struct {
 // scan and its records decoded on every core: a million users load in
 // seconds, where a streaming json.Decoder spent longer scanning than
 // decoding.
-func decodeState(data []byte) (*loaded, *rsa.PrivateKey, error) {
+func decodeState(data []byte) (_ *loaded, _ *rsa.PrivateKey, err error) {
 	defer pauseGC()()
+	// data may be a mapped file: reading past the end of one truncated
+	// meanwhile faults, which becomes an error (the table decoders' workers
+	// catch their own).
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = faultError(r, data)
+		}
+	}()
 	bad := func(err error) error { return fmt.Errorf("emulator: state file is not valid: %w", err) }
 	var (
 		version    int
@@ -202,6 +224,9 @@ func decodeState(data []byte) (*loaded, *rsa.PrivateKey, error) {
 	// records (a hand-edited or merged file) would hand out an id a record
 	// already has, silently replacing it; resuming past them cannot.
 	st.IDs.N = max(st.IDs.N, st.maxSeq())
+	for _, t := range st.tables {
+		t.loadDone()
+	}
 	return &sf, key, nil
 }
 
@@ -224,6 +249,27 @@ func pauseGC() (resume func()) {
 
 var gcPause sync.Mutex
 
+// errFileChanged is a load's error when its mapped state file shrank while it
+// was being read.
+var errFileChanged = errors.New("emulator: state file was truncated while it was being loaded: load it again")
+
+// faultError turns a recovered memory fault at an address inside data (a
+// mapped state file truncated during the load) into errFileChanged, with
+// SetPanicOnFault on in the goroutine that faulted. Any other panic is
+// raised again.
+func faultError(r any, data []byte) error {
+	if re, ok := r.(interface {
+		runtime.Error
+		Addr() uintptr
+	}); ok && len(data) > 0 {
+		start := uintptr(unsafe.Pointer(unsafe.SliceData(data)))
+		if a := re.Addr(); a >= start && a < start+uintptr(len(data)) {
+			return errFileChanged
+		}
+	}
+	panic(r)
+}
+
 // check builds the indexes of a decoded state and rejects states whose
 // records would make handlers fail: null records, keys that differ from ids,
 // duplicates and references to missing records.
@@ -236,9 +282,19 @@ func (s *state) check() error {
 			return err
 		}
 	}
+	// Each table's indexes read only its own rows (and, for derived keys,
+	// other tables' rows, which are complete): the tables are indexed
+	// together, so one table's single-threaded index builds overlap
+	// another's.
+	var wg sync.WaitGroup
 	for _, t := range s.tables {
-		t.reindex()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t.reindex()
+		}()
 	}
+	wg.Wait()
 	for _, t := range s.tables {
 		if err := t.checkAll(s); err != nil {
 			return err

@@ -200,3 +200,94 @@ func TestLoadRejectsUnknownInvitationStatus(t *testing.T) {
 		}
 	}
 }
+
+// A load sets each user's sort keys (its primary email in lower case and its
+// primary phone, which order_by=email_address and phone_number compare) in
+// the users' check rather than a pass of its own: they must come out as the
+// handlers set them.
+func TestLoadDerivesSortKeys(t *testing.T) {
+	h := newHarness(t)
+	for i, em := range []string{"Carol@Example.com", "alice@example.com", "BOB@example.com"} {
+		h.ok("users.create", map[string]any{"email_address": []string{em, fmt.Sprintf("other%d@example.com", i)},
+			"phone_number": []string{fmt.Sprintf("+1555555010%d", 3-i)}})
+	}
+	h.ok("users.create", map[string]any{"external_id": "no-identifications"})
+	var saved bytes.Buffer
+	if err := h.in.Emulator.Save(&saved); err != nil {
+		t.Fatal(err)
+	}
+	e := mustNew(WithSecretKey(h.in.Emulator.SecretKey()))
+	if err := e.Load(&saved); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, u := range e.st.Users.all() {
+		want := *u
+		deriveSortKeys{e.st}.add(&want)
+		if u.sortEmail != want.sortEmail || u.sortPhone != want.sortPhone {
+			t.Errorf("user %s: sort keys %q, %q after load; want %q, %q", u.ID, u.sortEmail, u.sortPhone, want.sortEmail, want.sortPhone)
+		}
+		if u.sortEmail != "" {
+			n++
+		}
+	}
+	if n != 3 {
+		t.Errorf("%d users with an email sort key, want 3", n)
+	}
+	h2 := newHarnessFor(t, e)
+	byEmail := h2.list("users.list", map[string]any{"order_by": "email_address"})
+	if len(byEmail) != 4 {
+		t.Fatalf("%d users listed", len(byEmail))
+	}
+	var firsts []string
+	for _, u := range byEmail[1:] {
+		for _, a := range u.(map[string]any)["email_addresses"].([]any) {
+			if a.(map[string]any)["id"] == u.(map[string]any)["primary_email_address_id"] {
+				firsts = append(firsts, a.(map[string]any)["email_address"].(string))
+			}
+		}
+	}
+	if strings.Join(firsts, " ") != "alice@example.com BOB@example.com Carol@Example.com" {
+		t.Errorf("order_by=email_address after load: %v", firsts)
+	}
+}
+
+// A record that is null, or filed under a key other than its own id, is
+// rejected, whichever decoder read its table; a load that finds none
+// skips the walk that looks for them (table.loaded).
+func TestLoadRejectsMisfiledRecords(t *testing.T) {
+	h := newHarness(t)
+	uid := str(h.obj("users.create", map[string]any{"external_id": "misfiled"})["id"])
+	iid := str(h.obj("invitations.create", map[string]any{"email_address": "misfiled@example.com"})["id"])
+	var saved bytes.Buffer
+	if err := h.in.Emulator.Save(&saved); err != nil {
+		t.Fatal(err)
+	}
+	good := saved.String()
+	for name, edit := range map[string]func(string) string{
+		"user under another id": func(s string) string {
+			return strings.Replace(s, `"`+uid+`":{`, `"user_other":{`, 1)
+		},
+		"null user": func(s string) string {
+			i := strings.Index(s, `"`+uid+`":{`) + len(uid) + 3
+			end, err := scanValue([]byte(s), i)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s[:i] + "null" + s[end:]
+		},
+		"invitation under another id": func(s string) string {
+			return strings.Replace(s, `"`+iid+`":{`, `"inv_other":{`, 1)
+		},
+	} {
+		bad := edit(good)
+		if bad == good {
+			t.Fatalf("%s: the edit changed nothing", name)
+		}
+		e := mustNew()
+		err := e.Load(strings.NewReader(bad))
+		if err == nil || !strings.Contains(err.Error(), "null or filed under another id") {
+			t.Errorf("%s: err = %v", name, err)
+		}
+	}
+}

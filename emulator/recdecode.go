@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"strconv"
@@ -39,6 +40,7 @@ type jr struct {
 // records of its batch go too. Strings made here are never written again
 // (the bytes are not handed out twice), which is what unsafe.String needs.
 type arena struct {
+	r      jr // the record reader (see reader)
 	buf    []byte
 	strs   []string
 	ints   []int64
@@ -65,7 +67,9 @@ func (a *arena) str(b []byte) string {
 
 func (a *arena) strp(s string) *string {
 	if a == nil {
-		return &s
+		p := new(string) // not &s: s would be a heap object even with an arena
+		*p = s
+		return p
 	}
 	if len(a.strs) == cap(a.strs) {
 		a.strs = make([]string, 0, arenaBlock)
@@ -90,7 +94,9 @@ func (a *arena) strSlice(ss []string) []string {
 
 func (a *arena) i64p(v int64) *int64 {
 	if a == nil {
-		return &v
+		p := new(int64)
+		*p = v
+		return p
 	}
 	if len(a.ints) == cap(a.ints) {
 		a.ints = make([]int64, 0, arenaBlock)
@@ -160,26 +166,39 @@ func (r *jr) token() (raw []byte, plain, ok bool) {
 
 // str reads a string; null leaves *p as it is (as encoding/json does).
 func (r *jr) str(p *string) bool {
+	v, null, ok := r.strVal()
+	if ok && !null {
+		*p = v
+	}
+	return ok
+}
+
+// strVal reads a string or null. Its result is returned rather than stored
+// through a pointer, so the caller's variable stays on the stack (a million
+// users' optional fields are not a heap object each).
+func (r *jr) strVal() (v string, null, ok bool) {
 	if r.null() {
-		return true
+		return "", true, true
 	}
 	start := r.i
 	raw, plain, ok := r.token()
 	if !ok {
-		return false
+		return "", false, false
 	}
 	if plain {
-		*p = r.a.str(raw)
-		return true
+		return r.a.str(raw), false, true
 	}
 	// Non-ASCII text that is valid UTF-8 and has no escapes is taken as it
 	// is; anything else is decoded by encoding/json (escapes, invalid UTF-8,
 	// control characters).
 	if !strings.ContainsRune(string(raw), '\\') && validText(raw) {
-		*p = r.a.str(raw)
-		return true
+		return r.a.str(raw), false, true
 	}
-	return json.Unmarshal(r.b[start:r.i], p) == nil
+	var d string
+	if json.Unmarshal(r.b[start:r.i], &d) != nil {
+		return "", false, false
+	}
+	return d, false, true
 }
 
 func validText(b []byte) bool {
@@ -206,8 +225,8 @@ func (r *jr) strp(p **string) bool {
 		*p = nil
 		return true
 	}
-	var s string
-	if !r.str(&s) {
+	s, _, ok := r.strVal() // not null: checked above
+	if !ok {
 		return false
 	}
 	*p = r.a.strp(s)
@@ -232,8 +251,9 @@ func (r *jr) strs(p *[]string) bool {
 		return true
 	}
 	for {
-		var s string
-		if !r.str(&s) {
+		// null leaves the element "", as encoding/json does.
+		s, _, ok := r.strVal()
+		if !ok {
 			return false
 		}
 		out = append(out, s)
@@ -320,10 +340,10 @@ func (r *jr) boolean(p *bool) bool {
 		return true
 	}
 	switch {
-	case strings.HasPrefix(string(r.b[r.i:]), "true"):
+	case bytes.HasPrefix(r.b[r.i:], []byte("true")):
 		*p = true
 		r.i += 4
-	case strings.HasPrefix(string(r.b[r.i:]), "false"):
+	case bytes.HasPrefix(r.b[r.i:], []byte("false")):
 		*p = false
 		r.i += 5
 	default:
@@ -344,12 +364,19 @@ func (r *jr) meta(p *metadataObject) bool {
 	if !json.Valid(t) {
 		return false
 	}
-	v, err := rawObject(t)
-	if err != nil {
-		return false
-	}
-	if len(v) == len(t) { // already compact: its bytes are t's
+	var v metadataObject
+	if len(t) > 2 && t[0] == '{' && !bytes.ContainsAny(t, " \t\r\n") {
+		// Compact and not empty (as Save writes it): rawObject would give
+		// a copy of t; the arena's is the only one made.
 		v = metadataObject(r.a.str(t))
+	} else {
+		v, err = rawObject(t)
+		if err != nil {
+			return false
+		}
+		if len(v) == len(t) { // already compact: its bytes are t's
+			v = metadataObject(r.a.str(t))
+		}
 	}
 	*p = v
 	r.i = end
@@ -526,12 +553,29 @@ var identFieldDecs = decs(identRec{}, map[string]func(r *jr, d *identRec) bool{
 // decodeUserFast decodes a user record, with memory from a (nil: the heap).
 func decodeUserFast(b []byte, a *arena) (*userRec, bool) {
 	u := a.user()
-	return u, userFieldDecs.decode(&jr{b: b, a: a}, u)
+	r := a.reader(b)
+	ok := userFieldDecs.decode(r, u)
+	r.b = nil // the arena keeps nothing of b (a mapped file)
+	return u, ok
 }
 
 func decodeIdentFast(b []byte, a *arena) (*identRec, bool) {
 	d := a.ident()
-	return d, identFieldDecs.decode(&jr{b: b, a: a}, d)
+	r := a.reader(b)
+	ok := identFieldDecs.decode(r, d)
+	r.b = nil
+	return d, ok
+}
+
+// reader returns a reader of b: the arena's own, reused record after record
+// (a reader escapes to the heap through the field readers, so one per record
+// would be a heap object each).
+func (a *arena) reader(b []byte) *jr {
+	if a == nil {
+		return &jr{b: b}
+	}
+	a.r = jr{b: b, a: a}
+	return &a.r
 }
 
 // internIn returns the element of known equal to s (sharing its bytes), or s.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"iter"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -54,6 +55,10 @@ type resource[T record] struct {
 	// check: a table can sometimes be checked by counting, without a lookup
 	// per record.
 	checkTable func(s *state) error
+	// checkDerives says check also sets on each record what the table's
+	// derived index (see reindex) computes: a load then skips the derived
+	// pass, and looks each record's references up once.
+	checkDerives bool
 	// fast decodes one record as Save writes it, giving up (false) on
 	// anything else, which encoding/json then decodes (recdecode.go); nil:
 	// encoding/json only.
@@ -70,6 +75,7 @@ type anyTable interface {
 	maxSeq() uint64
 	checkAll(s *state) error
 	checkNil() error
+	loadDone()
 	encode(w *bufio.Writer) error
 	decode(data []byte) (int, error)
 	reindex()
@@ -99,6 +105,16 @@ type table[T record] struct {
 	st   *state
 	rows map[string]T
 	idx  []index[T]
+	// loaded says decode found every record non-null and filed under its
+	// own id, and loadedMax is then their highest sequence number: a load
+	// of a million records need not walk them again for either.
+	loaded    bool
+	loadedMax uint64
+	// inFile is a loaded table's records in the file's order (Save writes
+	// them oldest first), until the load ends: the load's walks read them
+	// in the order they were decoded into memory, not the map's random
+	// order, and the created_at order is already sorted.
+	inFile []T
 }
 
 func (t *table[T]) resName() string { return t.res.name }
@@ -206,7 +222,13 @@ func (t *table[T]) event(typ string, r T, gone bool) {
 	}
 }
 
+// loadDone drops what decode noted for the load's checks.
+func (t *table[T]) loadDone() { t.loaded, t.loadedMax, t.inFile = false, 0, nil }
+
 func (t *table[T]) maxSeq() uint64 {
+	if t.loaded {
+		return t.loadedMax
+	}
 	var n uint64
 	for _, r := range t.rows {
 		n = max(n, r.seq())
@@ -217,6 +239,9 @@ func (t *table[T]) maxSeq() uint64 {
 // checkNil rejects null records and records filed under another id; it
 // runs before indexing.
 func (t *table[T]) checkNil() error {
+	if t.loaded {
+		return nil
+	}
 	for k, r := range t.rows {
 		var zero T
 		if r == zero || r.key() != k {
@@ -252,8 +277,12 @@ func (t *table[T]) checkAll(s *state) error {
 	return firstErr
 }
 
-// rowSlice returns the records in no particular order.
+// rowSlice returns the records in no particular order (while a table loads,
+// in the file's order; callers do not modify it).
 func (t *table[T]) rowSlice() []T {
+	if t.loaded && len(t.inFile) == len(t.rows) {
+		return t.inFile
+	}
 	out := make([]T, 0, len(t.rows))
 	for _, r := range t.rows {
 		out = append(out, r)
@@ -292,14 +321,18 @@ func (t *table[T]) reindex() {
 	t.idx = t.res.indexes(t.st, t)
 	rows := t.rowSlice()
 	// Derived keys first (they feed the others; each record's own, so in
-	// parallel chunks), then every index in parallel: indexes are
+	// parallel chunks) unless the table's check derives them (checkDerives:
+	// no index built here may then read them, which holds for the users'
+	// sort keys: only orders built on demand read them), then every index
+	// in parallel: indexes are
 	// independent structures; rows are only read. An index that can build
 	// itself from all the rows at once (sorted, for a tree) does so.
 	rest := t.idx
 	if len(rest) > 0 {
 		if _, ok := rest[0].(interface{ derived() }); ok {
-			d := rest[0]
-			parallel(rows, func(r T) bool { d.add(r); return true })
+			if d := rest[0]; !t.res.checkDerives {
+				parallel(rows, func(r T) bool { d.add(r); return true })
+			}
 			rest = rest[1:]
 		}
 	}
@@ -361,17 +394,28 @@ func (t *table[T]) decode(data []byte) (int, error) {
 		k []byte // a slice of data (or the decoded key)
 		b []byte
 	}
+	type oddKey struct {
+		i int
+		k string
+	}
 	type batch struct {
 		items []raw
 		out   []T
+		// odd lists the records not filed under their own id (or null),
+		// with the key they were filed under: checkNil rejects them.
+		odd []oddKey
 	}
 	const batchLen = 512
 	work := make(chan *batch, 4)
+	// A decoded batch's items go back to the reader for the next batch: a
+	// million records' raw slices are not all held until the map is built.
+	free := make(chan []raw, 8)
 	var (
 		mu       sync.Mutex
 		firstErr error
 		wg       sync.WaitGroup
 		batches  []*batch
+		total    int
 	)
 	fail := func(err error) {
 		mu.Lock()
@@ -380,86 +424,135 @@ func (t *table[T]) decode(data []byte) (int, error) {
 		}
 		mu.Unlock()
 	}
+	release := func(bt *batch) {
+		var zero T
+		for i, r := range bt.out {
+			if kb := bt.items[i].k; r == zero || r.key() != string(kb) {
+				bt.odd = append(bt.odd, oddKey{i, string(kb)})
+			}
+		}
+		select {
+		case free <- bt.items[:0]:
+		default:
+		}
+		bt.items = nil
+	}
+	decodeBatch := func(bt *batch, buf *bytes.Buffer) {
+		defer func() {
+			if r := recover(); r != nil {
+				fail(faultError(r, data))
+			}
+		}()
+		bt.out = make([]T, len(bt.items))
+		if t.res.fast != nil {
+			a := &arena{} // one per batch: a block is shared by neighbours only
+			for i, it := range bt.items {
+				r, ok := t.res.fast(it.b, a)
+				if !ok {
+					var zero T
+					r = zero
+					if err := unmarshalStrict(it.b, &r); err != nil {
+						fail(fmt.Errorf("%s %q: %w", t.res.name, it.k, err))
+						return
+					}
+				}
+				bt.out[i] = r
+			}
+			release(bt)
+			return
+		}
+		// One decoder per batch, reading the batch's records as a stream
+		// of values.
+		buf.Reset()
+		for _, it := range bt.items {
+			buf.Write(it.b)
+			buf.WriteByte('\n')
+		}
+		rd := json.NewDecoder(buf)
+		rd.UseNumber() // metadata numbers keep their exact text
+		rd.DisallowUnknownFields()
+		for i, it := range bt.items {
+			if err := rd.Decode(&bt.out[i]); err != nil {
+				fail(fmt.Errorf("%s %q: %w", t.res.name, it.k, err))
+				return
+			}
+		}
+		release(bt)
+	}
 	for range max(1, runtime.GOMAXPROCS(0)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// data may be a mapped file (LoadFile): a fault reading one
+			// truncated meanwhile fails the load, and the worker goes on
+			// taking batches, so the reader never waits on a worker that
+			// is gone.
+			defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 			var buf bytes.Buffer
 			for bt := range work {
-				bt.out = make([]T, len(bt.items))
-				if t.res.fast != nil {
-					a := &arena{} // one per batch: a block is shared by neighbours only
-					for i, it := range bt.items {
-						r, ok := t.res.fast(it.b, a)
-						if !ok {
-							var zero T
-							r = zero
-							if err := unmarshalStrict(it.b, &r); err != nil {
-								fail(fmt.Errorf("%s %q: %w", t.res.name, it.k, err))
-								break
-							}
-						}
-						bt.out[i] = r
-					}
-					continue
-				}
-				// One decoder per batch, reading the batch's records as a
-				// stream of values.
-				buf.Reset()
-				for _, it := range bt.items {
-					buf.Write(it.b)
-					buf.WriteByte('\n')
-				}
-				rd := json.NewDecoder(&buf)
-				rd.UseNumber() // metadata numbers keep their exact text
-				rd.DisallowUnknownFields()
-				for i, it := range bt.items {
-					if err := rd.Decode(&bt.out[i]); err != nil {
-						fail(fmt.Errorf("%s %q: %w", t.res.name, it.k, err))
-						break
-					}
-				}
+				decodeBatch(bt, &buf)
 			}
 		}()
 	}
-	cur := &batch{}
-	n := 0
-	end, readErr := splitObjectB(data, func(k, rest []byte) (int, error) {
-		vend, err := scanValue(rest, 0)
-		if err != nil {
-			return 0, fmt.Errorf("%q: %w", k, err)
+	// The workers are stopped and waited for even if the reader panics (a
+	// fault, which decodeState recovers).
+	end, readErr := func() (int, error) {
+		defer func() {
+			close(work)
+			wg.Wait()
+		}()
+		next := func() *batch {
+			select {
+			case items := <-free:
+				return &batch{items: items}
+			default:
+				return &batch{items: make([]raw, 0, batchLen)}
+			}
 		}
-		cur.items = append(cur.items, raw{k, rest[:vend]})
-		n++
-		if len(cur.items) == batchLen {
+		cur := next()
+		n := 0
+		end, err := splitObjectB(data, func(k, rest []byte) (int, error) {
+			vend, err := scanValue(rest, 0)
+			if err != nil {
+				return 0, fmt.Errorf("%q: %w", k, err)
+			}
+			cur.items = append(cur.items, raw{k, rest[:vend]})
+			n++
+			if len(cur.items) == batchLen {
+				batches = append(batches, cur)
+				work <- cur
+				cur = next()
+			}
+			return vend, nil
+		})
+		if err == nil && len(cur.items) > 0 {
 			batches = append(batches, cur)
 			work <- cur
-			cur = &batch{}
 		}
-		return vend, nil
-	})
-	if readErr == nil && len(cur.items) > 0 {
-		batches = append(batches, cur)
-		work <- cur
-	}
-	close(work)
-	wg.Wait()
+		total = n
+		return end, err
+	}()
 	if readErr != nil {
 		return 0, fmt.Errorf("%s: %w", t.res.name, readErr)
 	}
 	if firstErr != nil {
 		return 0, firstErr
 	}
-	rows := make(map[string]T, n)
-	var zero T
+	rows := make(map[string]T, total)
+	inFile := make([]T, 0, total)
+	clean, top := true, uint64(0)
 	for _, bt := range batches {
+		odd := bt.odd
 		for i, r := range bt.out {
-			kb := bt.items[i].k
 			var k string
-			if r != zero && r.key() == string(kb) {
-				k = r.key() // the map shares the id's bytes
+			if len(odd) > 0 && odd[0].i == i {
+				k = odd[0].k // checkNil rejects it
+				odd = odd[1:]
+				clean = false
 			} else {
-				k = string(kb) // checkNil rejects it
+				k = r.key() // the map shares the id's bytes
+				top = max(top, r.seq())
+				inFile = append(inFile, r)
 			}
 			if _, dup := rows[k]; dup {
 				return 0, fmt.Errorf("%s %q appears twice", t.res.name, k)
@@ -468,6 +561,10 @@ func (t *table[T]) decode(data []byte) (int, error) {
 		}
 	}
 	t.rows = rows
+	t.loaded, t.loadedMax = clean, top
+	if clean {
+		t.inFile = inFile
+	}
 	return end, nil
 }
 

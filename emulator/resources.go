@@ -55,9 +55,10 @@ var (
 		gone: func(_ *Emulator, u *userRec) any {
 			return deletedJSON{ID: u.ID, Object: "user", ExternalID: u.ExternalID, Deleted: true}
 		},
-		indexes: userIndexes,
-		check:   checkUser,
-		fast:    decodeUserFast,
+		indexes:      userIndexes,
+		check:        checkUser,
+		checkDerives: true,
+		fast:         decodeUserFast,
 	})
 	_ = declare(&resource[*identRec]{
 		name: "identifications", prefix: "idn", field: func(s *state) **table[*identRec] { return &s.Idents }, order: 1,
@@ -195,7 +196,12 @@ func invStatus(kind, k, st string) error {
 // checkUser: every identification is listed exactly once, by its own user,
 // under its kind: handlers delete a user's identifications through these
 // lists, so an unlisted one would outlive its user and keep its address taken.
+//
+// It also sets the user's sort keys as deriveSortKeys does (the users
+// resource declares checkDerives): both look up the user's identifications,
+// and a million users are looked up once instead of twice.
 func checkUser(s *state, r *userRec) error {
+	r.sortEmail, r.sortPhone = "", ""
 	for _, l := range [2]struct {
 		kind string
 		ids  []string
@@ -210,6 +216,13 @@ func checkUser(s *state, r *userRec) error {
 				return fmt.Errorf("user %s lists identification %s (a %s) among its %ss", r.ID, id, idn.Kind, kind)
 			case idn.UserID != r.ID:
 				return fmt.Errorf("user %s lists identification %s, which belongs to user %s", r.ID, id, idn.UserID)
+			}
+			// The primaries are checked below to be among the lists.
+			if r.PrimaryEmailID != nil && *r.PrimaryEmailID == id {
+				r.sortEmail = strings.ToLower(idn.Value)
+			}
+			if r.PrimaryPhoneID != nil && *r.PrimaryPhoneID == id {
+				r.sortPhone = idn.Value
 			}
 		}
 	}
@@ -322,9 +335,18 @@ func (u *unique[T]) remove(r T) {
 
 func (u *unique[T]) get(k string) T { return u.m[k] }
 
-// build indexes a loaded table in a map sized for it.
+// build indexes a loaded table in a map sized for the records that have a
+// key: most tables' optional keys (usernames, phone numbers) are mostly
+// empty, and a map sized for a million entries is tens of MB of fresh
+// memory to clear.
 func (u *unique[T]) build(rows []T) {
-	u.m = make(map[string]T, len(rows))
+	n := 0
+	for _, r := range rows {
+		if u.key(r) != "" {
+			n++
+		}
+	}
+	u.m = make(map[string]T, n)
 	for _, r := range rows {
 		u.add(r)
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
@@ -130,4 +131,37 @@ func BenchmarkLoad(b *testing.B) {
 	}
 	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
 	b.ReportMetric(gc/float64(b.N), "gc-cpu-s/op")
+}
+
+// BenchmarkLoadFile is BenchmarkLoad through LoadFile, as `clerkscript
+// emulate --state` loads: the file is mapped rather than read where the
+// system allows.
+func BenchmarkLoadFile(b *testing.B) {
+	n := 100000
+	if s := os.Getenv("CLERKSCRIPT_SCALE_USERS"); s != "" {
+		fmt.Sscan(s, &n)
+	}
+	path := filepath.Join(b.TempDir(), "state.json")
+	if err := scaleState(b, n).SaveFile(path); err != nil {
+		b.Fatal(err)
+	}
+	if st, err := os.Stat(path); err == nil {
+		b.SetBytes(st.Size())
+	}
+	var cpu time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		e := mustNew(WithoutRateLimits())
+		debug.FreeOSMemory()
+		c0 := cpuTime()
+		if err := e.LoadFile(path); err != nil {
+			b.Fatal(err)
+		}
+		cpu += cpuTime() - c0
+		if e.st.Users.len() != n {
+			b.Fatalf("%d users, want %d", e.st.Users.len(), n)
+		}
+	}
+	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
 }
