@@ -233,8 +233,8 @@ func decodeState(data []byte) (_ *loaded, _ *rsa.PrivateKey, err error) {
 // pauseGC turns the collector off until the returned function runs. Nearly
 // everything a load allocates is kept, so a collection during it finds
 // little garbage and marks the records loaded so far again: at a million
-// users that was most of a load's CPU (BenchmarkLoad: 13 of 21 CPU-seconds
-// at GOGC=50). A memory limit (GOMEMLIMIT) still applies. Only one load
+// users, when it was added, that was most of a load's CPU (BenchmarkLoad:
+// 13 of 21 CPU-seconds at GOGC=50). A memory limit (GOMEMLIMIT) still applies. Only one load
 // pauses at a time; the setting in force before is restored.
 func pauseGC() (resume func()) {
 	if !gcPause.TryLock() {
