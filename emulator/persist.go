@@ -11,11 +11,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
-	"unsafe"
+
+	"github.com/clerkscript/clerkscript/internal/mmapfile"
 )
 
 // stateVersion is the format of saved state files.
@@ -110,7 +110,7 @@ func (e *Emulator) load(data []byte) error {
 // satisfying errors.Is(err, fs.ErrNotExist).
 //
 // A regular file is mapped into memory for the duration of the load rather
-// than read (see mapStateFile); anything else, or on systems without mmap,
+// than read (see internal/mmapfile); anything else, or on systems without mmap,
 // is read.
 func (e *Emulator) LoadFile(path string) error {
 	f, err := os.Open(path)
@@ -118,7 +118,7 @@ func (e *Emulator) LoadFile(path string) error {
 		return fmt.Errorf("emulator: %w", err)
 	}
 	defer f.Close()
-	data, unmap, mapped := mapStateFile(f)
+	data, unmap, mapped := mmapfile.Map(f)
 	if mapped {
 		defer unmap() // after load: nothing loaded refers to the mapping
 	} else if data, err = io.ReadAll(f); err != nil {
@@ -258,14 +258,8 @@ var errFileChanged = errors.New("emulator: state file was truncated while it was
 // SetPanicOnFault on in the goroutine that faulted. Any other panic is
 // raised again.
 func faultError(r any, data []byte) error {
-	if re, ok := r.(interface {
-		runtime.Error
-		Addr() uintptr
-	}); ok && len(data) > 0 {
-		start := uintptr(unsafe.Pointer(unsafe.SliceData(data)))
-		if a := re.Addr(); a >= start && a < start+uintptr(len(data)) {
-			return errFileChanged
-		}
+	if mmapfile.InData(r, data) {
+		return errFileChanged
 	}
 	panic(r)
 }

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/clerkscript/clerkscript/internal/mmapfile"
 )
 
 // A mapped state file is unmapped when LoadFile returns: the loaded state
@@ -33,7 +35,7 @@ func TestLoadFileKeepsNothingMapped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, unmap, ok := mapStateFile(f); !ok {
+	if _, unmap, ok := mmapfile.Map(f); !ok {
 		t.Fatal("a regular state file was not mapped")
 	} else {
 		unmap()
@@ -65,7 +67,7 @@ func TestLoadTruncatedMappedFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	data, unmap, ok := mapStateFile(f)
+	data, unmap, ok := mmapfile.Map(f)
 	if !ok {
 		t.Fatal("not mapped")
 	}
