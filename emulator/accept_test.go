@@ -149,14 +149,7 @@ func TestAcceptedInvitationSurvivesSaveLoad(t *testing.T) {
 	if _, err := e.AcceptOrganizationInvitation(inv, ""); err != nil {
 		t.Fatal(err)
 	}
-	var buf strings.Builder
-	if err := e.Save(&buf); err != nil {
-		t.Fatal(err)
-	}
-	f, _ := newTestEmulator(t)
-	if err := f.Load(strings.NewReader(buf.String())); err != nil {
-		t.Fatal(err)
-	}
+	f := reloaded(t, e)
 	f.mu.Lock()
 	r := f.st.OrgInvitations.get(inv)
 	f.mu.Unlock()

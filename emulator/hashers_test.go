@@ -88,14 +88,7 @@ func TestImportedDigestSurvivesSaveLoad(t *testing.T) {
 	h := newHarnessFor(t, e)
 	c := importedDigests[0]
 	id := str(h.obj("users.create", map[string]any{"external_id": "x", "password_hasher": c.hasher, "password_digest": c.digest})["id"])
-	var buf strings.Builder
-	if err := e.Save(&buf); err != nil {
-		t.Fatal(err)
-	}
-	f, _ := newTestEmulator(t)
-	if err := f.Load(strings.NewReader(buf.String())); err != nil {
-		t.Fatal(err)
-	}
+	f := reloaded(t, e)
 	hf := newHarnessFor(t, f)
 	hf.obj("users.verifyPassword", map[string]any{"user_id": id, "password": c.password})
 	hf.fail("users.verifyPassword", map[string]any{"user_id": id, "password": "U*V"}, http.StatusUnprocessableEntity, "incorrect_password")

@@ -579,3 +579,18 @@ func FuzzMultipartUpload(f *testing.F) {
 		}
 	})
 }
+
+// reloaded saves e and loads the state into a new test emulator made with
+// opts: what survives a restart with --state.
+func reloaded(t *testing.T, e *Emulator, opts ...Option) *Emulator {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := e.Save(&buf); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := newTestEmulator(t, opts...)
+	if err := f.Load(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}

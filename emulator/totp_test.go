@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"bytes"
 	"net/http"
 	"testing"
 	"time"
@@ -100,14 +99,7 @@ func TestTOTPSurvivesSaveLoad(t *testing.T) {
 	e, clk := newTestEmulator(t)
 	h := newHarnessFor(t, e)
 	id := str(h.obj("users.create", map[string]any{"external_id": "t", "totp_secret": rfc6238Secret})["id"])
-	var buf bytes.Buffer
-	if err := e.Save(&buf); err != nil {
-		t.Fatal(err)
-	}
-	f, _ := newTestEmulator(t, WithClock(clk.Now))
-	if err := f.Load(&buf); err != nil {
-		t.Fatal(err)
-	}
+	f := reloaded(t, e, WithClock(clk.Now))
 	clk.set(time.Unix(1234567890, 0))
 	newHarnessFor(t, f).obj("users.verifyTotp", map[string]any{"user_id": id, "code": "005924"})
 }

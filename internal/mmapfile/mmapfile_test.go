@@ -10,33 +10,32 @@ import (
 	"testing"
 )
 
-func TestMapRegularFileOnly(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "f")
-	want := bytes.Repeat([]byte("clerk"), 5000)
-	if err := os.WriteFile(path, want, 0o600); err != nil {
+// openFile writes content to a new file and opens it for reading.
+func openFile(t *testing.T, content []byte) (path string, f *os.File) {
+	t.Helper()
+	path = filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(path, content, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	t.Cleanup(func() { f.Close() })
+	return path, f
+}
+
+func TestMapRegularFileOnly(t *testing.T) {
+	want := bytes.Repeat([]byte("clerk"), 5000)
+	_, f := openFile(t, want)
 	data, unmap, ok := Map(f)
 	if !ok || !bytes.Equal(data, want) {
 		t.Fatalf("Map: ok=%v, %d bytes, want the file's %d", ok, len(data), len(want))
 	}
 	unmap()
 
-	empty := filepath.Join(t.TempDir(), "empty")
-	if err := os.WriteFile(empty, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	e, err := os.Open(empty)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	if _, _, ok := Map(e); ok {
+	_, empty := openFile(t, nil)
+	if _, _, ok := Map(empty); ok {
 		t.Error("an empty file was mapped")
 	}
 	r, w, err := os.Pipe()
@@ -53,15 +52,7 @@ func TestMapRegularFileOnly(t *testing.T) {
 // A fault past the end of a truncated file is InData; a panic of another
 // kind, or a fault elsewhere, is not.
 func TestInData(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "f")
-	if err := os.WriteFile(path, make([]byte, 3*os.Getpagesize()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	path, f := openFile(t, make([]byte, 3*os.Getpagesize()))
 	data, unmap, ok := Map(f)
 	if !ok {
 		t.Fatal("not mapped")
