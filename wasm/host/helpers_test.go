@@ -35,6 +35,7 @@ func testCompilationCache(kind string) wazero.CompilationCache {
 }
 
 func TestMain(m *testing.M) {
+	compileOnlyMain() // exits when the test binary is BenchmarkCompileCachedProcess's one-shot process
 	// New's default compilation cache goes to the user cache directory:
 	// keep the tests out of the real one.
 	cacheHome, err := os.MkdirTemp("", "clerkwasm-cachehome-")
