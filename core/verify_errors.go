@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"time"
+
+	"github.com/clerkscript/clerkscript/internal/minijson"
 )
 
 // Reasons a session token is rejected. The strings are Clerk's own
@@ -117,11 +119,11 @@ var (
 
 // jsJSON renders a raw claim value as JSON.stringify would in Clerk's
 // messages; an absent value prints as undefined.
-func jsJSON(v jsonValue) string {
-	if !v.present() {
+func jsJSON(v minijson.Value) string {
+	if !v.Present() {
 		return "undefined"
 	}
-	return string(v.raw)
+	return string(v.Raw)
 }
 
 func quoteJSON(s string) string {

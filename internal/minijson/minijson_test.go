@@ -244,6 +244,12 @@ func TestScanObjectMembers(t *testing.T) {
 	if err := ScanArray([]byte(`{} `), nil); !errors.As(err, &te) || te.Value != "object" {
 		t.Fatalf("ScanArray({}) = %v", err)
 	}
+	if err := ScanStruct([]byte(` null `), "T", nil); err != nil {
+		t.Fatalf("ScanStruct(null) = %v", err)
+	}
+	if err := ScanStruct([]byte(`"x"`), "abi.Config", nil); err == nil || err.Error() != "json: cannot unmarshal string into Go value of type abi.Config" {
+		t.Fatalf("ScanStruct(string) = %v", err)
+	}
 	if err := ScanObject([]byte(`{"a":1} x`), nil); err == nil || err.Error() != "invalid character 'x' after top-level value" {
 		t.Fatalf("ScanObject trailing = %v", err)
 	}
@@ -348,6 +354,60 @@ func FuzzMarshal(f *testing.F) {
 				continue
 			}
 			checkMarshal(t, v)
+		}
+	})
+}
+
+// FuzzScanObject holds ScanObject to encoding/json: same verdict and error
+// (for objects), same value for a member.
+func FuzzScanObject(f *testing.F) {
+	for _, s := range []string{
+		`{}`, ` {"sub":"user_1","exp":1.5e9} `, `{"a":[1,{"b":null}],"c":true,"d":false}`,
+		`{"s\u0075b":"\ud83d\ude00 \u00e9 \ud800 x"}`, `{"sub":"\xff\xfe"}`, `{"a":01}`, `{"a":-}`, `{"a":1.}`,
+		`{"a":1e}`, `{"a":"\x01"}`, `{"a":"\q"}`, `{"sub":1,"sub":"last"}`, `[1]`, `{"a":1,}`, `{"a" 1}`, `nul`,
+		`{"a":[1,2,]}`, `{"a":tru}`, `{"sub":"a\/b\"c\\d\b\f\n\r\t"}`, `{"a":-0.0E+1}`, `{"sub":[1,"x"]}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var sub Value
+		err := ScanObject(data, func(key []byte, esc bool, v Value) {
+			if KeyIs(key, esc, "sub") {
+				sub = v
+			}
+		})
+		var m map[string]any
+		wantErr := json.Unmarshal(data, &m)
+		if wantErr == nil && m == nil { // null: no object for ScanObject, no members for ScanStruct
+			var te *UnmarshalTypeError
+			if !errors.As(err, &te) || te.Value != "null" {
+				t.Fatalf("ScanObject(%q) err = %v, want a type error for null", data, err)
+			}
+			if err := ScanStruct(data, "T", func([]byte, bool, Value) { t.Fatal("member in null") }); err != nil {
+				t.Fatalf("ScanStruct(%q) = %v", data, err)
+			}
+			return
+		}
+		if (err == nil) != (wantErr == nil) {
+			t.Fatalf("ScanObject(%q) err = %v, encoding/json %v", data, err, wantErr)
+		}
+		if err != nil {
+			var te *json.UnmarshalTypeError
+			if errors.As(wantErr, &te) && te.Value == "number" { // a number member out of range: not ScanObject's business
+				return
+			}
+			if _, isType := err.(*UnmarshalTypeError); !isType && err.Error() != wantErr.Error() {
+				t.Fatalf("ScanObject(%q) err = %q, encoding/json %q", data, err, wantErr)
+			}
+			return
+		}
+		want, ok := m["sub"]
+		if ok != sub.Present() {
+			t.Fatalf("sub present: scanner %v, encoding/json %v", sub.Present(), ok)
+		}
+		got, gerr := sub.Decode()
+		if ok && gerr == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("sub: scanner %#v, encoding/json %#v", got, want)
 		}
 	})
 }

@@ -128,6 +128,20 @@ func ScanObject(data []byte, fn func(key []byte, keyEsc bool, v Value)) error {
 	return nil
 }
 
+// ScanStruct is ScanObject with encoding/json's rules for decoding into a
+// struct: null is no members, and valid JSON of another kind is an
+// *UnmarshalTypeError naming typ (the Go type, e.g. "abi.Config").
+func ScanStruct(data []byte, typ string, fn func(key []byte, keyEsc bool, v Value)) error {
+	err := ScanObject(data, fn)
+	if te, ok := err.(*UnmarshalTypeError); ok {
+		if te.Value == "null" {
+			return nil
+		}
+		te.Type = typ
+	}
+	return err
+}
+
 // ScanArray walks the JSON array in data, calling fn for each element, as
 // ScanObject does for objects.
 func ScanArray(data []byte, fn func(v Value)) error {
