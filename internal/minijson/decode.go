@@ -204,3 +204,25 @@ func (v Value) Strings(strct, field string) ([]string, error) {
 	})
 	return out, err
 }
+
+// DecodeObject decodes data as json.Unmarshal does into a map[string]any:
+// nil for null, an *UnmarshalTypeError for another kind of value.
+func DecodeObject(data []byte) (map[string]any, error) {
+	v, _, err := scanTop(data)
+	if err != nil {
+		return nil, err
+	}
+	switch v.Kind {
+	case Null:
+		return nil, nil
+	case Object:
+	default:
+		return nil, &UnmarshalTypeError{Value: v.KindName(), Type: "map[string]interface {}"}
+	}
+	d := builder{}
+	out, _ := d.value(v.Raw, 0)
+	if d.err != nil {
+		return nil, d.err
+	}
+	return out.(map[string]any), nil
+}

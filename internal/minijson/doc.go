@@ -13,7 +13,8 @@
 //     invalid UTF-8 and lone surrogates turned into U+FFFD, and numbers
 //     outside float64's range rejected with the same *UnmarshalTypeError.
 //     DecodeUseNumber is the same with json.Number for numbers (as
-//     json.Decoder.UseNumber). Valid is json.Valid.
+//     json.Decoder.UseNumber), DecodeObject is json.Unmarshal into a
+//     map[string]any. Valid is json.Valid.
 //   - Marshal(v) and Append(dst, v) are json.Marshal, byte for byte, for
 //     nil, bool, string, float64, float32, the integer types, json.Number,
 //     json.RawMessage (validated and compacted with HTML escaping, as
@@ -30,10 +31,13 @@
 //     typed decoders that keep only the members they know: they accept
 //     exactly what encoding/json accepts and return the same *SyntaxError.
 //     Value's methods turn a member into a Go value (Str, Num, Int, Bool,
-//     Strings, Decode) and TypeError builds the *UnmarshalTypeError message
-//     that encoding/json would give for a member of the wrong type, so typed
-//     decoders keep encoding/json's behaviour: unknown members ignored, null
-//     leaving a field as it is, wrong types rejected after the syntax check.
+//     Strings, Decode). For decoders that must behave as json.Unmarshal into
+//     a struct, ScanStruct, FieldIs (encoding/json's case-insensitive key
+//     matching), the To* methods (ToString, ToInt64, ToBytes, ToStringsMap...)
+//     and Errs give encoding/json's behaviour and error messages: unknown
+//     members ignored, the last of duplicate members winning, null leaving a
+//     scalar as it is, wrong types reported (the first one) after the syntax
+//     check. FuzzTyped holds a decoder built from them to encoding/json.
 //
 // Importing encoding/json for its types (json.Number, json.RawMessage) costs
 // nothing: only code reachable from the module's exports is linked.

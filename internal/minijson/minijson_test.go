@@ -74,6 +74,19 @@ func checkDecode(t *testing.T, data []byte, useNumber bool) {
 	}
 }
 
+func checkDecodeObject(t *testing.T, data []byte) {
+	t.Helper()
+	var want map[string]any
+	wantErr := json.Unmarshal(data, &want)
+	got, err := DecodeObject(data)
+	if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
+		t.Fatalf("DecodeObject(%q) err = %v, encoding/json %v", data, err, wantErr)
+	}
+	if err == nil && (!reflect.DeepEqual(got, want) || !sameZeroSigns(got, want)) {
+		t.Fatalf("DecodeObject(%q) = %#v, encoding/json %#v", data, got, want)
+	}
+}
+
 // sameZeroSigns tells -0 from 0, which reflect.DeepEqual does not.
 func sameZeroSigns(a, b any) bool {
 	switch a := a.(type) {
@@ -99,6 +112,7 @@ func TestDecodeMatchesEncodingJSON(t *testing.T) {
 	for _, c := range decodeCases {
 		checkDecode(t, []byte(c), false)
 		checkDecode(t, []byte(c), true)
+		checkDecodeObject(t, []byte(c))
 	}
 }
 
@@ -320,6 +334,7 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkDecode(t, data, false)
 		checkDecode(t, data, true)
+		checkDecodeObject(t, data)
 		var want bytes.Buffer
 		wantErr := json.Compact(&want, data)
 		got, err := AppendCompact(nil, data)
