@@ -1,7 +1,6 @@
 package core
 
 import (
-	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -127,15 +126,14 @@ func jsJSON(v minijson.Value) string {
 }
 
 func quoteJSON(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
+	return string(minijson.AppendString(nil, s))
 }
 
 func jsonStrings(list []string) string {
 	if list == nil {
 		list = []string{}
 	}
-	b, _ := json.Marshal(list)
+	b, _ := minijson.Append(nil, list)
 	return string(b)
 }
 

@@ -73,17 +73,16 @@ func decode(data []byte, useNumber bool) (any, error) {
 	return out, nil
 }
 
-// Decode decodes the value as Decode does.
+// Decode decodes the value as Decode does, except that with a number
+// outside float64's range the value is returned along with the error, with
+// nil in the number's place, as json.Unmarshal leaves it.
 func (v Value) Decode() (any, error) {
 	if v.Kind == 0 {
 		return nil, nil
 	}
 	d := builder{}
 	out, _ := d.value(v.Raw, 0)
-	if d.err != nil {
-		return nil, d.err
-	}
-	return out, nil
+	return out, d.err
 }
 
 // builder turns JSON already checked by the scanner into Go values.
@@ -177,32 +176,12 @@ func (v Value) Bool() (val, ok bool) {
 }
 
 // Strings decodes an array of strings as encoding/json decodes it into a
-// []string: nil for null, an error (naming the struct, field and type as
+// nil []string: nil for null, an error (naming the struct, field and type as
 // TypeError does) for anything else.
 func (v Value) Strings(strct, field string) ([]string, error) {
-	switch v.Kind {
-	case Null, 0:
-		return nil, nil
-	case Array:
-	default:
-		return nil, TypeError(v, strct, field, "[]string")
-	}
-	out := make([]string, 0)
-	var err error
-	_ = ScanArray(v.Raw, func(e Value) {
-		switch e.Kind {
-		case String:
-			out = append(out, e.Str())
-		case Null:
-			out = append(out, "")
-		default:
-			if err == nil {
-				err = TypeError(e, strct, field, "string")
-			}
-			out = append(out, "")
-		}
-	})
-	return out, err
+	var l []string
+	err := v.ToStrings(&l, strct, field)
+	return l, err
 }
 
 // DecodeObject decodes data as json.Unmarshal does into a map[string]any:

@@ -19,7 +19,7 @@
 //     nil, bool, string, float64, float32, the integer types, json.Number,
 //     json.RawMessage (validated and compacted with HTML escaping, as
 //     json.Marshal does), []any, []string, map[string]any,
-//     map[string]string, map[string]json.RawMessage and any value with an
+//     map[string]string, map[string]json.RawMessage, map[string][]string and any value with an
 //     AppendJSON method (an Appender, trusted to append valid JSON). Other
 //     types are an error. Strings are escaped HTML-safe (<, >, & as \u003c...,
 //     U+2028 and U+2029 escaped, invalid UTF-8 as \ufffd), map keys are

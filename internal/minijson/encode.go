@@ -111,6 +111,8 @@ func appendValue(dst []byte, v any) ([]byte, error) {
 		return appendMap(dst, v, func(dst []byte, s string) ([]byte, error) { return AppendString(dst, s), nil })
 	case map[string]json.RawMessage:
 		return appendMap(dst, v, appendRaw)
+	case map[string][]string:
+		return appendMap(dst, v, func(dst []byte, l []string) ([]byte, error) { return appendValue(dst, l) })
 	case Appender:
 		return v.AppendJSON(dst)
 	}

@@ -153,6 +153,7 @@ var marshalCases = []any{
 	map[string]any(nil), map[string]any{}, map[string]any{"b": 1.0, "a": "x", "": nil, "<": []any{}, "\xff": 2.0, "é": 3.0, "Z": 4.0},
 	map[string]string(nil), map[string]string{"z": "1", "a": "\u2028"},
 	map[string]json.RawMessage{"k": json.RawMessage(`[ 1 ]`), "a": nil},
+	map[string][]string(nil), map[string][]string{}, map[string][]string{"b": {"<x>", ""}, "a": nil, "c": {}},
 	math.NaN(), math.Inf(1), math.Inf(-1), float32(math.Inf(-1)), []any{math.NaN()}, map[string]any{"a": math.Inf(1)},
 	map[string]any{"n": json.Number("1e")}, []any{json.RawMessage(`[`)},
 }

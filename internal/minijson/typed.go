@@ -172,17 +172,36 @@ func (v Value) ToRaw(dst *json.RawMessage) {
 	}
 }
 
-// ToStrings stores an array of strings in dst.
+// ToStrings stores an array of strings in dst as encoding/json does,
+// decoding into the elements of the slice already there (up to its
+// capacity), so that a null element keeps what a duplicate member put there.
 func (v Value) ToStrings(dst *[]string, strct, field string) error {
-	if v.Kind == 0 {
+	switch v.Kind {
+	case 0:
 		return nil
+	case Null:
+		*dst = nil
+		return nil
+	case Array:
+	default:
+		return TypeError(v, strct, field, "[]string")
 	}
-	l, err := v.Strings(strct, field)
-	if err != nil {
-		return err
+	out := (*dst)[:0]
+	var errs Errs
+	_ = ScanArray(v.Raw, func(e Value) {
+		i := len(out)
+		if i < cap(out) {
+			out = out[:i+1]
+		} else {
+			out = append(out, "")
+		}
+		errs.Add(e.ToString(&out[i], strct, field))
+	})
+	if len(out) == 0 {
+		out = make([]string, 0)
 	}
-	*dst = l
-	return nil
+	*dst = out
+	return errs.Err()
 }
 
 // ToStringsMap stores an object of arrays of strings in dst, as

@@ -83,7 +83,7 @@ var typedCases = []string{
 	`{"secret":1}`, `{"secret":null}`, `{"secret":"a","secret":"b"}`, `{"SECRET":"x","secret":"y","Secret":"z"}`, `{"ſecret":"k"}`, `{"KEY":"k"}`, "{\"\u212aey\":\"k\"}", `{"\u017Fecret":"k"}`,
 	`{"secret\u0000":"k"}`, `{"is_on":"true"}`, `{"is_on":1}`, `{"cache_size":1.5}`, `{"cache_size":1e3}`, `{"cache_size":99999999999999999999}`, `{"cache_size":"1"}`,
 	`{"now_unix":-0}`, `{"clock_skew_ms":null}`, `{"clock_skew_ms":1.5}`, `{"clock_skew_ms":"1"}`, `{"list":"x"}`, `{"list":[1]}`, `{"list":[[]]}`, `{"list":null}`, `{"list":[]}`,
-	`{"headers":[]}`, `{"headers":{"a":1}}`, `{"headers":{"a":[1]}}`, `{"headers":{"a":["x",1e400]}}`, `{"headers":null}`, `{"headers":{"a":null,"a":["x"]}}`,
+	`{"headers":[]}`, `{"headers":{"a":1}}`, `{"headers":{"a":[1]}}`, `{"headers":{"a":["x",1e400]}}`, `{"headers":null}`, `{"headers":{"a":null,"a":["x"]}}`, `{"list":["a","b","c"],"list":[null,1,"y"],"list":[null,null,null,null,null]}`,
 	`{"params":null}`, `{"params":"x"}`, `{"body":"!!!"}`, `{"body":"YQ"}`, "{\"body\":\"YQ=\\n=\"}", `{"body":1}`, `{"body":null}`, `{"body":""}`,
 	`{"request":[]}`, `{"request":null}`, `{"request":{"method":1}}`, `{"request":{"headers":{"a":[1]}}}`, `{"secret":1,"body":"!!"}`, `{"body":"!!","secret":1}`,
 	`{"secret":1,`, `{"secret":1} x`, `{"unknown":[1e400],"x":{}}`,
