@@ -156,6 +156,16 @@ func appendNumber(dst []byte, n json.Number) ([]byte, error) {
 	return append(dst, n...), nil
 }
 
+// AppendRaw appends m as json.Marshal encodes a json.RawMessage: null when
+// nil, otherwise checked and compacted with HTML escaping.
+func AppendRaw(dst []byte, m json.RawMessage) ([]byte, error) {
+	out, err := appendRaw(dst, m)
+	if err != nil {
+		return dst, err
+	}
+	return out, nil
+}
+
 // appendRaw is encoding/json's encoding of a json.RawMessage: nil as null,
 // otherwise checked and compacted with HTML escaping.
 func appendRaw(dst []byte, m json.RawMessage) ([]byte, error) {

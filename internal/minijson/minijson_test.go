@@ -174,6 +174,11 @@ func checkMarshal(t *testing.T, v any) {
 	if !bytes.Equal(got, want) {
 		t.Fatalf("Marshal(%#v) = %s, encoding/json %s", v, got, want)
 	}
+	if raw, ok := v.(json.RawMessage); ok {
+		if out, err := AppendRaw([]byte("x"), raw); err != nil || string(out) != "x"+string(want) {
+			t.Fatalf("AppendRaw(x, %q) = %q, %v", raw, out, err)
+		}
+	}
 	// Append adds to what is there and leaves it on error.
 	pre := []byte("x")
 	if out, err := Append(pre, v); err != nil || string(out) != "x"+string(want) {

@@ -239,7 +239,7 @@ func AppendError(b []byte, e *abi.Error) ([]byte, error) {
 			if len(it.Meta) > 0 {
 				b = appendKey(b, false, "meta")
 				var err error
-				if b, err = minijson.Append(b, it.Meta); err != nil {
+				if b, err = minijson.AppendRaw(b, it.Meta); err != nil {
 					return b, err
 				}
 			}
@@ -293,12 +293,12 @@ func MarshalWebhookEvent(ev abi.WebhookEvent) ([]byte, error) {
 	b = minijson.AppendString(b, ev.Object)
 	b = append(b, `,"data":`...)
 	var err error
-	if b, err = minijson.Append(b, ev.Data); err != nil {
+	if b, err = minijson.AppendRaw(b, ev.Data); err != nil {
 		return nil, err
 	}
 	if len(ev.EventAttributes) > 0 {
 		b = append(b, `,"event_attributes":`...)
-		if b, err = minijson.Append(b, ev.EventAttributes); err != nil {
+		if b, err = minijson.AppendRaw(b, ev.EventAttributes); err != nil {
 			return nil, err
 		}
 	}
