@@ -56,24 +56,12 @@ func appendValue(dst []byte, v any) ([]byte, error) {
 		return AppendFloat(dst, float64(v), 32)
 	case int:
 		return strconv.AppendInt(dst, int64(v), 10), nil
-	case int8:
-		return strconv.AppendInt(dst, int64(v), 10), nil
-	case int16:
-		return strconv.AppendInt(dst, int64(v), 10), nil
-	case int32:
-		return strconv.AppendInt(dst, int64(v), 10), nil
 	case int64:
 		return strconv.AppendInt(dst, v, 10), nil
-	case uint:
-		return strconv.AppendUint(dst, uint64(v), 10), nil
-	case uint8:
-		return strconv.AppendUint(dst, uint64(v), 10), nil
-	case uint16:
-		return strconv.AppendUint(dst, uint64(v), 10), nil
-	case uint32:
-		return strconv.AppendUint(dst, uint64(v), 10), nil
-	case uint64:
-		return strconv.AppendUint(dst, v, 10), nil
+	case int8, int16, int32:
+		return strconv.AppendInt(dst, signed(v), 10), nil
+	case uint, uint8, uint16, uint32, uint64:
+		return strconv.AppendUint(dst, unsigned(v), 10), nil
 	case json.Number:
 		return appendNumber(dst, v)
 	case json.RawMessage:
@@ -106,29 +94,65 @@ func appendValue(dst []byte, v any) ([]byte, error) {
 		}
 		return append(dst, ']'), nil
 	case map[string]any:
-		return appendMap(dst, v, appendValue)
+		return appendMap(dst, v == nil, sortedKeys(v), func(dst []byte, k string) ([]byte, error) { return appendValue(dst, v[k]) })
 	case map[string]string:
-		return appendMap(dst, v, func(dst []byte, s string) ([]byte, error) { return AppendString(dst, s), nil })
+		return appendMap(dst, v == nil, sortedKeys(v), func(dst []byte, k string) ([]byte, error) { return AppendString(dst, v[k]), nil })
 	case map[string]json.RawMessage:
-		return appendMap(dst, v, appendRaw)
+		return appendMap(dst, v == nil, sortedKeys(v), func(dst []byte, k string) ([]byte, error) { return appendRaw(dst, v[k]) })
 	case map[string][]string:
-		return appendMap(dst, v, func(dst []byte, l []string) ([]byte, error) { return appendValue(dst, l) })
+		return appendMap(dst, v == nil, sortedKeys(v), func(dst []byte, k string) ([]byte, error) { return appendValue(dst, v[k]) })
 	case Appender:
 		return v.AppendJSON(dst)
 	}
 	return dst, ErrUnsupportedType
 }
 
-// appendMap encodes a map with its keys sorted, as encoding/json does.
-func appendMap[V any](dst []byte, m map[string]V, enc func([]byte, V) ([]byte, error)) ([]byte, error) {
-	if m == nil {
-		return append(dst, "null"...), nil
+// signed and unsigned widen the small integer types (one case each in
+// appendValue's switch keeps the module small).
+func signed(v any) int64 {
+	switch v := v.(type) {
+	case int8:
+		return int64(v)
+	case int16:
+		return int64(v)
+	case int32:
+		return int64(v)
 	}
+	return 0
+}
+
+func unsigned(v any) uint64 {
+	switch v := v.(type) {
+	case uint:
+		return uint64(v)
+	case uint8:
+		return uint64(v)
+	case uint16:
+		return uint64(v)
+	case uint32:
+		return uint64(v)
+	case uint64:
+		return v
+	}
+	return 0
+}
+
+// sortedKeys returns a map's keys in encoding/json's order.
+func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
+	return keys
+}
+
+// appendMap encodes a map (null when isNil) from its sorted keys and a
+// function appending the value of a key.
+func appendMap(dst []byte, isNil bool, keys []string, enc func([]byte, string) ([]byte, error)) ([]byte, error) {
+	if isNil {
+		return append(dst, "null"...), nil
+	}
 	dst = append(dst, '{')
 	for i, k := range keys {
 		if i > 0 {
@@ -137,7 +161,7 @@ func appendMap[V any](dst []byte, m map[string]V, enc func([]byte, V) ([]byte, e
 		dst = AppendString(dst, k)
 		dst = append(dst, ':')
 		var err error
-		if dst, err = enc(dst, m[k]); err != nil {
+		if dst, err = enc(dst, k); err != nil {
 			return dst, err
 		}
 	}

@@ -56,22 +56,27 @@ func nested(v minijson.Value, errs *minijson.Errs, parent, path, typ string, nam
 	}
 }
 
+//go:noinline // one closure body for every field, not one per call site
 func str(dst *string, st, path string) fieldFn {
 	return func(v minijson.Value, errs *minijson.Errs) { errs.Add(v.ToString(dst, st, path)) }
 }
 
+//go:noinline // one closure body for every field, not one per call site
 func strs(dst *[]string, st, path string) fieldFn {
 	return func(v minijson.Value, errs *minijson.Errs) { errs.Add(v.ToStrings(dst, st, path)) }
 }
 
+//go:noinline // one closure body for every field, not one per call site
 func boolean(dst *bool, st, path string) fieldFn {
 	return func(v minijson.Value, errs *minijson.Errs) { errs.Add(v.ToBool(dst, st, path)) }
 }
 
+//go:noinline // one closure body for every field, not one per call site
 func int64Of(dst *int64, st, path string) fieldFn {
 	return func(v minijson.Value, errs *minijson.Errs) { errs.Add(v.ToInt64(dst, st, path, "int64")) }
 }
 
+//go:noinline // one closure body for every field, not one per call site
 func intOf(dst *int, st, path string) fieldFn {
 	return func(v minijson.Value, errs *minijson.Errs) {
 		n := int64(*dst)
@@ -80,18 +85,22 @@ func intOf(dst *int, st, path string) fieldFn {
 	}
 }
 
+//go:noinline // one closure body for every field, not one per call site
 func int64Ptr(dst **int64, st, path string) fieldFn {
 	return func(v minijson.Value, errs *minijson.Errs) { errs.Add(v.ToInt64Ptr(dst, st, path)) }
 }
 
+//go:noinline // one closure body for every field, not one per call site
 func headers(dst *map[string][]string, st, path string) fieldFn {
 	return func(v minijson.Value, errs *minijson.Errs) { errs.Add(v.ToStringsMap(dst, st, path)) }
 }
 
+//go:noinline // one closure body for every field, not one per call site
 func bytesOf(dst *[]byte, st, path string) fieldFn {
 	return func(v minijson.Value, errs *minijson.Errs) { errs.Add(v.ToBytes(dst, st, path)) }
 }
 
+//go:noinline // one closure body for every field, not one per call site
 func raw(dst *json.RawMessage) fieldFn {
 	return func(v minijson.Value, _ *minijson.Errs) { v.ToRaw(dst) }
 }
