@@ -85,4 +85,3 @@ func appendOptStrings(b []byte, key string, list []string) []byte {
 	}
 	return append(b, ']')
 }
-
