@@ -19,17 +19,21 @@
 //     nil, bool, string, float64, float32, the integer types, json.Number,
 //     json.RawMessage (validated and compacted with HTML escaping, as
 //     json.Marshal does), []any, []string, map[string]any,
-//     map[string]string, map[string]json.RawMessage, map[string][]string and any value with an
-//     AppendJSON method (an Appender, trusted to append valid JSON). Other
-//     types are an error. Strings are escaped HTML-safe (<, >, & as \u003c...,
+//     map[string]string, map[string]json.RawMessage, map[string][]string
+//     and any value with an AppendJSON method (an Appender, trusted to
+//     append valid JSON). Other types are ErrUnsupportedType (encoding/json
+//     would encode them; this package has no reflection to do so). Strings are escaped HTML-safe (<, >, & as \u003c...,
 //     U+2028 and U+2029 escaped, invalid UTF-8 as \ufffd), map keys are
 //     sorted, floats are formatted as encoding/json formats them and NaN
-//     and ±Inf are an *UnsupportedValueError. AppendString, AppendFloat and
-//     AppendCompact are the pieces, for hand-written encoders.
+//     and ±Inf are an *UnsupportedValueError. AppendString, AppendFloat,
+//     AppendRaw and AppendCompact (json.Compact) are the pieces, for
+//     hand-written encoders.
 //   - ScanObject and ScanArray walk an object or array once, calling a
 //     function with the raw text of each member (a Value), for hand-written
 //     typed decoders that keep only the members they know: they accept
-//     exactly what encoding/json accepts and return the same *SyntaxError.
+//     exactly what encoding/json accepts and return the same *SyntaxError
+//     (FuzzScanObject). Valid JSON of another kind (null included) is an
+//     *UnmarshalTypeError.
 //     Value's methods turn a member into a Go value (Str, Num, Int, Bool,
 //     Strings, Decode). For decoders that must behave as json.Unmarshal into
 //     a struct, ScanStruct, FieldIs (encoding/json's case-insensitive key
@@ -39,6 +43,8 @@
 //     scalar as it is, wrong types reported (the first one) after the syntax
 //     check. FuzzTyped holds a decoder built from them to encoding/json.
 //
-// Importing encoding/json for its types (json.Number, json.RawMessage) costs
-// nothing: only code reachable from the module's exports is linked.
+// Not reproduced: SyntaxError.Offset may differ from encoding/json's, and
+// nothing here reads from an io.Reader. Importing encoding/json for its
+// types (json.Number, json.RawMessage) costs next to nothing: only code
+// reachable from the module's exports is linked (its package init stays).
 package minijson

@@ -69,18 +69,6 @@ func upper(c byte) byte {
 	return c
 }
 
-// path joins a field path as encoding/json's errors print it.
-func path(parent, name string) string {
-	if parent == "" {
-		return name
-	}
-	return parent + "." + name
-}
-
-// Path is the dotted path of a nested member, for the field argument of
-// the To* methods.
-func Path(parent, name string) string { return path(parent, name) }
-
 // ToString stores a string member in dst.
 func (v Value) ToString(dst *string, strct, field string) error {
 	switch v.Kind {
