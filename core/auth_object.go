@@ -3,6 +3,8 @@ package core
 import (
 	"encoding/json"
 	"strings"
+
+	"github.com/clerkscript/clerkscript/internal/minijson"
 )
 
 // TokenType names the kind of credential a request carried, with
@@ -285,7 +287,7 @@ func (a *AuthObject) MarshalJSON() ([]byte, error) {
 	}
 	var tt any
 	if a.TokenType != "" {
-		tt = a.TokenType
+		tt = string(a.TokenType)
 	}
 	m := map[string]any{"tokenType": tt, "isAuthenticated": a.IsAuthenticated}
 	if !a.TokenType.isMachine() {
@@ -299,7 +301,7 @@ func (a *AuthObject) MarshalJSON() ([]byte, error) {
 		}
 		var fva any
 		if a.FactorVerificationAge != nil {
-			fva = a.FactorVerificationAge
+			fva = []any{a.FactorVerificationAge[0], a.FactorVerificationAge[1]}
 		}
 		m["userId"] = str(a.UserID)
 		m["sessionId"] = str(a.SessionID)
@@ -311,7 +313,7 @@ func (a *AuthObject) MarshalJSON() ([]byte, error) {
 		m["factorVerificationAge"] = fva
 		m["actor"] = raw(a.Actor)
 		m["sessionClaims"] = claims
-		return json.Marshal(m)
+		return minijson.Marshal(m)
 	}
 	var scopes any
 	if a.IsAuthenticated {
@@ -336,5 +338,17 @@ func (a *AuthObject) MarshalJSON() ([]byte, error) {
 		m["userId"] = str(a.UserID)
 		m["clientId"] = str(a.ClientID)
 	}
-	return json.Marshal(m)
+	return minijson.Marshal(m)
+}
+
+// AppendJSON appends MarshalJSON's encoding (minijson.Appender).
+func (a *AuthObject) AppendJSON(dst []byte) ([]byte, error) {
+	if a == nil {
+		return append(dst, "null"...), nil
+	}
+	b, err := a.MarshalJSON()
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, b...), nil
 }

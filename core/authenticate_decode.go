@@ -1,8 +1,9 @@
 package core
 
 import (
-	"encoding/json"
 	"strings"
+
+	"github.com/clerkscript/clerkscript/internal/minijson"
 )
 
 // unverifiedJWT is what the request-level decisions read from a token
@@ -17,11 +18,6 @@ type unverifiedJWT struct {
 	hasIat    bool
 	hasExp    bool
 	issIsTrue bool // iss present and truthy, as JS tests it
-}
-
-type jwtHeaderFields struct {
-	Typ any `json:"typ"`
-	Cat any `json:"cat"`
 }
 
 // decodeUnverified splits and decodes a JWT the way @clerk/backend's
@@ -40,36 +36,75 @@ func decodeUnverified(token string) (*unverifiedJWT, *TokenVerificationError) {
 	if err1 != nil || err2 != nil || err3 != nil {
 		return nil, errUndecodable
 	}
-	var h jwtHeaderFields
-	var p map[string]json.RawMessage
-	if json.Unmarshal(hb, &h) != nil || json.Unmarshal(pb, &p) != nil || p == nil {
+	u, ok := decodeUnverifiedJSON(hb, pb)
+	if !ok {
 		return nil, errUndecodable
 	}
+	return u, nil
+}
+
+// decodeUnverifiedJSON reads the header and payload JSON as the
+// encoding/json code it replaced did (authenticate_decode_test.go holds it
+// to that): header fields matched case-insensitively, payload keys exactly,
+// the last of duplicates winning, a null number read as 0.
+func decodeUnverifiedJSON(hb, pb []byte) (*unverifiedJWT, bool) {
 	u := &unverifiedJWT{}
-	u.typ, _ = h.Typ.(string)
-	u.cat, _ = h.Cat.(string)
-	str := func(k string) string {
-		var s string
-		_ = json.Unmarshal(p[k], &s)
-		return s
-	}
-	num := func(k string) (float64, bool) {
-		var f float64
-		if raw, ok := p[k]; ok && json.Unmarshal(raw, &f) == nil {
-			return f, true
+	ok := true
+	err := minijson.ScanStruct(hb, "", func(key []byte, esc bool, v minijson.Value) {
+		k := minijson.Unquote(key, esc)
+		var dst *string
+		switch {
+		case minijson.FieldIs(k, "typ"):
+			dst = &u.typ
+		case minijson.FieldIs(k, "cat"):
+			dst = &u.cat
+		default:
+			return
 		}
-		return 0, false
+		if _, err := v.Decode(); err != nil {
+			ok = false
+		}
+		*dst = ""
+		if v.Kind == minijson.String {
+			*dst = v.Str()
+		}
+	})
+	if err != nil || !ok {
+		return nil, false
 	}
-	u.sub, u.iss, u.sid = str("sub"), str("iss"), str("sid")
-	u.iat, u.hasIat = num("iat")
-	u.exp, u.hasExp = num("exp")
-	if raw, ok := p["iss"]; ok {
-		var v any
-		if json.Unmarshal(raw, &v) == nil {
+	var sub, iss, sid, iat, exp minijson.Value
+	err = minijson.ScanObject(pb, func(key []byte, esc bool, v minijson.Value) {
+		switch minijson.Unquote(key, esc) {
+		case "sub":
+			sub = v
+		case "iss":
+			iss = v
+		case "sid":
+			sid = v
+		case "iat":
+			iat = v
+		case "exp":
+			exp = v
+		}
+	})
+	if err != nil {
+		return nil, false
+	}
+	num := func(v minijson.Value) (float64, bool) {
+		if v.Kind == minijson.Null {
+			return 0, true // encoding/json leaves a float64 as it is for null
+		}
+		return v.Num()
+	}
+	u.sub, u.iss, u.sid = sub.Str(), iss.Str(), sid.Str()
+	u.iat, u.hasIat = num(iat)
+	u.exp, u.hasExp = num(exp)
+	if iss.Present() {
+		if v, err := iss.Decode(); err == nil {
 			u.issIsTrue = truthy(v)
 		}
 	}
-	return u, nil
+	return u, true
 }
 
 // decodeB64Loose accepts base64url with or without padding, and the standard

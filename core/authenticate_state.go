@@ -1,8 +1,9 @@
 package core
 
 import (
-	"encoding/json"
 	"strings"
+
+	"github.com/clerkscript/clerkscript/internal/minijson"
 )
 
 // AuthStatus is the outcome of AuthenticateRequest.
@@ -111,27 +112,36 @@ func (s *RequestState) ToAuth() *AuthObject {
 // name -> list of values, and auth as ToAuth (null for a handshake). The
 // token itself is left out: it is a credential.
 func (s RequestState) MarshalJSON() ([]byte, error) {
-	type out struct {
-		Status    AuthStatus          `json:"status"`
-		Reason    *string             `json:"reason"`
-		Message   *string             `json:"message"`
-		TokenType *TokenType          `json:"tokenType"`
-		Headers   map[string][]string `json:"headers"`
-		Auth      *AuthObject         `json:"auth"`
-	}
-	o := out{Status: s.Status, Headers: map[string][]string(s.Headers), Auth: s.ToAuth()}
-	if o.Headers == nil {
-		o.Headers = map[string][]string{}
-	}
+	b := append(make([]byte, 0, 512), `{"status":`...)
+	b = minijson.AppendString(b, string(s.Status))
 	if s.Status != StatusSignedIn {
-		r, m := s.Reason, s.Message
-		o.Reason, o.Message = &r, &m
+		b = append(b, `,"reason":`...)
+		b = minijson.AppendString(b, s.Reason)
+		b = append(b, `,"message":`...)
+		b = minijson.AppendString(b, s.Message)
+	} else {
+		b = append(b, `,"reason":null,"message":null`...)
 	}
+	b = append(b, `,"tokenType":`...)
 	if s.TokenType != "" {
-		t := s.TokenType
-		o.TokenType = &t
+		b = minijson.AppendString(b, string(s.TokenType))
+	} else {
+		b = append(b, "null"...)
 	}
-	return json.Marshal(o)
+	b = append(b, `,"headers":`...)
+	headers := map[string][]string(s.Headers)
+	if headers == nil {
+		headers = map[string][]string{}
+	}
+	b, err := minijson.Append(b, headers)
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, `,"auth":`...)
+	if b, err = s.ToAuth().AppendJSON(b); err != nil {
+		return nil, err
+	}
+	return append(b, '}'), nil
 }
 
 func newState(status AuthStatus, tt TokenType, reason, message string, h Header) RequestState {

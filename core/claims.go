@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"unsafe"
+
+	"github.com/clerkscript/clerkscript/internal/minijson"
 )
 
 // Claims are the verified claims of a Clerk session token. Registered claims
@@ -55,7 +57,7 @@ type Claims struct {
 	// Exact values for the time checks, which re-run on every cache hit.
 	exp, nbf, iat    float64
 	hasNbf, hasIat   bool
-	audRaw, azpRaw   jsonValue
+	audRaw, azpRaw   minijson.Value
 	typ              string
 	hasTyp           bool
 	deferredClaimErr *TokenVerificationError // sub/exp/nbf/iat type errors, reported in Clerk's order
@@ -65,11 +67,7 @@ type Claims struct {
 // Map decodes the raw claims into a map (numbers as float64, as
 // encoding/json does).
 func (c *Claims) Map() (map[string]any, error) {
-	var m map[string]any
-	if err := json.Unmarshal(c.Raw, &m); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return minijson.DecodeObject(c.Raw)
 }
 
 // HasPermission reports whether the active organization grants permission
@@ -98,19 +96,19 @@ const (
 
 // rawClaims holds the members of the payload the verifier interprets.
 type rawClaims struct {
-	sub, sid, azp, iss, sts, jti, aud jsonValue
-	exp, nbf, iat                     jsonValue
-	v, fva, act, o, fea, pla          jsonValue
-	orgID, orgSlug, orgRole, orgPerms jsonValue
+	sub, sid, azp, iss, sts, jti, aud minijson.Value
+	exp, nbf, iat                     minijson.Value
+	v, fva, act, o, fea, pla          minijson.Value
+	orgID, orgSlug, orgRole, orgPerms minijson.Value
 }
 
 // scanClaims checks that payload is a JSON object and picks out the members
 // Clerk defines; later duplicates win, as with JSON.parse.
 func scanClaims(payload []byte, rc *rawClaims) error {
-	return scanObject(payload, func(key []byte, esc bool, v jsonValue) {
+	return minijson.ScanObject(payload, func(key []byte, esc bool, v minijson.Value) {
 		k := string(key) // no allocation: only compared
 		if esc {
-			k = unquote(key, true)
+			k = minijson.Unquote(key, true)
 		}
 		switch k {
 		case "sub":
@@ -163,7 +161,7 @@ func scanClaims(payload []byte, rc *rawClaims) error {
 func buildClaims(rc *rawClaims, payload []byte) *Claims {
 	c := &Claims{Raw: payload, audRaw: rc.aud, azpRaw: rc.azp}
 	st := newStringSource(payload)
-	if rc.sub.kind == jsonString {
+	if rc.sub.Kind == minijson.String {
 		c.Subject = st.get(rc.sub)
 	} else {
 		c.defer_(checkSub, tokenErr(ReasonTokenVerificationFailed,
@@ -174,33 +172,33 @@ func buildClaims(rc *rawClaims, payload []byte) *Claims {
 	c.Issuer = st.get(rc.iss)
 	c.SessionStatus = st.get(rc.sts)
 	c.ID = st.get(rc.jti)
-	switch rc.aud.kind {
-	case jsonString:
+	switch rc.aud.Kind {
+	case minijson.String:
 		c.Audience = []string{st.get(rc.aud)}
-	case jsonArray:
-		_ = scanArray(rc.aud.raw, func(v jsonValue) {
-			if v.kind == jsonString {
+	case minijson.Array:
+		_ = minijson.ScanArray(rc.aud.Raw, func(v minijson.Value) {
+			if v.Kind == minijson.String {
 				c.Audience = append(c.Audience, st.get(v))
 			}
 		})
 	}
 
-	if f, ok := rc.exp.num(); ok {
+	if f, ok := rc.exp.Num(); ok {
 		c.exp, c.Expiry = f, floorUnix(f)
 	} else {
 		c.defer_(checkExp, tokenErr(ReasonTokenVerificationFailed,
 			"Invalid JWT expiry date claim (exp) "+jsJSON(rc.exp)+". Expected number.", ""))
 	}
-	if rc.nbf.present() {
-		if f, ok := rc.nbf.num(); ok {
+	if rc.nbf.Present() {
+		if f, ok := rc.nbf.Num(); ok {
 			c.nbf, c.NotBefore, c.hasNbf = f, floorUnix(f), true
 		} else {
 			c.defer_(checkNbf, tokenErr(ReasonTokenVerificationFailed,
 				"Invalid JWT not before date claim (nbf) "+jsJSON(rc.nbf)+". Expected number.", ""))
 		}
 	}
-	if rc.iat.present() {
-		if f, ok := rc.iat.num(); ok {
+	if rc.iat.Present() {
+		if f, ok := rc.iat.Num(); ok {
 			c.iat, c.IssuedAt, c.hasIat = f, floorUnix(f), true
 		} else {
 			c.defer_(checkIat, tokenErr(ReasonTokenVerificationFailed,
@@ -208,12 +206,12 @@ func buildClaims(rc *rawClaims, payload []byte) *Claims {
 		}
 	}
 
-	if rc.fva.kind == jsonArray {
+	if rc.fva.Kind == minijson.Array {
 		var fva [2]int
 		n := 0
 		ok := true
-		_ = scanArray(rc.fva.raw, func(v jsonValue) {
-			f, isNum := v.num()
+		_ = minijson.ScanArray(rc.fva.Raw, func(v minijson.Value) {
+			f, isNum := v.Num()
 			if !isNum || n >= 2 || f != math.Trunc(f) || math.Abs(f) > math.MaxInt32 {
 				ok = false
 				return
@@ -225,27 +223,27 @@ func buildClaims(rc *rawClaims, payload []byte) *Claims {
 			c.FactorVerificationAge = &fva
 		}
 	}
-	if rc.act.kind == jsonObject {
-		c.Actor = json.RawMessage(rc.act.raw)
+	if rc.act.Kind == minijson.Object {
+		c.Actor = json.RawMessage(rc.act.Raw)
 	}
 
 	c.Version = 1
-	if f, ok := rc.v.num(); ok && f == 2 {
+	if f, ok := rc.v.Num(); ok && f == 2 {
 		c.Version = 2
 	}
 	if c.Version == 2 {
 		c.Features = splitList(st.get(rc.fea))
 		c.Plans = splitList(st.get(rc.pla))
-		if rc.o.kind == jsonObject {
-			c.expandOrgV2(rc.o.raw, st)
+		if rc.o.Kind == minijson.Object {
+			c.expandOrgV2(rc.o.Raw, st)
 		}
 	} else {
 		c.OrgID = st.get(rc.orgID)
 		c.OrgSlug = st.get(rc.orgSlug)
 		c.OrgRole = st.get(rc.orgRole)
-		if rc.orgPerms.kind == jsonArray {
-			_ = scanArray(rc.orgPerms.raw, func(v jsonValue) {
-				if v.kind == jsonString {
+		if rc.orgPerms.Kind == minijson.Array {
+			_ = minijson.ScanArray(rc.orgPerms.Raw, func(v minijson.Value) {
+				if v.Kind == minijson.String {
 					c.OrgPermissions = append(c.OrgPermissions, st.get(v))
 				}
 			})
@@ -295,11 +293,11 @@ func splitList(s string) []string {
 // j, least significant first, grants per[j]; only features whose scope
 // includes the organization ("o", "uo", "ou") yield org:<feature>:<perm>.
 func (c *Claims) expandOrgV2(raw []byte, st stringSource) {
-	var id, slg, rol, per, fpm jsonValue
-	_ = scanObject(raw, func(key []byte, esc bool, v jsonValue) {
+	var id, slg, rol, per, fpm minijson.Value
+	_ = minijson.ScanObject(raw, func(key []byte, esc bool, v minijson.Value) {
 		k := string(key)
 		if esc {
-			k = unquote(key, true)
+			k = minijson.Unquote(key, true)
 		}
 		switch k {
 		case "id":
@@ -358,16 +356,16 @@ func newStringSource(payload []byte) stringSource {
 	return stringSource{base: payload, s: unsafe.String(unsafe.SliceData(payload), len(payload))}
 }
 
-func (st stringSource) get(v jsonValue) string {
-	if v.kind != jsonString {
+func (st stringSource) get(v minijson.Value) string {
+	if v.Kind != minijson.String {
 		return ""
 	}
-	if v.esc || len(st.base) == 0 {
-		return v.str()
+	if v.Esc || len(st.base) == 0 {
+		return v.Str()
 	}
-	off := int(uintptr(unsafe.Pointer(unsafe.SliceData(v.raw))) - uintptr(unsafe.Pointer(unsafe.SliceData(st.base))))
-	if off < 0 || off+len(v.raw) > len(st.s) {
-		return v.str()
+	off := int(uintptr(unsafe.Pointer(unsafe.SliceData(v.Raw))) - uintptr(unsafe.Pointer(unsafe.SliceData(st.base))))
+	if off < 0 || off+len(v.Raw) > len(st.s) {
+		return v.Str()
 	}
-	return st.s[off+1 : off+len(v.raw)-1]
+	return st.s[off+1 : off+len(v.Raw)-1]
 }

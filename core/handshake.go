@@ -2,12 +2,13 @@ package core
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/clerkscript/clerkscript/internal/minijson"
 )
 
 // maxHandshakeRedirects is the loop guard: after this many handshakes in a
@@ -188,13 +189,11 @@ func (a *Authenticator) handshakePayload(ctx context.Context, nonce string) ([]s
 	if err != nil {
 		return nil, err
 	}
-	var body struct {
-		Directives []string `json:"directives"`
-	}
-	if err := json.Unmarshal(resp.Body, &body); err != nil {
+	directives, err := stringsMember(resp.Body, "directives")
+	if err != nil {
 		return nil, errors.New("clerk: handshake payload is not JSON")
 	}
-	return body.Directives, nil
+	return directives, nil
 }
 
 // verifyHandshakeToken checks a __clerk_handshake JWT: its typ and alg, and
@@ -205,13 +204,11 @@ func (a *Authenticator) verifyHandshakeToken(ctx context.Context, token string) 
 	if err != nil {
 		return nil, err
 	}
-	var p struct {
-		Handshake []string `json:"handshake"`
-	}
-	if json.Unmarshal(payload, &p) != nil {
+	handshake, jerr := stringsMember(payload, "handshake")
+	if jerr != nil {
 		return nil, errUndecodable
 	}
-	return p.Handshake, nil
+	return handshake, nil
 }
 
 // verifySignedJWT checks a JWT's form, typ (JWT or absent), alg and
@@ -237,12 +234,8 @@ func (a *Authenticator) verifySignedJWTTyp(ctx context.Context, token, what stri
 	if err1 != nil || err2 != nil || err3 != nil {
 		return nil, errUndecodable
 	}
-	var hdr struct {
-		Typ *string `json:"typ"`
-		Alg any     `json:"alg"`
-		Kid string  `json:"kid"`
-	}
-	if json.Unmarshal(hb, &hdr) != nil {
+	hdr, ok := decodeSignedJWTHeader(hb)
+	if !ok {
 		return nil, errUndecodable
 	}
 	isDefault := len(typs) == 1 && typs[0] == "JWT"
@@ -264,7 +257,7 @@ func (a *Authenticator) verifySignedJWTTyp(ctx context.Context, token, what stri
 	if h == 0 {
 		shown := "undefined"
 		if hdr.Alg != nil {
-			b, _ := json.Marshal(hdr.Alg)
+			b, _ := minijson.Marshal(hdr.Alg)
 			shown = string(b)
 		}
 		return nil, tokenErr(ReasonTokenInvalidAlgorithm, "Invalid JWT algorithm "+shown+". Supported: "+supportedAlgorithmsList+".", "")
@@ -330,20 +323,18 @@ func (a *Authenticator) refresh(ctx context.Context, ac *authContext) (*RequestS
 		}
 		return nil, refreshFetchError
 	}
-	var body struct {
-		Cookies []string `json:"cookies"`
-	}
-	if json.Unmarshal(raw, &body) != nil {
+	cookies, jerr := stringsMember(raw, "cookies")
+	if jerr != nil {
 		return nil, refreshUnexpectedBAPIError
 	}
-	if len(body.Cookies) == 0 {
+	if len(cookies) == 0 {
 		// BAPI answered but gave nothing to set: @clerk/backend reports
 		// this as its own (SDK) failure.
 		return nil, refreshUnexpectedSDKError
 	}
 	h := Header{}
 	token := ""
-	for _, d := range body.Cookies {
+	for _, d := range cookies {
 		h.Add("Set-Cookie", d)
 		if name, value := cookieDirectiveNameValue(d); strings.HasPrefix(name, "__session") {
 			token = value
@@ -355,4 +346,60 @@ func (a *Authenticator) refresh(ctx context.Context, ac *authContext) (*RequestS
 	}
 	st := a.signedInSession(token, c, h)
 	return &st, ""
+}
+
+// stringsMember decodes data as json.Unmarshal into
+// struct{ F []string `json:"<name>"` } and returns F (handshake_json_test.go
+// holds it to that).
+func stringsMember(data []byte, name string) ([]string, error) {
+	var l []string
+	var errs minijson.Errs
+	err := minijson.ScanStruct(data, "struct", func(key []byte, esc bool, v minijson.Value) {
+		if minijson.FieldIs(minijson.Unquote(key, esc), name) {
+			errs.Add(v.ToStrings(&l, "", name))
+		}
+	})
+	if err == nil {
+		err = errs.Err()
+	}
+	return l, err
+}
+
+// signedJWTHeader is the header of a handshake or machine JWT.
+type signedJWTHeader struct {
+	Typ *string `json:"typ"`
+	Alg any     `json:"alg"`
+	Kid string  `json:"kid"`
+}
+
+// decodeSignedJWTHeader decodes the header as json.Unmarshal would; ok is
+// false where it would fail.
+func decodeSignedJWTHeader(hb []byte) (signedJWTHeader, bool) {
+	var h signedJWTHeader
+	ok := true
+	err := minijson.ScanStruct(hb, "", func(key []byte, esc bool, v minijson.Value) {
+		k := minijson.Unquote(key, esc)
+		switch {
+		case minijson.FieldIs(k, "typ"):
+			switch v.Kind {
+			case minijson.Null:
+				h.Typ = nil
+			case minijson.String:
+				s := v.Str()
+				h.Typ = &s
+			default:
+				ok = false
+			}
+		case minijson.FieldIs(k, "alg"):
+			var err error
+			if h.Alg, err = v.Decode(); err != nil {
+				ok = false
+			}
+		case minijson.FieldIs(k, "kid"):
+			if v.ToString(&h.Kid, "", "") != nil {
+				ok = false
+			}
+		}
+	})
+	return h, ok && err == nil
 }

@@ -2,11 +2,12 @@ package core
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/clerkscript/clerkscript/internal/minijson"
 )
 
 // The JWKS cache. Clerk's SDKs either fetch the JWKS on every verification
@@ -162,29 +163,27 @@ func (s *jwksScope) parse(resp *HTTPResponse, err error, now time.Time) (*keySet
 					msg = ae.Errors[0].Message
 				}
 				return nil, &TokenVerificationError{Reason: ReasonSecretKeyInvalid,
-					Message: fmt.Sprintf("%s (loading the JWKS from %s, HTTP %d).", msg, s.url, ae.StatusCode),
+					Message: msg + " (loading the JWKS from " + s.url + ", HTTP " + strconv.Itoa(ae.StatusCode) + ").",
 					Action:  actionSetClerkSecretKey, Err: err}
 			}
 			return nil, &TokenVerificationError{Reason: ReasonJWKRemoteFailedToLoad,
-				Message: fmt.Sprintf("Error loading Clerk JWKS from %s with code=%d", s.url, ae.StatusCode),
+				Message: "Error loading Clerk JWKS from " + s.url + " with code=" + strconv.Itoa(ae.StatusCode),
 				Action:  actionContactSupport, Err: err}
 		}
 		return nil, &TokenVerificationError{Reason: ReasonJWKRemoteFailedToLoad,
-			Message: fmt.Sprintf("Error loading Clerk JWKS from %s: %v", s.url, err), Err: err}
+			Message: "Error loading Clerk JWKS from " + s.url + ": " + err.Error(), Err: err}
 	}
-	var doc struct {
-		Keys []jwk `json:"keys"`
-	}
-	if jerr := json.Unmarshal(resp.Body, &doc); jerr != nil {
+	keys, jerr := decodeJWKS(resp.Body)
+	if jerr != nil {
 		return nil, &TokenVerificationError{Reason: ReasonJWKRemoteFailedToLoad,
-			Message: fmt.Sprintf("The JWKS from %s is not valid JSON: %v", s.url, jerr), Action: actionContactSupport}
+			Message: "The JWKS from " + s.url + " is not valid JSON: " + jerr.Error(), Action: actionContactSupport}
 	}
-	if len(doc.Keys) == 0 {
+	if len(keys) == 0 {
 		return nil, tokenErr(ReasonJWKRemoteFailedToLoad, msgNoSigningKeys, "")
 	}
 	old := s.keys.Load()
-	ks := &keySet{byKid: make(map[string]*verifyKey, len(doc.Keys)), fetchedAt: now}
-	for _, j := range doc.Keys {
+	ks := &keySet{byKid: make(map[string]*verifyKey, len(keys)), fetchedAt: now}
+	for _, j := range keys {
 		if _, dup := ks.byKid[j.Kid]; dup || j.Kid == "" {
 			continue
 		}
@@ -201,4 +200,66 @@ func (s *jwksScope) parse(resp *HTTPResponse, err error, now time.Time) (*keySet
 		ks.byKid[j.Kid] = k
 	}
 	return ks, nil
+}
+
+// decodeJWKS decodes a JWKS document as json.Unmarshal into
+// struct{ Keys []jwk `json:"keys"` } would, error messages included
+// (jwks_json_test.go holds it to that), without linking encoding/json.
+func decodeJWKS(body []byte) ([]jwk, error) {
+	var keys []jwk
+	var errs minijson.Errs
+	err := minijson.ScanStruct(body, "struct { Keys []core.jwk \"json:\\\"keys\\\"\" }", func(key []byte, esc bool, v minijson.Value) {
+		if !minijson.FieldIs(minijson.Unquote(key, esc), "keys") {
+			return
+		}
+		switch v.Kind {
+		case minijson.Null:
+			keys = nil
+			return
+		case minijson.Array:
+		default:
+			errs.Add(minijson.TypeError(v, "", "keys", "[]core.jwk"))
+			return
+		}
+		// Elements are decoded into those already there, as encoding/json
+		// does when "keys" comes twice.
+		keys = keys[:0]
+		_ = minijson.ScanArray(v.Raw, func(e minijson.Value) {
+			i := len(keys)
+			if i < cap(keys) {
+				keys = keys[:i+1]
+			} else {
+				keys = append(keys, jwk{})
+			}
+			j := &keys[i]
+			switch e.Kind {
+			case minijson.Object:
+				_ = minijson.ScanObject(e.Raw, func(key []byte, esc bool, f minijson.Value) {
+					k := minijson.Unquote(key, esc)
+					for _, fd := range [...]struct {
+						name string
+						dst  *string
+					}{{"kid", &j.Kid}, {"kty", &j.Kty}, {"alg", &j.Alg}, {"use", &j.Use}, {"n", &j.N}, {"e", &j.E}} {
+						if minijson.FieldIs(k, fd.name) {
+							errs.Add(f.ToString(fd.dst, "jwk", "keys."+fd.name))
+							break
+						}
+					}
+				})
+			case minijson.Null:
+			default:
+				errs.Add(minijson.TypeError(e, "", "keys", "core.jwk"))
+			}
+		})
+		if len(keys) == 0 {
+			keys = make([]jwk, 0)
+		}
+	})
+	if err == nil {
+		err = errs.Err()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return keys, nil
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+
+	"github.com/clerkscript/clerkscript/internal/minijson"
 )
 
 // Machine token error codes (@clerk/backend's
@@ -51,7 +53,7 @@ func (a *Authenticator) verifyMachine(ctx context.Context, token string, t Token
 	if client == nil {
 		return machineError(t, MachineReasonUnexpectedError, "Machine tokens are verified by the Backend API, which needs a secret key", 0)
 	}
-	body, _ := json.Marshal(map[string]string{ep.field: token})
+	body, _ := minijson.Marshal(map[string]string{ep.field: token})
 	// Verifying is read-only, so a replay after a timeout is harmless.
 	resp, err := client.Raw(ctx, "POST", ep.path, nil, body, WithReplayNonIdempotent())
 	if err != nil {
@@ -71,17 +73,8 @@ func (a *Authenticator) verifyMachine(ctx context.Context, token string, t Token
 			return machineError(t, MachineReasonUnexpectedError, "Unexpected error", ae.StatusCode)
 		}
 	}
-	var m struct {
-		ID       string          `json:"id"`
-		Subject  string          `json:"subject"`
-		Name     string          `json:"name"`
-		Scopes   []string        `json:"scopes"`
-		Claims   json.RawMessage `json:"claims"`
-		ClientID string          `json:"client_id"`
-		Revoked  bool            `json:"revoked"`
-		Expired  bool            `json:"expired"`
-	}
-	if err := json.Unmarshal(resp.Body, &m); err != nil {
+	m, err := decodeMachineVerification(resp.Body)
+	if err != nil {
 		return machineError(t, MachineReasonUnexpectedError, "Unexpected error", resp.StatusCode)
 	}
 	// BAPI answers 404 for revoked and expired tokens; should a 200 say
@@ -150,15 +143,7 @@ func (a *Authenticator) verifyMachineJWT(ctx context.Context, token string, t To
 	if err := checkClaims(c, &vo, a.now()); err != nil {
 		return signedOutState(t, err.Reason, fullMessage(err, carrierHeader), nil)
 	}
-	var extra struct {
-		Scope    string `json:"scope"`
-		Scopes   any    `json:"scopes"`
-		ClientID string `json:"client_id"`
-		Aud      any    `json:"aud"`
-		Name     string `json:"name"`
-		Claims   any    `json:"claims"`
-	}
-	_ = json.Unmarshal(payload, &extra)
+	extra := decodeMachineExtra(payload)
 	auth := &AuthObject{TokenType: t, IsAuthenticated: true, ID: c.ID, Subject: c.Subject}
 	switch s := extra.Scopes.(type) {
 	case string:
@@ -177,7 +162,7 @@ func (a *Authenticator) verifyMachineJWT(ctx context.Context, token string, t To
 		auth.Scopes = c.Audience
 	}
 	if t == TokenTypeM2M && extra.Claims != nil {
-		auth.Claims, _ = json.Marshal(extra.Claims)
+		auth.Claims, _ = minijson.Marshal(extra.Claims)
 	}
 	a.fillMachineIdentity(auth, extra.Name, extra.ClientID)
 	st := newState(StatusSignedIn, t, "", "", nil)
@@ -190,4 +175,82 @@ func orMissing(s string) string {
 		return "missing"
 	}
 	return s
+}
+
+// machineVerification is the Backend API's answer to a machine token
+// verification.
+type machineVerification struct {
+	ID       string          `json:"id"`
+	Subject  string          `json:"subject"`
+	Name     string          `json:"name"`
+	Scopes   []string        `json:"scopes"`
+	Claims   json.RawMessage `json:"claims"`
+	ClientID string          `json:"client_id"`
+	Revoked  bool            `json:"revoked"`
+	Expired  bool            `json:"expired"`
+}
+
+// decodeMachineVerification decodes the answer as json.Unmarshal would
+// (machine_json_test.go holds it to that) without linking encoding/json.
+func decodeMachineVerification(body []byte) (machineVerification, error) {
+	var m machineVerification
+	var errs minijson.Errs
+	const st = "machineVerification"
+	err := minijson.ScanStruct(body, "core."+st, func(key []byte, esc bool, v minijson.Value) {
+		k := minijson.Unquote(key, esc)
+		switch {
+		case minijson.FieldIs(k, "id"):
+			errs.Add(v.ToString(&m.ID, st, "id"))
+		case minijson.FieldIs(k, "subject"):
+			errs.Add(v.ToString(&m.Subject, st, "subject"))
+		case minijson.FieldIs(k, "name"):
+			errs.Add(v.ToString(&m.Name, st, "name"))
+		case minijson.FieldIs(k, "scopes"):
+			errs.Add(v.ToStrings(&m.Scopes, st, "scopes"))
+		case minijson.FieldIs(k, "claims"):
+			v.ToRaw(&m.Claims)
+		case minijson.FieldIs(k, "client_id"):
+			errs.Add(v.ToString(&m.ClientID, st, "client_id"))
+		case minijson.FieldIs(k, "revoked"):
+			errs.Add(v.ToBool(&m.Revoked, st, "revoked"))
+		case minijson.FieldIs(k, "expired"):
+			errs.Add(v.ToBool(&m.Expired, st, "expired"))
+		}
+	})
+	if err == nil {
+		err = errs.Err()
+	}
+	return m, err
+}
+
+// machineExtra holds the claims of a machine JWT beyond the standard ones.
+type machineExtra struct {
+	Scope    string `json:"scope"`
+	Scopes   any    `json:"scopes"`
+	ClientID string `json:"client_id"`
+	Name     string `json:"name"`
+	Claims   any    `json:"claims"`
+}
+
+// decodeMachineExtra decodes the extras of a verified payload as
+// json.Unmarshal would, errors ignored: a member of the wrong type is left
+// out and the others are kept.
+func decodeMachineExtra(payload []byte) machineExtra {
+	var x machineExtra
+	_ = minijson.ScanStruct(payload, "", func(key []byte, esc bool, v minijson.Value) {
+		k := minijson.Unquote(key, esc)
+		switch {
+		case minijson.FieldIs(k, "scope"):
+			_ = v.ToString(&x.Scope, "", "")
+		case minijson.FieldIs(k, "scopes"):
+			x.Scopes, _ = v.Decode()
+		case minijson.FieldIs(k, "client_id"):
+			_ = v.ToString(&x.ClientID, "", "")
+		case minijson.FieldIs(k, "name"):
+			_ = v.ToString(&x.Name, "", "")
+		case minijson.FieldIs(k, "claims"):
+			x.Claims, _ = v.Decode()
+		}
+	})
+	return x
 }

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unsafe"
+
+	"github.com/clerkscript/clerkscript/internal/minijson"
 )
 
 // NoClockSkew, as VerifyOptions.ClockSkew, demands exact times: no tolerance
@@ -228,7 +230,7 @@ func (v *Verifier) verify(ctx context.Context, token string, opts *VerifyOptions
 
 // tokenHeader holds the header members the verifier reads.
 type tokenHeader struct {
-	alg, typ, kid, cat jsonValue
+	alg, typ, kid, cat minijson.Value
 }
 
 // parsedJWT is a token split and decoded, before any check.
@@ -314,10 +316,10 @@ func parseJWT(token string, p *parsedJWT, withSig, encodedSig bool, hc *headerCa
 			return errUndecodable
 		}
 		h := &p.h
-		if scanObject(hdrJSON, func(key []byte, esc bool, val jsonValue) {
+		if minijson.ScanObject(hdrJSON, func(key []byte, esc bool, val minijson.Value) {
 			k := string(key)
 			if esc {
-				k = unquote(key, true)
+				k = minijson.Unquote(key, true)
 			}
 			switch k {
 			case "alg":
@@ -332,7 +334,7 @@ func parseJWT(token string, p *parsedJWT, withSig, encodedSig bool, hc *headerCa
 		}) != nil {
 			return errUndecodable
 		}
-		p.kid = h.kid.str()
+		p.kid = h.kid.Str()
 		hc.put(hseg, h, p.kid)
 	}
 
@@ -396,20 +398,20 @@ func plainBase64URL(s string) bool {
 // checkHeader runs the header checks (category, typ, alg) and returns the
 // typ and alg values the claims keep.
 func checkHeader(h *tokenHeader, allowedTyp []string) (typ string, hasTyp bool, alg string, err *TokenVerificationError) {
-	if h.cat.kind == jsonString && h.cat.str() == "cl_B7d4PD333AAA" {
+	if h.cat.Kind == minijson.String && h.cat.Str() == "cl_B7d4PD333AAA" {
 		return "", false, "", errM2MCategory
 	}
-	hasTyp = h.typ.present()
-	if h.typ.kind == jsonString && !h.typ.esc && string(h.typ.raw) == `"JWT"` {
+	hasTyp = h.typ.Present()
+	if h.typ.Kind == minijson.String && !h.typ.Esc && string(h.typ.Raw) == `"JWT"` {
 		typ = "JWT" // the common case, without an allocation
 	} else {
-		typ = h.typ.str()
+		typ = h.typ.Str()
 	}
 	if err := checkHeaderTypeRaw(h.typ, typ, allowedTyp); err != nil {
 		return "", false, "", err
 	}
-	if h.alg.kind == jsonString {
-		switch string(h.alg.raw) {
+	if h.alg.Kind == minijson.String {
+		switch string(h.alg.Raw) {
 		case `"RS256"`:
 			alg = "RS256"
 		case `"RS384"`:
@@ -490,12 +492,12 @@ func decodeSegment(dst []byte, s string) bool {
 	return err == nil && n == len(dst)
 }
 
-func checkHeaderTypeRaw(v jsonValue, typ string, allowed []string) *TokenVerificationError {
+func checkHeaderTypeRaw(v minijson.Value, typ string, allowed []string) *TokenVerificationError {
 	// The raw text is only for the message: build it on failure alone.
-	if checkHeaderTypeValue(typ, v.present(), v.kind == jsonString, "", allowed) == nil {
+	if checkHeaderTypeValue(typ, v.Present(), v.Kind == minijson.String, "", allowed) == nil {
 		return nil
 	}
-	return checkHeaderTypeValue(typ, v.present(), v.kind == jsonString, jsJSON(v), allowed)
+	return checkHeaderTypeValue(typ, v.Present(), v.Kind == minijson.String, jsJSON(v), allowed)
 }
 
 func checkHeaderType(typ string, hasTyp bool, allowed []string) *TokenVerificationError {
@@ -596,7 +598,7 @@ func checkClaims(c *Claims, opts *VerifyOptions, now time.Time) *TokenVerificati
 	}
 	if len(opts.AuthorizedParties) > 0 {
 		ok := false
-		if c.azpRaw.kind == jsonString {
+		if c.azpRaw.Kind == minijson.String {
 			for _, p := range opts.AuthorizedParties {
 				if p == c.AuthorizedParty {
 					ok = true
@@ -672,28 +674,28 @@ func checkAudience(c *Claims, audience []string) *TokenVerificationError {
 		}
 		return false
 	}
-	switch c.audRaw.kind {
-	case 0, jsonNull:
+	switch c.audRaw.Kind {
+	case 0, minijson.Null:
 		return nil
-	case jsonString:
+	case minijson.String:
 		if c.Audience[0] == "" || contains(c.Audience[0]) {
 			return nil
 		}
 		return tokenErr(ReasonTokenVerificationFailed,
 			"Invalid JWT audience claim (aud) "+quoteJSON(c.Audience[0])+". Is not included in \""+jsonStrings(want)+"\".", "")
-	case jsonArray:
+	case minijson.Array:
 		truthy := 0
 		found := false
-		_ = scanArray(c.audRaw.raw, func(e jsonValue) {
+		_ = minijson.ScanArray(c.audRaw.Raw, func(e minijson.Value) {
 			switch {
-			case e.kind == jsonString:
-				if s := e.str(); s != "" {
+			case e.Kind == minijson.String:
+				if s := e.Str(); s != "" {
 					truthy++
 					found = found || contains(s)
 				}
-			case e.kind == jsonNull, e.kind == jsonBool && string(e.raw) == "false":
-			case e.kind == jsonNumber:
-				if f, _ := e.num(); f != 0 {
+			case e.Kind == minijson.Null, e.Kind == minijson.Bool && string(e.Raw) == "false":
+			case e.Kind == minijson.Number:
+				if f, _ := e.Num(); f != 0 {
 					truthy++
 				}
 			default:
@@ -704,8 +706,8 @@ func checkAudience(c *Claims, audience []string) *TokenVerificationError {
 			return nil
 		}
 		return tokenErr(ReasonTokenVerificationFailed,
-			"Invalid JWT audience claim array (aud) "+string(c.audRaw.raw)+". Is not included in \""+jsonStrings(want)+"\".", "")
+			"Invalid JWT audience claim array (aud) "+string(c.audRaw.Raw)+". Is not included in \""+jsonStrings(want)+"\".", "")
 	}
 	return tokenErr(ReasonTokenVerificationFailed,
-		"Invalid JWT audience claim (aud) "+string(c.audRaw.raw)+". Expected a string or an array of strings.", "")
+		"Invalid JWT audience claim (aud) "+string(c.audRaw.Raw)+". Expected a string or an array of strings.", "")
 }

@@ -1,10 +1,11 @@
 package core
 
 import (
-	"encoding/json"
 	"errors"
 	"strings"
 	"time"
+
+	"github.com/clerkscript/clerkscript/internal/minijson"
 )
 
 // Reasons a session token is rejected. The strings are Clerk's own
@@ -117,23 +118,22 @@ var (
 
 // jsJSON renders a raw claim value as JSON.stringify would in Clerk's
 // messages; an absent value prints as undefined.
-func jsJSON(v jsonValue) string {
-	if !v.present() {
+func jsJSON(v minijson.Value) string {
+	if !v.Present() {
 		return "undefined"
 	}
-	return string(v.raw)
+	return string(v.Raw)
 }
 
 func quoteJSON(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
+	return string(minijson.AppendString(nil, s))
 }
 
 func jsonStrings(list []string) string {
 	if list == nil {
 		list = []string{}
 	}
-	b, _ := json.Marshal(list)
+	b, _ := minijson.Append(nil, list)
 	return string(b)
 }
 

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/clerkscript/clerkscript/internal/minijson"
 )
 
 // Clerk webhooks are delivered by Svix and signed as Standard Webhooks
@@ -135,15 +137,8 @@ func verifyWebhook(secret string, header Header, body []byte, now time.Time) (*W
 	if len(bytes.TrimSpace(body)) == 0 {
 		return ev, nil
 	}
-	var payload struct {
-		Type            string          `json:"type"`
-		Object          string          `json:"object"`
-		Data            json.RawMessage `json:"data"`
-		EventAttributes json.RawMessage `json:"event_attributes"`
-		InstanceID      string          `json:"instance_id"`
-		Timestamp       int64           `json:"timestamp"`
-	}
-	if err := json.Unmarshal(body, &payload); err != nil {
+	payload, err := decodeWebhookPayload(body)
+	if err != nil {
 		return nil, &WebhookVerificationError{WebhookInvalidPayload,
 			"the signature is valid but the body is not a JSON event: " + err.Error()}
 	}
@@ -211,4 +206,44 @@ func matchSignature(header string, want []byte) bool {
 		}
 	}
 	return matched
+}
+
+// webhookPayload is the part of a webhook body WebhookEvent carries.
+type webhookPayload struct {
+	Type            string          `json:"type"`
+	Object          string          `json:"object"`
+	Data            json.RawMessage `json:"data"`
+	EventAttributes json.RawMessage `json:"event_attributes"`
+	InstanceID      string          `json:"instance_id"`
+	Timestamp       int64           `json:"timestamp"`
+}
+
+// decodeWebhookPayload decodes the body as json.Unmarshal would, error
+// messages included (webhook_json_test.go holds it to that), without
+// linking encoding/json.
+func decodeWebhookPayload(body []byte) (webhookPayload, error) {
+	var p webhookPayload
+	var errs minijson.Errs
+	const st = "webhookPayload"
+	err := minijson.ScanStruct(body, "core."+st, func(key []byte, esc bool, v minijson.Value) {
+		k := minijson.Unquote(key, esc)
+		switch {
+		case minijson.FieldIs(k, "type"):
+			errs.Add(v.ToString(&p.Type, st, "type"))
+		case minijson.FieldIs(k, "object"):
+			errs.Add(v.ToString(&p.Object, st, "object"))
+		case minijson.FieldIs(k, "data"):
+			v.ToRaw(&p.Data)
+		case minijson.FieldIs(k, "event_attributes"):
+			v.ToRaw(&p.EventAttributes)
+		case minijson.FieldIs(k, "instance_id"):
+			errs.Add(v.ToString(&p.InstanceID, st, "instance_id"))
+		case minijson.FieldIs(k, "timestamp"):
+			errs.Add(v.ToInt64(&p.Timestamp, st, "timestamp", "int64"))
+		}
+	})
+	if err == nil {
+		err = errs.Err()
+	}
+	return p, err
 }

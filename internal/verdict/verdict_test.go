@@ -8,6 +8,15 @@ import (
 	"github.com/clerkscript/clerkscript/core"
 )
 
+// verdict is the shape encoding/json encoded before SignedIn and SignedOut
+// were written by hand.
+type verdict struct {
+	Status  string          `json:"status"`
+	Reason  *string         `json:"reason"`
+	Message *string         `json:"message"`
+	Claims  json.RawMessage `json:"claims"`
+}
+
 // reference is what encoding/json makes of the same verdict: the CLI's
 // output before this package existed.
 func reference(raw json.RawMessage) []byte {
@@ -40,6 +49,16 @@ func TestSignedOut(t *testing.T) {
 	want := `{"status":"signed-out","reason":"token-expired","message":"JWT is expired. Sign in again.","claims":null}`
 	if got != want {
 		t.Fatalf("got %s\nwant %s", got, want)
+	}
+	for _, te := range []core.TokenVerificationError{{Reason: "a<b>", Message: "\"q\" & \u2028 \xff\n"}, {}, {Message: "m", Action: "<act>"}} {
+		msg := te.Message
+		if te.Action != "" {
+			msg += " " + te.Action
+		}
+		want, _ := json.Marshal(verdict{Status: "signed-out", Reason: &te.Reason, Message: &msg, Claims: json.RawMessage("null")})
+		if got := SignedOut(&te); !bytes.Equal(got, want) {
+			t.Fatalf("SignedOut(%+v) = %s, encoding/json %s", te, got, want)
+		}
 	}
 }
 

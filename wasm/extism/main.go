@@ -9,9 +9,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"strconv"
 	"time"
 
 	"github.com/clerkscript/clerkscript/core"
@@ -126,8 +124,8 @@ func authenticateRequest() int32 {
 	if err != nil {
 		return fail(err.Error())
 	}
-	var req abi.Request
-	if err := json.Unmarshal(pdk.Input(), &req); err != nil {
+	req, err := plugin.DecodeRequest(pdk.Input())
+	if err != nil {
 		return fail(`authenticate_request: want {"method","url","headers"}: ` + err.Error())
 	}
 	if _, ok := now(); !ok {
@@ -144,13 +142,6 @@ func authenticateRequest() int32 {
 	return 0
 }
 
-// webhookInput is verify_webhook's input: the raw body as a string, and the
-// headers as name -> value or name -> [values].
-type webhookInput struct {
-	Body    *string                    `json:"body"`
-	Headers map[string]json.RawMessage `json:"headers"`
-}
-
 // verify_webhook: output the event (as clerk_verify_webhook's result) or
 // {"error":{"kind":"webhook","code","message"}}.
 //
@@ -163,31 +154,15 @@ func verifyWebhook() int32 {
 	if s.webhookSecret == "" {
 		return fail("config webhook_secret: set it to the endpoint's signing secret (whsec_...)")
 	}
-	var in webhookInput
-	if err := json.Unmarshal(pdk.Input(), &in); err != nil || in.Body == nil {
-		if err == nil {
-			err = errors.New(`"body" is missing`)
-		}
-		return fail(`verify_webhook: want {"body","headers"}: ` + err.Error())
-	}
-	headers := map[string][]string{}
-	for k, raw := range in.Headers {
-		var one string
-		if json.Unmarshal(raw, &one) == nil {
-			headers[k] = []string{one}
-			continue
-		}
-		var many []string
-		if err := json.Unmarshal(raw, &many); err != nil {
-			return fail("verify_webhook: header " + strconv.Quote(k) + ": want a string or a list of strings")
-		}
-		headers[k] = many
+	body, headers, msg := decodeWebhookInput(pdk.Input())
+	if msg != "" {
+		return fail(msg)
 	}
 	t, ok := now()
 	if !ok {
 		return fail(fakeClock)
 	}
-	out, e := plugin.VerifyWebhook(s.webhookSecret, headers, []byte(*in.Body), t)
+	out, e := plugin.VerifyWebhook(s.webhookSecret, headers, []byte(body), t)
 	if e != nil {
 		out = errorOutput(e)
 	}
@@ -207,8 +182,8 @@ func call() int32 {
 	if s.secretKey == "" {
 		return fail("config secret_key: call needs the instance's secret key (sk_...)")
 	}
-	var in abi.CallInput
-	if err := json.Unmarshal(pdk.Input(), &in); err != nil {
+	in, err := plugin.DecodeCallInput(pdk.Input())
+	if err != nil {
 		return fail(`call: want {"operation","params"}: ` + err.Error())
 	}
 	out, e := p.Call(in)
@@ -222,9 +197,8 @@ func call() int32 {
 // errorOutput frames an error as an output: an object whose only key is
 // "error" (no Backend API response has that shape).
 func errorOutput(e *abi.Error) []byte {
-	b, err := json.Marshal(struct {
-		Error *abi.Error `json:"error"`
-	}{e})
+	b, err := plugin.AppendError(append(make([]byte, 0, 128), `{"error":`...), e)
+	b = append(b, '}')
 	if err != nil {
 		return []byte(`{"error":{"kind":"internal","code":"encode_failed","message":"cannot encode the error"}}`)
 	}

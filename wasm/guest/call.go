@@ -7,10 +7,8 @@
 package main
 
 import (
-	"encoding/json"
 	"time"
 
-	"github.com/clerkscript/clerkscript/internal/abi"
 	"github.com/clerkscript/clerkscript/wasm/internal/plugin"
 )
 
@@ -23,8 +21,8 @@ func clerkCall(ptr, n uint32) uint64 {
 	if !ok {
 		return result(badPointer)
 	}
-	var req abi.CallInput
-	if err := json.Unmarshal(in, &req); err != nil {
+	req, err := plugin.DecodeCallInput(in)
+	if err != nil {
 		return result(plugin.RequestErr("invalid_json", "call: "+err.Error()))
 	}
 	out, e := state.Call(req)
@@ -40,8 +38,8 @@ func clerkVerifyWebhook(ptr, n uint32) uint64 {
 	if !ok {
 		return result(badPointer)
 	}
-	var req abi.WebhookInput
-	if err := json.Unmarshal(in, &req); err != nil {
+	req, err := plugin.DecodeWebhookInput(in)
+	if err != nil {
 		return result(plugin.RequestErr("invalid_json", "verifyWebhook: "+err.Error()))
 	}
 	now := time.Now()

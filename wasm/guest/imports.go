@@ -10,7 +10,6 @@ package main
 import (
 	"context"
 	"crypto"
-	"encoding/json"
 	"errors"
 	"net/url"
 	"runtime"
@@ -69,10 +68,7 @@ func (hostTransport) RoundTrip(_ context.Context, req *core.HTTPRequest) (*core.
 		ContentType: req.Header.Get("Content-Type"),
 		Body:        req.Body,
 	}
-	b, err := json.Marshal(in)
-	if err != nil {
-		return nil, &core.NotSentError{Err: err}
-	}
+	b := plugin.MarshalHTTPRequest(in)
 	packed := hostHTTPRequest(ptrOf(b), uint32(len(b)))
 	runtime.KeepAlive(b)
 	handle, n := abi.Unpack(packed)
@@ -83,8 +79,8 @@ func (hostTransport) RoundTrip(_ context.Context, req *core.HTTPRequest) (*core.
 	if hostHTTPResponse(handle, ptrOf(out), n) != 1 {
 		return nil, errors.New("the host lost the response")
 	}
-	var resp abi.HTTPResponse
-	if err := json.Unmarshal(out, &resp); err != nil {
+	resp, err := plugin.DecodeHTTPResponse(out)
+	if err != nil {
 		return nil, errors.New("the host sent a malformed response: " + err.Error())
 	}
 	if resp.Error != nil {

@@ -7,7 +7,6 @@
 package main
 
 import (
-	"encoding/json"
 	"strconv"
 	"time"
 	"unsafe"
@@ -37,8 +36,8 @@ func clerkConfigure(ptr, n uint32) uint64 {
 	if !ok {
 		return result(badPointer)
 	}
-	var cfg abi.Config
-	if err := json.Unmarshal(in, &cfg); err != nil {
+	cfg, err := plugin.DecodeConfig(in)
+	if err != nil {
 		return result(plugin.RequestErr("invalid_json", "configure: "+err.Error()))
 	}
 	if msg := plugin.CheckConfig(cfg); msg != "" {
@@ -92,8 +91,8 @@ func clerkVerifyToken(ptr, n uint32) uint64 {
 	if !ok {
 		return result(badPointer)
 	}
-	var req abi.VerifyTokenInput
-	if err := json.Unmarshal(in, &req); err != nil {
+	req, err := plugin.DecodeVerifyTokenInput(in)
+	if err != nil {
 		return result(plugin.RequestErr("invalid_json", "verifyToken: "+err.Error()))
 	}
 	opts, cacheable := state.Opts, true
@@ -147,8 +146,8 @@ func clerkAuthenticateRequest(ptr, n uint32) uint64 {
 	if !ok {
 		return result(badPointer)
 	}
-	var req abi.AuthenticateRequestInput
-	if err := json.Unmarshal(in, &req); err != nil {
+	req, err := plugin.DecodeAuthenticateRequestInput(in)
+	if err != nil {
 		return result(plugin.RequestErr("invalid_json", "authenticateRequest: "+err.Error()))
 	}
 	out, e := state.Authenticate(req.Request)

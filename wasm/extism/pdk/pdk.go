@@ -13,7 +13,6 @@ package pdk
 
 import (
 	"encoding/binary"
-	"encoding/json"
 )
 
 //go:wasmimport extism:host/env input_length
@@ -137,24 +136,13 @@ func LogDebug(msg string) { logDebug(put([]byte(msg))) }
 // LogWarn: see LogDebug.
 func LogWarn(msg string) { logWarn(put([]byte(msg))) }
 
-// HTTPRequest is the request description of http_request.
-type HTTPRequest struct {
-	Method  string            `json:"method"`
-	URL     string            `json:"url"`
-	Headers map[string]string `json:"headers,omitempty"`
-}
-
 // Send makes an HTTP request through the host, which checks the URL's host
 // against the manifest's allowed_hosts. A refused host, or a request the
 // host cannot send, traps: the call fails and never returns here (the
 // plugin instance must then be discarded). The response headers are not
 // read: the import that returns them is not in every Extism host.
 func Send(req HTTPRequest, body []byte) (status int, respBody []byte, err error) {
-	rb, err := json.Marshal(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	r := put(rb)
+	r := put(req.appendJSON(nil))
 	var b uint64
 	if len(body) > 0 {
 		b = put(body)

@@ -2,9 +2,9 @@ package plugin
 
 import (
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/clerkscript/clerkscript/core"
+	"github.com/clerkscript/clerkscript/internal/minijson"
 )
 
 // appendClaims encodes claims in the shape of abi.Claims. It is written by
@@ -13,7 +13,7 @@ import (
 // test in claimsjson_test.go holds it to encoding/json's output.
 func AppendClaims(b []byte, c *core.Claims) []byte {
 	b = append(b, `{"sub":`...)
-	b = appendString(b, c.Subject)
+	b = minijson.AppendString(b, c.Subject)
 	b = appendOptString(b, "sid", c.SessionID)
 	b = appendOptString(b, "azp", c.AuthorizedParty)
 	b = appendOptString(b, "iss", c.Issuer)
@@ -67,7 +67,7 @@ func appendOptString(b []byte, key, s string) []byte {
 	b = append(b, ',', '"')
 	b = append(b, key...)
 	b = append(b, '"', ':')
-	return appendString(b, s)
+	return minijson.AppendString(b, s)
 }
 
 func appendOptStrings(b []byte, key string, list []string) []byte {
@@ -81,60 +81,7 @@ func appendOptStrings(b []byte, key string, list []string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, s)
+		b = minijson.AppendString(b, s)
 	}
 	return append(b, ']')
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString writes s as a JSON string, escaping as encoding/json does
-// (including <, >, & and U+2028/U+2029) and replacing invalid UTF-8 with
-// U+FFFD.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }

@@ -1,7 +1,6 @@
 package plugin
 
 import (
-	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -21,11 +20,15 @@ func OK(v []byte) []byte {
 
 // Err is the native ABI's failure envelope.
 func Err(e *abi.Error) []byte {
-	b, err := json.Marshal(abi.Result{Error: e})
-	if err != nil {
-		return []byte(`{"ok":false,"error":{"kind":"internal","code":"encode_failed","message":"cannot encode the error"}}`)
+	b := append(make([]byte, 0, 128), `{"ok":false`...)
+	if e != nil {
+		var err error
+		b = append(b, `,"error":`...)
+		if b, err = AppendError(b, e); err != nil {
+			return []byte(`{"ok":false,"error":{"kind":"internal","code":"encode_failed","message":"cannot encode the error"}}`)
+		}
 	}
-	return b
+	return append(b, '}')
 }
 
 // RequestErr is a failure envelope of kind request.

@@ -11,7 +11,6 @@ package plugin
 import (
 	"context"
 	"crypto"
-	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -213,7 +212,7 @@ func (p *Plugin) Authenticate(req abi.Request) ([]byte, *abi.Error) {
 		var rs core.RequestState
 		rs, err = a.Authenticate(context.Background(), core.Request{Method: req.Method, URL: req.URL, Headers: req.Headers})
 		if err == nil {
-			b, merr := json.Marshal(rs)
+			b, merr := rs.MarshalJSON()
 			if merr != nil {
 				return nil, &abi.Error{Kind: abi.KindInternal, Code: "encode_failed", Message: merr.Error()}
 			}
@@ -263,7 +262,7 @@ func VerifyWebhook(secret string, headers map[string][]string, body []byte, now 
 		}
 		return nil, ErrorOf(err)
 	}
-	b, err := json.Marshal(abi.WebhookEvent{ID: ev.ID, TimestampUnix: ev.Timestamp.Unix(), Type: ev.Type,
+	b, err := MarshalWebhookEvent(abi.WebhookEvent{ID: ev.ID, TimestampUnix: ev.Timestamp.Unix(), Type: ev.Type,
 		Object: ev.Object, Data: ev.Data, EventAttributes: ev.EventAttributes, InstanceID: ev.InstanceID,
 		EventTimestamp: ev.EventTimestamp})
 	if err != nil {

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"errors"
+	"strconv"
+
+	"github.com/clerkscript/clerkscript/internal/minijson"
+)
+
+// verify_webhook's input: the raw body as a string, and the headers as
+// name -> value or name -> [values]. decodeWebhookInput reads it as the
+// encoding/json code it replaced did (webhook_input_test.go holds it to
+// that), without linking encoding/json; msg is the failure's message.
+func decodeWebhookInput(data []byte) (body string, headers map[string][]string, msg string) {
+	var hasBody bool
+	var rawHeaders []minijson.Value
+	var keys []string
+	var errs minijson.Errs
+	const st = "webhookInput"
+	err := minijson.ScanStruct(data, "main.webhookInput", func(key []byte, esc bool, v minijson.Value) {
+		k := minijson.Unquote(key, esc)
+		switch {
+		case minijson.FieldIs(k, "body"):
+			switch v.Kind {
+			case minijson.Null:
+				hasBody, body = false, ""
+			case minijson.String:
+				hasBody, body = true, v.Str()
+			default:
+				errs.Add(minijson.TypeError(v, st, "body", "string"))
+			}
+		case minijson.FieldIs(k, "headers"):
+			switch v.Kind {
+			case minijson.Null:
+				rawHeaders, keys = nil, nil
+			case minijson.Object:
+				// Members of a repeated "headers" merge into the map, the
+				// last of a repeated name winning, as encoding/json does.
+				_ = minijson.ScanObject(v.Raw, func(key []byte, esc bool, h minijson.Value) {
+					name := minijson.Unquote(key, esc)
+					for i, k := range keys {
+						if k == name {
+							rawHeaders[i] = h
+							return
+						}
+					}
+					keys = append(keys, name)
+					rawHeaders = append(rawHeaders, h)
+				})
+			default:
+				errs.Add(minijson.TypeError(v, st, "headers", "map[string]json.RawMessage"))
+			}
+		}
+	})
+	if err == nil {
+		err = errs.Err()
+	}
+	if err == nil && !hasBody {
+		err = errors.New(`"body" is missing`)
+	}
+	if err != nil {
+		return "", nil, `verify_webhook: want {"body","headers"}: ` + err.Error()
+	}
+	headers = make(map[string][]string, len(keys))
+	for i, k := range keys {
+		v := rawHeaders[i]
+		switch v.Kind {
+		case minijson.String, minijson.Null:
+			headers[k] = []string{v.Str()}
+			continue
+		}
+		many, err := v.Strings("", "")
+		if err != nil {
+			return "", nil, "verify_webhook: header " + strconv.Quote(k) + ": want a string or a list of strings"
+		}
+		headers[k] = many
+	}
+	return body, headers, ""
+}
