@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/clerkscript/clerkscript/internal/urlparse"
 )
 
 // maxHandshakeRedirects is the loop guard: after this many handshakes in a
@@ -75,9 +77,9 @@ func (a *Authenticator) handshakeRedirect(ac *authContext, reason string) Header
 		if q.Len() > 0 {
 			q.WriteByte('&')
 		}
-		q.WriteString(url.QueryEscape(k))
+		q.WriteString(urlparse.QueryEscape(k))
 		q.WriteByte('=')
-		q.WriteString(url.QueryEscape(v))
+		q.WriteString(urlparse.QueryEscape(v))
 	}
 	add("redirect_url", back.String())
 	add("__clerk_api_version", DefaultClerkAPIVersion)
