@@ -20,58 +20,108 @@ const (
 )
 
 // needsEscape reports whether c must be percent-encoded in part p, with
-// net/url's rules (RFC 3986, with its historical deviations).
-func needsEscape(c byte, p part) bool {
-	if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' {
-		return false
-	}
-	if p == partHost || p == partZone {
-		// Sub-delimiters, the port's colon, IPv6 brackets and the three
-		// bytes Parse would otherwise refuse (hosts cannot escape ASCII).
-		switch c {
-		case '!', '$', '&', '\'', '(', ')', '*', '+', ',', ';', '=', ':', '[', ']', '<', '>', '"':
-			return false
-		}
-	}
-	switch c {
-	case '-', '_', '.', '~':
-		return false
-	case '$', '&', '+', ',', '/', ':', ';', '=', '?', '@':
-		switch p {
-		case partPath:
-			return c == '?'
-		case partSegment:
-			return c == '/' || c == ';' || c == ',' || c == '?'
-		case partUserinfo:
-			return c == '@' || c == '/' || c == '?' || c == ':'
-		case partQuery:
-			return true
-		case partFragment:
-			return false
-		}
-	}
-	if p == partFragment {
-		switch c {
-		case '!', '(', ')', '*':
-			return false
-		}
-	}
-	return true
+// net/url's rules (RFC 3986, with its historical deviations): see
+// needsEscapeSpec in escape_test.go, which TestEscapeTable holds the table
+// to.
+func needsEscape(c byte, p part) bool { return unescaped[c]&(1<<(p-1)) == 0 }
+
+// unescaped has bit p-1 set for the bytes part p holds unescaped.
+var unescaped = [256]uint8{
+	'!':  0x4c,
+	'"':  0x0c,
+	'$':  0x5f,
+	'&':  0x5f,
+	'\'': 0x0c,
+	'(':  0x4c,
+	')':  0x4c,
+	'*':  0x4c,
+	'+':  0x5f,
+	',':  0x5d,
+	'-':  0x7f,
+	'.':  0x7f,
+	'/':  0x41,
+	'0':  0x7f,
+	'1':  0x7f,
+	'2':  0x7f,
+	'3':  0x7f,
+	'4':  0x7f,
+	'5':  0x7f,
+	'6':  0x7f,
+	'7':  0x7f,
+	'8':  0x7f,
+	'9':  0x7f,
+	':':  0x4f,
+	';':  0x5d,
+	'<':  0x0c,
+	'=':  0x5f,
+	'>':  0x0c,
+	'?':  0x40,
+	'@':  0x43,
+	'A':  0x7f,
+	'B':  0x7f,
+	'C':  0x7f,
+	'D':  0x7f,
+	'E':  0x7f,
+	'F':  0x7f,
+	'G':  0x7f,
+	'H':  0x7f,
+	'I':  0x7f,
+	'J':  0x7f,
+	'K':  0x7f,
+	'L':  0x7f,
+	'M':  0x7f,
+	'N':  0x7f,
+	'O':  0x7f,
+	'P':  0x7f,
+	'Q':  0x7f,
+	'R':  0x7f,
+	'S':  0x7f,
+	'T':  0x7f,
+	'U':  0x7f,
+	'V':  0x7f,
+	'W':  0x7f,
+	'X':  0x7f,
+	'Y':  0x7f,
+	'Z':  0x7f,
+	'[':  0x0c,
+	']':  0x0c,
+	'_':  0x7f,
+	'a':  0x7f,
+	'b':  0x7f,
+	'c':  0x7f,
+	'd':  0x7f,
+	'e':  0x7f,
+	'f':  0x7f,
+	'g':  0x7f,
+	'h':  0x7f,
+	'i':  0x7f,
+	'j':  0x7f,
+	'k':  0x7f,
+	'l':  0x7f,
+	'm':  0x7f,
+	'n':  0x7f,
+	'o':  0x7f,
+	'p':  0x7f,
+	'q':  0x7f,
+	'r':  0x7f,
+	's':  0x7f,
+	't':  0x7f,
+	'u':  0x7f,
+	'v':  0x7f,
+	'w':  0x7f,
+	'x':  0x7f,
+	'y':  0x7f,
+	'z':  0x7f,
+	'~':  0x7f,
 }
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
-func hexVal(c byte) byte {
-	switch {
-	case c <= '9':
-		return c - '0'
-	case c <= 'F':
-		return c - 'A' + 10
-	}
-	return c - 'a' + 10
-}
+// hexVal is the value of a hex digit: bit 6 is set for letters (A-F and
+// a-f alike), whose low nibble counts from 1.
+func hexVal(c byte) byte { return 9*(c>>6) + c&15 }
 
 // escapeError is net/url's EscapeError: a bad or forbidden "%xx".
 type escapeError string

@@ -231,3 +231,23 @@ func FuzzParseQuery(f *testing.F) {
 		sameQuery(t, q)
 	})
 }
+
+const benchURL = "https://app.example.com:8443/dashboard/orgs/acme?tab=1&__clerk_db_jwt=dvb_2abc&x=%20y#top"
+
+func BenchmarkParse(b *testing.B) {
+	for b.Loop() {
+		u, err := Parse(benchURL)
+		if err != nil || u.Query().Get("tab") != "1" {
+			b.Fatal(u, err)
+		}
+	}
+}
+
+func BenchmarkParseNetURL(b *testing.B) {
+	for b.Loop() {
+		u, err := url.Parse(benchURL)
+		if err != nil || u.Query().Get("tab") != "1" {
+			b.Fatal(u, err)
+		}
+	}
+}
