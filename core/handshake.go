@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -186,7 +185,7 @@ func (a *Authenticator) handshakePayload(ctx context.Context, nonce string) ([]s
 	if a.client == nil {
 		return nil, errors.New("clerk: a handshake nonce needs the secret key")
 	}
-	resp, err := a.client.Raw(ctx, "GET", "/clients/handshake_payload", url.Values{"nonce": {nonce}}, nil)
+	resp, err := a.client.Raw(ctx, "GET", "/clients/handshake_payload", map[string][]string{"nonce": {nonce}}, nil)
 	if err != nil {
 		return nil, err
 	}
