@@ -176,20 +176,19 @@ func unescape(s string, p part) (string, error) {
 	if escapes == 0 && !plus {
 		return s, nil
 	}
-	var b strings.Builder
-	b.Grow(len(s) - 2*escapes)
+	b := make([]byte, 0, len(s)-2*escapes)
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case c == '%':
-			b.WriteByte(hexVal(s[i+1])<<4 | hexVal(s[i+2]))
+			b = append(b, hexVal(s[i+1])<<4|hexVal(s[i+2]))
 			i += 2
 		case c == '+' && p == partQuery:
-			b.WriteByte(' ')
+			b = append(b, ' ')
 		default:
-			b.WriteByte(c)
+			b = append(b, c)
 		}
 	}
-	return b.String(), nil
+	return string(b), nil
 }
 
 const upperHex = "0123456789ABCDEF"

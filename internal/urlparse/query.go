@@ -44,19 +44,19 @@ func (v Values) Encode() string {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	var b strings.Builder
+	var b []byte
 	for _, k := range keys {
 		ek := QueryEscape(k)
 		for _, val := range v[k] {
-			if b.Len() > 0 {
-				b.WriteByte('&')
+			if len(b) > 0 {
+				b = append(b, '&')
 			}
-			b.WriteString(ek)
-			b.WriteByte('=')
-			b.WriteString(QueryEscape(val))
+			b = append(b, ek...)
+			b = append(b, '=')
+			b = append(b, QueryEscape(val)...)
 		}
 	}
-	return b.String()
+	return string(b)
 }
 
 // maxParams is net/url's default limit on the pairs of a query.

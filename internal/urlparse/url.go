@@ -351,48 +351,45 @@ func (u *URL) EscapedFragment() string {
 
 // String is url.URL.String: the URL reassembled.
 func (u *URL) String() string {
-	var b strings.Builder
-	b.Grow(len(u.Scheme) + len(u.Opaque) + len(u.Host) + len(u.Path) + len(u.RawQuery) + len(u.RawFragment) + 16)
+	b := make([]byte, 0, len(u.Scheme)+len(u.Opaque)+len(u.Host)+len(u.Path)+len(u.RawQuery)+len(u.RawFragment)+16)
 	if u.Scheme != "" {
-		b.WriteString(u.Scheme)
-		b.WriteByte(':')
+		b = append(b, u.Scheme...)
+		b = append(b, ':')
 	}
 	if u.Opaque != "" {
-		b.WriteString(u.Opaque)
+		b = append(b, u.Opaque...)
 	} else {
 		if (u.Scheme != "" || u.Host != "" || u.User != nil) && !(u.OmitHost && u.Host == "" && u.User == nil) {
 			if u.Host != "" || u.Path != "" || u.User != nil {
-				b.WriteString("//")
+				b = append(b, "//"...)
 			}
 			if u.User != nil {
-				b.WriteString(u.User.encode())
-				b.WriteByte('@')
+				b = append(b, u.User.encode()...)
+				b = append(b, '@')
 			}
-			if u.Host != "" {
-				b.WriteString(escape(u.Host, partHost))
-			}
+			b = append(b, escape(u.Host, partHost)...)
 		}
 		path := u.EscapedPath()
 		if path != "" && path[0] != '/' && u.Host != "" {
-			b.WriteByte('/')
+			b = append(b, '/')
 		}
-		if b.Len() == 0 {
+		if len(b) == 0 {
 			// "./a:b", or the first segment would read as a scheme.
 			if seg, _, _ := strings.Cut(path, "/"); strings.Contains(seg, ":") {
-				b.WriteString("./")
+				b = append(b, "./"...)
 			}
 		}
-		b.WriteString(path)
+		b = append(b, path...)
 	}
 	if u.ForceQuery || u.RawQuery != "" {
-		b.WriteByte('?')
-		b.WriteString(u.RawQuery)
+		b = append(b, '?')
+		b = append(b, u.RawQuery...)
 	}
 	if u.Fragment != "" {
-		b.WriteByte('#')
-		b.WriteString(u.EscapedFragment())
+		b = append(b, '#')
+		b = append(b, u.EscapedFragment()...)
 	}
-	return b.String()
+	return string(b)
 }
 
 // Redacted is url.URL.Redacted: String with any password replaced by
