@@ -3,7 +3,10 @@ package urlparse
 import "strconv"
 
 // ipError is netip.ParseAddr's error, with the same text.
-type ipError struct{ in, msg, at string }
+type ipError struct {
+	in, msg, at string
+	_           noEq
+}
 
 func (e *ipError) Error() string {
 	s := "ParseAddr(" + strconv.Quote(e.in) + "): " + e.msg

@@ -31,13 +31,20 @@ type URL struct {
 	RawFragment string    // the encoded fragment, when not the default encoding
 	ForceQuery  bool      // a '?' with an empty query
 	OmitHost    bool      // "scheme:/path" (no authority)
+	_           noEq
 }
+
+// noEq makes a struct incomparable: the compiler then emits no equality
+// function for it, which the wasm guest would carry for every struct it
+// allocates (a few hundred bytes each).
+type noEq [0]func()
 
 // Userinfo is url.Userinfo: a user name and an optional password.
 type Userinfo struct {
 	Username    string
 	Password    string
 	PasswordSet bool
+	_           noEq
 }
 
 func (u *Userinfo) encode() string {
@@ -54,6 +61,7 @@ type Error struct {
 	Op  string
 	URL string
 	Err error
+	_   noEq
 }
 
 func (e *Error) Error() string { return e.Op + " " + strconv.Quote(e.URL) + ": " + e.Err.Error() }
@@ -252,7 +260,7 @@ func parseHost(scheme, host string) (string, error) {
 		}
 		is4, err := checkIPLiteral(addr)
 		if err != nil {
-			return "", &wrapped{"invalid host: ", err}
+			return "", &wrapped{prefix: "invalid host: ", err: err}
 		}
 		if is4 {
 			return "", errors.New("invalid IP-literal")
@@ -276,6 +284,7 @@ func parseHost(scheme, host string) (string, error) {
 type wrapped struct {
 	prefix string
 	err    error
+	_      noEq
 }
 
 func (e *wrapped) Error() string { return e.prefix + e.err.Error() }
