@@ -3,12 +3,12 @@ package core
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/clerkscript/clerkscript/internal/urlparse"
 )
 
 // AuthenticateOptions configure AuthenticateRequest. They follow
@@ -147,7 +147,7 @@ func NewAuthenticator(opts AuthenticateOptions) (*Authenticator, error) {
 	}
 	for _, t := range opts.AcceptsToken {
 		if !t.valid() {
-			return nil, &AuthConfigError{Msg: fmt.Sprintf("unknown token type %q in AcceptsToken (want session_token, api_key, m2m_token, oauth_token or any)", string(t))}
+			return nil, &AuthConfigError{Msg: "unknown token type " + strconv.Quote(string(t)) + " in AcceptsToken (want session_token, api_key, m2m_token, oauth_token or any)"}
 		}
 		if t == TokenTypeAny {
 			a.any = true
@@ -202,15 +202,15 @@ func NewAuthenticator(opts AuthenticateOptions) (*Authenticator, error) {
 		case strings.HasPrefix(p, "/"):
 			a.proxyPath = strings.TrimRight(p, "/")
 			for _, o := range opts.ProxyOrigins {
-				u, err := url.Parse(strings.TrimSpace(o))
+				u, err := urlparse.Parse(strings.TrimSpace(o))
 				if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Trim(u.Path, "/") != "" ||
 					u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-					return nil, &AuthConfigError{Msg: fmt.Sprintf("ProxyOrigins: %q must be an origin such as https://app.example.com (scheme and host, no path)", o)}
+					return nil, &AuthConfigError{Msg: "ProxyOrigins: " + strconv.Quote(o) + " must be an origin such as https://app.example.com (scheme and host, no path)"}
 				}
 				a.proxyOrigins = append(a.proxyOrigins, strings.ToLower(origin(u)))
 			}
 		default:
-			u, err := url.Parse(p)
+			u, err := urlparse.Parse(p)
 			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 				return nil, &AuthConfigError{Msg: "ProxyURL must be an absolute http(s) URL or a path starting with /"}
 			}
@@ -226,7 +226,7 @@ func NewAuthenticator(opts AuthenticateOptions) (*Authenticator, error) {
 				return nil, &AuthConfigError{Msg: "Missing signInUrl. Pass a signInUrl for dev instances if an app is satellite"}
 			}
 			if opts.SignInURL != "" {
-				if u, err := url.Parse(opts.SignInURL); err != nil || u.Scheme == "" || u.Host == "" {
+				if u, err := urlparse.Parse(opts.SignInURL); err != nil || u.Scheme == "" || u.Host == "" {
 					return nil, &AuthConfigError{Msg: "The signInUrl needs to have a absolute url format."}
 				}
 			}
@@ -282,7 +282,7 @@ func checkSecretKey(name, key, prefix string) error {
 		return &AuthConfigError{Msg: name + " contains whitespace"}
 	}
 	if !strings.HasPrefix(key, prefix) && !strings.HasPrefix(key, "test_") && !strings.HasPrefix(key, "live_") {
-		return &AuthConfigError{Msg: fmt.Sprintf("%s does not look like a Clerk key (it should start with %s)", name, prefix)}
+		return &AuthConfigError{Msg: name + " does not look like a Clerk key (it should start with " + prefix + ")"}
 	}
 	return nil
 }
@@ -322,7 +322,7 @@ func AuthenticateRequest(ctx context.Context, req Request, opts AuthenticateOpti
 type authContext struct {
 	req           *Request
 	method        string
-	url           *url.URL
+	url           *urlparse.URL
 	fapi          string
 	tokenInHeader string
 	origin        string
@@ -349,7 +349,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, req Request) (RequestS
 		return RequestState{}, err
 	}
 	if a.opts.IsSatellite && a.sessions && a.opts.SignInURL != "" && ac.origin != "" {
-		if u, err := url.Parse(a.opts.SignInURL); err == nil && origin(u) == ac.origin {
+		if u, err := urlparse.Parse(a.opts.SignInURL); err == nil && origin(u) == ac.origin {
 			return RequestState{}, &AuthConfigError{Msg: "The signInUrl needs to be on a different origin than your satellite application."}
 		}
 	}
@@ -382,7 +382,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, req Request) (RequestS
 
 // proxyOrigin is the origin a relative ProxyURL is resolved on: the
 // request's, unless ProxyOrigins pins it.
-func (a *Authenticator) proxyOrigin(u *url.URL) string {
+func (a *Authenticator) proxyOrigin(u *urlparse.URL) string {
 	o := origin(u)
 	if len(a.proxyOrigins) == 0 {
 		return o
@@ -712,7 +712,7 @@ func (a *Authenticator) cookiePath(ctx context.Context, ac *authContext) Request
 		return st
 	}
 	if dev && !a.opts.IsSatellite {
-		if back, err := url.Parse(q.Get("__clerk_redirect_url")); err == nil && (back.Scheme == "http" || back.Scheme == "https") && back.Host != "" {
+		if back, err := urlparse.Parse(q.Get("__clerk_redirect_url")); err == nil && (back.Scheme == "http" || back.Scheme == "https") && back.Host != "" {
 			bq := back.Query()
 			if ac.devBrowser != "" {
 				bq.Add("__clerk_db_jwt", ac.devBrowser)
@@ -812,7 +812,7 @@ func (a *Authenticator) satelliteSync(ac *authContext, dev bool) (RequestState, 
 	}
 	// NewAuthenticator guarantees an absolute sign-in URL for development
 	// satellites.
-	loc, err := url.Parse(a.opts.SignInURL)
+	loc, err := urlparse.Parse(a.opts.SignInURL)
 	if err != nil || loc.Host == "" {
 		return RequestState{}, false
 	}
@@ -834,7 +834,7 @@ func (a *Authenticator) isCrossOriginReferrer(ac *authContext) bool {
 	if ac.referrer == "" {
 		return false
 	}
-	r, err := url.Parse(ac.referrer)
+	r, err := urlparse.Parse(ac.referrer)
 	if err != nil || r.Scheme == "" || r.Host == "" {
 		return false
 	}
@@ -850,13 +850,13 @@ var (
 // (derived from the Frontend API, or a development portal host), or any
 // accounts.* host, as @clerk/backend accepts.
 func (a *Authenticator) isKnownClerkReferrer(ac *authContext) bool {
-	r, err := url.Parse(ac.referrer)
+	r, err := urlparse.Parse(ac.referrer)
 	if err != nil || r.Host == "" {
 		return false
 	}
 	host := r.Hostname()
 	fapiHost := ac.fapi
-	if u, err := url.Parse(ac.fapi); err == nil && u.Host != "" {
+	if u, err := urlparse.Parse(ac.fapi); err == nil && u.Host != "" {
 		fapiHost = u.Hostname()
 	}
 	if fapiHost != "" && host == fapiHost {
@@ -879,7 +879,7 @@ func (a *Authenticator) isKnownClerkReferrer(ac *authContext) bool {
 		} else {
 			acc = strings.Replace(acc, "clerk.", "accounts.", 1)
 		}
-		if u, err := url.Parse("https://" + stripScheme(acc)); err == nil && origin(u) == origin(r) {
+		if u, err := urlparse.Parse("https://" + stripScheme(acc)); err == nil && origin(u) == origin(r) {
 			return true
 		}
 	}

@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	"github.com/cenkalti/backoff/v4"
+
+	"github.com/clerkscript/clerkscript/internal/urlparse"
 )
 
 // clientState is the hand-written part of Client (declared in
@@ -174,7 +176,7 @@ func (c *Client) Do(ctx context.Context, op *Operation, params any, opts ...Call
 			ct = v
 		}
 		where := c.cfg.apiURL
-		if u, perr := url.Parse(where); perr == nil {
+		if u, perr := urlparse.Parse(where); perr == nil {
 			where = u.Redacted()
 		}
 		return nil, fmt.Errorf("clerk: %s: the API URL (%s) answered HTTP %d with a body that is not JSON (%s): is it Clerk's Backend API?", op.Name, where, resp.StatusCode, ct)
@@ -709,7 +711,7 @@ func multipartBodyWith(opName string, fields map[string]any, boundary string) ([
 // checkAPIURL rejects a base URL the client could never reach, so that the
 // mistake is reported at once instead of being retried as a network error.
 func checkAPIURL(raw string) error {
-	u, err := url.Parse(raw)
+	u, err := urlparse.Parse(raw)
 	if err != nil {
 		return fmt.Errorf("clerk: invalid API URL (CLERK_API_URL or WithAPIURL): %v", err)
 	}

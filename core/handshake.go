@@ -3,12 +3,12 @@ package core
 import (
 	"context"
 	"errors"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/clerkscript/clerkscript/internal/minijson"
+	"github.com/clerkscript/clerkscript/internal/urlparse"
 )
 
 // maxHandshakeRedirects is the loop guard: after this many handshakes in a
@@ -76,9 +76,9 @@ func (a *Authenticator) handshakeRedirect(ac *authContext, reason string) Header
 		if q.Len() > 0 {
 			q.WriteByte('&')
 		}
-		q.WriteString(url.QueryEscape(k))
+		q.WriteString(urlparse.QueryEscape(k))
 		q.WriteByte('=')
-		q.WriteString(url.QueryEscape(v))
+		q.WriteString(urlparse.QueryEscape(v))
 	}
 	add("redirect_url", back.String())
 	add("__clerk_api_version", DefaultClerkAPIVersion)
@@ -185,7 +185,7 @@ func (a *Authenticator) handshakePayload(ctx context.Context, nonce string) ([]s
 	if a.client == nil {
 		return nil, errors.New("clerk: a handshake nonce needs the secret key")
 	}
-	resp, err := a.client.Raw(ctx, "GET", "/clients/handshake_payload", url.Values{"nonce": {nonce}}, nil)
+	resp, err := a.client.Raw(ctx, "GET", "/clients/handshake_payload", map[string][]string{"nonce": {nonce}}, nil)
 	if err != nil {
 		return nil, err
 	}

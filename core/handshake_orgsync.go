@@ -1,8 +1,9 @@
 package core
 
 import (
-	"net/url"
 	"strings"
+
+	"github.com/clerkscript/clerkscript/internal/urlparse"
 )
 
 // OrganizationSyncOptions activate the organization a URL names, as
@@ -103,7 +104,7 @@ func (pp pathPattern) match(path string) (map[string]string, bool) {
 			if segs[i] == "" {
 				return nil, false
 			}
-			v, err := url.PathUnescape(segs[i])
+			v, err := urlparse.PathUnescape(segs[i])
 			if err != nil {
 				v = segs[i]
 			}

@@ -2,9 +2,10 @@ package core
 
 import (
 	"errors"
-	"fmt"
-	"net/url"
+	"strconv"
 	"strings"
+
+	"github.com/clerkscript/clerkscript/internal/urlparse"
 )
 
 // Request is the portable view of an incoming HTTP request that
@@ -76,7 +77,7 @@ func parseCookieHeader(h string) map[string]string {
 			value = value[1 : len(value)-1]
 		}
 		if strings.IndexByte(value, '%') >= 0 {
-			if dec, err := url.PathUnescape(value); err == nil {
+			if dec, err := urlparse.PathUnescape(value); err == nil {
 				value = dec
 			}
 		}
@@ -88,13 +89,13 @@ func parseCookieHeader(h string) map[string]string {
 // clerkURL is the request URL as the browser saw it: behind a proxy the
 // X-Forwarded-Host and X-Forwarded-Proto headers (first value of each) win
 // over the URL and Host header, as in @clerk/backend's ClerkRequest.
-func (r *Request) clerkURL() (*url.URL, error) {
+func (r *Request) clerkURL() (*urlparse.URL, error) {
 	if strings.TrimSpace(r.URL) == "" {
 		return nil, errors.New("clerk: invalid request: the URL is empty")
 	}
-	u, err := url.Parse(r.URL)
+	u, err := urlparse.Parse(r.URL)
 	if err != nil {
-		return nil, fmt.Errorf("clerk: invalid request URL %q: %v", r.URL, errors.Unwrap(err))
+		return nil, errors.New("clerk: invalid request URL " + strconv.Quote(r.URL) + ": " + errors.Unwrap(err).Error())
 	}
 	host := firstCSV(r.Header("X-Forwarded-Host"))
 	if host == "" {
@@ -109,14 +110,14 @@ func (r *Request) clerkURL() (*url.URL, error) {
 		out.Scheme = proto
 	}
 	if out.Host == "" {
-		return nil, fmt.Errorf("clerk: invalid request: URL %q is not absolute and there is no Host header", r.URL)
+		return nil, errors.New("clerk: invalid request: URL " + strconv.Quote(r.URL) + " is not absolute and there is no Host header")
 	}
 	if out.Scheme == "" {
 		out.Scheme = "http"
 	}
 	out.Scheme = strings.ToLower(out.Scheme)
 	if out.Scheme != "http" && out.Scheme != "https" {
-		return nil, fmt.Errorf("clerk: invalid request: URL scheme %q is not http or https", out.Scheme)
+		return nil, errors.New("clerk: invalid request: URL scheme " + strconv.Quote(out.Scheme) + " is not http or https")
 	}
 	return &out, nil
 }
@@ -127,4 +128,4 @@ func firstCSV(v string) string {
 }
 
 // origin returns scheme://host of u.
-func origin(u *url.URL) string { return u.Scheme + "://" + u.Host }
+func origin(u *urlparse.URL) string { return u.Scheme + "://" + u.Host }

@@ -2,12 +2,12 @@ package main
 
 import (
 	"errors"
-	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/clerkscript/clerkscript/core"
 	"github.com/clerkscript/clerkscript/internal/abi"
+	"github.com/clerkscript/clerkscript/internal/urlparse"
 	"github.com/clerkscript/clerkscript/wasm/internal/plugin"
 )
 
@@ -140,7 +140,7 @@ func list(v string) []string {
 }
 
 func checkBaseURL(v string) error {
-	u, err := url.Parse(v)
+	u, err := urlparse.Parse(v)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return errors.New("want an absolute http(s) URL, got " + strconv.Quote(v))
 	}
@@ -151,7 +151,7 @@ func checkBaseURL(v string) error {
 }
 
 func checkOrigin(v string) error {
-	u, err := url.Parse(v)
+	u, err := urlparse.Parse(v)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil ||
 		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
 		return errors.New("want an origin such as https://app.example.com")

@@ -11,13 +11,13 @@ import (
 	"context"
 	"crypto"
 	"errors"
-	"net/url"
 	"runtime"
 	"strings"
 	"unsafe"
 
 	"github.com/clerkscript/clerkscript/core"
 	"github.com/clerkscript/clerkscript/internal/abi"
+	"github.com/clerkscript/clerkscript/internal/urlparse"
 	"github.com/clerkscript/clerkscript/wasm/internal/plugin"
 )
 
@@ -51,7 +51,7 @@ const guestAPIURL = "http://clerk-host.invalid"
 type hostTransport struct{}
 
 func (hostTransport) RoundTrip(_ context.Context, req *core.HTTPRequest) (*core.HTTPResponse, error) {
-	u, err := url.Parse(req.URL)
+	u, err := urlparse.Parse(req.URL)
 	if err != nil {
 		return nil, &core.NotSentError{Err: err}
 	}
