@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -94,7 +93,7 @@ func WithQuery(key, value string) CallOption {
 		if o.query == nil {
 			o.query = url.Values{}
 		}
-		o.query.Add(key, value)
+		o.query[key] = append(o.query[key], value)
 	}
 }
 
@@ -105,7 +104,7 @@ type UnknownOperationError struct {
 }
 
 func (e *UnknownOperationError) Error() string {
-	msg := fmt.Sprintf("unknown operation %q", e.Name)
+	msg := "unknown operation " + strconv.Quote(e.Name)
 	if len(e.Suggestions) > 0 {
 		msg += "; did you mean " + strings.Join(e.Suggestions, ", ") + "?"
 	}
@@ -121,9 +120,9 @@ type ParamError struct {
 
 func (e *ParamError) Error() string {
 	if e.Param == "" {
-		return fmt.Sprintf("%s: %s", e.Operation, e.Problem)
+		return e.Operation + ": " + e.Problem
 	}
-	return fmt.Sprintf("%s: parameter %q: %s", e.Operation, e.Param, e.Problem)
+	return e.Operation + ": parameter " + strconv.Quote(e.Param) + ": " + e.Problem
 }
 
 // Call invokes an operation by name ("users.list", or its @clerk/backend
@@ -162,7 +161,7 @@ func (c *Client) Do(ctx context.Context, op *Operation, params any, opts ...Call
 	co := collect(opts)
 	for k, vs := range co.query {
 		for _, v := range vs {
-			req.query.Add(k, v)
+			req.query[k] = append(req.query[k], v)
 		}
 	}
 	resp, err := c.send(ctx, op.Name, op.Idempotent(), req, co)
@@ -177,7 +176,7 @@ func (c *Client) Do(ctx context.Context, op *Operation, params any, opts ...Call
 		if u, perr := url.Parse(where); perr == nil {
 			where = u.Redacted()
 		}
-		return nil, fmt.Errorf("clerk: %s: the API URL (%s) answered HTTP %d with a body that is not JSON (%s): is it Clerk's Backend API?", op.Name, where, resp.StatusCode, ct)
+		return nil, errors.New("clerk: " + op.Name + ": the API URL (" + where + ") answered HTTP " + strconv.Itoa(resp.StatusCode) + " with a body that is not JSON (" + ct + "): is it Clerk's Backend API?")
 	}
 	return resp, err
 }
@@ -242,7 +241,7 @@ func (c *Client) url(req *builtRequest) string {
 	}
 	u += req.path
 	if len(req.query) > 0 {
-		u += "?" + req.query.Encode()
+		u += "?" + encodeQuery(req.query)
 	}
 	return u
 }
@@ -370,9 +369,13 @@ type TransportError struct {
 }
 
 func (e *TransportError) Error() string {
-	s := fmt.Sprintf("clerk: %s: %v", e.Operation, e.Err)
+	cause := "<nil>" // as fmt's %v prints a nil error
+	if e.Err != nil {
+		cause = e.Err.Error()
+	}
+	s := "clerk: " + e.Operation + ": " + cause
 	if e.Attempts > 1 {
-		s += fmt.Sprintf(" (after %d attempts)", e.Attempts)
+		s += " (after " + strconv.Itoa(e.Attempts) + " attempts)"
 	}
 	return s
 }
@@ -395,11 +398,7 @@ func paramsMap(opName string, params any) (map[string]any, error) {
 	case string:
 		raw = []byte(p)
 	default:
-		rv := reflect.ValueOf(params)
-		if rv.Kind() == reflect.Pointer && rv.IsNil() {
-			return map[string]any{}, nil
-		}
-		b, err := json.Marshal(params)
+		b, err := otherParams(params)
 		if err != nil {
 			return nil, &ParamError{Operation: opName, Problem: "cannot encode params: " + err.Error()}
 		}
@@ -453,7 +452,7 @@ func (c *Client) buildRequest(op *Operation, m map[string]any) (*builtRequest, e
 			if s == "." || s == ".." {
 				return nil, &ParamError{Operation: op.Name, Param: p.Name, Problem: "must not be \".\" or \"..\" (a dot segment would change the endpoint)"}
 			}
-			path = strings.ReplaceAll(path, "{"+p.Name+"}", url.PathEscape(s))
+			path = strings.ReplaceAll(path, "{"+p.Name+"}", escapePathSegment(s))
 		case "query":
 			vals, err := queryValues(v)
 			if err != nil {
@@ -463,7 +462,7 @@ func (c *Client) buildRequest(op *Operation, m map[string]any) (*builtRequest, e
 				vals = []string{strings.Join(vals, ",")}
 			}
 			for _, s := range vals {
-				req.query.Add(p.Name, s)
+				req.query[p.Name] = append(req.query[p.Name], s)
 			}
 		}
 	}
@@ -492,10 +491,8 @@ func (c *Client) buildRequest(op *Operation, m map[string]any) (*builtRequest, e
 			delete(rest, "body")
 			return nil, &ParamError{Operation: op.Name, Param: firstKey(rest), Problem: "unknown parameter (the request body is an array under \"body\")"}
 		}
-		if _, isArr := b.([]any); !isArr {
-			if rv := reflect.ValueOf(b); !rv.IsValid() || rv.Kind() != reflect.Slice {
-				return nil, &ParamError{Operation: op.Name, Param: "body", Problem: "must be an array"}
-			}
+		if !isArray(b) {
+			return nil, &ParamError{Operation: op.Name, Param: "body", Problem: "must be an array"}
 		}
 		enc, err := json.Marshal(b)
 		if err != nil {
@@ -530,6 +527,16 @@ func (c *Client) buildRequest(op *Operation, m map[string]any) (*builtRequest, e
 	return req, nil
 }
 
+// isArray tells a bulk operation's body array from other values.
+func isArray(v any) bool {
+	switch v.(type) {
+	case []any, []string, []map[string]any:
+		return true
+	}
+	_, isSlice := otherSlice(v)
+	return isSlice
+}
+
 func firstKey(m map[string]any) string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -550,6 +557,9 @@ func paramNames(op *Operation) []string {
 	return out
 }
 
+// scalarString formats a path, query or multipart value: the scalars of
+// decoded JSON and Go's numbers here, other Go types (Stringers, natively)
+// in otherScalar.
 func scalarString(v any) (string, error) {
 	switch x := v.(type) {
 	case string:
@@ -562,50 +572,66 @@ func scalarString(v any) (string, error) {
 		return strconv.FormatFloat(x, 'f', -1, 64), nil
 	case float32:
 		return strconv.FormatFloat(float64(x), 'f', -1, 32), nil
-	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
-		return fmt.Sprint(x), nil
-	case fmt.Stringer:
-		// A nil pointer with a value-receiver String method would panic.
-		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && rv.IsNil() {
-			return "", fmt.Errorf("must be a string, number or boolean, got a nil %T", v)
-		}
-		return x.String(), nil
+	case int:
+		return strconv.Itoa(x), nil
+	case int8:
+		return strconv.FormatInt(int64(x), 10), nil
+	case int16:
+		return strconv.FormatInt(int64(x), 10), nil
+	case int32:
+		return strconv.FormatInt(int64(x), 10), nil
+	case int64:
+		return strconv.FormatInt(x, 10), nil
+	case uint:
+		return strconv.FormatUint(uint64(x), 10), nil
+	case uint8:
+		return strconv.FormatUint(uint64(x), 10), nil
+	case uint16:
+		return strconv.FormatUint(uint64(x), 10), nil
+	case uint32:
+		return strconv.FormatUint(uint64(x), 10), nil
+	case uint64:
+		return strconv.FormatUint(x, 10), nil
+	case nil:
+		return "", errors.New(notScalar + "got null")
+	case map[string]any:
+		return "", errors.New(notScalar + "got an object")
+	case []any:
+		return "", errors.New(notScalar + "got an array")
 	}
-	return "", fmt.Errorf("must be a string, number or boolean, got %T", v)
+	return otherScalar(v)
 }
 
+const notScalar = "must be a string, number or boolean, "
+
+// queryValues lists the values of a query parameter: one for a scalar,
+// one per item for an array (other Go slices natively, in otherSlice).
 func queryValues(v any) ([]string, error) {
+	var items []any
 	switch x := v.(type) {
 	case []any:
-		out := make([]string, 0, len(x))
-		for _, e := range x {
-			s, err := scalarString(e)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, s)
-		}
-		return out, nil
+		items = x
 	case []string:
 		return x, nil
-	}
-	rv := reflect.ValueOf(v)
-	if rv.Kind() == reflect.Slice {
-		out := make([]string, 0, rv.Len())
-		for i := 0; i < rv.Len(); i++ {
-			s, err := scalarString(rv.Index(i).Interface())
+	default:
+		var isSlice bool
+		if items, isSlice = otherSlice(v); !isSlice {
+			s, err := scalarString(v)
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, s)
+			return []string{s}, nil
 		}
-		return out, nil
 	}
-	s, err := scalarString(v)
-	if err != nil {
-		return nil, err
+	out := make([]string, 0, len(items))
+	for _, e := range items {
+		s, err := scalarString(e)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
 	}
-	return []string{s}, nil
+	return out, nil
 }
 
 // File is a file sent in a multipart request. Its JSON form is
@@ -727,11 +753,11 @@ func checkAPIURL(raw string) error {
 // query.
 func checkAPIVersion(v string) error {
 	if v == "" || v == "." || v == ".." {
-		return fmt.Errorf("clerk: invalid API version %q (CLERK_API_VERSION or WithAPIVersion): want a path segment such as v1", v)
+		return errors.New("clerk: invalid API version " + strconv.Quote(v) + " (CLERK_API_VERSION or WithAPIVersion): want a path segment such as v1")
 	}
 	for _, r := range v {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_') {
-			return fmt.Errorf("clerk: invalid API version %q (CLERK_API_VERSION or WithAPIVersion): want a path segment such as v1 (letters, digits, '.', '-', '_')", v)
+			return errors.New("clerk: invalid API version " + strconv.Quote(v) + " (CLERK_API_VERSION or WithAPIVersion): want a path segment such as v1 (letters, digits, '.', '-', '_')")
 		}
 	}
 	return nil
@@ -744,7 +770,7 @@ func checkAPIVersion(v string) error {
 func checkHeaders(h Header) error {
 	for k, vs := range h {
 		if !validHeaderName(k) {
-			return fmt.Errorf("clerk: invalid header name %q", k)
+			return errors.New("clerk: invalid header name " + strconv.Quote(k))
 		}
 		for _, v := range vs {
 			if !hasCTL(v) {
@@ -753,7 +779,7 @@ func checkHeaders(h Header) error {
 			if k == "Authorization" {
 				return errors.New("clerk: the secret key contains a character not allowed in an HTTP header (check CLERK_SECRET_KEY)")
 			}
-			return fmt.Errorf("clerk: header %q: the value contains a control character", k)
+			return errors.New("clerk: header " + strconv.Quote(k) + ": the value contains a control character")
 		}
 	}
 	return nil

@@ -3,7 +3,7 @@ package core
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -38,13 +38,15 @@ func (e *APIError) Error() string {
 		b.WriteString(e.Operation)
 		b.WriteString(": ")
 	}
-	fmt.Fprintf(&b, "HTTP %d", e.StatusCode)
+	b.WriteString("HTTP ")
+	b.WriteString(strconv.Itoa(e.StatusCode))
 	if e.StatusCode >= 300 && e.StatusCode < 400 {
 		// The Backend API does not redirect: the base URL is wrong (a
 		// website, a proxy, http:// for https://).
 		b.WriteString(": the API URL answered with a redirect")
 		if loc := e.Header.Get("Location"); loc != "" {
-			fmt.Fprintf(&b, " to %s", snippet([]byte(loc), 200))
+			b.WriteString(" to ")
+			b.WriteString(snippet([]byte(loc), 200))
 		}
 		b.WriteString(", which is not followed (it would send the secret key there); check the API URL")
 		return b.String()
@@ -59,17 +61,24 @@ func (e *APIError) Error() string {
 				msg = it.Message
 			}
 			// The text is the server's and often reaches a terminal.
-			fmt.Fprintf(&b, " %s: %s", oneLine(it.Code), oneLine(msg))
+			b.WriteString(" ")
+			b.WriteString(oneLine(it.Code))
+			b.WriteString(": ")
+			b.WriteString(oneLine(msg))
 		}
 	} else if len(e.Body) > 0 {
 		b.WriteString(": ")
 		b.WriteString(snippet(e.Body, 200))
 	}
 	if e.RetryAfter > 0 {
-		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
+		b.WriteString(" (retry after ")
+		b.WriteString(e.RetryAfter.String())
+		b.WriteString(")")
 	}
 	if e.TraceID != "" {
-		fmt.Fprintf(&b, " [trace %s]", oneLine(e.TraceID))
+		b.WriteString(" [trace ")
+		b.WriteString(oneLine(e.TraceID))
+		b.WriteString("]")
 	}
 	return b.String()
 }
