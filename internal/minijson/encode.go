@@ -1,0 +1,301 @@
+package minijson
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"slices"
+	"strconv"
+	"unicode/utf8"
+)
+
+// An Appender appends its own JSON encoding to dst, as a json.Marshaler
+// returns it. Marshal trusts it to append valid, compact JSON.
+type Appender interface {
+	AppendJSON(dst []byte) ([]byte, error)
+}
+
+// An UnsupportedValueError is a value JSON cannot hold (NaN, ±Inf), worded
+// as encoding/json's *json.UnsupportedValueError.
+type UnsupportedValueError struct {
+	Str string
+}
+
+func (e *UnsupportedValueError) Error() string { return "json: unsupported value: " + e.Str }
+
+// ErrUnsupportedType is Marshal's error for a type it does not encode (see
+// the package documentation for the list).
+var ErrUnsupportedType = errors.New("minijson: unsupported type")
+
+// Marshal returns the JSON encoding of v, byte for byte json.Marshal's.
+func Marshal(v any) ([]byte, error) {
+	return Append(nil, v)
+}
+
+// Append appends the JSON encoding of v to dst as Marshal does. On error,
+// dst is returned unchanged.
+func Append(dst []byte, v any) ([]byte, error) {
+	out, err := appendValue(dst, v)
+	if err != nil {
+		return dst, err
+	}
+	return out, nil
+}
+
+func appendValue(dst []byte, v any) ([]byte, error) {
+	switch v := v.(type) {
+	case nil:
+		return append(dst, "null"...), nil
+	case bool:
+		return strconv.AppendBool(dst, v), nil
+	case string:
+		return AppendString(dst, v), nil
+	case float64:
+		return AppendFloat(dst, v, 64)
+	case float32:
+		return AppendFloat(dst, float64(v), 32)
+	case int:
+		return strconv.AppendInt(dst, int64(v), 10), nil
+	case int8:
+		return strconv.AppendInt(dst, int64(v), 10), nil
+	case int16:
+		return strconv.AppendInt(dst, int64(v), 10), nil
+	case int32:
+		return strconv.AppendInt(dst, int64(v), 10), nil
+	case int64:
+		return strconv.AppendInt(dst, v, 10), nil
+	case uint:
+		return strconv.AppendUint(dst, uint64(v), 10), nil
+	case uint8:
+		return strconv.AppendUint(dst, uint64(v), 10), nil
+	case uint16:
+		return strconv.AppendUint(dst, uint64(v), 10), nil
+	case uint32:
+		return strconv.AppendUint(dst, uint64(v), 10), nil
+	case uint64:
+		return strconv.AppendUint(dst, v, 10), nil
+	case json.Number:
+		return appendNumber(dst, v)
+	case json.RawMessage:
+		return appendRaw(dst, v)
+	case []any:
+		if v == nil {
+			return append(dst, "null"...), nil
+		}
+		dst = append(dst, '[')
+		for i, e := range v {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			var err error
+			if dst, err = appendValue(dst, e); err != nil {
+				return dst, err
+			}
+		}
+		return append(dst, ']'), nil
+	case []string:
+		if v == nil {
+			return append(dst, "null"...), nil
+		}
+		dst = append(dst, '[')
+		for i, e := range v {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = AppendString(dst, e)
+		}
+		return append(dst, ']'), nil
+	case map[string]any:
+		return appendMap(dst, v, appendValue)
+	case map[string]string:
+		return appendMap(dst, v, func(dst []byte, s string) ([]byte, error) { return AppendString(dst, s), nil })
+	case map[string]json.RawMessage:
+		return appendMap(dst, v, appendRaw)
+	case Appender:
+		return v.AppendJSON(dst)
+	}
+	return dst, ErrUnsupportedType
+}
+
+// appendMap encodes a map with its keys sorted, as encoding/json does.
+func appendMap[V any](dst []byte, m map[string]V, enc func([]byte, V) ([]byte, error)) ([]byte, error) {
+	if m == nil {
+		return append(dst, "null"...), nil
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	dst = append(dst, '{')
+	for i, k := range keys {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = AppendString(dst, k)
+		dst = append(dst, ':')
+		var err error
+		if dst, err = enc(dst, m[k]); err != nil {
+			return dst, err
+		}
+	}
+	return append(dst, '}'), nil
+}
+
+// appendNumber is encoding/json's encoding of a json.Number: checked, "" as 0.
+func appendNumber(dst []byte, n json.Number) ([]byte, error) {
+	if n == "" {
+		return append(dst, '0'), nil
+	}
+	b := []byte(n)
+	if end, err := scanNumber(b, 0); err != nil || end != len(b) {
+		return dst, errors.New("json: invalid number literal " + strconv.Quote(string(n)))
+	}
+	return append(dst, n...), nil
+}
+
+// appendRaw is encoding/json's encoding of a json.RawMessage: nil as null,
+// otherwise checked and compacted with HTML escaping.
+func appendRaw(dst []byte, m json.RawMessage) ([]byte, error) {
+	if m == nil {
+		return append(dst, "null"...), nil
+	}
+	if _, _, err := scanTop(m); err != nil {
+		return dst, errors.New("json: error calling MarshalJSON for type json.RawMessage: " + err.Error())
+	}
+	return appendCompact(dst, m, true), nil
+}
+
+// AppendCompact appends src, which must be valid JSON, without its
+// insignificant whitespace, as json.Compact does.
+func AppendCompact(dst, src []byte) ([]byte, error) {
+	if _, _, err := scanTop(src); err != nil {
+		return dst, err
+	}
+	return appendCompact(dst, src, false), nil
+}
+
+// appendCompact compacts valid JSON; escapeHTML also escapes <, >, & and
+// U+2028/U+2029 as encoding/json's encoder does for Marshaler output.
+func appendCompact(dst, src []byte, escapeHTML bool) []byte {
+	start, inStr := 0, false
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		if inStr {
+			switch {
+			case c == '\\':
+				i++
+			case c == '"':
+				inStr = false
+			case escapeHTML && (c == '<' || c == '>' || c == '&'):
+				dst = append(dst, src[start:i]...)
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+				start = i + 1
+			case escapeHTML && c == 0xE2 && i+2 < len(src) && src[i+1] == 0x80 && src[i+2]&^1 == 0xA8:
+				dst = append(dst, src[start:i]...)
+				dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[src[i+2]&0xF])
+				start = i + 3
+				i += 2
+			}
+			continue
+		}
+		switch {
+		case c == '"':
+			inStr = true
+		case isSpace(c):
+			dst = append(dst, src[start:i]...)
+			start = i + 1
+		}
+	}
+	return append(dst, src[start:]...)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// htmlSafe marks the ASCII bytes encoding/json writes as they are in a
+// string with HTML escaping on.
+var htmlSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
+// AppendString appends s as a JSON string, escaped as json.Marshal escapes
+// it: HTML-safe, U+2028/U+2029 escaped, invalid UTF-8 as \ufffd.
+func AppendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if htmlSafe[b] {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		if c == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if c == '\u2028' || c == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// AppendFloat appends f as encoding/json encodes a float of the given bit
+// size (32 or 64): shortest representation, exponent form below 1e-6 and
+// from 1e21 on with a two-digit minimum exponent cleaned up (1e-7, not
+// 1e-07). NaN and ±Inf are an *UnsupportedValueError.
+func AppendFloat(dst []byte, f float64, bits int) ([]byte, error) {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return dst, &UnsupportedValueError{Str: strconv.FormatFloat(f, 'g', -1, bits)}
+	}
+	abs := math.Abs(f)
+	format := byte('f')
+	if abs != 0 {
+		if bits == 64 && (abs < 1e-6 || abs >= 1e21) || bits == 32 && (float32(abs) < 1e-6 || float32(abs) >= 1e21) {
+			format = 'e'
+		}
+	}
+	dst = strconv.AppendFloat(dst, f, format, -1, bits)
+	if format == 'e' {
+		n := len(dst)
+		if n >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
+			dst[n-2] = dst[n-1]
+			dst = dst[:n-1]
+		}
+	}
+	return dst, nil
+}
