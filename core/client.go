@@ -7,13 +7,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"maps"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/cenkalti/backoff/v4"
+
+	"github.com/clerkscript/clerkscript/internal/minijson"
+	"github.com/clerkscript/clerkscript/internal/urlparse"
 )
 
 // clientState is the hand-written part of Client (declared in
@@ -160,8 +163,8 @@ func (c *Client) Do(ctx context.Context, op *Operation, params any, opts ...Call
 	}
 	co := collect(opts)
 	for k, vs := range co.query {
-		for _, v := range vs {
-			req.query[k] = append(req.query[k], v)
+		if len(vs) > 0 { // as url.Values.Add would leave an empty list out
+			req.query[k] = append(req.query[k], vs...)
 		}
 	}
 	resp, err := c.send(ctx, op.Name, op.Idempotent(), req, co)
@@ -241,7 +244,7 @@ func (c *Client) url(req *builtRequest) string {
 	}
 	u += req.path
 	if len(req.query) > 0 {
-		u += "?" + encodeQuery(req.query)
+		u += "?" + urlparse.Values(req.query).Encode()
 	}
 	return u
 }
@@ -407,19 +410,102 @@ func paramsMap(opName string, params any) (map[string]any, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return map[string]any{}, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
+	return decodeParams(opName, raw)
+}
+
+// decodeParams decodes JSON params into a map, numbers as json.Number, as
+// a json.Decoder with UseNumber did: one object (or null), nothing but
+// space after it.
+func decodeParams(opName string, raw []byte) (map[string]any, error) {
+	v, err := minijson.DecodeUseNumber(raw)
+	if err != nil {
+		var se *minijson.SyntaxError
+		if errors.As(err, &se) && strings.HasSuffix(se.Error(), " after top-level value") {
+			// The first value is whole: a second one follows.
+			if first := bytes.TrimLeft(raw, " \t\r\n"); first[0] != '{' && first[0] != 'n' {
+				return nil, notAnObject(opName, jsonKind(first[0]))
+			}
+			return nil, &ParamError{Operation: opName, Problem: "params must be one JSON object: there is more after it"}
+		}
 		return nil, &ParamError{Operation: opName, Problem: "params must be a JSON object: " + err.Error()}
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, &ParamError{Operation: opName, Problem: "params must be one JSON object: there is more after it"}
+	switch m := v.(type) {
+	case map[string]any:
+		return m, nil
+	case nil:
+		return map[string]any{}, nil
+	default:
+		return nil, notAnObject(opName, jsonKind(bytes.TrimLeft(raw, " \t\r\n")[0]))
 	}
-	if m == nil {
-		m = map[string]any{}
+}
+
+func notAnObject(opName, kind string) error {
+	// encoding/json's words, which the message used to carry.
+	return &ParamError{Operation: opName, Problem: "params must be a JSON object: json: cannot unmarshal " + kind + " into Go value of type map[string]interface {}"}
+}
+
+// jsonKind names the kind of the JSON value starting with c, in
+// encoding/json's words.
+func jsonKind(c byte) string {
+	switch c {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "bool"
+	case 'n':
+		return "null"
 	}
-	return m, nil
+	return "number"
+}
+
+// marshalBody encodes a JSON request body, byte for byte as json.Marshal:
+// decoded JSON and the values core's own callers pass by minijson (what
+// the wasm guest runs), other Go values natively by encoding/json
+// (otherMarshal).
+func marshalBody(v any) ([]byte, error) {
+	if m, ok := v.(map[string]any); ok {
+		v = withHeaderLists(m)
+	}
+	b, err := minijson.Marshal(v)
+	if err != nil {
+		return otherMarshal(v, err)
+	}
+	return b, nil
+}
+
+// withHeaderLists returns m with its map[string][]string values (the
+// browser's headers that sessions.refresh takes) as map[string]any, which
+// minijson encodes. m itself is not changed.
+func withHeaderLists(m map[string]any) map[string]any {
+	out, copied := m, false
+	for k, v := range m {
+		var h map[string][]string
+		switch x := v.(type) {
+		case map[string][]string:
+			h = x
+		case Header:
+			h = x
+		default:
+			continue
+		}
+		if !copied {
+			out, copied = maps.Clone(m), true
+		}
+		if h == nil {
+			out[k] = nil
+			continue
+		}
+		lists := make(map[string]any, len(h))
+		for hk, vs := range h {
+			lists[hk] = vs
+		}
+		out[k] = lists
+	}
+	return out
 }
 
 func (c *Client) buildRequest(op *Operation, m map[string]any) (*builtRequest, error) {
@@ -452,7 +538,7 @@ func (c *Client) buildRequest(op *Operation, m map[string]any) (*builtRequest, e
 			if s == "." || s == ".." {
 				return nil, &ParamError{Operation: op.Name, Param: p.Name, Problem: "must not be \".\" or \"..\" (a dot segment would change the endpoint)"}
 			}
-			path = strings.ReplaceAll(path, "{"+p.Name+"}", escapePathSegment(s))
+			path = strings.ReplaceAll(path, "{"+p.Name+"}", urlparse.PathEscape(s))
 		case "query":
 			vals, err := queryValues(v)
 			if err != nil {
@@ -461,8 +547,8 @@ func (c *Client) buildRequest(op *Operation, m map[string]any) (*builtRequest, e
 			if p.CommaSeparated && len(vals) > 1 {
 				vals = []string{strings.Join(vals, ",")}
 			}
-			for _, s := range vals {
-				req.query[p.Name] = append(req.query[p.Name], s)
+			if len(vals) > 0 {
+				req.query[p.Name] = append(req.query[p.Name], vals...)
 			}
 		}
 	}
@@ -494,7 +580,7 @@ func (c *Client) buildRequest(op *Operation, m map[string]any) (*builtRequest, e
 		if !isArray(b) {
 			return nil, &ParamError{Operation: op.Name, Param: "body", Problem: "must be an array"}
 		}
-		enc, err := json.Marshal(b)
+		enc, err := marshalBody(b)
 		if err != nil {
 			return nil, &ParamError{Operation: op.Name, Param: "body", Problem: err.Error()}
 		}
@@ -519,7 +605,7 @@ func (c *Client) buildRequest(op *Operation, m map[string]any) (*builtRequest, e
 	if len(rest) == 0 && !op.Body.Required {
 		return req, nil
 	}
-	enc, err := json.Marshal(rest)
+	enc, err := marshalBody(rest)
 	if err != nil {
 		return nil, &ParamError{Operation: op.Name, Problem: "cannot encode body: " + err.Error()}
 	}
@@ -565,7 +651,7 @@ func scalarString(v any) (string, error) {
 	case string:
 		return x, nil
 	case json.Number:
-		return x.String(), nil
+		return string(x), nil // x.String() is encoding/json code
 	case bool:
 		return strconv.FormatBool(x), nil
 	case float64:

@@ -1,9 +1,11 @@
 package core
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -134,5 +136,26 @@ func TestQueryValuesOtherSlices(t *testing.T) {
 	}
 	if _, err := queryValues([]any{"a", map[string]any{}}); err == nil {
 		t.Error("an object in a query array accepted")
+	}
+}
+
+// An empty array for a query parameter sends nothing, not a bare "?".
+func TestEmptyQueryArraySendsNoQuery(t *testing.T) {
+	var uri string
+	c := testClient(t, func(w http.ResponseWriter, r *http.Request) {
+		uri = r.RequestURI
+		w.Write([]byte(`[]`))
+	}, newFakeClock())
+	if _, err := c.Call(context.Background(), "users.list", map[string]any{"email_address": []any{}}); err != nil {
+		t.Fatal(err)
+	}
+	if uri != "/v1/users" {
+		t.Errorf("request URI %q, want /v1/users", uri)
+	}
+	if _, err := c.Call(context.Background(), "users.list", map[string]any{"email_address": []string{}, "user_id": []any{"a b", "c"}}, WithQuery("x", ""), WithQuery("user_id", "d")); err != nil {
+		t.Fatal(err)
+	}
+	if uri != "/v1/users?user_id=a+b&user_id=c&user_id=d&x=" {
+		t.Errorf("request URI %q", uri)
 	}
 }

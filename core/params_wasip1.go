@@ -2,7 +2,11 @@
 
 package core
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/clerkscript/clerkscript/internal/minijson"
+)
 
 // The wasm guest's params are decoded JSON (map[string]any, []any, string,
 // json.Number, bool, nil), which the shared code handles: other Go types
@@ -18,3 +22,10 @@ func otherScalar(any) (string, error) {
 }
 
 func otherSlice(any) ([]any, bool) { return nil, false }
+
+func otherMarshal(_ any, err error) ([]byte, error) {
+	if errors.Is(err, minijson.ErrUnsupportedType) {
+		return nil, errOtherType
+	}
+	return nil, err
+}
