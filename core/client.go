@@ -63,7 +63,7 @@ type callOptions struct {
 	retry       *RetryConfig
 	replayWrite bool
 	headers     Header
-	query       url.Values
+	query       urlparse.Values
 }
 
 // WithRetry overrides the client's retry policy for this call.
@@ -94,7 +94,7 @@ func WithHeader(key, value string) CallOption {
 func WithQuery(key, value string) CallOption {
 	return func(o *callOptions) {
 		if o.query == nil {
-			o.query = url.Values{}
+			o.query = urlparse.Values{}
 		}
 		o.query[key] = append(o.query[key], value)
 	}
@@ -207,8 +207,8 @@ func (c *Client) Raw(ctx context.Context, method, path string, query url.Values,
 	if !strings.HasPrefix(path, "/") {
 		path = "/" + path
 	}
-	req := &builtRequest{method: method, path: path, query: url.Values{}, body: body}
-	for k, vs := range query {
+	req := &builtRequest{method: method, path: path, query: urlparse.Values{}, body: body}
+	for k, vs := range urlparse.Values(query) {
 		req.query[k] = append([]string(nil), vs...)
 	}
 	if body != nil {
@@ -231,8 +231,8 @@ func collect(opts []CallOption) *callOptions {
 
 type builtRequest struct {
 	method      string
-	path        string // escaped path below the version prefix
-	query       url.Values
+	path        string          // escaped path below the version prefix
+	query       urlparse.Values // url.Values, without net/url's code
 	body        []byte
 	contentType string
 }
@@ -244,7 +244,7 @@ func (c *Client) url(req *builtRequest) string {
 	}
 	u += req.path
 	if len(req.query) > 0 {
-		u += "?" + urlparse.Values(req.query).Encode()
+		u += "?" + req.query.Encode()
 	}
 	return u
 }
@@ -509,7 +509,7 @@ func withHeaderLists(m map[string]any) map[string]any {
 }
 
 func (c *Client) buildRequest(op *Operation, m map[string]any) (*builtRequest, error) {
-	req := &builtRequest{method: op.HTTPMethod, query: url.Values{}}
+	req := &builtRequest{method: op.HTTPMethod, query: urlparse.Values{}}
 	used := make(map[string]bool, len(m))
 	path := op.Path
 	for _, p := range op.Params {
