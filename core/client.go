@@ -132,10 +132,13 @@ func (e *ParamError) Error() string {
 // alias) and returns the response body. params holds the path, query and
 // body parameters side by side under their wire (snake_case) names; it may
 // be nil, a map[string]any, JSON bytes (json.RawMessage or []byte) of an
-// object, or any value that marshals to a JSON object. For an operation whose
-// body is a JSON array (the bulk endpoints) put the array under "body". A
-// multipart file field is {"filename", "content_type", "data": base64} (or a
-// File value).
+// object, or any value that marshals to a JSON object. For an operation
+// whose body is a JSON array (the bulk endpoints) put the array under
+// "body". A multipart file field is {"filename", "content_type", "data":
+// base64} (or a File value). In a wasm guest's build (GOOS=wasip1), which
+// leaves encoding/json's reflection out, params and their values must be
+// decoded JSON, Go numbers, []string, map[string]string,
+// map[string][]string or, for a multipart field, a File.
 func (c *Client) Call(ctx context.Context, name string, params any, opts ...CallOption) (json.RawMessage, error) {
 	op, ok := LookupOperation(name)
 	if !ok {
