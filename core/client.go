@@ -179,7 +179,7 @@ func (c *Client) Do(ctx context.Context, op *Operation, params any, opts ...Call
 			ct = v
 		}
 		where := c.cfg.apiURL
-		if u, perr := url.Parse(where); perr == nil {
+		if u, perr := urlparse.Parse(where); perr == nil {
 			where = u.Redacted()
 		}
 		return nil, errors.New("clerk: " + op.Name + ": the API URL (" + where + ") answered HTTP " + strconv.Itoa(resp.StatusCode) + " with a body that is not JSON (" + ct + "): is it Clerk's Backend API?")
