@@ -13,8 +13,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/cenkalti/backoff/v4"
-
 	"github.com/clerkscript/clerkscript/internal/minijson"
 	"github.com/clerkscript/clerkscript/internal/urlparse"
 )
@@ -328,7 +326,7 @@ func (c *Client) send(ctx context.Context, name string, idempotent bool, req *bu
 			}
 		}
 		wait := bo.NextBackOff()
-		if wait == backoff.Stop {
+		if wait == stopBackoff {
 			return fail()
 		}
 		if apiErr != nil && apiErr.RetryAfter > wait {
