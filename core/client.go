@@ -7,15 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"maps"
 	"net/url"
-	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 
-	"github.com/cenkalti/backoff/v4"
-
+	"github.com/clerkscript/clerkscript/internal/minijson"
 	"github.com/clerkscript/clerkscript/internal/urlparse"
 )
 
@@ -63,7 +61,7 @@ type callOptions struct {
 	retry       *RetryConfig
 	replayWrite bool
 	headers     Header
-	query       url.Values
+	query       urlparse.Values
 }
 
 // WithRetry overrides the client's retry policy for this call.
@@ -94,9 +92,9 @@ func WithHeader(key, value string) CallOption {
 func WithQuery(key, value string) CallOption {
 	return func(o *callOptions) {
 		if o.query == nil {
-			o.query = url.Values{}
+			o.query = urlparse.Values{}
 		}
-		o.query.Add(key, value)
+		o.query[key] = append(o.query[key], value)
 	}
 }
 
@@ -107,7 +105,7 @@ type UnknownOperationError struct {
 }
 
 func (e *UnknownOperationError) Error() string {
-	msg := fmt.Sprintf("unknown operation %q", e.Name)
+	msg := "unknown operation " + strconv.Quote(e.Name)
 	if len(e.Suggestions) > 0 {
 		msg += "; did you mean " + strings.Join(e.Suggestions, ", ") + "?"
 	}
@@ -123,19 +121,22 @@ type ParamError struct {
 
 func (e *ParamError) Error() string {
 	if e.Param == "" {
-		return fmt.Sprintf("%s: %s", e.Operation, e.Problem)
+		return e.Operation + ": " + e.Problem
 	}
-	return fmt.Sprintf("%s: parameter %q: %s", e.Operation, e.Param, e.Problem)
+	return e.Operation + ": parameter " + strconv.Quote(e.Param) + ": " + e.Problem
 }
 
 // Call invokes an operation by name ("users.list", or its @clerk/backend
 // alias) and returns the response body. params holds the path, query and
 // body parameters side by side under their wire (snake_case) names; it may
 // be nil, a map[string]any, JSON bytes (json.RawMessage or []byte) of an
-// object, or any value that marshals to a JSON object. For an operation whose
-// body is a JSON array (the bulk endpoints) put the array under "body". A
-// multipart file field is {"filename", "content_type", "data": base64} (or a
-// File value).
+// object, or any value that marshals to a JSON object. For an operation
+// whose body is a JSON array (the bulk endpoints) put the array under
+// "body". A multipart file field is {"filename", "content_type", "data":
+// base64} (or a File value). In a wasm guest's build (GOOS=wasip1), which
+// leaves encoding/json's reflection out, params and their values must be
+// decoded JSON, Go numbers, []string, map[string]string,
+// map[string][]string or, for a multipart field, a File.
 func (c *Client) Call(ctx context.Context, name string, params any, opts ...CallOption) (json.RawMessage, error) {
 	op, ok := LookupOperation(name)
 	if !ok {
@@ -163,8 +164,8 @@ func (c *Client) Do(ctx context.Context, op *Operation, params any, opts ...Call
 	}
 	co := collect(opts)
 	for k, vs := range co.query {
-		for _, v := range vs {
-			req.query.Add(k, v)
+		if len(vs) > 0 { // as url.Values.Add would leave an empty list out
+			req.query[k] = append(req.query[k], vs...)
 		}
 	}
 	resp, err := c.send(ctx, op.Name, op.Idempotent(), req, co)
@@ -179,7 +180,7 @@ func (c *Client) Do(ctx context.Context, op *Operation, params any, opts ...Call
 		if u, perr := urlparse.Parse(where); perr == nil {
 			where = u.Redacted()
 		}
-		return nil, fmt.Errorf("clerk: %s: the API URL (%s) answered HTTP %d with a body that is not JSON (%s): is it Clerk's Backend API?", op.Name, where, resp.StatusCode, ct)
+		return nil, errors.New("clerk: " + op.Name + ": the API URL (" + where + ") answered HTTP " + strconv.Itoa(resp.StatusCode) + " with a body that is not JSON (" + ct + "): is it Clerk's Backend API?")
 	}
 	return resp, err
 }
@@ -207,8 +208,8 @@ func (c *Client) Raw(ctx context.Context, method, path string, query url.Values,
 	if !strings.HasPrefix(path, "/") {
 		path = "/" + path
 	}
-	req := &builtRequest{method: method, path: path, query: url.Values{}, body: body}
-	for k, vs := range query {
+	req := &builtRequest{method: method, path: path, query: urlparse.Values{}, body: body}
+	for k, vs := range urlparse.Values(query) {
 		req.query[k] = append([]string(nil), vs...)
 	}
 	if body != nil {
@@ -231,8 +232,8 @@ func collect(opts []CallOption) *callOptions {
 
 type builtRequest struct {
 	method      string
-	path        string // escaped path below the version prefix
-	query       url.Values
+	path        string          // escaped path below the version prefix
+	query       urlparse.Values // url.Values, without net/url's code
 	body        []byte
 	contentType string
 }
@@ -325,7 +326,7 @@ func (c *Client) send(ctx context.Context, name string, idempotent bool, req *bu
 			}
 		}
 		wait := bo.NextBackOff()
-		if wait == backoff.Stop {
+		if wait == stopBackoff {
 			return fail()
 		}
 		if apiErr != nil && apiErr.RetryAfter > wait {
@@ -372,9 +373,13 @@ type TransportError struct {
 }
 
 func (e *TransportError) Error() string {
-	s := fmt.Sprintf("clerk: %s: %v", e.Operation, e.Err)
+	cause := "<nil>" // as fmt's %v prints a nil error
+	if e.Err != nil {
+		cause = e.Err.Error()
+	}
+	s := "clerk: " + e.Operation + ": " + cause
 	if e.Attempts > 1 {
-		s += fmt.Sprintf(" (after %d attempts)", e.Attempts)
+		s += " (after " + strconv.Itoa(e.Attempts) + " attempts)"
 	}
 	return s
 }
@@ -397,11 +402,7 @@ func paramsMap(opName string, params any) (map[string]any, error) {
 	case string:
 		raw = []byte(p)
 	default:
-		rv := reflect.ValueOf(params)
-		if rv.Kind() == reflect.Pointer && rv.IsNil() {
-			return map[string]any{}, nil
-		}
-		b, err := json.Marshal(params)
+		b, err := otherParams(params)
 		if err != nil {
 			return nil, &ParamError{Operation: opName, Problem: "cannot encode params: " + err.Error()}
 		}
@@ -410,23 +411,106 @@ func paramsMap(opName string, params any) (map[string]any, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return map[string]any{}, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
+	return decodeParams(opName, raw)
+}
+
+// decodeParams decodes JSON params into a map, numbers as json.Number, as
+// a json.Decoder with UseNumber did: one object (or null), nothing but
+// space after it.
+func decodeParams(opName string, raw []byte) (map[string]any, error) {
+	v, err := minijson.DecodeUseNumber(raw)
+	if err != nil {
+		var se *minijson.SyntaxError
+		if errors.As(err, &se) && strings.HasSuffix(se.Error(), " after top-level value") {
+			// The first value is whole: a second one follows.
+			if first := bytes.TrimLeft(raw, " \t\r\n"); first[0] != '{' && first[0] != 'n' {
+				return nil, notAnObject(opName, jsonKind(first[0]))
+			}
+			return nil, &ParamError{Operation: opName, Problem: "params must be one JSON object: there is more after it"}
+		}
 		return nil, &ParamError{Operation: opName, Problem: "params must be a JSON object: " + err.Error()}
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, &ParamError{Operation: opName, Problem: "params must be one JSON object: there is more after it"}
+	switch m := v.(type) {
+	case map[string]any:
+		return m, nil
+	case nil:
+		return map[string]any{}, nil
+	default:
+		return nil, notAnObject(opName, jsonKind(bytes.TrimLeft(raw, " \t\r\n")[0]))
 	}
-	if m == nil {
-		m = map[string]any{}
+}
+
+func notAnObject(opName, kind string) error {
+	// encoding/json's words, which the message used to carry.
+	return &ParamError{Operation: opName, Problem: "params must be a JSON object: json: cannot unmarshal " + kind + " into Go value of type map[string]interface {}"}
+}
+
+// jsonKind names the kind of the JSON value starting with c, in
+// encoding/json's words.
+func jsonKind(c byte) string {
+	switch c {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "bool"
+	case 'n':
+		return "null"
 	}
-	return m, nil
+	return "number"
+}
+
+// marshalBody encodes a JSON request body, byte for byte as json.Marshal:
+// decoded JSON and the values core's own callers pass by minijson (what
+// the wasm guest runs), other Go values natively by encoding/json
+// (otherMarshal).
+func marshalBody(v any) ([]byte, error) {
+	if m, ok := v.(map[string]any); ok {
+		v = withHeaderLists(m)
+	}
+	b, err := minijson.Marshal(v)
+	if err != nil {
+		return otherMarshal(v, err)
+	}
+	return b, nil
+}
+
+// withHeaderLists returns m with its map[string][]string values (the
+// browser's headers that sessions.refresh takes) as map[string]any, which
+// minijson encodes. m itself is not changed.
+func withHeaderLists(m map[string]any) map[string]any {
+	out, copied := m, false
+	for k, v := range m {
+		var h map[string][]string
+		switch x := v.(type) {
+		case map[string][]string:
+			h = x
+		case Header:
+			h = x
+		default:
+			continue
+		}
+		if !copied {
+			out, copied = maps.Clone(m), true
+		}
+		if h == nil {
+			out[k] = nil
+			continue
+		}
+		lists := make(map[string]any, len(h))
+		for hk, vs := range h {
+			lists[hk] = vs
+		}
+		out[k] = lists
+	}
+	return out
 }
 
 func (c *Client) buildRequest(op *Operation, m map[string]any) (*builtRequest, error) {
-	req := &builtRequest{method: op.HTTPMethod, query: url.Values{}}
+	req := &builtRequest{method: op.HTTPMethod, query: urlparse.Values{}}
 	used := make(map[string]bool, len(m))
 	path := op.Path
 	for _, p := range op.Params {
@@ -455,7 +539,7 @@ func (c *Client) buildRequest(op *Operation, m map[string]any) (*builtRequest, e
 			if s == "." || s == ".." {
 				return nil, &ParamError{Operation: op.Name, Param: p.Name, Problem: "must not be \".\" or \"..\" (a dot segment would change the endpoint)"}
 			}
-			path = strings.ReplaceAll(path, "{"+p.Name+"}", url.PathEscape(s))
+			path = strings.ReplaceAll(path, "{"+p.Name+"}", urlparse.PathEscape(s))
 		case "query":
 			vals, err := queryValues(v)
 			if err != nil {
@@ -464,8 +548,8 @@ func (c *Client) buildRequest(op *Operation, m map[string]any) (*builtRequest, e
 			if p.CommaSeparated && len(vals) > 1 {
 				vals = []string{strings.Join(vals, ",")}
 			}
-			for _, s := range vals {
-				req.query.Add(p.Name, s)
+			if len(vals) > 0 {
+				req.query[p.Name] = append(req.query[p.Name], vals...)
 			}
 		}
 	}
@@ -494,12 +578,10 @@ func (c *Client) buildRequest(op *Operation, m map[string]any) (*builtRequest, e
 			delete(rest, "body")
 			return nil, &ParamError{Operation: op.Name, Param: firstKey(rest), Problem: "unknown parameter (the request body is an array under \"body\")"}
 		}
-		if _, isArr := b.([]any); !isArr {
-			if rv := reflect.ValueOf(b); !rv.IsValid() || rv.Kind() != reflect.Slice {
-				return nil, &ParamError{Operation: op.Name, Param: "body", Problem: "must be an array"}
-			}
+		if !isArray(b) {
+			return nil, &ParamError{Operation: op.Name, Param: "body", Problem: "must be an array"}
 		}
-		enc, err := json.Marshal(b)
+		enc, err := marshalBody(b)
 		if err != nil {
 			return nil, &ParamError{Operation: op.Name, Param: "body", Problem: err.Error()}
 		}
@@ -524,12 +606,22 @@ func (c *Client) buildRequest(op *Operation, m map[string]any) (*builtRequest, e
 	if len(rest) == 0 && !op.Body.Required {
 		return req, nil
 	}
-	enc, err := json.Marshal(rest)
+	enc, err := marshalBody(rest)
 	if err != nil {
 		return nil, &ParamError{Operation: op.Name, Problem: "cannot encode body: " + err.Error()}
 	}
 	req.body, req.contentType = enc, "application/json"
 	return req, nil
+}
+
+// isArray tells a bulk operation's body array from other values.
+func isArray(v any) bool {
+	switch v.(type) {
+	case []any, []string, []map[string]any:
+		return true
+	}
+	_, isSlice := otherSlice(v)
+	return isSlice
 }
 
 func firstKey(m map[string]any) string {
@@ -552,62 +644,81 @@ func paramNames(op *Operation) []string {
 	return out
 }
 
+// scalarString formats a path, query or multipart value: the scalars of
+// decoded JSON and Go's numbers here, other Go types (Stringers, natively)
+// in otherScalar.
 func scalarString(v any) (string, error) {
 	switch x := v.(type) {
 	case string:
 		return x, nil
 	case json.Number:
-		return x.String(), nil
+		return string(x), nil // x.String() is encoding/json code
 	case bool:
 		return strconv.FormatBool(x), nil
 	case float64:
 		return strconv.FormatFloat(x, 'f', -1, 64), nil
 	case float32:
 		return strconv.FormatFloat(float64(x), 'f', -1, 32), nil
-	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
-		return fmt.Sprint(x), nil
-	case fmt.Stringer:
-		// A nil pointer with a value-receiver String method would panic.
-		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && rv.IsNil() {
-			return "", fmt.Errorf("must be a string, number or boolean, got a nil %T", v)
-		}
-		return x.String(), nil
+	case int:
+		return strconv.Itoa(x), nil
+	case int8:
+		return strconv.FormatInt(int64(x), 10), nil
+	case int16:
+		return strconv.FormatInt(int64(x), 10), nil
+	case int32:
+		return strconv.FormatInt(int64(x), 10), nil
+	case int64:
+		return strconv.FormatInt(x, 10), nil
+	case uint:
+		return strconv.FormatUint(uint64(x), 10), nil
+	case uint8:
+		return strconv.FormatUint(uint64(x), 10), nil
+	case uint16:
+		return strconv.FormatUint(uint64(x), 10), nil
+	case uint32:
+		return strconv.FormatUint(uint64(x), 10), nil
+	case uint64:
+		return strconv.FormatUint(x, 10), nil
+	case nil:
+		return "", errors.New(notScalar + "got null")
+	case map[string]any:
+		return "", errors.New(notScalar + "got an object")
+	case []any:
+		return "", errors.New(notScalar + "got an array")
 	}
-	return "", fmt.Errorf("must be a string, number or boolean, got %T", v)
+	return otherScalar(v)
 }
 
+const notScalar = "must be a string, number or boolean, "
+
+// queryValues lists the values of a query parameter: one for a scalar,
+// one per item for an array (other Go slices natively, in otherSlice).
 func queryValues(v any) ([]string, error) {
+	var items []any
 	switch x := v.(type) {
 	case []any:
-		out := make([]string, 0, len(x))
-		for _, e := range x {
-			s, err := scalarString(e)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, s)
-		}
-		return out, nil
+		items = x
 	case []string:
 		return x, nil
-	}
-	rv := reflect.ValueOf(v)
-	if rv.Kind() == reflect.Slice {
-		out := make([]string, 0, rv.Len())
-		for i := 0; i < rv.Len(); i++ {
-			s, err := scalarString(rv.Index(i).Interface())
+	default:
+		var isSlice bool
+		if items, isSlice = otherSlice(v); !isSlice {
+			s, err := scalarString(v)
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, s)
+			return []string{s}, nil
 		}
-		return out, nil
 	}
-	s, err := scalarString(v)
-	if err != nil {
-		return nil, err
+	out := make([]string, 0, len(items))
+	for _, e := range items {
+		s, err := scalarString(e)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
 	}
-	return []string{s}, nil
+	return out, nil
 }
 
 // File is a file sent in a multipart request. Its JSON form is
@@ -729,11 +840,11 @@ func checkAPIURL(raw string) error {
 // query.
 func checkAPIVersion(v string) error {
 	if v == "" || v == "." || v == ".." {
-		return fmt.Errorf("clerk: invalid API version %q (CLERK_API_VERSION or WithAPIVersion): want a path segment such as v1", v)
+		return errors.New("clerk: invalid API version " + strconv.Quote(v) + " (CLERK_API_VERSION or WithAPIVersion): want a path segment such as v1")
 	}
 	for _, r := range v {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_') {
-			return fmt.Errorf("clerk: invalid API version %q (CLERK_API_VERSION or WithAPIVersion): want a path segment such as v1 (letters, digits, '.', '-', '_')", v)
+			return errors.New("clerk: invalid API version " + strconv.Quote(v) + " (CLERK_API_VERSION or WithAPIVersion): want a path segment such as v1 (letters, digits, '.', '-', '_')")
 		}
 	}
 	return nil
@@ -746,7 +857,7 @@ func checkAPIVersion(v string) error {
 func checkHeaders(h Header) error {
 	for k, vs := range h {
 		if !validHeaderName(k) {
-			return fmt.Errorf("clerk: invalid header name %q", k)
+			return errors.New("clerk: invalid header name " + strconv.Quote(k))
 		}
 		for _, v := range vs {
 			if !hasCTL(v) {
@@ -755,7 +866,7 @@ func checkHeaders(h Header) error {
 			if k == "Authorization" {
 				return errors.New("clerk: the secret key contains a character not allowed in an HTTP header (check CLERK_SECRET_KEY)")
 			}
-			return fmt.Errorf("clerk: header %q: the value contains a control character", k)
+			return errors.New("clerk: header " + strconv.Quote(k) + ": the value contains a control character")
 		}
 	}
 	return nil

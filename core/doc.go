@@ -16,9 +16,8 @@
 //
 // The Backend API has no idempotency keys, so a replayed POST can create a
 // second user or send a second invitation email. The client therefore
-// retries (with exponential backoff from github.com/cenkalti/backoff/v4,
-// configured by RetryConfig globally and per call, the per-call value
-// winning):
+// retries (with exponential backoff and ±25% jitter, configured by
+// RetryConfig globally and per call, the per-call value winning):
 //
 //   - 429 Too Many Requests, waiting at least Retry-After, and 503: always,
 //     since Clerk did not process the request;

@@ -3,10 +3,12 @@ package core
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/clerkscript/clerkscript/internal/minijson"
 )
 
 // APIError is the one error type for a Backend API response with a status of
@@ -38,13 +40,15 @@ func (e *APIError) Error() string {
 		b.WriteString(e.Operation)
 		b.WriteString(": ")
 	}
-	fmt.Fprintf(&b, "HTTP %d", e.StatusCode)
+	b.WriteString("HTTP ")
+	b.WriteString(strconv.Itoa(e.StatusCode))
 	if e.StatusCode >= 300 && e.StatusCode < 400 {
 		// The Backend API does not redirect: the base URL is wrong (a
 		// website, a proxy, http:// for https://).
 		b.WriteString(": the API URL answered with a redirect")
 		if loc := e.Header.Get("Location"); loc != "" {
-			fmt.Fprintf(&b, " to %s", snippet([]byte(loc), 200))
+			b.WriteString(" to ")
+			b.WriteString(snippet([]byte(loc), 200))
 		}
 		b.WriteString(", which is not followed (it would send the secret key there); check the API URL")
 		return b.String()
@@ -59,17 +63,24 @@ func (e *APIError) Error() string {
 				msg = it.Message
 			}
 			// The text is the server's and often reaches a terminal.
-			fmt.Fprintf(&b, " %s: %s", oneLine(it.Code), oneLine(msg))
+			b.WriteString(" ")
+			b.WriteString(oneLine(it.Code))
+			b.WriteString(": ")
+			b.WriteString(oneLine(msg))
 		}
 	} else if len(e.Body) > 0 {
 		b.WriteString(": ")
 		b.WriteString(snippet(e.Body, 200))
 	}
 	if e.RetryAfter > 0 {
-		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
+		b.WriteString(" (retry after ")
+		b.WriteString(e.RetryAfter.String())
+		b.WriteString(")")
 	}
 	if e.TraceID != "" {
-		fmt.Fprintf(&b, " [trace %s]", oneLine(e.TraceID))
+		b.WriteString(" [trace ")
+		b.WriteString(oneLine(e.TraceID))
+		b.WriteString("]")
 	}
 	return b.String()
 }
@@ -129,13 +140,9 @@ func HasErrorCode(err error, code string) bool {
 // (HTML from a proxy, an empty body) still give a usable error.
 func newAPIError(op string, resp *HTTPResponse, now time.Time) *APIError {
 	e := &APIError{Operation: op, StatusCode: resp.StatusCode, Body: resp.Body, Header: resp.Header}
-	var body struct {
-		Errors  []APIErrorItem `json:"errors"`
-		TraceID string         `json:"clerk_trace_id"`
-	}
-	if json.Unmarshal(resp.Body, &body) == nil {
-		e.Errors = body.Errors
-		e.TraceID = body.TraceID
+	if items, traceID, ok := decodeClerkErrors(resp.Body); ok {
+		e.Errors = items
+		e.TraceID = traceID
 	}
 	if e.TraceID == "" && resp.Header != nil {
 		e.TraceID = resp.Header.Get("Clerk-Trace-Id")
@@ -144,6 +151,115 @@ func newAPIError(op string, resp *HTTPResponse, now time.Time) *APIError {
 		e.RetryAfter = ParseRetryAfter(resp.Header.Get("Retry-After"), now)
 	}
 	return e
+}
+
+// decodeClerkErrors decodes a ClerkErrors body as json.Unmarshal into
+//
+//	struct {
+//		Errors  []APIErrorItem `json:"errors"`
+//		TraceID string         `json:"clerk_trace_id"`
+//	}
+//
+// did (keys matched without regard to case, null leaving a field as it
+// is, other members ignored), without encoding/json's reflection
+// (TestDecodeClerkErrorsMatchesEncodingJSON, FuzzDecodeClerkErrors). ok is
+// false where json.Unmarshal failed: not JSON, or a member of the wrong type.
+func decodeClerkErrors(body []byte) (items []APIErrorItem, traceID string, ok bool) {
+	ok = true
+	err := minijson.ScanObject(body, func(key []byte, esc bool, v minijson.Value) {
+		switch name := minijson.Unquote(key, esc); {
+		case strings.EqualFold(name, "errors"):
+			switch v.Kind {
+			case minijson.Null:
+				items = nil
+			case minijson.Array:
+				// Element by element into the slice there is, as
+				// encoding/json does (a repeated "errors" key merges).
+				n := 0
+				_ = minijson.ScanArray(v.Raw, func(e minijson.Value) {
+					switch {
+					case n < len(items):
+					case n < cap(items):
+						items = items[:n+1]
+					default:
+						items = append(items, APIErrorItem{})
+					}
+					if !decodeErrorItem(&items[n], e) {
+						ok = false
+					}
+					n++
+				})
+				items = items[:n]
+				if n == 0 {
+					items = []APIErrorItem{}
+				}
+			default:
+				ok = false
+			}
+		case strings.EqualFold(name, "clerk_trace_id"):
+			if !decodeStringMember(&traceID, v) {
+				ok = false
+			}
+		}
+	})
+	if err != nil {
+		// Valid JSON null decodes into nothing; other values than an
+		// object, and syntax errors, are errors.
+		var te *minijson.UnmarshalTypeError
+		if errors.As(err, &te) && te.Value == "null" {
+			return nil, "", true
+		}
+		return nil, "", false
+	}
+	if !ok {
+		return nil, "", false
+	}
+	return items, traceID, true
+}
+
+// decodeErrorItem decodes one element of errors[] into it as encoding/json
+// does (null leaves it as it is); false for a value of the wrong type.
+func decodeErrorItem(it *APIErrorItem, v minijson.Value) bool {
+	switch v.Kind {
+	case minijson.Null:
+		return true
+	case minijson.Object:
+	default:
+		return false
+	}
+	ok := true
+	_ = minijson.ScanObject(v.Raw, func(key []byte, esc bool, m minijson.Value) {
+		var good bool
+		switch name := minijson.Unquote(key, esc); {
+		case strings.EqualFold(name, "code"):
+			good = decodeStringMember(&it.Code, m)
+		case strings.EqualFold(name, "message"):
+			good = decodeStringMember(&it.Message, m)
+		case strings.EqualFold(name, "long_message"):
+			good = decodeStringMember(&it.LongMessage, m)
+		case strings.EqualFold(name, "meta"):
+			// json.RawMessage keeps the value's text, null included.
+			it.Meta = append(it.Meta[:0], m.Raw...)
+			good = true
+		default:
+			good = true
+		}
+		ok = ok && good
+	})
+	return ok
+}
+
+// decodeStringMember sets *dst from a string member (null leaves it);
+// false for another kind.
+func decodeStringMember(dst *string, v minijson.Value) bool {
+	switch v.Kind {
+	case minijson.String:
+		*dst = v.Str()
+	case minijson.Null:
+	default:
+		return false
+	}
+	return true
 }
 
 func snippet(b []byte, n int) string {

@@ -3,11 +3,10 @@ package core
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/cenkalti/backoff/v4"
 )
 
 // RetryConfig is the retry policy (the same knobs as Clerk's Speakeasy SDKs,
@@ -73,10 +72,6 @@ func (r RetryConfig) withDefaults() RetryConfig {
 	}
 	return r
 }
-
-type clockAdapter struct{ c Clock }
-
-func (a clockAdapter) Now() time.Time { return a.c.Now() }
 
 // retryDecision classifies one attempt's outcome.
 type retryDecision int
@@ -161,16 +156,47 @@ func ParseRetryAfter(v string, now time.Time) time.Duration {
 	return 0
 }
 
-func newBackoff(rc RetryConfig, clk Clock) *backoff.ExponentialBackOff {
-	b := &backoff.ExponentialBackOff{
-		InitialInterval:     rc.InitialInterval,
-		RandomizationFactor: 0.25,
-		Multiplier:          rc.Exponent,
-		MaxInterval:         rc.MaxInterval,
-		MaxElapsedTime:      rc.MaxElapsedTime,
-		Stop:                backoff.Stop,
-		Clock:               clockAdapter{clk},
+// expBackoff spaces the attempts of one call: exponential backoff with
+// jitter, as cenkalti/backoff's ExponentialBackOff (which the client used)
+// computes it, in a few lines: the library brought math/rand and its
+// tables into the wasm guest (26 KB) for one random number.
+type expBackoff struct {
+	rc      RetryConfig
+	clk     Clock
+	start   time.Time
+	current time.Duration
+}
+
+// stopBackoff is NextBackOff's answer once MaxElapsedTime is used up.
+const stopBackoff time.Duration = -1
+
+func newBackoff(rc RetryConfig, clk Clock) *expBackoff {
+	return &expBackoff{rc: rc, clk: clk, start: clk.Now(), current: rc.InitialInterval}
+}
+
+// NextBackOff returns the wait before the next attempt, or stopBackoff
+// when that wait would end after MaxElapsedTime.
+func (b *expBackoff) NextBackOff() time.Duration {
+	elapsed := b.clk.Now().Sub(b.start)
+	next := jitteredWait(b.current, rand.Float64())
+	// The interval grows by Exponent, capped at MaxInterval (checked
+	// before multiplying, so that it cannot overflow).
+	if float64(b.current) >= float64(b.rc.MaxInterval)/b.rc.Exponent {
+		b.current = b.rc.MaxInterval
+	} else {
+		b.current = time.Duration(float64(b.current) * b.rc.Exponent)
 	}
-	b.Reset()
-	return b
+	if b.rc.MaxElapsedTime != 0 && elapsed+next > b.rc.MaxElapsedTime {
+		return stopBackoff
+	}
+	return next
+}
+
+// jitteredWait spreads interval by ±25% with random in [0, 1): a value in
+// [0.75·interval, 1.25·interval+1ns), as cenkalti/backoff's
+// getRandomValueFromInterval does with its randomization factor 0.25.
+func jitteredWait(interval time.Duration, random float64) time.Duration {
+	delta := 0.25 * float64(interval)
+	lo, hi := float64(interval)-delta, float64(interval)+delta
+	return time.Duration(lo + random*(hi-lo+1))
 }

@@ -43,3 +43,38 @@ func TestOversizedResponseNotRetried(t *testing.T) {
 		t.Errorf("%d attempts, slept %v", hits.Load(), clk.total())
 	}
 }
+
+// The backoff keeps cenkalti/backoff's arithmetic (the client used it): a
+// wait in [0.75·i, 1.25·i+1ns), the interval growing by Exponent up to
+// MaxInterval, and Stop once the wait would end after MaxElapsedTime.
+func TestBackoffSchedule(t *testing.T) {
+	for _, tc := range []struct {
+		interval time.Duration
+		random   float64
+		want     time.Duration
+	}{
+		{time.Second, 0, 750 * time.Millisecond},
+		{time.Second, 0.5, time.Second}, // 750ms + 0.5·(500ms+1ns), truncated
+		{time.Second, 0.999999999, 1250 * time.Millisecond},
+		{4, 0.5, 4}, // 3 + 0.5·(2+1)
+		{0, 0.7, 0},
+	} {
+		if got := jitteredWait(tc.interval, tc.random); got != tc.want {
+			t.Errorf("jitteredWait(%v, %v) = %v, want %v", tc.interval, tc.random, got, tc.want)
+		}
+	}
+	clk := newFakeClock()
+	rc := RetryConfig{InitialInterval: time.Second, Exponent: 2, MaxInterval: 5 * time.Second, MaxElapsedTime: 20 * time.Second}
+	b := newBackoff(rc, clk)
+	for i, base := range []time.Duration{1, 2, 4, 5, 5} {
+		base *= time.Second
+		w := b.NextBackOff()
+		if w < base*3/4 || w > base*5/4+1 {
+			t.Fatalf("wait %d = %v, want within 25%% of %v", i, w, base)
+		}
+	}
+	clk.now = clk.now.Add(19 * time.Second)
+	if w := b.NextBackOff(); w != stopBackoff {
+		t.Errorf("after 19s of 20s: wait %v, want stopBackoff", w)
+	}
+}
