@@ -74,11 +74,6 @@ func verifyPKCS1v15Big(pub *RSAPublicKey, h crypto.Hash, digest, sig []byte) boo
 	return bytes.Equal(t[:len(prefix)], prefix) && bytes.Equal(t[len(prefix):], digest)
 }
 
-// modExpOdd returns x^e mod m as len(m) big-endian bytes, for an odd
-// modulus m (big-endian, without leading zeros), x < m (big-endian, of
-// any length) and e >= 1.
-func modExpOdd(x []byte, e int, m []byte) []byte { return newMontModulus(m).exp(x, e) }
-
 // montModulus is an odd modulus ready for Montgomery multiplication. It is
 // immutable once made, so a key can keep it (R² mod m costs about a dozen
 // multiplications, half as much again as checking a signature with e = 65537).

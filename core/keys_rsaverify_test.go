@@ -153,6 +153,11 @@ func FuzzVerifyPKCS1v15Big(f *testing.F) {
 	})
 }
 
+// modExpOdd returns x^e mod m as len(m) big-endian bytes, for an odd
+// modulus m (big-endian, without leading zeros), x < m (big-endian, of
+// any length) and e >= 1.
+func modExpOdd(x []byte, e int, m []byte) []byte { return newMontModulus(m).exp(x, e) }
+
 // modExpOdd is big.Int.Exp for odd moduli, on random values of the sizes
 // keys have and on the edges (0, 1, m-1).
 func TestModExpOddMatchesBigExp(t *testing.T) {
