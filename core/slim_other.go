@@ -3,10 +3,12 @@
 package core
 
 import (
+	"context"
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
 	"math/big"
+	"time"
 )
 
 // RSAPublicKey is an RSA public key: crypto/rsa's PublicKey. (In the wasm
@@ -45,4 +47,11 @@ func multipartBoundary() string {
 	var b [30]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (it crashes the program instead)
 	return hexString(b[:])
+}
+
+// withAttemptTimeout bounds one attempt of a request: natively with
+// context.WithTimeout (the wasm guest only carries the deadline, see
+// deadlineContext).
+func withAttemptTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, d)
 }

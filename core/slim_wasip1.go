@@ -4,9 +4,11 @@ package core
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"math/rand/v2"
 	"sync/atomic"
+	"time"
 )
 
 // RSAPublicKey is an RSA public key. Natively it is crypto/rsa's
@@ -64,4 +66,11 @@ func multipartBoundary() string {
 		}
 	}
 	return hexString(b[:])
+}
+
+// withAttemptTimeout bounds one attempt of a request. In the wasm build it
+// only sets the context's deadline, for the transport to read: no timer
+// closes Done (see deadlineContext).
+func withAttemptTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	return newDeadlineContext(ctx, time.Now().Add(d)), func() {}
 }
