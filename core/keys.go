@@ -122,23 +122,30 @@ type jwk struct {
 // than a kid mismatch.
 func newJWKKey(j jwk) *verifyKey {
 	k := &verifyKey{kid: j.Kid, alg: j.Alg}
-	if j.Kty != "RSA" {
-		k.unusable = "the JWK " + strconv.Quote(j.Kid) + " has key type " + strconv.Quote(j.Kty) + ", not RSA"
+	pub, problem := jwkPublicKey(j)
+	if problem != "" {
+		k.unusable = "the JWK " + strconv.Quote(j.Kid) + problem
 		return k
 	}
-	if j.Alg != "" && hashForAlg(j.Alg) == 0 {
-		k.unusable = "the JWK " + strconv.Quote(j.Kid) + " is for algorithm " + strconv.Quote(j.Alg) + ", not RS256, RS384 or RS512"
-		return k
-	}
-	if j.Use != "" && j.Use != "sig" {
-		k.unusable = "the JWK " + strconv.Quote(j.Kid) + " is for use " + strconv.Quote(j.Use) + ", not sig"
-		return k
+	k.pub = pub
+	return k
+}
+
+// jwkPublicKey returns the RSA key of j, or what keeps j from verifying
+// session tokens (the end of a sentence that names the JWK).
+func jwkPublicKey(j jwk) (*RSAPublicKey, string) {
+	switch {
+	case j.Kty != "RSA":
+		return nil, " has key type " + strconv.Quote(j.Kty) + ", not RSA"
+	case j.Alg != "" && hashForAlg(j.Alg) == 0:
+		return nil, " is for algorithm " + strconv.Quote(j.Alg) + ", not RS256, RS384 or RS512"
+	case j.Use != "" && j.Use != "sig":
+		return nil, " is for use " + strconv.Quote(j.Use) + ", not sig"
 	}
 	n, err1 := decodeB64URL(j.N)
 	e, err2 := decodeB64URL(j.E)
 	if err1 != nil || err2 != nil || len(n) == 0 || len(e) == 0 || len(e) > 4 {
-		k.unusable = "the JWK " + strconv.Quote(j.Kid) + " has an invalid modulus or exponent"
-		return k
+		return nil, " has an invalid modulus or exponent"
 	}
 	ev := 0
 	for _, b := range e {
@@ -148,11 +155,9 @@ func newJWKKey(j jwk) *verifyKey {
 		n = n[1:]
 	}
 	if err := checkRSAKey(n, ev); err != nil {
-		k.unusable = "the JWK " + strconv.Quote(j.Kid) + ": " + err.Error()
-		return k
+		return nil, ": " + err.Error()
 	}
-	k.pub = newRSAPublicKey(n, ev)
-	return k
+	return newRSAPublicKey(n, ev), ""
 }
 
 // sameMaterial reports whether two keys would verify the same signatures.
