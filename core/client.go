@@ -349,7 +349,7 @@ func (c *Client) attempt(ctx context.Context, hr *HTTPRequest) (*HTTPResponse, e
 	actx := ctx
 	if c.cfg.timeout > 0 {
 		var cancel context.CancelFunc
-		actx, cancel = context.WithTimeout(ctx, c.cfg.timeout)
+		actx, cancel = withAttemptTimeout(ctx, c.cfg.timeout)
 		defer cancel()
 	}
 	// Each attempt gets its own header map: transports may keep it.

@@ -130,7 +130,9 @@ func (c ClientConfig) WithUserAgent(ua string) ClientConfig {
 }
 
 // WithTimeout bounds each attempt (not the whole call, which retries bound
-// through RetryConfig.MaxElapsedTime). Default 30 s; 0 disables it.
+// through RetryConfig.MaxElapsedTime). Default 30 s; 0 disables it. In
+// GOOS=wasip1 builds the bound is the attempt context's deadline, for the
+// transport to honour: no timer cancels the context.
 func (c ClientConfig) WithTimeout(d time.Duration) ClientConfig {
 	c.timeout = d
 	return c

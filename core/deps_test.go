@@ -9,7 +9,9 @@ import (
 
 // core stays pure Go and portable: it builds for wasip1, and neither the
 // native nor the wasip1 build links goja, wazero, os/exec or net/http (the
-// net/http adapter is native-only and kept out of the wasm guest).
+// net/http adapter is native-only and kept out of the wasm guest). The
+// wasip1 build parses and checks RSA keys without crypto/x509, crypto/rsa,
+// encoding/asn1 or math/big (keys_der.go, keys_rsaverify.go).
 func TestCoreDependencies(t *testing.T) {
 	for _, goos := range []string{"linux", "wasip1"} {
 		cmd := exec.Command("go", "list", "-deps", ".")
@@ -26,7 +28,7 @@ func TestCoreDependencies(t *testing.T) {
 			switch {
 			case strings.Contains(d, "dop251/goja"), strings.Contains(d, "tetratelabs/wazero"), d == "os/exec":
 				t.Errorf("GOOS=%s: core depends on %s", goos, d)
-			case goos == "wasip1" && (d == "net/http" || d == "crypto/x509"):
+			case goos == "wasip1" && (d == "net/http" || d == "crypto/x509" || d == "crypto/rsa" || d == "encoding/asn1" || d == "math/big"):
 				t.Errorf("GOOS=wasip1: core links %s, which bloats the wasm module", d)
 			}
 		}

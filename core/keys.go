@@ -8,8 +8,8 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
-	"fmt"
-	"math/big"
+	"math/bits"
+	"strconv"
 	"strings"
 	"unsafe"
 )
@@ -57,7 +57,7 @@ func parsePublicKeyPEM(s string) (*RSAPublicKey, error) {
 			return nil, errors.New("unexpected data after the PEM block")
 		}
 		if block.Type != "PUBLIC KEY" && block.Type != "RSA PUBLIC KEY" {
-			return nil, fmt.Errorf("PEM block is %q, want PUBLIC KEY", block.Type)
+			return nil, errors.New("PEM block is " + strconv.Quote(block.Type) + ", want PUBLIC KEY")
 		}
 		der = block.Bytes
 	} else {
@@ -74,29 +74,37 @@ func parsePublicKeyPEM(s string) (*RSAPublicKey, error) {
 			}
 		}
 	}
-	var pub *RSAPublicKey
-	if rk, err := parseSPKIRSA(der); err == nil {
-		pub = rk
-	} else if rk, err2 := parsePKCS1RSA(der); err2 == nil {
-		pub = rk
-	} else {
-		return nil, errors.New("not an RSA public key (SPKI or PKCS #1): " + err.Error())
+	n, e, err := parseSPKIRSAParts(der)
+	if err != nil {
+		var err2 error
+		if n, e, err2 = parsePKCS1RSAParts(der); err2 != nil {
+			return nil, errors.New("not an RSA public key (SPKI or PKCS #1): " + err.Error())
+		}
 	}
-	if err := checkRSAKey(pub); err != nil {
+	if err := checkRSAKey(n, e); err != nil {
 		return nil, err
 	}
-	return pub, nil
+	return newRSAPublicKey(n, e), nil
 }
 
-func checkRSAKey(pub *RSAPublicKey) error {
-	bits := pub.N.BitLen()
-	if bits < minRSABits || bits > maxRSABits {
-		return fmt.Errorf("RSA key of %d bits, want %d to %d", bits, minRSABits, maxRSABits)
+// checkRSAKey checks the size and exponent of an RSA key of modulus n
+// (big-endian, without leading zeros) and exponent e.
+func checkRSAKey(n []byte, e int) error {
+	if bits := modulusBits(n); bits < minRSABits || bits > maxRSABits {
+		return errors.New("RSA key of " + strconv.Itoa(bits) + " bits, want " + strconv.Itoa(minRSABits) + " to " + strconv.Itoa(maxRSABits))
 	}
-	if pub.E < 3 || pub.E&1 == 0 {
-		return fmt.Errorf("RSA public exponent %d is not an odd number >= 3", pub.E)
+	if e < 3 || e&1 == 0 {
+		return errors.New("RSA public exponent " + strconv.Itoa(e) + " is not an odd number >= 3")
 	}
 	return nil
+}
+
+// modulusBits is the bit length of n, big-endian without leading zeros.
+func modulusBits(n []byte) int {
+	if len(n) == 0 {
+		return 0
+	}
+	return 8*(len(n)-1) + bits.Len8(n[0])
 }
 
 // jwk is one entry of BAPI's /v1/jwks.
@@ -114,35 +122,42 @@ type jwk struct {
 // than a kid mismatch.
 func newJWKKey(j jwk) *verifyKey {
 	k := &verifyKey{kid: j.Kid, alg: j.Alg}
-	if j.Kty != "RSA" {
-		k.unusable = fmt.Sprintf("the JWK %q has key type %q, not RSA", j.Kid, j.Kty)
+	pub, problem := jwkPublicKey(j)
+	if problem != "" {
+		k.unusable = "the JWK " + strconv.Quote(j.Kid) + problem
 		return k
 	}
-	if j.Alg != "" && hashForAlg(j.Alg) == 0 {
-		k.unusable = fmt.Sprintf("the JWK %q is for algorithm %q, not RS256, RS384 or RS512", j.Kid, j.Alg)
-		return k
-	}
-	if j.Use != "" && j.Use != "sig" {
-		k.unusable = fmt.Sprintf("the JWK %q is for use %q, not sig", j.Kid, j.Use)
-		return k
+	k.pub = pub
+	return k
+}
+
+// jwkPublicKey returns the RSA key of j, or what keeps j from verifying
+// session tokens (the end of a sentence that names the JWK).
+func jwkPublicKey(j jwk) (*RSAPublicKey, string) {
+	switch {
+	case j.Kty != "RSA":
+		return nil, " has key type " + strconv.Quote(j.Kty) + ", not RSA"
+	case j.Alg != "" && hashForAlg(j.Alg) == 0:
+		return nil, " is for algorithm " + strconv.Quote(j.Alg) + ", not RS256, RS384 or RS512"
+	case j.Use != "" && j.Use != "sig":
+		return nil, " is for use " + strconv.Quote(j.Use) + ", not sig"
 	}
 	n, err1 := decodeB64URL(j.N)
 	e, err2 := decodeB64URL(j.E)
 	if err1 != nil || err2 != nil || len(n) == 0 || len(e) == 0 || len(e) > 4 {
-		k.unusable = fmt.Sprintf("the JWK %q has an invalid modulus or exponent", j.Kid)
-		return k
+		return nil, " has an invalid modulus or exponent"
 	}
 	ev := 0
 	for _, b := range e {
 		ev = ev<<8 | int(b)
 	}
-	pub := &RSAPublicKey{N: new(big.Int).SetBytes(n), E: ev}
-	if err := checkRSAKey(pub); err != nil {
-		k.unusable = fmt.Sprintf("the JWK %q: %v", j.Kid, err)
-		return k
+	for len(n) > 0 && n[0] == 0 {
+		n = n[1:]
 	}
-	k.pub = pub
-	return k
+	if err := checkRSAKey(n, ev); err != nil {
+		return nil, ": " + err.Error()
+	}
+	return newRSAPublicKey(n, ev), ""
 }
 
 // sameMaterial reports whether two keys would verify the same signatures.
@@ -153,7 +168,7 @@ func (k *verifyKey) sameMaterial(o *verifyKey) bool {
 	if k.pub == nil || o.pub == nil {
 		return k.pub == o.pub
 	}
-	return k.pub.E == o.pub.E && k.pub.N.Cmp(o.pub.N) == 0
+	return k.pub.E == o.pub.E && bytes.Equal(rsaModulus(k.pub), rsaModulus(o.pub))
 }
 
 // decodeB64URL decodes base64url with or without padding (JWT segments and

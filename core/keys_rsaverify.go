@@ -1,9 +1,9 @@
 package core
 
 import (
+	"bytes"
 	"crypto"
 	"encoding/binary"
-	"math/big"
 	"math/bits"
 )
 
@@ -16,16 +16,15 @@ var (
 )
 
 // verifyPKCS1v15Big is RSASSA-PKCS1-v1_5 verification (RFC 8017 §8.2.2)
-// without crypto/rsa: math/big for the key's numbers, modExpOdd for the
-// exponentiation. The wasm guest uses it because importing crypto/rsa
-// links its FIPS 140 module (self-tests, DRBG, bigmod), about 0.1 MB of
-// the module, whether or not it is called; the native build keeps
-// crypto/rsa. It accepts
-// exactly what rsa.VerifyPKCS1v15 accepts for SHA-256, SHA-384 and
-// SHA-512 (TestVerifyPKCS1v15BigMatchesCryptoRSA, FuzzVerifyPKCS1v15Big):
-// the key checks of crypto/rsa (odd modulus of at least 1024 bits, odd
-// exponent from 3 to 2³¹−1), a signature of exactly the modulus' length
-// and below it, and an encoded message equal to
+// without crypto/rsa or math/big: modExpOdd on 64-bit limbs. The wasm
+// guest uses it because importing crypto/rsa links its FIPS 140 module
+// (self-tests, DRBG, bigmod), about 0.1 MB of the module, whether or not
+// it is called, and math/big another 0.18 MB; the native build keeps
+// crypto/rsa. It accepts exactly what rsa.VerifyPKCS1v15 accepts for
+// SHA-256, SHA-384 and SHA-512 (TestVerifyPKCS1v15BigMatchesCryptoRSA,
+// FuzzVerifyPKCS1v15Big): the key checks of crypto/rsa (odd modulus of at
+// least 1024 bits, odd exponent from 3 to 2³¹−1), a signature of exactly
+// the modulus' length and below it, and an encoded message equal to
 // 0x00 0x01 0xff… 0x00 DigestInfo. Verification handles public data only,
 // so it need not run in constant time.
 func verifyPKCS1v15Big(pub *RSAPublicKey, h crypto.Hash, digest, sig []byte) bool {
@@ -40,22 +39,25 @@ func verifyPKCS1v15Big(pub *RSAPublicKey, h crypto.Hash, digest, sig []byte) boo
 	default:
 		return false
 	}
-	if pub == nil || pub.N == nil || pub.N.Sign() <= 0 || pub.N.Bit(0) == 0 || pub.N.BitLen() < minRSABits {
+	if pub == nil {
 		return false
 	}
-	if pub.E < 3 || pub.E&1 == 0 || pub.E > 1<<31-1 || len(digest) != h.Size() {
+	n, e := rsaModulus(pub), pub.E
+	if len(n) == 0 || n[0] == 0 || n[len(n)-1]&1 == 0 || modulusBits(n) < minRSABits {
 		return false
 	}
-	k := (pub.N.BitLen() + 7) / 8
+	if e < 3 || e&1 == 0 || e > 1<<31-1 || len(digest) != h.Size() {
+		return false
+	}
+	k := len(n)
 	tLen := len(prefix) + len(digest)
 	if len(sig) != k || k < tLen+11 {
 		return false
 	}
-	s := new(big.Int).SetBytes(sig)
-	if s.Cmp(pub.N) >= 0 {
+	if bytes.Compare(sig, n) >= 0 { // same length: s >= n
 		return false
 	}
-	em := modExpOdd(s, pub.E, pub.N).FillBytes(make([]byte, k))
+	em := rsaMontgomery(pub, n).exp(sig, e)
 	if em[0] != 0 || em[1] != 1 {
 		return false
 	}
@@ -69,39 +71,50 @@ func verifyPKCS1v15Big(pub *RSAPublicKey, h crypto.Hash, digest, sig []byte) boo
 		return false
 	}
 	t := em[psEnd+1:]
-	for i, b := range prefix {
-		if t[i] != b {
-			return false
-		}
-	}
-	for i, b := range digest {
-		if t[len(prefix)+i] != b {
-			return false
-		}
-	}
-	return true
+	return bytes.Equal(t[:len(prefix)], prefix) && bytes.Equal(t[len(prefix):], digest)
 }
 
-// modExpOdd returns x^e mod m for an odd modulus m, 0 <= x < m and e >= 1,
-// by Montgomery multiplication. big.Int.Exp uses Montgomery only for
-// exponents of more than one word: with a public exponent such as 65537
-// it reduces by long division after every step, which under wazero made a
-// 2048-bit verification twice as slow as crypto/rsa's. Only public values
-// go through it, so it need not be constant-time.
-func modExpOdd(x *big.Int, e int, m *big.Int) *big.Int {
+// montModulus is an odd modulus ready for Montgomery multiplication. It is
+// immutable once made, so a key can keep it (R² mod m costs about a dozen
+// multiplications, half as much again as checking a signature with e = 65537).
+type montModulus struct {
+	m     []uint64 // little-endian limbs
+	k0    uint64   // -m⁻¹ mod 2⁶⁴
+	rr    []uint64 // R² mod m, R = 2^(64·len(m))
+	bytes []byte   // m as given: big-endian, without leading zeros
+}
+
+// newMontModulus prepares the odd modulus m (big-endian, without leading
+// zeros).
+func newMontModulus(m []byte) *montModulus {
 	mod := limbs(m, 0)
-	n := len(mod)
 	// k0 = -m⁻¹ mod 2⁶⁴, by Newton's iteration (each step doubles the
 	// correct low bits; m·m ≡ 1 mod 8 gives the first three).
 	inv := mod[0]
 	for i := 0; i < 5; i++ {
 		inv *= 2 - mod[0]*inv
 	}
-	mt := montgomery{m: mod, k0: -inv, t: make([]uint64, 2*n)}
-	// R² mod m, R = 2^(64·n), takes the base into Montgomery form.
-	rr := new(big.Int).Lsh(big.NewInt(1), uint(128*n))
-	rr.Mod(rr, m)
-	base := mt.mul(make([]uint64, n), limbs(x, n), limbs(rr, n))
+	mm := &montModulus{m: mod, k0: -inv, bytes: m}
+	mm.rr = mm.scratch().rr()
+	return mm
+}
+
+// scratch returns a montgomery for one computation modulo mm.
+func (mm *montModulus) scratch() *montgomery {
+	return &montgomery{m: mm.m, k0: mm.k0, t: make([]uint64, 2*len(mm.m))}
+}
+
+// exp returns x^e mod m as len(m) big-endian bytes, for x < m (big-endian,
+// of any length) and e >= 1, by Montgomery multiplication. (big.Int.Exp
+// uses Montgomery only for exponents of more than one word: with a public
+// exponent such as 65537 it reduces by long division after every step,
+// which under wazero made a 2048-bit verification twice as slow as
+// crypto/rsa's.) Only public values go through it, so it need not be
+// constant-time.
+func (mm *montModulus) exp(x []byte, e int) []byte {
+	n := len(mm.m)
+	mt := mm.scratch()
+	base := mt.mul(make([]uint64, n), limbs(x, n), mm.rr)
 	acc := append([]uint64(nil), base...)
 	for i := bits.Len(uint(e)) - 2; i >= 0; i-- {
 		acc = mt.mul(acc, acc, acc)
@@ -112,16 +125,19 @@ func modExpOdd(x *big.Int, e int, m *big.Int) *big.Int {
 	one := make([]uint64, n)
 	one[0] = 1
 	acc = mt.mul(acc, acc, one) // out of Montgomery form
-	out := make([]byte, 8*n)
+	out := make([]byte, max(8*n, len(mm.bytes)))
 	for i, l := range acc {
 		binary.BigEndian.PutUint64(out[len(out)-8*(i+1):], l)
 	}
-	return new(big.Int).SetBytes(out)
+	return out[len(out)-len(mm.bytes):]
 }
 
-// limbs returns x as little-endian 64-bit limbs, at least n of them.
-func limbs(x *big.Int, n int) []uint64 {
-	b := x.Bytes()
+// limbs returns the big-endian number b as little-endian 64-bit limbs, at
+// least n of them.
+func limbs(b []byte, n int) []uint64 {
+	for len(b) > 0 && b[0] == 0 {
+		b = b[1:]
+	}
 	if k := (len(b) + 7) / 8; k > n {
 		n = k
 	}
@@ -192,4 +208,46 @@ func less(a, b []uint64) bool {
 		}
 	}
 	return false
+}
+
+// rr returns R² mod m, R = 2^(64·len(m)): the factor that takes a number
+// into Montgomery form. R mod m (the Montgomery form of 1) comes from
+// 2^(bitlen(m)−1) by doublings; then, with a the Montgomery form of 2^j,
+// squaring gives that of 2^(2j) and doubling that of 2^(j+1), so walking
+// the bits of 64·len(m) from the top reaches the Montgomery form of
+// 2^(64·len(m)) = R, which is R² mod m.
+func (mt *montgomery) rr() []uint64 {
+	m := mt.m
+	n := len(m)
+	top := bits.Len64(m[n-1]) // 1..64: m's bits in its top limb
+	a := make([]uint64, n)
+	a[n-1] = 1 << (top - 1) // 2^(bitlen(m)-1) < m
+	for range 64 - top + 1 {
+		mt.double(a)
+	}
+	// a = R mod m, the Montgomery form of 2^0; double it to 2^1.
+	mt.double(a)
+	r := 64 * n
+	for i := bits.Len(uint(r)) - 2; i >= 0; i-- {
+		a = mt.mul(a, a, a)
+		if r>>uint(i)&1 == 1 {
+			mt.double(a)
+		}
+	}
+	return a
+}
+
+// double sets a (< m) to 2a mod m.
+func (mt *montgomery) double(a []uint64) {
+	var carry uint64
+	for i, l := range a {
+		a[i] = l<<1 | carry
+		carry = l >> 63
+	}
+	if carry != 0 || !less(a, mt.m) {
+		var borrow uint64
+		for i := range a {
+			a[i], borrow = bits.Sub64(a[i], mt.m[i], borrow)
+		}
+	}
 }

@@ -145,12 +145,9 @@ func ParseRetryAfter(v string, now time.Time) time.Duration {
 		}
 		return time.Duration(n * float64(time.Second))
 	}
-	for _, layout := range []string{time.RFC1123, time.RFC1123Z, time.RFC850, time.ANSIC} {
-		if t, err := time.Parse(layout, v); err == nil {
-			if d := t.Sub(now); d > 0 {
-				return d
-			}
-			return 0
+	if t, ok := parseHTTPDate(v); ok { // time.RFC1123, RFC1123Z, RFC850, ANSIC
+		if d := t.Sub(now); d > 0 {
+			return d
 		}
 	}
 	return 0

@@ -30,12 +30,13 @@ func TestModuleSizeBudget(t *testing.T) {
 
 // guestMustNotLink are packages neither plugin links any more, each of
 // which cost the module tens to hundreds of kilobytes: crypto/rsa (its
-// FIPS 140 self-tests; the guest verifies with core's math/big
-// verifier), mime/multipart and net/textproto (which bring net, mime and
-// crypto/rand; core writes multipart bodies and canonical header keys
+// FIPS 140 self-tests; the guest verifies with core's own verifier),
+// encoding/asn1 and math/big (core reads DER keys and computes on the
+// modulus itself), mime/multipart and net/textproto (which bring net, mime
+// and crypto/rand; core writes multipart bodies and canonical header keys
 // itself), and what core's deps test already keeps out.
 var guestMustNotLink = []string{
-	"crypto/rsa", "crypto/rand", "crypto/x509", "mime", "mime/multipart", "net", "net/textproto", "net/http",
+	"crypto/rsa", "crypto/rand", "crypto/x509", "encoding/asn1", "math/big", "mime", "mime/multipart", "net", "net/textproto", "net/http",
 	"os/exec", "github.com/tetratelabs/wazero", "github.com/dop251/goja",
 }
 

@@ -283,20 +283,3 @@ func HashID(h crypto.Hash) uint32 {
 	}
 	return 0
 }
-
-// modulusCache caches the big-endian modulus per key: keys live as long as
-// the JWKS, and N.Bytes allocates.
-var modulusCache = map[*core.RSAPublicKey][]byte{}
-
-// ModulusBytes returns pub's modulus as big-endian bytes, cached.
-func ModulusBytes(pub *core.RSAPublicKey) []byte {
-	if b, ok := modulusCache[pub]; ok {
-		return b
-	}
-	if len(modulusCache) > 64 {
-		clear(modulusCache)
-	}
-	b := pub.N.Bytes()
-	modulusCache[pub] = b
-	return b
-}
