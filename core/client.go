@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"maps"
 	"net/url"
 	"sort"
@@ -824,13 +823,13 @@ func multipartBodyWith(opName string, fields map[string]any, boundary string) ([
 func checkAPIURL(raw string) error {
 	u, err := urlparse.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("clerk: invalid API URL (CLERK_API_URL or WithAPIURL): %v", err)
+		return errors.New("clerk: invalid API URL (CLERK_API_URL or WithAPIURL): " + err.Error())
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("clerk: invalid API URL %q (CLERK_API_URL or WithAPIURL): want http:// or https:// and a host, e.g. https://api.clerk.com", u.Redacted())
+		return errors.New("clerk: invalid API URL " + strconv.Quote(u.Redacted()) + " (CLERK_API_URL or WithAPIURL): want http:// or https:// and a host, e.g. https://api.clerk.com")
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("clerk: invalid API URL %q (CLERK_API_URL or WithAPIURL): it must not have a query or fragment", u.Redacted())
+		return errors.New("clerk: invalid API URL " + strconv.Quote(u.Redacted()) + " (CLERK_API_URL or WithAPIURL): it must not have a query or fragment")
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -76,6 +77,9 @@ func TestClientMessagesMatchFmt(t *testing.T) {
 		{checkAPIVersion("v1?x=1"), fmt.Sprintf("clerk: invalid API version %q (CLERK_API_VERSION or WithAPIVersion): want a path segment such as v1 (letters, digits, '.', '-', '_')", "v1?x=1")},
 		{checkAPIVersion(".."), fmt.Sprintf("clerk: invalid API version %q (CLERK_API_VERSION or WithAPIVersion): want a path segment such as v1", "..")},
 		{checkHeaders(Header{"Bad Name": {"v"}}), fmt.Sprintf("clerk: invalid header name %q", "Bad Name")},
+		{checkAPIURL("ftp://user:pw@h.example/x"), fmt.Sprintf("clerk: invalid API URL %q (CLERK_API_URL or WithAPIURL): want http:// or https:// and a host, e.g. https://api.clerk.com", "ftp://user:xxxxx@h.example/x")},
+		{checkAPIURL("https://api.example?x=1"), fmt.Sprintf("clerk: invalid API URL %q (CLERK_API_URL or WithAPIURL): it must not have a query or fragment", "https://api.example?x=1")},
+		{checkAPIURL("https://a b"), fmt.Sprintf("clerk: invalid API URL (CLERK_API_URL or WithAPIURL): %v", func() error { _, err := url.Parse("https://a b"); return err }())},
 		{checkHeaders(Header{"X-A": {"a\nb"}}), fmt.Sprintf("clerk: header %q: the value contains a control character", "X-A")},
 	} {
 		if tc.err == nil || tc.err.Error() != tc.want {
