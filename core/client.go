@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -202,8 +201,10 @@ func startsJSON(b []byte) bool {
 
 // Raw sends a request by path below the version prefix ("/jwks") with the
 // client's headers, retries and error decoding. The method's idempotency
-// decides replays as for Call.
-func (c *Client) Raw(ctx context.Context, method, path string, query url.Values, body []byte, opts ...CallOption) (*HTTPResponse, error) {
+// decides replays as for Call. query takes a url.Values as it is (the
+// parameter's type is url.Values' underlying map type, so that core does
+// not link net/url into the wasm guest).
+func (c *Client) Raw(ctx context.Context, method, path string, query map[string][]string, body []byte, opts ...CallOption) (*HTTPResponse, error) {
 	if !strings.HasPrefix(path, "/") {
 		path = "/" + path
 	}
