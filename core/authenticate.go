@@ -584,6 +584,9 @@ const (
 	carrierCookie carrier = "cookie"
 )
 
+// Not inlined: one copy instead of one per call site keeps the wasm module small.
+//
+//go:noinline
 func fullMessage(te *TokenVerificationError, c carrier) string {
 	msg := te.Message
 	if te.Action != "" {

@@ -170,6 +170,9 @@ func headerSafe(s string) string {
 	}, s)
 }
 
+// Not inlined: one copy instead of one per call site keeps the wasm module small.
+//
+//go:noinline
 func signedOutState(tt TokenType, reason, message string, h Header) RequestState {
 	return newState(StatusSignedOut, tt, reason, message, h)
 }

@@ -102,6 +102,9 @@ func TokenErrorReason(err error) string {
 	return ""
 }
 
+// Not inlined: one copy instead of one per call site keeps the wasm module small.
+//
+//go:noinline
 func tokenErr(reason, msg, action string) *TokenVerificationError {
 	return &TokenVerificationError{Reason: reason, Message: msg, Action: action}
 }
@@ -125,6 +128,9 @@ func jsJSON(v minijson.Value) string {
 	return string(v.Raw)
 }
 
+// Not inlined: one copy instead of one per call site keeps the wasm module small.
+//
+//go:noinline
 func quoteJSON(s string) string {
 	return string(minijson.AppendString(nil, s))
 }

@@ -24,6 +24,10 @@ func (e *UnmarshalTypeError) Error() string {
 // TypeError is the error encoding/json gives for the value v decoded into a
 // field of Go type typ (e.g. "[]string"), at the path field (dotted JSON
 // keys) of the struct named strct (e.g. "abi.Config").
+//
+// Not inlined: one copy instead of one per call site keeps the wasm module small.
+//
+//go:noinline
 func TypeError(v Value, strct, field, typ string) error {
 	return &UnmarshalTypeError{Value: v.KindName(), Struct: strct, Field: field, Type: typ}
 }

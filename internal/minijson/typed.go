@@ -19,6 +19,10 @@ import (
 type Errs struct{ err error }
 
 // Add keeps err if it is the first.
+//
+// Not inlined: one copy instead of one per call site keeps the wasm module small.
+//
+//go:noinline
 func (e *Errs) Add(err error) {
 	if e.err == nil && err != nil {
 		e.err = err

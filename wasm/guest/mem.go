@@ -74,6 +74,10 @@ var badPointer = plugin.RequestErr("bad_pointer",
 	"the input pointer is not the start of a clerk_malloc buffer, or the length exceeds its size")
 
 // result stores b as the last result and returns its packed location.
+//
+// Not inlined: one copy instead of one per call site keeps the wasm module small.
+//
+//go:noinline
 func result(b []byte) uint64 {
 	lastResult = b
 	return abi.Pack(ptrOf(b), uint32(len(b)))

@@ -32,6 +32,10 @@ func Err(e *abi.Error) []byte {
 }
 
 // RequestErr is a failure envelope of kind request.
+//
+// Not inlined: one copy instead of one per call site keeps the wasm module small.
+//
+//go:noinline
 func RequestErr(code, msg string) []byte {
 	return Err(&abi.Error{Kind: abi.KindRequest, Code: code, Message: msg})
 }
