@@ -291,6 +291,9 @@ func isDevelopmentSecretKey(k string) bool {
 	return strings.HasPrefix(k, "sk_test_") || strings.HasPrefix(k, "test_")
 }
 
+// Not inlined: one copy instead of one per call site keeps the wasm module small.
+//
+//go:noinline
 func (a *Authenticator) accepts(t TokenType) bool {
 	if a.any {
 		return true
@@ -557,6 +560,10 @@ func (a *Authenticator) verifySession(ctx context.Context, token string, skew ti
 // verifyOptions passes the key material rather than a client built here,
 // so that the verifier's JWKS cache (scoped by API URL, version and secret
 // key) is shared by every Authenticator of the process.
+//
+// Not inlined: one copy instead of one per call site keeps the wasm module small.
+//
+//go:noinline
 func (a *Authenticator) verifyOptions() VerifyOptions {
 	vo := VerifyOptions{
 		JWTKey:            a.opts.JWTKey,

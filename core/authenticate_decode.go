@@ -137,6 +137,10 @@ const m2mJWTCategory = "cl_B7d4PD333AAA"
 
 // machineJWTType returns the machine token type of a JWT: OAuth for typ
 // at+jwt, M2M for a subject starting mch_; "" for anything else.
+//
+// Not inlined: one copy instead of one per call site keeps the wasm module small.
+//
+//go:noinline
 func (u *unverifiedJWT) machineJWTType() TokenType {
 	switch {
 	case u.typ == "at+jwt" || u.typ == "application/at+jwt":

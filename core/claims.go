@@ -254,6 +254,10 @@ func buildClaims(rc *rawClaims, payload []byte) *Claims {
 
 // defer_ records the first type error found (checks run in a fixed order,
 // so the earliest position wins).
+//
+// Not inlined: one copy instead of one per call site keeps the wasm module small.
+//
+//go:noinline
 func (c *Claims) defer_(at int, err *TokenVerificationError) {
 	if c.deferredClaimErr == nil || at < c.deferredAt {
 		c.deferredClaimErr, c.deferredAt = err, at

@@ -121,6 +121,10 @@ var (
 
 // jsJSON renders a raw claim value as JSON.stringify would in Clerk's
 // messages; an absent value prints as undefined.
+//
+// Not inlined: one copy instead of one per call site keeps the wasm module small.
+//
+//go:noinline
 func jsJSON(v minijson.Value) string {
 	if !v.Present() {
 		return "undefined"

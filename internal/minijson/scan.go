@@ -93,6 +93,9 @@ func (v Value) Present() bool { return v.Kind != 0 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
+// Not inlined: one copy instead of one per call site keeps the wasm module small.
+//
+//go:noinline
 func skipSpace(data []byte, i int) int {
 	for i < len(data) && isSpace(data[i]) {
 		i++
@@ -441,6 +444,9 @@ func scanNumber(data []byte, i int) (int, error) {
 	return i, nil
 }
 
+// Not inlined: one copy instead of one per call site keeps the wasm module small.
+//
+//go:noinline
 func unhex(c byte) rune {
 	switch {
 	case c >= '0' && c <= '9':
@@ -454,6 +460,10 @@ func unhex(c byte) rune {
 }
 
 // Str returns the Go string of a string value ("" for other kinds).
+//
+// Not inlined: one copy instead of one per call site keeps the wasm module small.
+//
+//go:noinline
 func (v Value) Str() string {
 	if v.Kind != String {
 		return ""

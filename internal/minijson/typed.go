@@ -158,6 +158,10 @@ func (v Value) ToBytes(dst *[]byte, strct, field string) error {
 
 // ToRaw stores a copy of the member's text in dst, null included, as
 // json.RawMessage does.
+//
+// Not inlined: one copy instead of one per call site keeps the wasm module small.
+//
+//go:noinline
 func (v Value) ToRaw(dst *json.RawMessage) {
 	if v.Kind != 0 {
 		*dst = append(json.RawMessage(nil), v.Raw...)

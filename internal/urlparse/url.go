@@ -314,6 +314,10 @@ func splitHostPort(hostPort string) (host, port string) {
 }
 
 // Query is url.URL.Query: the parsed query, bad pairs dropped.
+//
+// Not inlined: one copy instead of one per call site keeps the wasm module small.
+//
+//go:noinline
 func (u *URL) Query() Values {
 	v, _ := ParseQuery(u.RawQuery)
 	return v

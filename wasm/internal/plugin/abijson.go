@@ -203,6 +203,10 @@ func DecodeHTTPResponse(data []byte) (abi.HTTPResponse, error) {
 }
 
 // appendKey appends `,"name":` (without the comma for the first member).
+//
+// Not inlined: one copy instead of one per call site keeps the wasm module small.
+//
+//go:noinline
 func appendKey(b []byte, first bool, name string) []byte {
 	if !first {
 		b = append(b, ',')
