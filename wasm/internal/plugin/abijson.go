@@ -3,7 +3,6 @@ package plugin
 import (
 	"encoding/base64"
 	"encoding/json"
-	"strconv"
 
 	"github.com/clerkscript/clerkscript/internal/abi"
 	"github.com/clerkscript/clerkscript/internal/minijson"
@@ -221,107 +220,87 @@ func AppendError(b []byte, e *abi.Error) ([]byte, error) {
 	if e == nil {
 		return append(b, "null"...), nil
 	}
-	b = append(b, `{"kind":`...)
-	b = minijson.AppendString(b, e.Kind)
-	b = append(b, `,"code":`...)
-	b = minijson.AppendString(b, e.Code)
-	b = append(b, `,"message":`...)
-	b = minijson.AppendString(b, e.Message)
+	w := minijson.Writer{B: b}
+	w.Str(`{"kind":`, e.Kind)
+	w.Str(`,"code":`, e.Code)
+	w.Str(`,"message":`, e.Message)
 	if e.Status != 0 {
-		b = appendKey(b, false, "status")
-		b = strconv.AppendInt(b, int64(e.Status), 10)
+		w.Int(`,"status":`, int64(e.Status))
 	}
 	if e.Action != "" {
-		b = appendKey(b, false, "action")
-		b = minijson.AppendString(b, e.Action)
+		w.Str(`,"action":`, e.Action)
 	}
 	if len(e.Errors) > 0 {
-		b = append(b, `,"errors":[`...)
+		w.Lit(`,"errors":[`)
 		for i, it := range e.Errors {
-			if i > 0 {
-				b = append(b, ',')
+			lit := `,{"code":`
+			if i == 0 {
+				lit = lit[1:]
 			}
-			b = append(b, `{"code":`...)
-			b = minijson.AppendString(b, it.Code)
-			b = append(b, `,"message":`...)
-			b = minijson.AppendString(b, it.Message)
+			w.Str(lit, it.Code)
+			w.Str(`,"message":`, it.Message)
 			if it.LongMessage != "" {
-				b = appendKey(b, false, "long_message")
-				b = minijson.AppendString(b, it.LongMessage)
+				w.Str(`,"long_message":`, it.LongMessage)
 			}
 			if len(it.Meta) > 0 {
-				b = appendKey(b, false, "meta")
-				var err error
-				if b, err = minijson.AppendRaw(b, it.Meta); err != nil {
-					return b, err
+				if w.Raw(`,"meta":`, it.Meta); w.Err != nil {
+					return w.B, w.Err
 				}
 			}
-			b = append(b, '}')
+			w.Lit("}")
 		}
-		b = append(b, ']')
+		w.Lit("]")
 	}
 	if e.TraceID != "" {
-		b = appendKey(b, false, "clerk_trace_id")
-		b = minijson.AppendString(b, e.TraceID)
+		w.Str(`,"clerk_trace_id":`, e.TraceID)
 	}
 	if e.RetryAfterMs != 0 {
-		b = appendKey(b, false, "retry_after_ms")
-		b = strconv.AppendInt(b, e.RetryAfterMs, 10)
+		w.Int(`,"retry_after_ms":`, e.RetryAfterMs)
 	}
-	return append(b, '}'), nil
+	w.Lit("}")
+	return w.B, nil
 }
 
 // MarshalHTTPRequest encodes an abi.HTTPRequest as json.Marshal does.
 func MarshalHTTPRequest(r abi.HTTPRequest) []byte {
-	b := make([]byte, 0, 64+len(r.Path)+len(r.Query)+base64.StdEncoding.EncodedLen(len(r.Body)))
-	b = append(b, `{"method":`...)
-	b = minijson.AppendString(b, r.Method)
-	b = append(b, `,"path":`...)
-	b = minijson.AppendString(b, r.Path)
+	w := minijson.Writer{B: make([]byte, 0, 64+len(r.Path)+len(r.Query)+base64.StdEncoding.EncodedLen(len(r.Body)))}
+	w.Str(`{"method":`, r.Method)
+	w.Str(`,"path":`, r.Path)
 	if r.Query != "" {
-		b = append(b, `,"query":`...)
-		b = minijson.AppendString(b, r.Query)
+		w.Str(`,"query":`, r.Query)
 	}
 	if r.ContentType != "" {
-		b = append(b, `,"content_type":`...)
-		b = minijson.AppendString(b, r.ContentType)
+		w.Str(`,"content_type":`, r.ContentType)
 	}
 	if len(r.Body) > 0 {
-		b = append(b, `,"body":"`...)
-		b = base64.StdEncoding.AppendEncode(b, r.Body)
-		b = append(b, '"')
+		w.Lit(`,"body":"`)
+		w.B = base64.StdEncoding.AppendEncode(w.B, r.Body)
+		w.Lit(`"`)
 	}
-	return append(b, '}')
+	w.Lit("}")
+	return w.B
 }
 
 // MarshalWebhookEvent encodes an abi.WebhookEvent as json.Marshal does.
 func MarshalWebhookEvent(ev abi.WebhookEvent) ([]byte, error) {
-	b := append(make([]byte, 0, 128+len(ev.Data)+len(ev.EventAttributes)), `{"id":`...)
-	b = minijson.AppendString(b, ev.ID)
-	b = append(b, `,"timestamp":`...)
-	b = strconv.AppendInt(b, ev.TimestampUnix, 10)
-	b = append(b, `,"type":`...)
-	b = minijson.AppendString(b, ev.Type)
-	b = append(b, `,"object":`...)
-	b = minijson.AppendString(b, ev.Object)
-	b = append(b, `,"data":`...)
-	var err error
-	if b, err = minijson.AppendRaw(b, ev.Data); err != nil {
-		return nil, err
-	}
+	w := minijson.Writer{B: make([]byte, 0, 128+len(ev.Data)+len(ev.EventAttributes))}
+	w.Str(`{"id":`, ev.ID)
+	w.Int(`,"timestamp":`, ev.TimestampUnix)
+	w.Str(`,"type":`, ev.Type)
+	w.Str(`,"object":`, ev.Object)
+	w.Raw(`,"data":`, ev.Data)
 	if len(ev.EventAttributes) > 0 {
-		b = append(b, `,"event_attributes":`...)
-		if b, err = minijson.AppendRaw(b, ev.EventAttributes); err != nil {
-			return nil, err
-		}
+		w.Raw(`,"event_attributes":`, ev.EventAttributes)
 	}
 	if ev.InstanceID != "" {
-		b = append(b, `,"instance_id":`...)
-		b = minijson.AppendString(b, ev.InstanceID)
+		w.Str(`,"instance_id":`, ev.InstanceID)
 	}
 	if ev.EventTimestamp != 0 {
-		b = append(b, `,"event_timestamp":`...)
-		b = strconv.AppendInt(b, ev.EventTimestamp, 10)
+		w.Int(`,"event_timestamp":`, ev.EventTimestamp)
 	}
-	return append(b, '}'), nil
+	if w.Err != nil {
+		return nil, w.Err
+	}
+	w.Lit("}")
+	return w.B, nil
 }

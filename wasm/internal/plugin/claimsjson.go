@@ -1,8 +1,6 @@
 package plugin
 
 import (
-	"strconv"
-
 	"github.com/clerkscript/clerkscript/core"
 	"github.com/clerkscript/clerkscript/internal/minijson"
 )
@@ -12,76 +10,57 @@ import (
 // token inside wasm, more than the RSA check the host does natively; the
 // test in claimsjson_test.go holds it to encoding/json's output.
 func AppendClaims(b []byte, c *core.Claims) []byte {
-	b = append(b, `{"sub":`...)
-	b = minijson.AppendString(b, c.Subject)
-	b = appendOptString(b, "sid", c.SessionID)
-	b = appendOptString(b, "azp", c.AuthorizedParty)
-	b = appendOptString(b, "iss", c.Issuer)
-	b = appendOptString(b, "sts", c.SessionStatus)
-	b = appendOptString(b, "jti", c.ID)
-	b = appendOptStrings(b, "aud", c.Audience)
-	b = append(b, `,"exp":`...)
-	b = strconv.AppendInt(b, c.Expiry, 10)
+	w := minijson.Writer{B: b}
+	w.Str(`{"sub":`, c.Subject)
+	optString(&w, `,"sid":`, c.SessionID)
+	optString(&w, `,"azp":`, c.AuthorizedParty)
+	optString(&w, `,"iss":`, c.Issuer)
+	optString(&w, `,"sts":`, c.SessionStatus)
+	optString(&w, `,"jti":`, c.ID)
+	optStrings(&w, `,"aud":`, c.Audience)
+	w.Int(`,"exp":`, c.Expiry)
 	if c.NotBefore != 0 {
-		b = append(b, `,"nbf":`...)
-		b = strconv.AppendInt(b, c.NotBefore, 10)
+		w.Int(`,"nbf":`, c.NotBefore)
 	}
 	if c.IssuedAt != 0 {
-		b = append(b, `,"iat":`...)
-		b = strconv.AppendInt(b, c.IssuedAt, 10)
+		w.Int(`,"iat":`, c.IssuedAt)
 	}
 	if c.FactorVerificationAge != nil {
-		b = append(b, `,"fva":[`...)
-		b = strconv.AppendInt(b, int64(c.FactorVerificationAge[0]), 10)
-		b = append(b, ',')
-		b = strconv.AppendInt(b, int64(c.FactorVerificationAge[1]), 10)
-		b = append(b, ']')
+		w.Int(`,"fva":[`, int64(c.FactorVerificationAge[0]))
+		w.Int(",", int64(c.FactorVerificationAge[1]))
+		w.Lit("]")
 	}
 	if len(c.Actor) > 0 {
-		b = append(b, `,"act":`...)
-		b = append(b, c.Actor...)
+		w.Trusted(`,"act":`, c.Actor)
 	}
-	b = append(b, `,"v":`...)
-	b = strconv.AppendInt(b, int64(c.Version), 10)
-	b = appendOptString(b, "org_id", c.OrgID)
-	b = appendOptString(b, "org_slug", c.OrgSlug)
-	b = appendOptString(b, "org_role", c.OrgRole)
-	b = appendOptStrings(b, "org_permissions", c.OrgPermissions)
-	b = appendOptStrings(b, "features", c.Features)
-	b = appendOptStrings(b, "plans", c.Plans)
-	b = appendOptString(b, "kid", c.KeyID)
-	b = appendOptString(b, "alg", c.Algorithm)
-	b = append(b, `,"raw":`...)
+	w.Int(`,"v":`, int64(c.Version))
+	optString(&w, `,"org_id":`, c.OrgID)
+	optString(&w, `,"org_slug":`, c.OrgSlug)
+	optString(&w, `,"org_role":`, c.OrgRole)
+	optStrings(&w, `,"org_permissions":`, c.OrgPermissions)
+	optStrings(&w, `,"features":`, c.Features)
+	optStrings(&w, `,"plans":`, c.Plans)
+	optString(&w, `,"kid":`, c.KeyID)
+	optString(&w, `,"alg":`, c.Algorithm)
 	if len(c.Raw) == 0 {
-		b = append(b, "null"...)
+		w.Lit(`,"raw":null}`)
 	} else {
-		b = append(b, c.Raw...)
+		w.Trusted(`,"raw":`, c.Raw)
+		w.Lit("}")
 	}
-	return append(b, '}')
+	return w.B
 }
 
-func appendOptString(b []byte, key, s string) []byte {
-	if s == "" {
-		return b
+// optString writes an omitempty string member.
+func optString(w *minijson.Writer, lit, s string) {
+	if s != "" {
+		w.Str(lit, s)
 	}
-	b = append(b, ',', '"')
-	b = append(b, key...)
-	b = append(b, '"', ':')
-	return minijson.AppendString(b, s)
 }
 
-func appendOptStrings(b []byte, key string, list []string) []byte {
-	if len(list) == 0 {
-		return b
+// optStrings writes an omitempty []string member.
+func optStrings(w *minijson.Writer, lit string, list []string) {
+	if len(list) > 0 {
+		w.Strs(lit, list)
 	}
-	b = append(b, ',', '"')
-	b = append(b, key...)
-	b = append(b, `":[`...)
-	for i, s := range list {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = minijson.AppendString(b, s)
-	}
-	return append(b, ']')
 }
