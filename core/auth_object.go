@@ -273,82 +273,86 @@ func sessionAuthObject(c *Claims, acceptPending bool) *AuthObject {
 // out): session objects carry the session fields, machine objects those of
 // their token type; empty values are null.
 func (a *AuthObject) MarshalJSON() ([]byte, error) {
-	str := func(s string) any {
-		if s == "" {
-			return nil
-		}
-		return s
+	b, err := a.AppendJSON(nil)
+	if err != nil {
+		return nil, err
 	}
-	raw := func(r json.RawMessage) any {
-		if len(r) == 0 {
-			return nil
-		}
-		return r
-	}
-	var tt any
-	if a.TokenType != "" {
-		tt = string(a.TokenType)
-	}
-	m := map[string]any{"tokenType": tt, "isAuthenticated": a.IsAuthenticated}
-	if !a.TokenType.isMachine() {
-		var claims any
-		if a.SessionClaims != nil && a.IsAuthenticated {
-			claims = raw(a.SessionClaims.Raw)
-		}
-		var perms any
-		if a.OrgPermissions != nil {
-			perms = a.OrgPermissions
-		}
-		var fva any
-		if a.FactorVerificationAge != nil {
-			fva = []any{a.FactorVerificationAge[0], a.FactorVerificationAge[1]}
-		}
-		m["userId"] = str(a.UserID)
-		m["sessionId"] = str(a.SessionID)
-		m["sessionStatus"] = str(a.SessionStatus)
-		m["orgId"] = str(a.OrgID)
-		m["orgRole"] = str(a.OrgRole)
-		m["orgSlug"] = str(a.OrgSlug)
-		m["orgPermissions"] = perms
-		m["factorVerificationAge"] = fva
-		m["actor"] = raw(a.Actor)
-		m["sessionClaims"] = claims
-		return minijson.Marshal(m)
-	}
-	var scopes any
-	if a.IsAuthenticated {
-		scopes = a.Scopes
-		if a.Scopes == nil {
-			scopes = []string{}
-		}
-	}
-	m["id"] = str(a.ID)
-	m["subject"] = str(a.Subject)
-	m["scopes"] = scopes
-	switch a.TokenType {
-	case TokenTypeAPIKey:
-		m["name"] = str(a.Name)
-		m["claims"] = raw(a.Claims)
-		m["userId"] = str(a.UserID)
-		m["orgId"] = str(a.OrgID)
-	case TokenTypeM2M:
-		m["claims"] = raw(a.Claims)
-		m["machineId"] = str(a.MachineID)
-	case TokenTypeOAuth:
-		m["userId"] = str(a.UserID)
-		m["clientId"] = str(a.ClientID)
-	}
-	return minijson.Marshal(m)
+	return b, nil
 }
 
-// AppendJSON appends MarshalJSON's encoding (minijson.Appender).
+// AppendJSON appends MarshalJSON's encoding (minijson.Appender). The members
+// are written in sorted order, as encoding/json writes a map.
 func (a *AuthObject) AppendJSON(dst []byte) ([]byte, error) {
 	if a == nil {
 		return append(dst, "null"...), nil
 	}
-	b, err := a.MarshalJSON()
-	if err != nil {
-		return dst, err
+	w := minijson.Writer{B: dst}
+	raw := func(lit string, r json.RawMessage) {
+		if len(r) == 0 {
+			w.StrOrNull(lit, "")
+		} else {
+			w.Raw(lit, r)
+		}
 	}
-	return append(dst, b...), nil
+	if !a.TokenType.isMachine() {
+		raw(`{"actor":`, a.Actor)
+		if fva := a.FactorVerificationAge; fva != nil {
+			w.Int(`,"factorVerificationAge":[`, int64(fva[0]))
+			w.Int(",", int64(fva[1]))
+			w.Lit("]")
+		} else {
+			w.Lit(`,"factorVerificationAge":null`)
+		}
+		w.Bool(`,"isAuthenticated":`, a.IsAuthenticated)
+		w.StrOrNull(`,"orgId":`, a.OrgID)
+		w.Strs(`,"orgPermissions":`, a.OrgPermissions)
+		w.StrOrNull(`,"orgRole":`, a.OrgRole)
+		w.StrOrNull(`,"orgSlug":`, a.OrgSlug)
+		var claims json.RawMessage
+		if a.SessionClaims != nil && a.IsAuthenticated {
+			claims = a.SessionClaims.Raw
+		}
+		raw(`,"sessionClaims":`, claims)
+		w.StrOrNull(`,"sessionId":`, a.SessionID)
+		w.StrOrNull(`,"sessionStatus":`, a.SessionStatus)
+		w.StrOrNull(`,"tokenType":`, string(a.TokenType))
+		w.StrOrNull(`,"userId":`, a.UserID)
+	} else {
+		w.Lit("{")
+		if a.TokenType == TokenTypeAPIKey || a.TokenType == TokenTypeM2M {
+			raw(`"claims":`, a.Claims)
+			w.Lit(",")
+		}
+		if a.TokenType == TokenTypeOAuth {
+			w.StrOrNull(`"clientId":`, a.ClientID)
+			w.Lit(",")
+		}
+		w.StrOrNull(`"id":`, a.ID)
+		w.Bool(`,"isAuthenticated":`, a.IsAuthenticated)
+		if a.TokenType == TokenTypeM2M {
+			w.StrOrNull(`,"machineId":`, a.MachineID)
+		}
+		if a.TokenType == TokenTypeAPIKey {
+			w.StrOrNull(`,"name":`, a.Name)
+			w.StrOrNull(`,"orgId":`, a.OrgID)
+		}
+		switch {
+		case !a.IsAuthenticated:
+			w.Lit(`,"scopes":null`)
+		case a.Scopes == nil:
+			w.Lit(`,"scopes":[]`)
+		default:
+			w.Strs(`,"scopes":`, a.Scopes)
+		}
+		w.StrOrNull(`,"subject":`, a.Subject)
+		w.StrOrNull(`,"tokenType":`, string(a.TokenType))
+		if a.TokenType == TokenTypeAPIKey || a.TokenType == TokenTypeOAuth {
+			w.StrOrNull(`,"userId":`, a.UserID)
+		}
+	}
+	if w.Err != nil {
+		return dst, w.Err
+	}
+	w.Lit("}")
+	return w.B, nil
 }

@@ -22,6 +22,10 @@ func TestRequestStateJSONMatchesEncodingJSON(t *testing.T) {
 		{TokenType: TokenTypeAPIKey, IsAuthenticated: false},
 		{TokenType: TokenTypeM2M, IsAuthenticated: true, ID: "mt_1", Subject: "mch_1", Scopes: []string{"mch_2"}, MachineID: "mch_1"},
 		{TokenType: TokenTypeOAuth, IsAuthenticated: true, ID: "oat_1", UserID: "user_1", ClientID: "client_1", Scopes: []string{"email"}},
+		{TokenType: TokenTypeOAuth, IsAuthenticated: false, ID: "oat_1", Scopes: []string{"email"}},
+		{TokenType: TokenTypeM2M, IsAuthenticated: true, Claims: json.RawMessage(`{"b":[1, 2]}`), Scopes: []string{}, Name: "n"},
+		{TokenType: TokenTypeAny, IsAuthenticated: true, ID: "x", Subject: "s", UserID: "u"},
+		{TokenType: TokenTypeSession, IsAuthenticated: true, SessionClaims: &Claims{}, Actor: json.RawMessage{}, OrgPermissions: []string{}},
 	}
 	for i, a := range auths {
 		got, err := a.MarshalJSON()
@@ -32,6 +36,18 @@ func TestRequestStateJSONMatchesEncodingJSON(t *testing.T) {
 		viaMarshal, err := json.Marshal(a)
 		if err != nil || string(viaMarshal) != string(want) {
 			t.Fatalf("auth %d: json.Marshal = %s, %v", i, viaMarshal, err)
+		}
+	}
+	// Invalid raw JSON: the same first error as encoding/json.
+	for i, a := range []*AuthObject{
+		{TokenType: TokenTypeSession, Actor: json.RawMessage(`{`), SessionClaims: &Claims{Raw: json.RawMessage(`[`)}, IsAuthenticated: true},
+		{TokenType: TokenTypeSession, SessionClaims: &Claims{Raw: json.RawMessage(`[`)}, IsAuthenticated: true},
+		{TokenType: TokenTypeAPIKey, Claims: json.RawMessage(`nul`)},
+	} {
+		got, err := a.MarshalJSON()
+		_, werr := authObjectJSONRef(a)
+		if err == nil || werr == nil || got != nil || err.Error() != werr.Error() {
+			t.Fatalf("bad auth %d: MarshalJSON = %s, %v; encoding/json %v", i, got, err, werr)
 		}
 	}
 	states := []RequestState{
