@@ -112,28 +112,21 @@ func (s *RequestState) ToAuth() *AuthObject {
 // name -> list of values, and auth as ToAuth (null for a handshake). The
 // token itself is left out: it is a credential.
 func (s RequestState) MarshalJSON() ([]byte, error) {
-	b := append(make([]byte, 0, 512), `{"status":`...)
-	b = minijson.AppendString(b, string(s.Status))
+	w := minijson.Writer{B: make([]byte, 0, 512)}
+	w.Str(`{"status":`, string(s.Status))
 	if s.Status != StatusSignedIn {
-		b = append(b, `,"reason":`...)
-		b = minijson.AppendString(b, s.Reason)
-		b = append(b, `,"message":`...)
-		b = minijson.AppendString(b, s.Message)
+		w.Str(`,"reason":`, s.Reason)
+		w.Str(`,"message":`, s.Message)
 	} else {
-		b = append(b, `,"reason":null,"message":null`...)
+		w.Lit(`,"reason":null,"message":null`)
 	}
-	b = append(b, `,"tokenType":`...)
-	if s.TokenType != "" {
-		b = minijson.AppendString(b, string(s.TokenType))
-	} else {
-		b = append(b, "null"...)
-	}
-	b = append(b, `,"headers":`...)
+	w.StrOrNull(`,"tokenType":`, string(s.TokenType))
+	w.Lit(`,"headers":`)
 	headers := map[string][]string(s.Headers)
 	if headers == nil {
 		headers = map[string][]string{}
 	}
-	b, err := minijson.Append(b, headers)
+	b, err := minijson.Append(w.B, headers)
 	if err != nil {
 		return nil, err
 	}
