@@ -104,6 +104,10 @@ type rawClaims struct {
 
 // scanClaims checks that payload is a JSON object and picks out the members
 // Clerk defines; later duplicates win, as with JSON.parse.
+//
+// Not inlined: one copy instead of one per call site keeps the wasm module small.
+//
+//go:noinline
 func scanClaims(payload []byte, rc *rawClaims) error {
 	return minijson.ScanObject(payload, func(key []byte, esc bool, v minijson.Value) {
 		k := string(key) // no allocation: only compared
