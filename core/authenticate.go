@@ -147,7 +147,7 @@ func NewAuthenticator(opts AuthenticateOptions) (*Authenticator, error) {
 	}
 	for _, t := range opts.AcceptsToken {
 		if !t.valid() {
-			return nil, &AuthConfigError{Msg: "unknown token type " + strconv.Quote(string(t)) + " in AcceptsToken (want session_token, api_key, m2m_token, oauth_token or any)"}
+			return nil, configErr("unknown token type " + strconv.Quote(string(t)) + " in AcceptsToken (want session_token, api_key, m2m_token, oauth_token or any)")
 		}
 		if t == TokenTypeAny {
 			a.any = true
@@ -172,16 +172,16 @@ func NewAuthenticator(opts AuthenticateOptions) (*Authenticator, error) {
 	}
 	if a.single == TokenTypeM2M {
 		if opts.MachineSecretKey == "" && opts.SecretKey == "" && opts.Client == nil {
-			return nil, &AuthConfigError{Msg: "Machine token authentication requires either a Machine secret key or a Clerk secret key. Ensure a Clerk secret key or Machine secret key is set."}
+			return nil, configErr("Machine token authentication requires either a Machine secret key or a Clerk secret key. Ensure a Clerk secret key or Machine secret key is set.")
 		}
 	} else if opts.SecretKey == "" && opts.JWTKey == "" && opts.Client == nil && opts.VerifySession == nil {
 		// @clerk/backend demands the secret key even with a JWT key; a
 		// JWT key alone is enough to verify sessions, so it is accepted.
-		return nil, &AuthConfigError{Msg: msgSecretKeyMissing}
+		return nil, configErr(msgSecretKeyMissing)
 	}
 	if opts.JWTKey != "" {
 		if _, err := parsePublicKeyPEM(opts.JWTKey); err != nil {
-			return nil, &AuthConfigError{Msg: "JWTKey (CLERK_JWT_KEY) is not a valid RSA public key: " + err.Error()}
+			return nil, configErr("JWTKey (CLERK_JWT_KEY) is not a valid RSA public key: " + err.Error())
 		}
 	}
 
@@ -205,33 +205,33 @@ func NewAuthenticator(opts AuthenticateOptions) (*Authenticator, error) {
 				u, err := urlparse.Parse(strings.TrimSpace(o))
 				if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Trim(u.Path, "/") != "" ||
 					u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-					return nil, &AuthConfigError{Msg: "ProxyOrigins: " + strconv.Quote(o) + " must be an origin such as https://app.example.com (scheme and host, no path)"}
+					return nil, configErr("ProxyOrigins: " + strconv.Quote(o) + " must be an origin such as https://app.example.com (scheme and host, no path)")
 				}
 				a.proxyOrigins = append(a.proxyOrigins, strings.ToLower(origin(u)))
 			}
 		default:
 			u, err := urlparse.Parse(p)
 			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				return nil, &AuthConfigError{Msg: "ProxyURL must be an absolute http(s) URL or a path starting with /"}
+				return nil, configErr("ProxyURL must be an absolute http(s) URL or a path starting with /")
 			}
 			a.fapi = strings.TrimRight(p, "/")
 		}
 		if len(opts.ProxyOrigins) > 0 && a.proxyPath == "" {
-			return nil, &AuthConfigError{Msg: "ProxyOrigins applies to a relative ProxyURL (a path such as /__clerk)"}
+			return nil, configErr("ProxyOrigins applies to a relative ProxyURL (a path such as /__clerk)")
 		}
 		if opts.IsSatellite {
 			// @clerk/backend looks at the secret key only; with a JWT key
 			// and no secret key the publishable key tells development.
 			if opts.SignInURL == "" && (isDevelopmentSecretKey(opts.SecretKey) || pk.InstanceType == InstanceDevelopment) {
-				return nil, &AuthConfigError{Msg: "Missing signInUrl. Pass a signInUrl for dev instances if an app is satellite"}
+				return nil, configErr("Missing signInUrl. Pass a signInUrl for dev instances if an app is satellite")
 			}
 			if opts.SignInURL != "" {
 				if u, err := urlparse.Parse(opts.SignInURL); err != nil || u.Scheme == "" || u.Host == "" {
-					return nil, &AuthConfigError{Msg: "The signInUrl needs to have a absolute url format."}
+					return nil, configErr("The signInUrl needs to have a absolute url format.")
 				}
 			}
 			if opts.ProxyURL == "" && domain == "" {
-				return nil, &AuthConfigError{Msg: "Missing domain and proxyUrl. A satellite application needs to specify a domain or a proxyUrl"}
+				return nil, configErr("Missing domain and proxyUrl. A satellite application needs to specify a domain or a proxyUrl")
 			}
 		}
 		if opts.OrganizationSync != nil {
@@ -279,10 +279,10 @@ func checkSecretKey(name, key, prefix string) error {
 		return nil
 	}
 	if strings.ContainsAny(key, " \t\r\n") {
-		return &AuthConfigError{Msg: name + " contains whitespace"}
+		return configErr(name + " contains whitespace")
 	}
 	if !strings.HasPrefix(key, prefix) && !strings.HasPrefix(key, "test_") && !strings.HasPrefix(key, "live_") {
-		return &AuthConfigError{Msg: name + " does not look like a Clerk key (it should start with " + prefix + ")"}
+		return configErr(name + " does not look like a Clerk key (it should start with " + prefix + ")")
 	}
 	return nil
 }
@@ -353,7 +353,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, req Request) (RequestS
 	}
 	if a.opts.IsSatellite && a.sessions && a.opts.SignInURL != "" && ac.origin != "" {
 		if u, err := urlparse.Parse(a.opts.SignInURL); err == nil && origin(u) == ac.origin {
-			return RequestState{}, &AuthConfigError{Msg: "The signInUrl needs to be on a different origin than your satellite application."}
+			return RequestState{}, configErr("The signInUrl needs to be on a different origin than your satellite application.")
 		}
 	}
 
@@ -895,3 +895,10 @@ func (a *Authenticator) isKnownClerkReferrer(ac *authContext) bool {
 	}
 	return strings.HasPrefix(host, "accounts.")
 }
+
+// configErr is an *AuthConfigError.
+//
+// Not inlined: one copy instead of one per call site keeps the wasm module small.
+//
+//go:noinline
+func configErr(msg string) error { return &AuthConfigError{Msg: msg} }

@@ -65,20 +65,20 @@ func newOrgMatcher(o *OrganizationSyncOptions) (*orgMatcher, error) {
 
 func parsePathPattern(p string) (pathPattern, error) {
 	if !strings.HasPrefix(p, "/") {
-		return pathPattern{}, &AuthConfigError{Msg: "invalid organization sync pattern " + quoteJSON(p) + ": it must start with /"}
+		return pathPattern{}, configErr("invalid organization sync pattern " + quoteJSON(p) + ": it must start with /")
 	}
 	var pp pathPattern
 	segs := strings.Split(strings.Trim(p, "/"), "/")
 	for i, s := range segs {
 		if s == "(.*)" || s == "*" {
 			if i != len(segs)-1 {
-				return pathPattern{}, &AuthConfigError{Msg: "invalid organization sync pattern " + quoteJSON(p) + ": (.*) must come last"}
+				return pathPattern{}, configErr("invalid organization sync pattern " + quoteJSON(p) + ": (.*) must come last")
 			}
 			pp.rest = true
 			break
 		}
 		if s == ":" || (strings.HasPrefix(s, ":") && strings.ContainsAny(s[1:], ":()*?+")) || (!strings.HasPrefix(s, ":") && strings.ContainsAny(s, "()*?+")) {
-			return pathPattern{}, &AuthConfigError{Msg: "invalid organization sync pattern " + quoteJSON(p) + ": unsupported segment " + quoteJSON(s)}
+			return pathPattern{}, configErr("invalid organization sync pattern " + quoteJSON(p) + ": unsupported segment " + quoteJSON(s))
 		}
 		pp.segs = append(pp.segs, s)
 	}
