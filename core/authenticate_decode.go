@@ -11,6 +11,7 @@ import (
 // __client_uat and iss with the instance, and routing looks at typ, cat and
 // sub. Nothing here is trusted for authentication.
 type unverifiedJWT struct {
+	_ [0]func() // incomparable: no equality function in the wasm module
 	typ, cat  string
 	sub, iss  string
 	sid       string

@@ -2,6 +2,7 @@ package core
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 )
 
@@ -54,7 +55,7 @@ func checkUnverifiedJSON(t *testing.T, hb, pb []byte) {
 	t.Helper()
 	want, wantOK := decodeUnverifiedRef(hb, pb)
 	got, ok := decodeUnverifiedJSON(hb, pb)
-	if ok != wantOK || ok && *got != *want {
+	if ok != wantOK || ok && !reflect.DeepEqual(*got, *want) {
 		t.Fatalf("decodeUnverifiedJSON(%q, %q) = %+v, %v; encoding/json %+v, %v", hb, pb, got, ok, want, wantOK)
 	}
 }

@@ -31,6 +31,7 @@ type orgMatcher struct {
 }
 
 type orgTarget struct {
+	_ [0]func() // incomparable: no equality function in the wasm module
 	personal bool
 	id, slug string
 }

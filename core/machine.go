@@ -22,13 +22,14 @@ const (
 // are the spec's, below the version prefix (the client adds /v1);
 // @clerk/backend calls them without it, which BAPI also serves.
 type machineEndpoint struct {
+	_ [0]func() // incomparable: no equality function in the wasm module
 	path, field, notFound string
 }
 
 var machineEndpoints = map[TokenType]machineEndpoint{
-	TokenTypeM2M:    {"/m2m_tokens/verify", "token", "Machine token not found"},
-	TokenTypeOAuth:  {"/oauth_applications/access_tokens/verify", "access_token", "OAuth token not found"},
-	TokenTypeAPIKey: {"/api_keys/verify", "secret", "API key not found"},
+	TokenTypeM2M:    {path: "/m2m_tokens/verify", field: "token", notFound: "Machine token not found"},
+	TokenTypeOAuth:  {path: "/oauth_applications/access_tokens/verify", field: "access_token", notFound: "OAuth token not found"},
+	TokenTypeAPIKey: {path: "/api_keys/verify", field: "secret", notFound: "API key not found"},
 }
 
 func machineError(t TokenType, code, msg string, status int) RequestState {

@@ -119,6 +119,7 @@ type Verifier struct {
 // the same JWTKey string every time, and hashing a 450-byte PEM for the
 // map costs, under wasm, as much as scanning the token's header.
 type lastPEM struct {
+	_ [0]func() // incomparable: no equality function in the wasm module
 	s string
 	e *pemEntry
 }
