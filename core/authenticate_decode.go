@@ -11,7 +11,7 @@ import (
 // __client_uat and iss with the instance, and routing looks at typ, cat and
 // sub. Nothing here is trusted for authentication.
 type unverifiedJWT struct {
-	_ [0]func() // incomparable: no equality function in the wasm module
+	_         [0]func() // incomparable: no equality function in the wasm module
 	typ, cat  string
 	sub, iss  string
 	sid       string
@@ -130,9 +130,12 @@ func truthy(v any) bool {
 	return true
 }
 
-// The JWT categories (header "cat") of session tokens; anything else (an
-// M2M JWT's cl_B7d4PD333AAA) is not a session token.
-var sessionJWTCategories = map[string]bool{"cl_B7d4PD111AAA": true, "cl_I7d4PD111III": true}
+// isSessionJWTCategory reports the JWT categories (header "cat") of session
+// tokens; anything else (an M2M JWT's cl_B7d4PD333AAA) is not a session
+// token.
+func isSessionJWTCategory(cat string) bool {
+	return cat == "cl_B7d4PD111AAA" || cat == "cl_I7d4PD111III"
+}
 
 const m2mJWTCategory = "cl_B7d4PD333AAA"
 
@@ -154,7 +157,7 @@ func (u *unverifiedJWT) machineJWTType() TokenType {
 
 // notSessionJWT reports a machine JWT or a non-session category.
 func (u *unverifiedJWT) notSessionJWT() bool {
-	return u.machineJWTType() != "" || (u.cat != "" && !sessionJWTCategories[u.cat])
+	return u.machineJWTType() != "" || (u.cat != "" && !isSessionJWTCategory(u.cat))
 }
 
 // opaqueMachineTokenType routes opaque machine tokens by prefix.

@@ -31,7 +31,7 @@ type orgMatcher struct {
 }
 
 type orgTarget struct {
-	_ [0]func() // incomparable: no equality function in the wasm module
+	_        [0]func() // incomparable: no equality function in the wasm module
 	personal bool
 	id, slug string
 }

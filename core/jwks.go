@@ -27,7 +27,7 @@ type jwksScopeKey struct {
 }
 
 type jwksScope struct {
-	_ [0]func() // incomparable: no equality function in the wasm module
+	_      [0]func() // incomparable: no equality function in the wasm module
 	client *Client
 	url    string // for messages: where the JWKS comes from (no secret)
 	keys   atomic.Pointer[keySet]

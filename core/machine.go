@@ -20,16 +20,23 @@ const (
 
 // machineEndpoint is where each opaque machine token is verified. The paths
 // are the spec's, below the version prefix (the client adds /v1);
-// @clerk/backend calls them without it, which BAPI also serves.
+// @clerk/backend calls them without it, which BAPI also serves. body opens
+// the request's JSON object up to the token's value.
 type machineEndpoint struct {
-	_ [0]func() // incomparable: no equality function in the wasm module
-	path, field, notFound string
+	_                    [0]func() // incomparable: no equality function in the wasm module
+	path, body, notFound string
 }
 
-var machineEndpoints = map[TokenType]machineEndpoint{
-	TokenTypeM2M:    {path: "/m2m_tokens/verify", field: "token", notFound: "Machine token not found"},
-	TokenTypeOAuth:  {path: "/oauth_applications/access_tokens/verify", field: "access_token", notFound: "OAuth token not found"},
-	TokenTypeAPIKey: {path: "/api_keys/verify", field: "secret", notFound: "API key not found"},
+// machineEndpointOf is the endpoint of a machine token type (a switch, not
+// a map: no map built at start-up).
+func machineEndpointOf(t TokenType) machineEndpoint {
+	switch t {
+	case TokenTypeM2M:
+		return machineEndpoint{path: "/m2m_tokens/verify", body: `{"token":`, notFound: "Machine token not found"}
+	case TokenTypeOAuth:
+		return machineEndpoint{path: "/oauth_applications/access_tokens/verify", body: `{"access_token":`, notFound: "OAuth token not found"}
+	}
+	return machineEndpoint{path: "/api_keys/verify", body: `{"secret":`, notFound: "API key not found"}
 }
 
 func machineError(t TokenType, code, msg string, status int) RequestState {
@@ -46,7 +53,7 @@ func (a *Authenticator) verifyMachine(ctx context.Context, token string, t Token
 	if opaqueMachineTokenType(token) == "" {
 		return a.verifyMachineJWT(ctx, token, t)
 	}
-	ep := machineEndpoints[t]
+	ep := machineEndpointOf(t)
 	client := a.client
 	if t == TokenTypeM2M {
 		client = a.machineClient
@@ -54,9 +61,11 @@ func (a *Authenticator) verifyMachine(ctx context.Context, token string, t Token
 	if client == nil {
 		return machineError(t, MachineReasonUnexpectedError, "Machine tokens are verified by the Backend API, which needs a secret key", 0)
 	}
-	body, _ := minijson.Marshal(map[string]string{ep.field: token})
+	body := minijson.Writer{}
+	body.Str(ep.body, token)
+	body.Lit("}")
 	// Verifying is read-only, so a replay after a timeout is harmless.
-	resp, err := client.Raw(ctx, "POST", ep.path, nil, body, WithReplayNonIdempotent())
+	resp, err := client.Raw(ctx, "POST", ep.path, nil, body.B, WithReplayNonIdempotent())
 	if err != nil {
 		ae, ok := AsAPIError(err)
 		switch {

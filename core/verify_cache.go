@@ -34,7 +34,7 @@ type tokenShard struct {
 }
 
 type tokenEntry struct {
-	_ [0]func() // incomparable: no equality function in the wasm module
+	_      [0]func() // incomparable: no equality function in the wasm module
 	claims *Claims
 	key    *verifyKey
 	cost   int
