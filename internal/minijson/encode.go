@@ -54,11 +54,7 @@ func appendValue(dst []byte, v any) ([]byte, error) {
 		return AppendFloat(dst, v, 64)
 	case float32:
 		return AppendFloat(dst, float64(v), 32)
-	case int:
-		return strconv.AppendInt(dst, int64(v), 10), nil
-	case int64:
-		return strconv.AppendInt(dst, v, 10), nil
-	case int8, int16, int32:
+	case int, int8, int16, int32, int64:
 		return strconv.AppendInt(dst, signed(v), 10), nil
 	case uint, uint8, uint16, uint32, uint64:
 		return strconv.AppendUint(dst, unsigned(v), 10), nil
@@ -94,13 +90,13 @@ func appendValue(dst []byte, v any) ([]byte, error) {
 		}
 		return append(dst, ']'), nil
 	case map[string]any:
-		return appendMap(dst, v == nil, sortedKeys(v), func(dst []byte, k string) ([]byte, error) { return appendValue(dst, v[k]) })
+		return appendMap(dst, v == nil, keysOf(v), func(dst []byte, k string) ([]byte, error) { return appendValue(dst, v[k]) })
 	case map[string]string:
-		return appendMap(dst, v == nil, sortedKeys(v), func(dst []byte, k string) ([]byte, error) { return AppendString(dst, v[k]), nil })
+		return appendMap(dst, v == nil, keysOf(v), func(dst []byte, k string) ([]byte, error) { return AppendString(dst, v[k]), nil })
 	case map[string]json.RawMessage:
-		return appendMap(dst, v == nil, sortedKeys(v), func(dst []byte, k string) ([]byte, error) { return appendRaw(dst, v[k]) })
+		return appendMap(dst, v == nil, keysOf(v), func(dst []byte, k string) ([]byte, error) { return appendRaw(dst, v[k]) })
 	case map[string][]string:
-		return appendMap(dst, v == nil, sortedKeys(v), func(dst []byte, k string) ([]byte, error) { return appendValue(dst, v[k]) })
+		return appendMap(dst, v == nil, keysOf(v), func(dst []byte, k string) ([]byte, error) { return appendValue(dst, v[k]) })
 	case Appender:
 		return v.AppendJSON(dst)
 	}
@@ -111,6 +107,10 @@ func appendValue(dst []byte, v any) ([]byte, error) {
 // appendValue's switch keeps the module small).
 func signed(v any) int64 {
 	switch v := v.(type) {
+	case int:
+		return int64(v)
+	case int64:
+		return v
 	case int8:
 		return int64(v)
 	case int16:
@@ -137,22 +137,22 @@ func unsigned(v any) uint64 {
 	return 0
 }
 
-// sortedKeys returns a map's keys in encoding/json's order.
-func sortedKeys[V any](m map[string]V) []string {
+// keysOf returns a map's keys (appendMap sorts them).
+func keysOf[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
-	slices.Sort(keys)
 	return keys
 }
 
-// appendMap encodes a map (null when isNil) from its sorted keys and a
-// function appending the value of a key.
+// appendMap encodes a map (null when isNil) from its keys, written in
+// encoding/json's order, and a function appending the value of a key.
 func appendMap(dst []byte, isNil bool, keys []string, enc func([]byte, string) ([]byte, error)) ([]byte, error) {
 	if isNil {
 		return append(dst, "null"...), nil
 	}
+	slices.Sort(keys)
 	dst = append(dst, '{')
 	for i, k := range keys {
 		if i > 0 {
