@@ -187,27 +187,12 @@ func buildClaims(rc *rawClaims, payload []byte) *Claims {
 		})
 	}
 
-	if f, ok := rc.exp.Num(); ok {
-		c.exp, c.Expiry = f, floorUnix(f)
-	} else {
-		c.defer_(checkExp, tokenErr(ReasonTokenVerificationFailed,
-			"Invalid JWT expiry date claim (exp) "+jsJSON(rc.exp)+". Expected number.", ""))
-	}
+	c.exp, c.Expiry, _ = c.dateClaim(rc.exp, checkExp, "expiry date claim (exp)")
 	if rc.nbf.Present() {
-		if f, ok := rc.nbf.Num(); ok {
-			c.nbf, c.NotBefore, c.hasNbf = f, floorUnix(f), true
-		} else {
-			c.defer_(checkNbf, tokenErr(ReasonTokenVerificationFailed,
-				"Invalid JWT not before date claim (nbf) "+jsJSON(rc.nbf)+". Expected number.", ""))
-		}
+		c.nbf, c.NotBefore, c.hasNbf = c.dateClaim(rc.nbf, checkNbf, "not before date claim (nbf)")
 	}
 	if rc.iat.Present() {
-		if f, ok := rc.iat.Num(); ok {
-			c.iat, c.IssuedAt, c.hasIat = f, floorUnix(f), true
-		} else {
-			c.defer_(checkIat, tokenErr(ReasonTokenVerificationFailed,
-				"Invalid JWT issued at date claim (iat) "+jsJSON(rc.iat)+". Expected number.", ""))
-		}
+		c.iat, c.IssuedAt, c.hasIat = c.dateClaim(rc.iat, checkIat, "issued at date claim (iat)")
 	}
 
 	if rc.fva.Kind == minijson.Array {
@@ -254,6 +239,16 @@ func buildClaims(rc *rawClaims, payload []byte) *Claims {
 		}
 	}
 	return c
+}
+
+// dateClaim reads a NumericDate claim as a number and whole seconds; any
+// other value is a type error deferred to position at of the check order.
+func (c *Claims) dateClaim(v minijson.Value, at int, what string) (float64, int64, bool) {
+	if f, ok := v.Num(); ok {
+		return f, floorUnix(f), true
+	}
+	c.defer_(at, tokenErr(ReasonTokenVerificationFailed, "Invalid JWT "+what+" "+jsJSON(v)+". Expected number.", ""))
+	return 0, 0, false
 }
 
 // defer_ records the first type error found (checks run in a fixed order,
