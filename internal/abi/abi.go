@@ -244,8 +244,9 @@ type HTTPResponse struct {
 // request certainly never reached Clerk (refused by the host's checks, or a
 // connection failure before any byte was written).
 type HTTPError struct {
-	Message string `json:"message"`
-	NotSent bool   `json:"not_sent"`
+	_       [0]func() // incomparable: no equality function in the wasm module
+	Message string    `json:"message"`
+	NotSent bool      `json:"not_sent"`
 }
 
 // WebhookEvent is the result of clerk_verify_webhook.

@@ -8,10 +8,11 @@ import (
 // An UnmarshalTypeError is a JSON value that does not fit the Go value it
 // is decoded into, worded as encoding/json's *json.UnmarshalTypeError.
 type UnmarshalTypeError struct {
-	Value  string // "string", "number", "number 1e400", "bool", "array", "object"
-	Type   string // the Go type, as reflect.Type.String() prints it
-	Struct string // the innermost Go struct type's name, if any
-	Field  string // the dotted path of JSON keys to the value, if any
+	_      [0]func() // incomparable: no equality function in the wasm module
+	Value  string    // "string", "number", "number 1e400", "bool", "array", "object"
+	Type   string    // the Go type, as reflect.Type.String() prints it
+	Struct string    // the innermost Go struct type's name, if any
+	Field  string    // the dotted path of JSON keys to the value, if any
 }
 
 func (e *UnmarshalTypeError) Error() string {

@@ -31,6 +31,7 @@ const MaxDepth = 10000
 // A SyntaxError is a description of a JSON syntax error, worded as
 // encoding/json's *json.SyntaxError.
 type SyntaxError struct {
+	_      [0]func() // incomparable: no equality function in the wasm module
 	msg    string
 	Offset int64 // the offset of the byte where the error was found
 }

@@ -16,6 +16,7 @@ import (
 // name, so the answer is stable.
 func Closest(name string, candidates []string, n int) []string {
 	type cand struct {
+		_ [0]func() // incomparable: no equality function in the wasm module
 		s string
 		d int
 	}
@@ -33,7 +34,7 @@ func Closest(name string, candidates []string, n int) []string {
 			d = min(d, 2)
 		}
 		if d <= len(name)/2+1 {
-			cs = append(cs, cand{c, d})
+			cs = append(cs, cand{s: c, d: d})
 		}
 	}
 	sort.Slice(cs, func(i, j int) bool {
