@@ -35,36 +35,51 @@ func (e *configError) Error() string { return "config " + e.key + ": " + e.probl
 // its default; a malformed one is an error naming it.
 func loadSettings(get func(string) (string, bool)) (settings, error) {
 	var s settings
+	if err := s.load(get); err != nil {
+		return settings{}, err
+	}
+	return s, nil
+}
+
+// keyErr is the error of a malformed key.
+//
+//go:noinline
+func keyErr(key, problem string) error { return &configError{key: key, problem: problem} }
+
+// configValue is the trimmed value of key ("" when missing).
+//
+//go:noinline
+func configValue(get func(string) (string, bool), key string) string {
+	v, _ := get(key)
+	return strings.TrimSpace(v)
+}
+
+// load fills s (loadSettings).
+func (s *settings) load(get func(string) (string, bool)) error {
 	var err error
-	str := func(key string) string {
-		v, _ := get(key)
-		return strings.TrimSpace(v)
-	}
-	fail := func(key, problem string) (settings, error) {
-		return settings{}, &configError{key: key, problem: problem}
-	}
+	str := func(key string) string { return configValue(get, key) }
 	if k := str("jwt_key"); k != "" {
 		if perr := core.CheckJWTKey(k); perr != nil {
-			return fail("jwt_key", "not a PEM or base64 RSA public key: "+perr.Error())
+			return keyErr("jwt_key", "not a PEM or base64 RSA public key: "+perr.Error())
 		}
 		s.cfg.JWTKey = k
 	}
 	if k := str("secret_key"); k != "" {
 		if !strings.HasPrefix(k, "sk_") || strings.ContainsFunc(k, func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
-			return fail("secret_key", "want a Clerk secret key (sk_live_... or sk_test_...)")
+			return keyErr("secret_key", "want a Clerk secret key (sk_live_... or sk_test_...)")
 		}
 		s.secretKey = k
 	}
 	s.apiURL = core.DefaultAPIURL
 	if u := str("api_url"); u != "" {
 		if perr := checkBaseURL(u); perr != nil {
-			return fail("api_url", perr.Error())
+			return keyErr("api_url", perr.Error())
 		}
 		s.apiURL = strings.TrimRight(u, "/")
 	}
 	for _, p := range list(str("authorized_parties")) {
 		if perr := checkOrigin(p); perr != nil {
-			return fail("authorized_parties", strconv.Quote(p)+": "+perr.Error())
+			return keyErr("authorized_parties", quote(p)+": "+perr.Error())
 		}
 		s.cfg.AuthorizedParties = append(s.cfg.AuthorizedParties, p)
 	}
@@ -73,20 +88,20 @@ func loadSettings(get func(string) (string, bool)) (settings, error) {
 	if v := str("clock_skew_ms"); v != "" {
 		n, perr := strconv.ParseInt(v, 10, 64)
 		if perr != nil || n < 0 || n > 3600_000 {
-			return fail("clock_skew_ms", "want milliseconds between 0 and 3600000, got "+strconv.Quote(v))
+			return keyErr("clock_skew_ms", "want milliseconds between 0 and 3600000, got "+quote(v))
 		}
 		s.cfg.ClockSkewMs = &n
 	}
 	if v := str("cache_size"); v != "" {
 		n, perr := strconv.Atoi(v)
 		if perr != nil || n < -1 || n > 1_000_000 {
-			return fail("cache_size", "want -1 (off), 0 (default) or up to 1000000, got "+strconv.Quote(v))
+			return keyErr("cache_size", "want -1 (off), 0 (default) or up to 1000000, got "+quote(v))
 		}
 		s.cfg.CacheSize = n
 	}
 	s.cfg.PublishableKey = str("publishable_key")
 	if s.cfg.PublishableKey != "" && !strings.HasPrefix(s.cfg.PublishableKey, "pk_") {
-		return fail("publishable_key", "want a Clerk publishable key (pk_live_... or pk_test_...)")
+		return keyErr("publishable_key", "want a Clerk publishable key (pk_live_... or pk_test_...)")
 	}
 	s.cfg.Domain = str("domain")
 	for _, b := range []struct {
@@ -96,13 +111,13 @@ func loadSettings(get func(string) (string, bool)) (settings, error) {
 		{"accept_pending_sessions", &s.cfg.AcceptPendingSessions}} {
 		if v := str(b.key); v != "" {
 			if *b.dst, err = strconv.ParseBool(v); err != nil {
-				return fail(b.key, "want true or false, got "+strconv.Quote(v))
+				return keyErr(b.key, "want true or false, got "+quote(v))
 			}
 		}
 	}
 	if v := str("proxy_url"); v != "" {
 		if perr := checkBaseURL(v); perr != nil {
-			return fail("proxy_url", perr.Error())
+			return keyErr("proxy_url", perr.Error())
 		}
 		s.cfg.ProxyURL = v
 	}
@@ -111,21 +126,21 @@ func loadSettings(get func(string) (string, bool)) (settings, error) {
 		switch core.TokenType(t) {
 		case core.TokenTypeSession, core.TokenTypeAPIKey, core.TokenTypeM2M, core.TokenTypeOAuth, core.TokenTypeAny:
 		default:
-			return fail("accepts_token", "unknown token type "+strconv.Quote(t)+
+			return keyErr("accepts_token", "unknown token type "+quote(t)+
 				" (want session_token, api_key, m2m_token, oauth_token or any)")
 		}
 		s.cfg.AcceptsToken = append(s.cfg.AcceptsToken, t)
 	}
 	if w := str("webhook_secret"); w != "" {
 		if !strings.HasPrefix(w, "whsec_") {
-			return fail("webhook_secret", "want the endpoint's signing secret (whsec_...)")
+			return keyErr("webhook_secret", "want the endpoint's signing secret (whsec_...)")
 		}
 		s.webhookSecret = w
 	}
 	if msg := plugin.CheckConfig(s.cfg); msg != "" {
-		return settings{}, errors.New("config: " + msg)
+		return errors.New("config: " + msg)
 	}
-	return s, nil
+	return nil
 }
 
 // list splits a comma-separated value, dropping empty items.
@@ -142,10 +157,10 @@ func list(v string) []string {
 func checkBaseURL(v string) error {
 	u, err := urlparse.Parse(v)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return errors.New("want an absolute http(s) URL, got " + strconv.Quote(v))
+		return errors.New("want an absolute http(s) URL, got " + quote(v))
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return errors.New("want a URL without user info, query or fragment, got " + strconv.Quote(v))
+		return errors.New("want a URL without user info, query or fragment, got " + quote(v))
 	}
 	return nil
 }
@@ -158,3 +173,8 @@ func checkOrigin(v string) error {
 	}
 	return nil
 }
+
+// quote is strconv.Quote.
+//
+//go:noinline
+func quote(s string) string { return strconv.Quote(s) }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"strconv"
 
 	"github.com/clerkscript/clerkscript/internal/minijson"
 )
@@ -71,7 +70,7 @@ func decodeWebhookInput(data []byte) (body string, headers map[string][]string, 
 		}
 		many, err := v.Strings("", "")
 		if err != nil {
-			return "", nil, "verify_webhook: header " + strconv.Quote(k) + ": want a string or a list of strings"
+			return "", nil, "verify_webhook: header " + quote(k) + ": want a string or a list of strings"
 		}
 		headers[k] = many
 	}
