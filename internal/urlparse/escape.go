@@ -126,13 +126,13 @@ func hexVal(c byte) byte { return 9*(c>>6) + c&15 }
 // escapeError is net/url's EscapeError: a bad or forbidden "%xx".
 type escapeError string
 
-func (e escapeError) Error() string { return "invalid URL escape " + strconv.Quote(string(e)) }
+func (e escapeError) Error() string { return "invalid URL escape " + quote(string(e)) }
 
 // hostCharError is net/url's InvalidHostError.
 type hostCharError string
 
 func (e hostCharError) Error() string {
-	return "invalid character " + strconv.Quote(string(e)) + " in host name"
+	return "invalid character " + quote(string(e)) + " in host name"
 }
 
 // unescape decodes the percent-escapes of s (and '+' as a space in a
@@ -230,3 +230,10 @@ func QueryUnescape(s string) (string, error) { return unescape(s, partQuery) }
 
 // PathUnescape is url.PathUnescape: "%AB" decoded, '+' kept.
 func PathUnescape(s string) (string, error) { return unescape(s, partSegment) }
+
+// quote is strconv.Quote.
+//
+// Not inlined: one copy instead of one per call site keeps the wasm module small.
+//
+//go:noinline
+func quote(s string) string { return strconv.Quote(s) }

@@ -1,7 +1,5 @@
 package urlparse
 
-import "strconv"
-
 // ipError is netip.ParseAddr's error, with the same text.
 type ipError struct {
 	in, msg, at string
@@ -9,9 +7,9 @@ type ipError struct {
 }
 
 func (e *ipError) Error() string {
-	s := "ParseAddr(" + strconv.Quote(e.in) + "): " + e.msg
+	s := "ParseAddr(" + quote(e.in) + "): " + e.msg
 	if e.at != "" {
-		s += " (at " + strconv.Quote(e.at) + ")"
+		s += " (at " + quote(e.at) + ")"
 	}
 	return s
 }

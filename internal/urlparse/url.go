@@ -13,7 +13,6 @@ package urlparse
 
 import (
 	"errors"
-	"strconv"
 	"strings"
 )
 
@@ -64,7 +63,7 @@ type Error struct {
 	_   noEq
 }
 
-func (e *Error) Error() string { return e.Op + " " + strconv.Quote(e.URL) + ": " + e.Err.Error() }
+func (e *Error) Error() string { return e.Op + " " + quote(e.URL) + ": " + e.Err.Error() }
 func (e *Error) Unwrap() error { return e.Err }
 
 // Parse is url.Parse: it parses an absolute URL or a relative reference.
@@ -237,7 +236,7 @@ func parseHost(scheme, host string) (string, error) {
 		}
 		port := host[closing+1:]
 		if !validPort(port) {
-			return "", errors.New("invalid port " + strconv.Quote(port) + " after host")
+			return "", errors.New("invalid port " + quote(port) + " after host")
 		}
 		// A valid port is ASCII digits: unescaping leaves it as is.
 		name := host[1:closing]
@@ -274,7 +273,7 @@ func parseHost(scheme, host string) (string, error) {
 			i = strings.LastIndexByte(host, ':')
 		}
 		if port := host[i:]; !validPort(port) {
-			return "", errors.New("invalid port " + strconv.Quote(port) + " after host")
+			return "", errors.New("invalid port " + quote(port) + " after host")
 		}
 	}
 	return unescape(host, partHost)
