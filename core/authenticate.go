@@ -147,7 +147,7 @@ func NewAuthenticator(opts AuthenticateOptions) (*Authenticator, error) {
 	}
 	for _, t := range opts.AcceptsToken {
 		if !t.valid() {
-			return nil, configErr("unknown token type " + strconv.Quote(string(t)) + " in AcceptsToken (want session_token, api_key, m2m_token, oauth_token or any)")
+			return nil, configErr("unknown token type " + quote(string(t)) + " in AcceptsToken (want session_token, api_key, m2m_token, oauth_token or any)")
 		}
 		if t == TokenTypeAny {
 			a.any = true
@@ -205,7 +205,7 @@ func NewAuthenticator(opts AuthenticateOptions) (*Authenticator, error) {
 				u, err := urlparse.Parse(strings.TrimSpace(o))
 				if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Trim(u.Path, "/") != "" ||
 					u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-					return nil, configErr("ProxyOrigins: " + strconv.Quote(o) + " must be an origin such as https://app.example.com (scheme and host, no path)")
+					return nil, configErr("ProxyOrigins: " + quote(o) + " must be an origin such as https://app.example.com (scheme and host, no path)")
 				}
 				a.proxyOrigins = append(a.proxyOrigins, strings.ToLower(origin(u)))
 			}
