@@ -71,15 +71,8 @@ func (a *Authenticator) handshakeRedirect(ac *authContext, reason string) Header
 	}
 	base = strings.TrimRight(base, "/") + "/v1/client/handshake"
 
-	var q strings.Builder
-	add := func(k, v string) {
-		if q.Len() > 0 {
-			q.WriteByte('&')
-		}
-		q.WriteString(urlparse.QueryEscape(k))
-		q.WriteByte('=')
-		q.WriteString(urlparse.QueryEscape(v))
-	}
+	q := make([]byte, 0, 256)
+	add := func(k, v string) { q = urlparse.AppendQuery(q, k, v) }
 	add("redirect_url", back.String())
 	add("__clerk_api_version", DefaultClerkAPIVersion)
 	add("suffixed_cookies", strconv.FormatBool(ac.suffixed))
@@ -97,7 +90,7 @@ func (a *Authenticator) handshakeRedirect(ac *authContext, reason string) Header
 		}
 	}
 	h := Header{}
-	h.Set("Location", base+"?"+q.String())
+	h.Set("Location", base+"?"+string(q))
 	return h
 }
 

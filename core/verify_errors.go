@@ -3,7 +3,6 @@ package core
 import (
 	"errors"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/clerkscript/clerkscript/internal/minijson"
@@ -68,16 +67,11 @@ type TokenVerificationError struct {
 // Error returns "<message> [<action>] (reason=<reason>)", the shape of
 // @clerk/backend's getFullMessage without the token carrier.
 func (e *TokenVerificationError) Error() string {
-	var b strings.Builder
-	b.WriteString(e.Message)
+	msg := e.Message
 	if e.Action != "" {
-		b.WriteString(" ")
-		b.WriteString(e.Action)
+		msg += " " + e.Action
 	}
-	b.WriteString(" (reason=")
-	b.WriteString(e.Reason)
-	b.WriteString(")")
-	return b.String()
+	return msg + " (reason=" + e.Reason + ")"
 }
 
 func (e *TokenVerificationError) Unwrap() error { return e.Err }

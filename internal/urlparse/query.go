@@ -46,17 +46,24 @@ func (v Values) Encode() string {
 	slices.Sort(keys)
 	var b []byte
 	for _, k := range keys {
-		ek := QueryEscape(k)
 		for _, val := range v[k] {
-			if len(b) > 0 {
-				b = append(b, '&')
-			}
-			b = append(b, ek...)
-			b = append(b, '=')
-			b = append(b, QueryEscape(val)...)
+			b = AppendQuery(b, k, val)
 		}
 	}
 	return string(b)
+}
+
+// AppendQuery appends k=v to the query b, both escaped as QueryEscape
+// escapes them, after a '&' unless b is empty.
+//
+//go:noinline
+func AppendQuery(b []byte, k, v string) []byte {
+	if len(b) > 0 {
+		b = append(b, '&')
+	}
+	b = append(b, QueryEscape(k)...)
+	b = append(b, '=')
+	return append(b, QueryEscape(v)...)
 }
 
 // maxParams is net/url's default limit on the pairs of a query.

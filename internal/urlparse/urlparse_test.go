@@ -251,3 +251,20 @@ func BenchmarkParseNetURL(b *testing.B) {
 		}
 	}
 }
+
+func TestAppendQueryMatchesNetURL(t *testing.T) {
+	var all []byte
+	for c := 0; c < 256; c++ {
+		all = append(all, byte(c))
+	}
+	pairs := [][2]string{{"a", "1"}, {"", ""}, {"x y", "&=+%"}, {string(all), "é/?#"}}
+	var b []byte
+	var want []string
+	for _, p := range pairs {
+		b = AppendQuery(b, p[0], p[1])
+		want = append(want, url.Values{p[0]: {p[1]}}.Encode())
+	}
+	if got, w := string(b), strings.Join(want, "&"); got != w {
+		t.Fatalf("AppendQuery = %q, net/url %q", got, w)
+	}
+}
