@@ -34,7 +34,7 @@ type APIErrorItem struct {
 }
 
 func (e *APIError) Error() string {
-	var b strings.Builder
+	var b msgBuf
 	b.WriteString("clerk: ")
 	if e.Operation != "" {
 		b.WriteString(e.Operation)
@@ -84,6 +84,16 @@ func (e *APIError) Error() string {
 	}
 	return b.String()
 }
+
+// msgBuf builds a message as a strings.Builder would, with a WriteString
+// that is not inlined: in the wasm module each inlined copy costs hundreds
+// of bytes.
+type msgBuf []byte
+
+//go:noinline
+func (b *msgBuf) WriteString(s string) { *b = append(*b, s...) }
+
+func (b *msgBuf) String() string { return string(*b) }
 
 // Code returns the code of the first error item, or "".
 func (e *APIError) Code() string {
