@@ -257,6 +257,26 @@ var htmlSafe = func() (t [utf8.RuneSelf]bool) {
 	return t
 }()
 
+// shortEscape is the letter of the two-byte escape of an ASCII byte, or 0
+// when it takes \u00XX.
+func shortEscape(b byte) byte {
+	switch b {
+	case '\\', '"':
+		return b
+	case '\b':
+		return 'b'
+	case '\f':
+		return 'f'
+	case '\n':
+		return 'n'
+	case '\r':
+		return 'r'
+	case '\t':
+		return 't'
+	}
+	return 0
+}
+
 // AppendString appends s as a JSON string, escaped as json.Marshal escapes
 // it: HTML-safe, U+2028/U+2029 escaped, invalid UTF-8 as \ufffd.
 func AppendString(dst []byte, s string) []byte {
@@ -269,20 +289,9 @@ func AppendString(dst []byte, s string) []byte {
 				continue
 			}
 			dst = append(dst, s[start:i]...)
-			switch b {
-			case '\\', '"':
-				dst = append(dst, '\\', b)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
+			if e := shortEscape(b); e != 0 {
+				dst = append(dst, '\\', e)
+			} else {
 				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
 			}
 			i++
@@ -290,16 +299,16 @@ func AppendString(dst []byte, s string) []byte {
 			continue
 		}
 		c, size := utf8.DecodeRuneInString(s[i:])
-		if c == utf8.RuneError && size == 1 {
+		if c == utf8.RuneError && size == 1 || c == '\u2028' || c == '\u2029' {
+			esc := `\ufffd`
+			switch c {
+			case '\u2028':
+				esc = `\u2028`
+			case '\u2029':
+				esc = `\u2029`
+			}
 			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if c == '\u2028' || c == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
+			dst = append(dst, esc...)
 			i += size
 			start = i
 			continue
