@@ -484,43 +484,30 @@ func Unquote(s []byte, esc bool) string {
 		c := s[i]
 		switch {
 		case c == '\\':
-			switch s[i+1] {
-			case 'b':
-				b = append(b, '\b')
-			case 'f':
-				b = append(b, '\f')
-			case 'n':
-				b = append(b, '\n')
-			case 'r':
-				b = append(b, '\r')
-			case 't':
-				b = append(b, '\t')
-			case 'u':
-				r := hex4(s[i+2:])
-				i += 6
-				if utf16.IsSurrogate(r) {
-					if i+6 <= len(s) && s[i] == '\\' && s[i+1] == 'u' {
-						if r2 := utf16.DecodeRune(r, hex4(s[i+2:])); r2 != utf8.RuneError {
-							b = utf8.AppendRune(b, r2)
-							i += 6
-							continue
-						}
-					}
-					r = utf8.RuneError
-				}
-				b = utf8.AppendRune(b, r)
+			if s[i+1] != 'u' {
+				b = append(b, unescapeByte(s[i+1]))
+				i += 2
 				continue
-			default: // '"', '\\', '/'
-				b = append(b, s[i+1])
 			}
-			i += 2
+			r := hex4(s[i+2:])
+			i += 6
+			if utf16.IsSurrogate(r) {
+				r2 := utf8.RuneError
+				if i+6 <= len(s) && s[i] == '\\' && s[i+1] == 'u' {
+					if r2 = utf16.DecodeRune(r, hex4(s[i+2:])); r2 != utf8.RuneError {
+						i += 6
+					}
+				}
+				r = r2
+			}
+			b = utf8.AppendRune(b, r)
 		case c < utf8.RuneSelf:
 			b = append(b, c)
 			i++
 		default:
 			r, size := utf8.DecodeRune(s[i:])
 			if r == utf8.RuneError && size == 1 {
-				b = utf8.AppendRune(b, utf8.RuneError)
+				b = append(b, "\uFFFD"...)
 			} else {
 				b = append(b, s[i:i+size]...)
 			}
@@ -528,6 +515,24 @@ func Unquote(s []byte, esc bool) string {
 		}
 	}
 	return string(b)
+}
+
+// unescapeByte is the byte of a one-letter escape (\b, \f, \n, \r, \t, \",
+// \\ or \/) of a string the scanner accepted.
+func unescapeByte(c byte) byte {
+	switch c {
+	case 'b':
+		return '\b'
+	case 'f':
+		return '\f'
+	case 'n':
+		return '\n'
+	case 'r':
+		return '\r'
+	case 't':
+		return '\t'
+	}
+	return c // '"', '\\', '/'
 }
 
 func hex4(s []byte) rune {
