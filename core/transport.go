@@ -20,9 +20,17 @@ func (h Header) Get(key string) string {
 }
 
 // Set replaces the values of key.
+//
+// Not inlined: one copy instead of one per call site keeps the wasm module small.
+//
+//go:noinline
 func (h Header) Set(key, value string) { h[canonicalHeaderKey(key)] = []string{value} }
 
 // Add appends a value to key.
+//
+// Not inlined: one copy instead of one per call site keeps the wasm module small.
+//
+//go:noinline
 func (h Header) Add(key, value string) {
 	k := canonicalHeaderKey(key)
 	h[k] = append(h[k], value)
