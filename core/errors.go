@@ -261,6 +261,10 @@ func decodeErrorItem(it *APIErrorItem, v minijson.Value) bool {
 
 // decodeStringMember sets *dst from a string member (null leaves it);
 // false for another kind.
+//
+// Not inlined: one copy instead of one per call site keeps the wasm module small.
+//
+//go:noinline
 func decodeStringMember(dst *string, v minijson.Value) bool {
 	switch v.Kind {
 	case minijson.String:

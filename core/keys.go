@@ -178,6 +178,9 @@ func decodeB64URL(s string) ([]byte, error) {
 	return base64.RawURLEncoding.DecodeString(s)
 }
 
+// Not inlined: one copy instead of one per call site keeps the wasm module small.
+//
+//go:noinline
 func hashForAlg(alg string) crypto.Hash {
 	switch alg {
 	case "RS256":

@@ -46,6 +46,9 @@ type derElement struct {
 	content  []byte
 }
 
+// Not inlined: one copy instead of one per call site keeps the wasm module small.
+//
+//go:noinline
 func derError(msg string) error { return errors.New("malformed DER: " + msg) }
 
 // readDERElement reads the element at the start of b and returns it with

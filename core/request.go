@@ -127,4 +127,8 @@ func firstCSV(v string) string {
 }
 
 // origin returns scheme://host of u.
+//
+// Not inlined: one copy instead of one per call site keeps the wasm module small.
+//
+//go:noinline
 func origin(u *urlparse.URL) string { return u.Scheme + "://" + u.Host }
