@@ -363,43 +363,43 @@ func (u *URL) EscapedFragment() string {
 
 // String is url.URL.String: the URL reassembled.
 func (u *URL) String() string {
-	b := make([]byte, 0, len(u.Scheme)+len(u.Opaque)+len(u.Host)+len(u.Path)+len(u.RawQuery)+len(u.RawFragment)+16)
+	b := buf(make([]byte, 0, len(u.Scheme)+len(u.Opaque)+len(u.Host)+len(u.Path)+len(u.RawQuery)+len(u.RawFragment)+16))
 	if u.Scheme != "" {
-		b = append(b, u.Scheme...)
-		b = append(b, ':')
+		b.add(u.Scheme)
+		b.add(":")
 	}
 	if u.Opaque != "" {
-		b = append(b, u.Opaque...)
+		b.add(u.Opaque)
 	} else {
 		if (u.Scheme != "" || u.Host != "" || u.User != nil) && !(u.OmitHost && u.Host == "" && u.User == nil) {
 			if u.Host != "" || u.Path != "" || u.User != nil {
-				b = append(b, "//"...)
+				b.add("//")
 			}
 			if u.User != nil {
-				b = append(b, u.User.encode()...)
-				b = append(b, '@')
+				b.add(u.User.encode())
+				b.add("@")
 			}
-			b = append(b, escape(u.Host, partHost)...)
+			b.add(escape(u.Host, partHost))
 		}
 		path := u.EscapedPath()
 		if path != "" && path[0] != '/' && u.Host != "" {
-			b = append(b, '/')
+			b.add("/")
 		}
 		if len(b) == 0 {
 			// "./a:b", or the first segment would read as a scheme.
 			if seg, _, _ := strings.Cut(path, "/"); strings.Contains(seg, ":") {
-				b = append(b, "./"...)
+				b.add("./")
 			}
 		}
-		b = append(b, path...)
+		b.add(path)
 	}
 	if u.ForceQuery || u.RawQuery != "" {
-		b = append(b, '?')
-		b = append(b, u.RawQuery...)
+		b.add("?")
+		b.add(u.RawQuery)
 	}
 	if u.Fragment != "" {
-		b = append(b, '#')
-		b = append(b, u.EscapedFragment()...)
+		b.add("#")
+		b.add(u.EscapedFragment())
 	}
 	return string(b)
 }
@@ -416,3 +416,10 @@ func (u *URL) Redacted() string {
 	}
 	return r.String()
 }
+
+// buf is a []byte with an add that is not inlined: in the wasm module each
+// inlined append costs hundreds of bytes.
+type buf []byte
+
+//go:noinline
+func (b *buf) add(s string) { *b = append(*b, s...) }
