@@ -45,7 +45,7 @@ func Append(dst []byte, v any) ([]byte, error) {
 func appendValue(dst []byte, v any) ([]byte, error) {
 	switch v := v.(type) {
 	case nil:
-		return append(dst, "null"...), nil
+		return appendLit(dst, "null"), nil
 	case bool:
 		return strconv.AppendBool(dst, v), nil
 	case string:
@@ -64,31 +64,31 @@ func appendValue(dst []byte, v any) ([]byte, error) {
 		return appendRaw(dst, v)
 	case []any:
 		if v == nil {
-			return append(dst, "null"...), nil
+			return appendLit(dst, "null"), nil
 		}
-		dst = append(dst, '[')
+		dst = appendLit(dst, "[")
 		for i, e := range v {
 			if i > 0 {
-				dst = append(dst, ',')
+				dst = appendLit(dst, ",")
 			}
 			var err error
 			if dst, err = appendValue(dst, e); err != nil {
 				return dst, err
 			}
 		}
-		return append(dst, ']'), nil
+		return appendLit(dst, "]"), nil
 	case []string:
 		if v == nil {
-			return append(dst, "null"...), nil
+			return appendLit(dst, "null"), nil
 		}
-		dst = append(dst, '[')
+		dst = appendLit(dst, "[")
 		for i, e := range v {
 			if i > 0 {
-				dst = append(dst, ',')
+				dst = appendLit(dst, ",")
 			}
 			dst = AppendString(dst, e)
 		}
-		return append(dst, ']'), nil
+		return appendLit(dst, "]"), nil
 	case map[string]any:
 		return appendMap(dst, v == nil, keysOf(v), func(dst []byte, k string) ([]byte, error) { return appendValue(dst, v[k]) })
 	case map[string]string:
@@ -150,22 +150,22 @@ func keysOf[V any](m map[string]V) []string {
 // encoding/json's order, and a function appending the value of a key.
 func appendMap(dst []byte, isNil bool, keys []string, enc func([]byte, string) ([]byte, error)) ([]byte, error) {
 	if isNil {
-		return append(dst, "null"...), nil
+		return appendLit(dst, "null"), nil
 	}
 	slices.Sort(keys)
-	dst = append(dst, '{')
+	dst = appendLit(dst, "{")
 	for i, k := range keys {
 		if i > 0 {
-			dst = append(dst, ',')
+			dst = appendLit(dst, ",")
 		}
 		dst = AppendString(dst, k)
-		dst = append(dst, ':')
+		dst = appendLit(dst, ":")
 		var err error
 		if dst, err = enc(dst, k); err != nil {
 			return dst, err
 		}
 	}
-	return append(dst, '}'), nil
+	return appendLit(dst, "}"), nil
 }
 
 // appendNumber is encoding/json's encoding of a json.Number: checked, "" as 0.
@@ -344,3 +344,9 @@ func AppendFloat(dst []byte, f float64, bits int) ([]byte, error) {
 	}
 	return dst, nil
 }
+
+// appendLit is append(dst, lit...), not inlined: in the wasm module each
+// inlined append costs hundreds of bytes.
+//
+//go:noinline
+func appendLit(dst []byte, lit string) []byte { return append(dst, lit...) }
