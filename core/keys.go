@@ -26,6 +26,7 @@ const (
 // as it stays valid, so the verified-token cache can tell by pointer whether
 // the key that signed an entry is still the current one.
 type verifyKey struct {
+	_   [0]func() // incomparable: no equality function in the wasm module
 	kid string
 	// alg is the algorithm the key is restricted to ("RS256" for a PEM key,
 	// as in Clerk's SDKs; the JWK's "alg"); "" allows RS256, RS384, RS512.
@@ -109,12 +110,13 @@ func modulusBits(n []byte) int {
 
 // jwk is one entry of BAPI's /v1/jwks.
 type jwk struct {
-	Kid string `json:"kid"`
-	Kty string `json:"kty"`
-	Alg string `json:"alg"`
-	Use string `json:"use"`
-	N   string `json:"n"`
-	E   string `json:"e"`
+	_   [0]func() // incomparable: no equality function in the wasm module
+	Kid string    `json:"kid"`
+	Kty string    `json:"kty"`
+	Alg string    `json:"alg"`
+	Use string    `json:"use"`
+	N   string    `json:"n"`
+	E   string    `json:"e"`
 }
 
 // newJWKKey parses a JWK. Keys that cannot verify Clerk session tokens are
