@@ -90,13 +90,13 @@ func appendValue(dst []byte, v any) ([]byte, error) {
 		}
 		return appendLit(dst, "]"), nil
 	case map[string]any:
-		return appendMap(dst, v == nil, keysOf(v), func(dst []byte, k string) ([]byte, error) { return appendValue(dst, v[k]) })
+		return appendMap(dst, v)
 	case map[string]string:
-		return appendMap(dst, v == nil, keysOf(v), func(dst []byte, k string) ([]byte, error) { return AppendString(dst, v[k]), nil })
+		return appendValue(dst, anyMap(v))
 	case map[string]json.RawMessage:
-		return appendMap(dst, v == nil, keysOf(v), func(dst []byte, k string) ([]byte, error) { return appendRaw(dst, v[k]) })
+		return appendValue(dst, anyMap(v))
 	case map[string][]string:
-		return appendMap(dst, v == nil, keysOf(v), func(dst []byte, k string) ([]byte, error) { return appendValue(dst, v[k]) })
+		return appendValue(dst, anyMap(v))
 	case Appender:
 		return v.AppendJSON(dst)
 	}
@@ -137,20 +137,28 @@ func unsigned(v any) uint64 {
 	return 0
 }
 
-// keysOf returns a map's keys (appendMap sorts them).
-func keysOf[V any](m map[string]V) []string {
+// anyMap converts a map for appendValue's map[string]any case: one encoder
+// for every map type keeps the wasm module small.
+func anyMap[V any](m map[string]V) map[string]any {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// appendMap encodes a map (null when nil) with its keys in encoding/json's
+// order.
+func appendMap(dst []byte, m map[string]any) ([]byte, error) {
+	if m == nil {
+		return appendLit(dst, "null"), nil
+	}
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
-	}
-	return keys
-}
-
-// appendMap encodes a map (null when isNil) from its keys, written in
-// encoding/json's order, and a function appending the value of a key.
-func appendMap(dst []byte, isNil bool, keys []string, enc func([]byte, string) ([]byte, error)) ([]byte, error) {
-	if isNil {
-		return appendLit(dst, "null"), nil
 	}
 	slices.Sort(keys)
 	dst = appendLit(dst, "{")
@@ -161,7 +169,7 @@ func appendMap(dst []byte, isNil bool, keys []string, enc func([]byte, string) (
 		dst = AppendString(dst, k)
 		dst = appendLit(dst, ":")
 		var err error
-		if dst, err = enc(dst, k); err != nil {
+		if dst, err = appendValue(dst, m[k]); err != nil {
 			return dst, err
 		}
 	}
