@@ -68,18 +68,18 @@ func (w *Writer) Raw(lit string, m json.RawMessage) {
 //
 //go:noinline
 func (w *Writer) Strs(lit string, list []string) {
-	w.B = append(w.B, lit...)
+	w.Lit(lit)
 	if list == nil {
-		w.B = append(w.B, "null"...)
+		w.Lit("null")
 		return
 	}
-	sep := byte('[')
+	sep := "["
 	for _, s := range list {
-		w.B = AppendString(append(w.B, sep), s)
-		sep = ','
+		w.Str(sep, s)
+		sep = ","
 	}
 	if len(list) == 0 {
-		w.B = append(w.B, '[')
+		w.Lit("[")
 	}
-	w.B = append(w.B, ']')
+	w.Lit("]")
 }
