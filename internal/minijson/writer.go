@@ -23,19 +23,26 @@ func (w *Writer) Lit(lit string) { w.B = append(w.B, lit...) }
 // Trusted appends lit and b as is: b must be valid, compact JSON.
 //
 //go:noinline
-func (w *Writer) Trusted(lit string, b []byte) { w.B = append(append(w.B, lit...), b...) }
+func (w *Writer) Trusted(lit string, b []byte) {
+	w.Lit(lit)
+	w.B = append(w.B, b...)
+}
 
 // Str appends lit and s as a JSON string (AppendString).
 //
 //go:noinline
-func (w *Writer) Str(lit, s string) { w.B = AppendString(append(w.B, lit...), s) }
+func (w *Writer) Str(lit, s string) {
+	w.Lit(lit)
+	w.B = AppendString(w.B, s)
+}
 
 // StrOrNull is Str, with null for "".
 //
 //go:noinline
 func (w *Writer) StrOrNull(lit, s string) {
 	if s == "" {
-		w.B = append(append(w.B, lit...), "null"...)
+		w.Lit(lit)
+		w.Lit("null")
 		return
 	}
 	w.Str(lit, s)
@@ -44,19 +51,25 @@ func (w *Writer) StrOrNull(lit, s string) {
 // Int appends lit and n.
 //
 //go:noinline
-func (w *Writer) Int(lit string, n int64) { w.B = strconv.AppendInt(append(w.B, lit...), n, 10) }
+func (w *Writer) Int(lit string, n int64) {
+	w.Lit(lit)
+	w.B = strconv.AppendInt(w.B, n, 10)
+}
 
 // Bool appends lit and v.
 //
 //go:noinline
-func (w *Writer) Bool(lit string, v bool) { w.B = strconv.AppendBool(append(w.B, lit...), v) }
+func (w *Writer) Bool(lit string, v bool) {
+	w.Lit(lit)
+	w.B = strconv.AppendBool(w.B, v)
+}
 
 // Raw appends lit and m as json.Marshal encodes a json.RawMessage (AppendRaw):
 // null when nil; invalid JSON sets Err and appends nothing more.
 //
 //go:noinline
 func (w *Writer) Raw(lit string, m json.RawMessage) {
-	w.B = append(w.B, lit...)
+	w.Lit(lit)
 	var err error
 	if w.B, err = AppendRaw(w.B, m); err != nil && w.Err == nil {
 		w.Err = err
