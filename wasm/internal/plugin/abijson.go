@@ -201,20 +201,6 @@ func DecodeHTTPResponse(data []byte) (abi.HTTPResponse, error) {
 	return r, err
 }
 
-// appendKey appends `,"name":` (without the comma for the first member).
-//
-// Not inlined: one copy instead of one per call site keeps the wasm module small.
-//
-//go:noinline
-func appendKey(b []byte, first bool, name string) []byte {
-	if !first {
-		b = append(b, ',')
-	}
-	b = append(b, '"')
-	b = append(b, name...)
-	return append(b, '"', ':')
-}
-
 // AppendError appends e as json.Marshal encodes an *abi.Error.
 func AppendError(b []byte, e *abi.Error) ([]byte, error) {
 	if e == nil {
