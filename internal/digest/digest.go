@@ -13,7 +13,10 @@
 // suite covers the guest's code.
 package digest
 
-import "math/bits"
+import (
+	"math/bits"
+	"unsafe"
+)
 
 // Size1, Size256, Size384 and Size512 are the digest sizes in bytes.
 const (
@@ -30,7 +33,7 @@ func Sum1(data []byte) [Size1]byte {
 	var blk [128]byte
 	n := len(data) &^ 63
 	block1(&h, data[:n])
-	tail := padded(blk[:0], data[n:], uint64(len(data)), 64)
+	tail := padded(blk[:], data[n:], uint64(len(data)), 64)
 	block1(&h, tail)
 	for i, v := range h {
 		putUint32(out[4*i:], v)
@@ -38,28 +41,24 @@ func Sum1(data []byte) [Size1]byte {
 	return out
 }
 
-// padded appends to dst the message tail p (shorter than one block), the
-// 0x80 byte, zeros and the message length in bits (big-endian, in the last
-// 8 bytes of the lengthField-byte length field), making one or two blocks
-// of blockSize bytes.
-func padded(dst, p []byte, msgLen uint64, blockSize int) []byte {
-	dst = append(dst, p...)
-	dst = append(dst, 0x80)
-	lenField := blockSize / 8 // 8 bytes for 64-byte blocks, 16 for 128-byte blocks
-	for (len(dst)+lenField)%blockSize != 0 {
-		dst = append(dst, 0)
-	}
-	for i := 0; i < lenField-8; i++ {
-		dst = append(dst, 0)
+// padded returns the last block or two of a message: its tail p (shorter
+// than one block of blockSize bytes) in blk, then the 0x80 byte, zeros and
+// the message length in bits, big-endian, ending the last block (SHA-512's
+// 128-bit length field has its high half zero: no Go slice reaches 2^61
+// bytes). blk must be zero and hold two blocks.
+func padded(blk []byte, p []byte, msgLen uint64, blockSize int) []byte {
+	n := copy(blk, p)
+	blk[n] = 0x80
+	end := blockSize
+	if n+1+blockSize/8 > blockSize { // no room for the length field
+		end += blockSize
 	}
 	bitsLen := msgLen << 3
-	for i := 7; i >= 0; i-- {
-		dst = append(dst, byte(bitsLen>>(8*i)))
+	for i := 1; i <= 8; i++ {
+		blk[end-i] = byte(bitsLen)
+		bitsLen >>= 8
 	}
-	// Lengths of 2^61 bytes or more do not fit in 64 bits of bit count: no
-	// slice in a Go program reaches that, and the streaming SHA256 counts in
-	// uint64 as crypto/sha256 does.
-	return dst
+	return blk[:end]
 }
 
 func block1(h *[5]uint32, p []byte) {
@@ -145,19 +144,14 @@ func (d *SHA256) Write(p []byte) {
 
 // WriteString adds s to the hashed message.
 func (d *SHA256) WriteString(s string) {
-	for len(s) > 0 { // in chunks, so that no copy of s is allocated
-		var c [64]byte
-		n := copy(c[:], s)
-		d.Write(c[:n])
-		s = s[n:]
-	}
+	d.Write(unsafe.Slice(unsafe.StringData(s), len(s))) // read-only view: Write does not modify p
 }
 
 // Sum returns the digest of what was written so far; d is unchanged.
 func (d *SHA256) Sum() [Size256]byte {
 	h := d.h
 	var blk [128]byte
-	block256(&h, padded(blk[:0], d.buf[:d.nb], d.len, 64))
+	block256(&h, padded(blk[:], d.buf[:d.nb], d.len, 64))
 	var out [Size256]byte
 	for i, v := range h {
 		putUint32(out[4*i:], v)
@@ -247,7 +241,7 @@ func sum512(data []byte, h [8]uint64) [Size512]byte {
 	n := len(data) &^ 127
 	block512(&h, data[:n])
 	var blk [256]byte
-	block512(&h, padded(blk[:0], data[n:], uint64(len(data)), 128))
+	block512(&h, padded(blk[:], data[n:], uint64(len(data)), 128))
 	var out [Size512]byte
 	for i, v := range h {
 		putUint32(out[8*i:], uint32(v>>32))
