@@ -143,3 +143,21 @@ func webhookSignKey(key []byte, id, ts, body string) string {
 	m.Write([]byte(id + "." + ts + "." + body))
 	return "v1," + base64.StdEncoding.EncodeToString(m.Sum(nil))
 }
+
+// rfc3339(now.Unix()) is what the timestamp messages printed before:
+// now.UTC().Format(time.RFC3339), whatever now's zone, fraction or
+// monotonic reading.
+func TestRFC3339OfUnixMatchesFormat(t *testing.T) {
+	for _, now := range []time.Time{
+		time.Now(),
+		time.Date(2024, 2, 29, 23, 59, 59, 999999999, time.FixedZone("x", -7*3600)),
+		time.Date(1969, 12, 31, 23, 59, 59, 500, time.UTC),
+		time.Date(-5, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(12000, 6, 1, 0, 0, 0, 0, time.FixedZone("y", 5*3600+1800)),
+		{},
+	} {
+		if got, want := rfc3339(now.Unix()), now.UTC().Format(time.RFC3339); got != want {
+			t.Errorf("rfc3339(%d) = %q, now.UTC().Format %q", now.Unix(), got, want)
+		}
+	}
+}
