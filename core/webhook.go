@@ -78,22 +78,8 @@ func VerifyWebhook(secret string, header Header, body []byte, now time.Time) (*W
 
 func verifyWebhook(secret string, header Header, body []byte, now time.Time) (*WebhookEvent, *WebhookVerificationError) {
 	id, ts, sigs := webhookHeaders(header)
-	var missing []string
-	prefix := "svix-"
-	if id.name != "" && strings.HasPrefix(id.name, "webhook-") {
-		prefix = "webhook-"
-	}
-	for _, h := range []struct {
-		v    webhookHeader
-		name string
-	}{{id, "id"}, {ts, "timestamp"}, {sigs, "signature"}} {
-		if h.v.value == "" {
-			missing = append(missing, prefix+h.name)
-		}
-	}
-	if len(missing) > 0 {
-		return nil, &WebhookVerificationError{WebhookMissingHeaders,
-			"missing required webhook headers: " + strings.Join(missing, ", ")}
+	if id.value == "" || ts.value == "" || sigs.value == "" {
+		return nil, missingWebhookHeaders(id, ts, sigs)
 	}
 
 	key, werr := webhookKey(secret)
@@ -147,6 +133,25 @@ func verifyWebhook(secret string, header Header, body []byte, now time.Time) (*W
 	ev.EventAttributes, ev.InstanceID, ev.EventTimestamp = payload.EventAttributes, payload.InstanceID, payload.Timestamp
 	ev.Raw = json.RawMessage(body)
 	return ev, nil
+}
+
+// missingWebhookHeaders names the missing headers, with the prefix of the
+// id header when it was found (svix- otherwise), comma-separated.
+func missingWebhookHeaders(id, ts, sigs webhookHeader) *WebhookVerificationError {
+	prefix := "svix-"
+	if strings.HasPrefix(id.name, "webhook-") {
+		prefix = "webhook-"
+	}
+	list := ""
+	for i, v := range [...]string{id.value, ts.value, sigs.value} {
+		if v == "" {
+			if list != "" {
+				list += ", "
+			}
+			list += prefix + [...]string{"id", "timestamp", "signature"}[i]
+		}
+	}
+	return &WebhookVerificationError{WebhookMissingHeaders, "missing required webhook headers: " + list}
 }
 
 // rfc3339 formats the Unix time sec as now.UTC().Format(time.RFC3339) does

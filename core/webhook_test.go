@@ -73,6 +73,8 @@ func TestVerifyWebhookVectors(t *testing.T) {
 		{name: "missing headers", header: Header{}, reason: WebhookMissingHeaders, msg: "svix-id, svix-timestamp, svix-signature"},
 		{name: "missing signature", header: func() Header { h := svixHeaders("msg_1", ts, good); h.Del("svix-signature"); return h }(), reason: WebhookMissingHeaders, msg: "missing required webhook headers: svix-signature"},
 		{name: "standard webhook names", header: Header{"Webhook-Id": {"msg_1"}, "Webhook-Timestamp": {strconv.FormatInt(ts, 10)}, "Webhook-Signature": {good}}},
+		{name: "standard webhook names, two missing", header: Header{"Webhook-Id": {"msg_1"}}, reason: WebhookMissingHeaders, msg: "missing required webhook headers: webhook-timestamp, webhook-signature"},
+		{name: "id missing", header: func() Header { h := svixHeaders("msg_1", ts, good); h.Del("svix-id"); return h }(), reason: WebhookMissingHeaders, msg: "missing required webhook headers: svix-id"},
 		{name: "timestamp not a number", header: svixHeaders("msg_1", ts, good), reason: WebhookInvalidTimestamp},
 		{name: "empty secret", secret: "whsec_", header: svixHeaders("msg_1", ts, good), reason: WebhookInvalidSecret},
 		{name: "secret not base64", secret: "whsec_!!!!", header: svixHeaders("msg_1", ts, good), reason: WebhookInvalidSecret},
