@@ -103,7 +103,7 @@ type UnknownOperationError struct {
 }
 
 func (e *UnknownOperationError) Error() string {
-	msg := "unknown operation " + strconv.Quote(e.Name)
+	msg := "unknown operation " + quote(e.Name)
 	if len(e.Suggestions) > 0 {
 		msg += "; did you mean " + strings.Join(e.Suggestions, ", ") + "?"
 	}
@@ -130,7 +130,7 @@ func (e *ParamError) Error() string {
 	if e.Param == "" {
 		return e.Operation + ": " + e.Problem
 	}
-	return e.Operation + ": parameter " + strconv.Quote(e.Param) + ": " + e.Problem
+	return e.Operation + ": parameter " + quote(e.Param) + ": " + e.Problem
 }
 
 // Call invokes an operation by name ("users.list", or its @clerk/backend
@@ -836,10 +836,10 @@ func checkAPIURL(raw string) error {
 		return errors.New("clerk: invalid API URL (CLERK_API_URL or WithAPIURL): " + err.Error())
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return errors.New("clerk: invalid API URL " + strconv.Quote(u.Redacted()) + " (CLERK_API_URL or WithAPIURL): want http:// or https:// and a host, e.g. https://api.clerk.com")
+		return errors.New("clerk: invalid API URL " + quote(u.Redacted()) + " (CLERK_API_URL or WithAPIURL): want http:// or https:// and a host, e.g. https://api.clerk.com")
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return errors.New("clerk: invalid API URL " + strconv.Quote(u.Redacted()) + " (CLERK_API_URL or WithAPIURL): it must not have a query or fragment")
+		return errors.New("clerk: invalid API URL " + quote(u.Redacted()) + " (CLERK_API_URL or WithAPIURL): it must not have a query or fragment")
 	}
 	return nil
 }
@@ -849,11 +849,11 @@ func checkAPIURL(raw string) error {
 // query.
 func checkAPIVersion(v string) error {
 	if v == "" || v == "." || v == ".." {
-		return errors.New("clerk: invalid API version " + strconv.Quote(v) + " (CLERK_API_VERSION or WithAPIVersion): want a path segment such as v1")
+		return errors.New("clerk: invalid API version " + quote(v) + " (CLERK_API_VERSION or WithAPIVersion): want a path segment such as v1")
 	}
 	for _, r := range v {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_') {
-			return errors.New("clerk: invalid API version " + strconv.Quote(v) + " (CLERK_API_VERSION or WithAPIVersion): want a path segment such as v1 (letters, digits, '.', '-', '_')")
+			return errors.New("clerk: invalid API version " + quote(v) + " (CLERK_API_VERSION or WithAPIVersion): want a path segment such as v1 (letters, digits, '.', '-', '_')")
 		}
 	}
 	return nil
@@ -866,7 +866,7 @@ func checkAPIVersion(v string) error {
 func checkHeaders(h Header) error {
 	for k, vs := range h {
 		if !validHeaderName(k) {
-			return errors.New("clerk: invalid header name " + strconv.Quote(k))
+			return errors.New("clerk: invalid header name " + quote(k))
 		}
 		for _, v := range vs {
 			if !hasCTL(v) {
@@ -875,7 +875,7 @@ func checkHeaders(h Header) error {
 			if k == "Authorization" {
 				return errors.New("clerk: the secret key contains a character not allowed in an HTTP header (check CLERK_SECRET_KEY)")
 			}
-			return errors.New("clerk: header " + strconv.Quote(k) + ": the value contains a control character")
+			return errors.New("clerk: header " + quote(k) + ": the value contains a control character")
 		}
 	}
 	return nil

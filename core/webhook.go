@@ -90,7 +90,7 @@ func verifyWebhook(secret string, header Header, body []byte, now time.Time) (*W
 	sec, err := strconv.ParseInt(ts.value, 10, 64)
 	if err != nil {
 		return nil, &WebhookVerificationError{WebhookInvalidTimestamp,
-			"the " + ts.name + " header " + strconv.Quote(snippet([]byte(ts.value), 40)) + " is not a Unix time in seconds"}
+			"the " + ts.name + " header " + quote(snippet([]byte(ts.value), 40)) + " is not a Unix time in seconds"}
 	}
 	if now.IsZero() {
 		now = time.Now()
