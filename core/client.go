@@ -316,42 +316,49 @@ func (c *Client) send(ctx context.Context, name string, idempotent bool, req *bu
 		if err == nil {
 			apiErr = newAPIError(name, resp, clk.Now())
 		}
-		fail := func() (*HTTPResponse, error) {
-			if apiErr != nil {
-				return nil, apiErr
-			}
-			return nil, &TransportError{Operation: name, Attempts: attempt, Err: err}
-		}
 		if ctx.Err() != nil || disabled || classify(resp, err, idem, rc) == noRetry {
-			return fail()
+			return nil, attemptError(apiErr, name, attempt, err)
 		}
 		if rc.MaxAttempts > 0 && attempt >= rc.MaxAttempts {
-			return fail()
+			return nil, attemptError(apiErr, name, attempt, err)
 		}
 		if err != nil && IsNotSent(err) {
 			unreachable++
 			if rc.MaxConnectionAttempts > 0 && unreachable >= rc.MaxConnectionAttempts {
-				return fail()
+				return nil, attemptError(apiErr, name, attempt, err)
 			}
 		}
 		wait := bo.NextBackOff()
 		if wait == stopBackoff {
-			return fail()
+			return nil, attemptError(apiErr, name, attempt, err)
 		}
 		if apiErr != nil && apiErr.RetryAfter > wait {
 			wait = apiErr.RetryAfter
 		}
 		if clk.Now().Add(wait).Sub(start) > rc.MaxElapsedTime {
-			return fail()
+			return nil, attemptError(apiErr, name, attempt, err)
 		}
 		if c.cfg.retryHook != nil {
-			_, ferr := fail()
+			ferr := attemptError(apiErr, name, attempt, err)
 			c.cfg.retryHook(RetryEvent{Operation: name, Attempt: attempt, Wait: wait, Err: ferr})
 		}
 		if serr := clk.Sleep(ctx, wait); serr != nil {
-			return fail()
+			return nil, attemptError(apiErr, name, attempt, err)
 		}
 	}
+}
+
+// attemptError is the error a call ends with after its attempt-th attempt:
+// the API's answer, else the transport's failure. (A function, not
+// inlined: as a closure inlined at send's seven returns it cost the wasm
+// guest about 2 KB.)
+//
+//go:noinline
+func attemptError(apiErr *APIError, name string, attempt int, err error) error {
+	if apiErr != nil {
+		return apiErr
+	}
+	return &TransportError{Operation: name, Attempts: attempt, Err: err}
 }
 
 func (c *Client) attempt(ctx context.Context, hr *HTTPRequest) (*HTTPResponse, error) {
