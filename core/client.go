@@ -802,9 +802,9 @@ func multipartBodyWith(opName string, fields map[string]any, boundary string) ([
 		if f, ok := asFile(v); ok {
 			// These go into the part's header lines: a CR or LF would
 			// inject headers of the caller's choosing.
-			for what, s := range map[string]string{"field name": k, "filename": f.Filename, "content_type": f.ContentType} {
-				if hasCTL(s) {
-					return nil, "", paramError(opName, k, "the file's "+what+" contains a control character")
+			for _, c := range [...][2]string{{"field name", k}, {"filename", f.Filename}, {"content_type", f.ContentType}} {
+				if hasCTL(c[1]) {
+					return nil, "", paramError(opName, k, "the file's "+c[0]+" contains a control character")
 				}
 			}
 			name := f.Filename
