@@ -2,7 +2,6 @@ package core
 
 import (
 	"errors"
-	"strconv"
 	"strings"
 
 	"github.com/clerkscript/clerkscript/internal/urlparse"
@@ -95,7 +94,7 @@ func (r *Request) clerkURL() (*urlparse.URL, error) {
 	}
 	u, err := urlparse.Parse(r.URL)
 	if err != nil {
-		return nil, errors.New("clerk: invalid request URL " + strconv.Quote(r.URL) + ": " + errors.Unwrap(err).Error())
+		return nil, errors.New("clerk: invalid request URL " + quote(r.URL) + ": " + errors.Unwrap(err).Error())
 	}
 	host := firstCSV(r.Header("X-Forwarded-Host"))
 	if host == "" {
@@ -110,14 +109,14 @@ func (r *Request) clerkURL() (*urlparse.URL, error) {
 		out.Scheme = proto
 	}
 	if out.Host == "" {
-		return nil, errors.New("clerk: invalid request: URL " + strconv.Quote(r.URL) + " is not absolute and there is no Host header")
+		return nil, errors.New("clerk: invalid request: URL " + quote(r.URL) + " is not absolute and there is no Host header")
 	}
 	if out.Scheme == "" {
 		out.Scheme = "http"
 	}
 	out.Scheme = strings.ToLower(out.Scheme)
 	if out.Scheme != "http" && out.Scheme != "https" {
-		return nil, errors.New("clerk: invalid request: URL scheme " + strconv.Quote(out.Scheme) + " is not http or https")
+		return nil, errors.New("clerk: invalid request: URL scheme " + quote(out.Scheme) + " is not http or https")
 	}
 	return &out, nil
 }
