@@ -1,16 +1,22 @@
-// Package digest is SHA-1, SHA-256, SHA-384, SHA-512 (FIPS 180-4) and
-// HMAC-SHA256 (RFC 2104) in plain Go, for the wasm guest.
+// Package digest is SHA-1, SHA-256, SHA-384, SHA-512 and HMAC-SHA256 for
+// core: the standard library's natively, plain Go of its own in the wasm
+// guest.
 //
 // Importing any of crypto/sha1, crypto/sha256, crypto/sha512 or crypto/hmac
 // links the standard library's FIPS 140 module into a program: through
 // crypto/internal/boring and crypto/cipher come AES, AES-GCM, the DRBG,
 // SHA-3 and the self-tests that each of them registers at init, which the
 // linker keeps whether or not they run. In the wasm guest that was 0.2 MB
-// (4,208,916 bytes before, 4,002,871 after) for four hash functions. This package is those functions
-// alone: no interfaces (so no hash.Hash marshalling methods are linked), no
-// assembly, no init. The tests hold every function to the standard library
-// (tables and fuzz targets); core uses it on every platform, so the native
-// suite covers the guest's code.
+// (4,208,916 bytes before, 4,002,871 after) for four hash functions, which
+// there run as plain Go anyway (no assembly on wasm). So on wasip1 the
+// exported functions are this package's FIPS 180-4 / RFC 2104 code (goSum256,
+// newGoHMAC256...: no interfaces, so no hash.Hash marshalling methods, no
+// init), and natively they are crypto/sha1, crypto/sha256, crypto/sha512 and
+// crypto/hmac (assembly, SHA-NI: five to seven times faster here, and the
+// FIPS 140 module where a deployment requires it). The plain-Go code is
+// compiled on every platform and the tests hold it to the standard library
+// natively (tables and fuzz targets); the wasm/host tests run it in the
+// guest.
 package digest
 
 import (
@@ -26,8 +32,8 @@ const (
 	Size512 = 64
 )
 
-// Sum1 returns the SHA-1 digest of data (as crypto/sha1.Sum).
-func Sum1(data []byte) [Size1]byte {
+// goSum1 returns the SHA-1 digest of data (as crypto/sha1.Sum).
+func goSum1(data []byte) [Size1]byte {
 	h := [5]uint32{0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0}
 	var out [Size1]byte
 	var blk [128]byte
@@ -159,8 +165,8 @@ func (d *SHA256) Sum() [Size256]byte {
 	return out
 }
 
-// Sum256 returns the SHA-256 digest of data (as crypto/sha256.Sum256).
-func Sum256(data []byte) [Size256]byte {
+// goSum256 returns the SHA-256 digest of data (as crypto/sha256.Sum256).
+func goSum256(data []byte) [Size256]byte {
 	d := New256()
 	d.Write(data)
 	return d.Sum()
@@ -218,8 +224,8 @@ var k512 = [80]uint64{
 	0x4cc5d4becb3e42b6, 0x597f299cfc657e2a, 0x5fcb6fab3ad6faec, 0x6c44198c4a475817,
 }
 
-// Sum384 returns the SHA-384 digest of data (as crypto/sha512.Sum384).
-func Sum384(data []byte) [Size384]byte {
+// goSum384 returns the SHA-384 digest of data (as crypto/sha512.Sum384).
+func goSum384(data []byte) [Size384]byte {
 	h := sum512(data, [8]uint64{
 		0xcbbb9d5dc1059ed8, 0x629a292a367cd507, 0x9159015a3070dd17, 0x152fecd8f70e5939,
 		0x67332667ffc00b31, 0x8eb44a8768581511, 0xdb0c2e0d64f98fa7, 0x47b5481dbefa4fa4,
@@ -229,8 +235,8 @@ func Sum384(data []byte) [Size384]byte {
 	return out
 }
 
-// Sum512 returns the SHA-512 digest of data (as crypto/sha512.Sum512).
-func Sum512(data []byte) [Size512]byte {
+// goSum512 returns the SHA-512 digest of data (as crypto/sha512.Sum512).
+func goSum512(data []byte) [Size512]byte {
 	return sum512(data, [8]uint64{
 		0x6a09e667f3bcc908, 0xbb67ae8584caa73b, 0x3c6ef372fe94f82b, 0xa54ff53a5f1d36f1,
 		0x510e527fade682d1, 0x9b05688c2b3e6c1f, 0x1f83d9abfb41bd6b, 0x5be0cd19137e2179,
