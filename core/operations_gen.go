@@ -2,2424 +2,1531 @@
 
 package core
 
-var operationTable = []Operation{
-	{
-		Name: "actorTokens.create", Resource: "actorTokens", Method: "create", JSName: "actorTokens.create",
-		OperationID: "CreateActorToken", HTTPMethod: "POST", Path: "/actor_tokens",
-		Summary:  "Create actor token",
-		Body:     &Body{ContentType: "application/json", Schema: "CreateActorTokenRequest"},
-		Response: Response{Status: 200, Schema: "ActorToken", Shape: ShapeObject},
-	},
-	{
-		Name: "actorTokens.revoke", Resource: "actorTokens", Method: "revoke", JSName: "actorTokens.revoke",
-		OperationID: "RevokeActorToken", HTTPMethod: "POST", Path: "/actor_tokens/{actor_token_id}/revoke",
-		Summary: "Revoke actor token",
-		Params: []Param{
-			{Name: "actor_token_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "ActorToken", Shape: ShapeObject},
-	},
-	{
-		Name: "adminPortalLinkTokens.create", Resource: "adminPortalLinkTokens", Method: "create",
-		OperationID: "createAdminPortalLinkToken", HTTPMethod: "POST", Path: "/admin_portal_link_tokens",
-		Summary:  "Create an Admin Portal Link Token",
-		Body:     &Body{ContentType: "application/json", Schema: "CreateAdminPortalLinkTokenRequest", Required: true},
-		Response: Response{Status: 201, Schema: "CreateAdminPortalLinkTokenResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "adminPortalLinkTokens.revoke", Resource: "adminPortalLinkTokens", Method: "revoke",
-		OperationID: "revokeAdminPortalLinkToken", HTTPMethod: "POST", Path: "/admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke",
-		Summary: "Revoke an Admin Portal Link Token",
-		Params: []Param{
-			{Name: "adminPortalLinkTokenID", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "RevokeAdminPortalLinkTokenRequest", Required: true},
-		Response: Response{Status: 200, Schema: "RevokeAdminPortalLinkTokenResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "agentTasks.create", Resource: "agentTasks", Method: "create",
-		OperationID: "CreateAgentTask", HTTPMethod: "POST", Path: "/agents/tasks",
-		Summary:  "Create agent task",
-		Body:     &Body{ContentType: "application/json", Schema: "CreateAgentTaskRequest"},
-		Response: Response{Status: 200, Schema: "AgentTask", Shape: ShapeObject},
-	},
-	{
-		Name: "agentTasks.revoke", Resource: "agentTasks", Method: "revoke",
-		OperationID: "RevokeAgentTask", HTTPMethod: "POST", Path: "/agents/tasks/{agent_task_id}/revoke",
-		Summary: "Revoke agent task",
-		Params: []Param{
-			{Name: "agent_task_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "AgentTask", Shape: ShapeObject},
-	},
-	{
-		Name: "allowlistIdentifiers.create", Resource: "allowlistIdentifiers", Method: "create", JSName: "allowlistIdentifiers.createAllowlistIdentifier",
-		OperationID: "CreateAllowlistIdentifier", HTTPMethod: "POST", Path: "/allowlist_identifiers",
-		Summary:  "Add identifier to the allow-list",
-		Body:     &Body{ContentType: "application/json", Schema: "CreateAllowlistIdentifierRequest"},
-		Response: Response{Status: 200, Schema: "AllowlistIdentifier", Shape: ShapeObject},
-	},
-	{
-		Name: "allowlistIdentifiers.delete", Resource: "allowlistIdentifiers", Method: "delete", JSName: "allowlistIdentifiers.deleteAllowlistIdentifier",
-		OperationID: "DeleteAllowlistIdentifier", HTTPMethod: "DELETE", Path: "/allowlist_identifiers/{identifier_id}",
-		Summary: "Delete identifier from allow-list",
-		Params: []Param{
-			{Name: "identifier_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "DeletedObject", Shape: ShapeObject},
-	},
-	{
-		Name: "allowlistIdentifiers.list", Resource: "allowlistIdentifiers", Method: "list", JSName: "allowlistIdentifiers.getAllowlistIdentifierList",
-		OperationID: "ListAllowlistIdentifiers", HTTPMethod: "GET", Path: "/allowlist_identifiers",
-		Summary: "List all identifiers on the allow-list",
-		Params: []Param{
-			{Name: "paginated", In: "query", Type: "boolean"},
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-		},
-		Response: Response{Status: 200, Schema: "AllowlistIdentifierList", Shape: ShapeArray, Paginated: true},
-	},
-	{
-		Name: "apiKeys.create", Resource: "apiKeys", Method: "create",
-		OperationID: "createApiKey", HTTPMethod: "POST", Path: "/api_keys",
-		Summary:  "Create an API Key",
-		Body:     &Body{ContentType: "application/json", Schema: "CreateAPIKeyRequest", Required: true},
-		Response: Response{Status: 200, Schema: "CreateAPIKeyResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "apiKeys.delete", Resource: "apiKeys", Method: "delete",
-		OperationID: "deleteApiKey", HTTPMethod: "DELETE", Path: "/api_keys/{apiKeyID}",
-		Summary: "Delete an API Key",
-		Params: []Param{
-			{Name: "apiKeyID", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "DeleteAPIKeyResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "apiKeys.get", Resource: "apiKeys", Method: "get",
-		OperationID: "getApiKey", HTTPMethod: "GET", Path: "/api_keys/{apiKeyID}",
-		Summary: "Get an API Key by ID",
-		Params: []Param{
-			{Name: "apiKeyID", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "GetAPIKeyResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "apiKeys.getSecret", Resource: "apiKeys", Method: "getSecret",
-		OperationID: "getApiKeySecret", HTTPMethod: "GET", Path: "/api_keys/{apiKeyID}/secret",
-		Summary: "Get an API Key Secret",
-		Params: []Param{
-			{Name: "apiKeyID", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "GetAPIKeySecretResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "apiKeys.list", Resource: "apiKeys", Method: "list",
-		OperationID: "getApiKeys", HTTPMethod: "GET", Path: "/api_keys",
-		Summary: "Get API Keys",
-		Params: []Param{
-			{Name: "type", In: "query", Type: "string"},
-			{Name: "subject", In: "query", Type: "string", Required: true},
-			{Name: "include_invalid", In: "query", Type: "string", Enum: []string{"true", "false"}},
-			{Name: "limit", In: "query", Type: "number", Max: 100},
-			{Name: "offset", In: "query", Type: "number"},
-			{Name: "query", In: "query", Type: "string"},
-		},
-		Response: Response{Status: 200, Schema: "GetAPIKeysResponse", Shape: ShapeList},
-	},
-	{
-		Name: "apiKeys.revoke", Resource: "apiKeys", Method: "revoke",
-		OperationID: "revokeApiKey", HTTPMethod: "POST", Path: "/api_keys/{apiKeyID}/revoke",
-		Summary: "Revoke an API Key",
-		Params: []Param{
-			{Name: "apiKeyID", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "RevokeAPIKeyRequest", Required: true},
-		Response: Response{Status: 200, Schema: "RevokeAPIKeyResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "apiKeys.update", Resource: "apiKeys", Method: "update",
-		OperationID: "updateApiKey", HTTPMethod: "PATCH", Path: "/api_keys/{apiKeyID}",
-		Summary: "Update an API Key",
-		Params: []Param{
-			{Name: "apiKeyID", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "UpdateAPIKeyRequest", Required: true},
-		Response: Response{Status: 200, Schema: "UpdateAPIKeyResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "apiKeys.verify", Resource: "apiKeys", Method: "verify",
-		OperationID: "verifyApiKey", HTTPMethod: "POST", Path: "/api_keys/verify",
-		Summary:  "Verify an API Key",
-		Body:     &Body{ContentType: "application/json", Schema: "VerifyAPIKeyRequest", Required: true},
-		Response: Response{Status: 200, Schema: "VerifyAPIKeyResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "betaFeatures.updateInstanceSettings", Resource: "betaFeatures", Method: "updateInstanceSettings",
-		OperationID: "UpdateInstanceAuthConfig", HTTPMethod: "PATCH", Path: "/beta_features/instance_settings",
-		Summary:  "Update instance settings",
-		Body:     &Body{ContentType: "application/json", Schema: "UpdateInstanceAuthConfigRequest"},
-		Response: Response{Status: 200, Schema: "InstanceSettings", Shape: ShapeObject},
-	},
-	{
-		Name: "betaFeatures.updateProductionInstanceDomain", Resource: "betaFeatures", Method: "updateProductionInstanceDomain",
-		OperationID: "UpdateProductionInstanceDomain", HTTPMethod: "PUT", Path: "/beta_features/domain",
-		Summary:    "Update production instance domain",
-		Deprecated: true,
-		Body:       &Body{ContentType: "application/json", Schema: "UpdateProductionInstanceDomainRequest"},
-		Response:   Response{Status: 202, Shape: ShapeNone},
-	},
-	{
-		Name: "billing.applySubscriptionItemDiscount", Resource: "billing", Method: "applySubscriptionItemDiscount",
-		OperationID: "ApplyBillingSubscriptionItemDiscount", HTTPMethod: "POST", Path: "/billing/subscription_items/{subscription_item_id}/discounts",
-		Summary: "Apply a discount to a subscription item",
-		Params: []Param{
-			{Name: "subscription_item_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "ApplyCommerceDiscountRequest", Required: true},
-		Response: Response{Status: 200, Schema: "CommerceDiscountRedemptionResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "billing.cancelCommerceSubscriptionItem", Resource: "billing", Method: "cancelCommerceSubscriptionItem",
-		OperationID: "CancelCommerceSubscriptionItem", HTTPMethod: "DELETE", Path: "/billing/subscription_items/{subscription_item_id}",
-		Summary: "Cancel a subscription item",
-		Params: []Param{
-			{Name: "subscription_item_id", In: "path", Type: "string", Required: true},
-			{Name: "end_now", In: "query", Type: "boolean"},
-		},
-		Response: Response{Status: 200, Schema: "CommerceSubscriptionItem", Shape: ShapeObject},
-	},
-	{
-		Name: "billing.createPrice", Resource: "billing", Method: "createPrice",
-		OperationID: "CreateBillingPrice", HTTPMethod: "POST", Path: "/billing/prices",
-		Summary:  "Create a custom billing price",
-		Body:     &Body{ContentType: "application/json", Schema: "CreateBillingPriceRequest", Required: true},
-		Response: Response{Status: 200, Schema: "BillingPriceResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "billing.createPriceTransition", Resource: "billing", Method: "createPriceTransition",
-		OperationID: "CreateBillingPriceTransition", HTTPMethod: "POST", Path: "/billing/subscription_items/{subscription_item_id}/price_transition",
-		Summary: "Create a price transition for a subscription item",
-		Params: []Param{
-			{Name: "subscription_item_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "PriceTransitionRequest", Required: true},
-		Response: Response{Status: 200, Schema: "CommercePriceTransitionResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "billing.extendSubscriptionItemFreeTrial", Resource: "billing", Method: "extendSubscriptionItemFreeTrial",
-		OperationID: "ExtendBillingSubscriptionItemFreeTrial", HTTPMethod: "POST", Path: "/billing/subscription_items/{subscription_item_id}/extend_free_trial",
-		Summary: "Extend free trial for a subscription item",
-		Params: []Param{
-			{Name: "subscription_item_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "ExtendFreeTrialRequest", Required: true},
-		Response: Response{Status: 200, Schema: "CommerceSubscriptionItem2", Shape: ShapeObject},
-	},
-	{
-		Name: "billing.getCommercePlanList", Resource: "billing", Method: "getCommercePlanList",
-		OperationID: "GetCommercePlanList", HTTPMethod: "GET", Path: "/billing/plans",
-		Summary: "List all billing plans",
-		Params: []Param{
-			{Name: "paginated", In: "query", Type: "boolean"},
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-			{Name: "payer_type", In: "query", Type: "string", Enum: []string{"user", "org"}},
-		},
-		Response: Response{Status: 200, Schema: "PaginatedCommercePlanResponse", Shape: ShapeList},
-	},
-	{
-		Name: "billing.getCommerceSubscriptionItemList", Resource: "billing", Method: "getCommerceSubscriptionItemList",
-		OperationID: "GetCommerceSubscriptionItemList", HTTPMethod: "GET", Path: "/billing/subscription_items",
-		Summary: "List all subscription items",
-		Params: []Param{
-			{Name: "paginated", In: "query", Type: "boolean"},
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-			{Name: "status", In: "query", Type: "string", Enum: []string{"active", "ended", "past_due", "upcoming", "free_trial"}},
-			{Name: "payer_type", In: "query", Type: "string", Enum: []string{"user", "org"}},
-			{Name: "plan_id", In: "query", Type: "string"},
-			{Name: "include_free", In: "query", Type: "boolean"},
-			{Name: "query", In: "query", Type: "string"},
-		},
-		Response: Response{Status: 200, Schema: "PaginatedCommerceSubscriptionItemResponse", Shape: ShapeList},
-	},
-	{
-		Name: "billing.getPriceList", Resource: "billing", Method: "getPriceList",
-		OperationID: "GetBillingPriceList", HTTPMethod: "GET", Path: "/billing/prices",
-		Summary: "List all billing prices",
-		Params: []Param{
-			{Name: "paginated", In: "query", Type: "boolean"},
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-			{Name: "plan_id", In: "query", Type: "string"},
-		},
-		Response: Response{Status: 200, Schema: "PaginatedBillingPriceResponse", Shape: ShapeList},
-	},
-	{
-		Name: "billing.getStatement", Resource: "billing", Method: "getStatement",
-		OperationID: "GetBillingStatement", HTTPMethod: "GET", Path: "/billing/statements/{statementID}",
-		Summary: "Retrieve a billing statement",
-		Params: []Param{
-			{Name: "statementID", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "BillingStatement", Shape: ShapeObject},
-	},
-	{
-		Name: "billing.getStatementList", Resource: "billing", Method: "getStatementList",
-		OperationID: "GetBillingStatementList", HTTPMethod: "GET", Path: "/billing/statements",
-		Summary: "List all billing statements",
-		Params: []Param{
-			{Name: "paginated", In: "query", Type: "boolean"},
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-		},
-		Response: Response{Status: 200, Schema: "PaginatedBillingStatementResponse", Shape: ShapeList},
-	},
-	{
-		Name: "billing.getStatementPaymentAttempts", Resource: "billing", Method: "getStatementPaymentAttempts",
-		OperationID: "GetBillingStatementPaymentAttempts", HTTPMethod: "GET", Path: "/billing/statements/{statementID}/payment_attempts",
-		Summary: "List payment attempts for a billing statement",
-		Params: []Param{
-			{Name: "statementID", In: "path", Type: "string", Required: true},
-			{Name: "paginated", In: "query", Type: "boolean"},
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-		},
-		Response: Response{Status: 200, Schema: "PaginatedBillingPaymentAttemptResponse", Shape: ShapeList},
-	},
-	{
-		Name: "billing.removeSubscriptionItemDiscount", Resource: "billing", Method: "removeSubscriptionItemDiscount",
-		OperationID: "RemoveBillingSubscriptionItemDiscount", HTTPMethod: "DELETE", Path: "/billing/subscription_items/{subscription_item_id}/discounts/{discount_id}",
-		Summary: "Remove a discount from a subscription item",
-		Params: []Param{
-			{Name: "subscription_item_id", In: "path", Type: "string", Required: true},
-			{Name: "discount_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "CommerceDiscountRedemptionResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "blocklistIdentifiers.create", Resource: "blocklistIdentifiers", Method: "create", JSName: "blocklistIdentifiers.createBlocklistIdentifier",
-		OperationID: "CreateBlocklistIdentifier", HTTPMethod: "POST", Path: "/blocklist_identifiers",
-		Summary:  "Add identifier to the block-list",
-		Body:     &Body{ContentType: "application/json", Schema: "CreateBlocklistIdentifierRequest"},
-		Response: Response{Status: 200, Schema: "BlocklistIdentifier", Shape: ShapeObject},
-	},
-	{
-		Name: "blocklistIdentifiers.delete", Resource: "blocklistIdentifiers", Method: "delete", JSName: "blocklistIdentifiers.deleteBlocklistIdentifier",
-		OperationID: "DeleteBlocklistIdentifier", HTTPMethod: "DELETE", Path: "/blocklist_identifiers/{identifier_id}",
-		Summary: "Delete identifier from block-list",
-		Params: []Param{
-			{Name: "identifier_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "DeletedObject", Shape: ShapeObject},
-	},
-	{
-		Name: "blocklistIdentifiers.list", Resource: "blocklistIdentifiers", Method: "list", JSName: "blocklistIdentifiers.getBlocklistIdentifierList",
-		OperationID: "ListBlocklistIdentifiers", HTTPMethod: "GET", Path: "/blocklist_identifiers",
-		Summary:  "List all identifiers on the block-list",
-		Response: Response{Status: 200, Schema: "BlocklistIdentifiers", Shape: ShapeList},
-	},
-	{
-		Name: "clients.get", Resource: "clients", Method: "get", JSName: "clients.getClient",
-		OperationID: "GetClient", HTTPMethod: "GET", Path: "/clients/{client_id}",
-		Summary: "Get a client",
-		Params: []Param{
-			{Name: "client_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "Client", Shape: ShapeObject},
-	},
-	{
-		Name: "clients.list", Resource: "clients", Method: "list", JSName: "clients.getClientList",
-		OperationID: "GetClientList", HTTPMethod: "GET", Path: "/clients",
-		Summary:    "List all clients",
-		Deprecated: true,
-		Params: []Param{
-			{Name: "paginated", In: "query", Type: "boolean"},
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-		},
-		Response: Response{Status: 200, Schema: "ClientList", Shape: ShapeArray, Paginated: true},
-	},
-	{
-		Name: "clients.verify", Resource: "clients", Method: "verify", JSName: "clients.verifyClient",
-		OperationID: "VerifyClient", HTTPMethod: "POST", Path: "/clients/verify",
-		Summary:  "Verify a client",
-		Body:     &Body{ContentType: "application/json", Schema: "VerifyClientRequest"},
-		Response: Response{Status: 200, Schema: "Client", Shape: ShapeObject},
-	},
-	{
-		Name: "directories.create", Resource: "directories", Method: "create",
-		OperationID: "CreateDirectory", HTTPMethod: "POST", Path: "/directories",
-		Summary:  "Create a directory",
-		Body:     &Body{ContentType: "application/json", Schema: "CreateDirectoryRequest"},
-		Response: Response{Status: 200, Schema: "Directory", Shape: ShapeObject},
-	},
-	{
-		Name: "directories.createGroupRoleMapping", Resource: "directories", Method: "createGroupRoleMapping",
-		OperationID: "CreateDirectoryGroupRoleMapping", HTTPMethod: "POST", Path: "/directories/{directory_id}/group_role_mappings",
-		Summary: "Create a directory group role mapping",
-		Params: []Param{
-			{Name: "directory_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "CreateDirectoryGroupRoleMappingRequest", Required: true},
-		Response: Response{Status: 200, Schema: "DirectoryGroupRoleMapping", Shape: ShapeObject},
-	},
-	{
-		Name: "directories.delete", Resource: "directories", Method: "delete",
-		OperationID: "DeleteDirectory", HTTPMethod: "DELETE", Path: "/directories/{directory_id}",
-		Summary: "Delete a directory",
-		Params: []Param{
-			{Name: "directory_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "DeletedObject", Shape: ShapeObject},
-	},
-	{
-		Name: "directories.deleteGroupRoleMapping", Resource: "directories", Method: "deleteGroupRoleMapping",
-		OperationID: "DeleteDirectoryGroupRoleMapping", HTTPMethod: "DELETE", Path: "/directories/{directory_id}/group_role_mappings/{mapping_id}",
-		Summary: "Delete a directory group role mapping",
-		Params: []Param{
-			{Name: "directory_id", In: "path", Type: "string", Required: true},
-			{Name: "mapping_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "DirectoryGroupRoleMappingDeleted", Shape: ShapeObject},
-	},
-	{
-		Name: "directories.get", Resource: "directories", Method: "get",
-		OperationID: "GetDirectory", HTTPMethod: "GET", Path: "/directories/{directory_id}",
-		Summary: "Retrieve a directory",
-		Params: []Param{
-			{Name: "directory_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "Directory", Shape: ShapeObject},
-	},
-	{
-		Name: "directories.list", Resource: "directories", Method: "list",
-		OperationID: "ListDirectories", HTTPMethod: "GET", Path: "/directories",
-		Summary: "List all directories",
-		Params: []Param{
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-		},
-		Response: Response{Status: 200, Schema: "DirectoryList", Shape: ShapeList},
-	},
-	{
-		Name: "directories.listGroupRoleMappings", Resource: "directories", Method: "listGroupRoleMappings",
-		OperationID: "ListDirectoryGroupRoleMappings", HTTPMethod: "GET", Path: "/directories/{directory_id}/group_role_mappings",
-		Summary: "List directory group role mappings",
-		Params: []Param{
-			{Name: "directory_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "DirectoryGroupRoleMappingList", Shape: ShapeList},
-	},
-	{
-		Name: "directories.replaceGroupRoleMappings", Resource: "directories", Method: "replaceGroupRoleMappings",
-		OperationID: "ReplaceDirectoryGroupRoleMappings", HTTPMethod: "PUT", Path: "/directories/{directory_id}/group_role_mappings",
-		Summary: "Replace directory group role mappings",
-		Params: []Param{
-			{Name: "directory_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "ReplaceDirectoryGroupRoleMappingsRequest", Required: true},
-		Response: Response{Status: 200, Schema: "DirectoryGroupRoleMappingList", Shape: ShapeList},
-	},
-	{
-		Name: "directories.rotateAPIKey", Resource: "directories", Method: "rotateAPIKey",
-		OperationID: "RotateDirectoryAPIKey", HTTPMethod: "POST", Path: "/directories/{directory_id}/rotate_api_key",
-		Summary: "Rotate a directory's API key",
-		Params: []Param{
-			{Name: "directory_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "Directory", Shape: ShapeObject},
-	},
-	{
-		Name: "directories.update", Resource: "directories", Method: "update",
-		OperationID: "UpdateDirectory", HTTPMethod: "PATCH", Path: "/directories/{directory_id}",
-		Summary: "Update a directory",
-		Params: []Param{
-			{Name: "directory_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "UpdateDirectoryRequest"},
-		Response: Response{Status: 200, Schema: "Directory", Shape: ShapeObject},
-	},
-	{
-		Name: "domains.add", Resource: "domains", Method: "add", JSName: "domains.add",
-		OperationID: "AddDomain", HTTPMethod: "POST", Path: "/domains",
-		Summary:  "Add a domain",
-		Body:     &Body{ContentType: "application/json", Schema: "AddDomainRequest"},
-		Response: Response{Status: 200, Schema: "Domain", Shape: ShapeObject},
-	},
-	{
-		Name: "domains.delete", Resource: "domains", Method: "delete", JSName: "domains.deleteDomain",
-		OperationID: "DeleteDomain", HTTPMethod: "DELETE", Path: "/domains/{domain_id}",
-		Summary: "Delete a satellite domain",
-		Params: []Param{
-			{Name: "domain_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "DeletedObject", Shape: ShapeObject},
-	},
-	{
-		Name: "domains.list", Resource: "domains", Method: "list", JSName: "domains.list",
-		OperationID: "ListDomains", HTTPMethod: "GET", Path: "/domains",
-		Summary:  "List all instance domains",
-		Response: Response{Status: 200, Schema: "Domains", Shape: ShapeList},
-	},
-	{
-		Name: "domains.update", Resource: "domains", Method: "update", JSName: "domains.update",
-		OperationID: "UpdateDomain", HTTPMethod: "PATCH", Path: "/domains/{domain_id}",
-		Summary: "Update a domain",
-		Params: []Param{
-			{Name: "domain_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "UpdateDomainRequest", Required: true},
-		Response: Response{Status: 200, Schema: "Domain", Shape: ShapeObject},
-	},
-	{
-		Name: "emailAddresses.attemptVerification", Resource: "emailAddresses", Method: "attemptVerification",
-		OperationID: "AttemptEmailAddressVerification", HTTPMethod: "POST", Path: "/email_addresses/{email_address_id}/attempt_verification",
-		Summary: "Verify a code sent to an email address",
-		Params: []Param{
-			{Name: "email_address_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "AttemptEmailAddressVerificationRequest", Required: true},
-		Response: Response{Status: 200, Schema: "VerificationResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "emailAddresses.create", Resource: "emailAddresses", Method: "create", JSName: "emailAddresses.createEmailAddress",
-		OperationID: "CreateEmailAddress", HTTPMethod: "POST", Path: "/email_addresses",
-		Summary:  "Create an email address",
-		Body:     &Body{ContentType: "application/json", Schema: "CreateEmailAddressRequest"},
-		Response: Response{Status: 200, Schema: "EmailAddress", Shape: ShapeObject},
-	},
-	{
-		Name: "emailAddresses.delete", Resource: "emailAddresses", Method: "delete", JSName: "emailAddresses.deleteEmailAddress",
-		OperationID: "DeleteEmailAddress", HTTPMethod: "DELETE", Path: "/email_addresses/{email_address_id}",
-		Summary: "Delete an email address",
-		Params: []Param{
-			{Name: "email_address_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "DeletedObject", Shape: ShapeObject},
-	},
-	{
-		Name: "emailAddresses.get", Resource: "emailAddresses", Method: "get", JSName: "emailAddresses.getEmailAddress",
-		OperationID: "GetEmailAddress", HTTPMethod: "GET", Path: "/email_addresses/{email_address_id}",
-		Summary: "Retrieve an email address",
-		Params: []Param{
-			{Name: "email_address_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "EmailAddress", Shape: ShapeObject},
-	},
-	{
-		Name: "emailAddresses.prepareVerification", Resource: "emailAddresses", Method: "prepareVerification",
-		OperationID: "PrepareEmailAddressVerification", HTTPMethod: "POST", Path: "/email_addresses/{email_address_id}/prepare_verification",
-		Summary: "Send a verification code to an email address",
-		Params: []Param{
-			{Name: "email_address_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "VerificationResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "emailAddresses.update", Resource: "emailAddresses", Method: "update", JSName: "emailAddresses.updateEmailAddress",
-		OperationID: "UpdateEmailAddress", HTTPMethod: "PATCH", Path: "/email_addresses/{email_address_id}",
-		Summary: "Update an email address",
-		Params: []Param{
-			{Name: "email_address_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "UpdateEmailAddressRequest"},
-		Response: Response{Status: 200, Schema: "EmailAddress", Shape: ShapeObject},
-	},
-	{
-		Name: "emailAndSmsTemplates.upsert", Resource: "emailAndSmsTemplates", Method: "upsert",
-		OperationID: "UpsertTemplate", HTTPMethod: "PUT", Path: "/templates/{template_type}/{slug}",
-		Summary:    "Update a template for a given type and slug",
-		Deprecated: true,
-		Params: []Param{
-			{Name: "template_type", In: "path", Type: "string", Required: true, Enum: []string{"email", "sms"}},
-			{Name: "slug", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "UpsertTemplateRequest"},
-		Response: Response{Status: 200, Schema: "Template", Shape: ShapeObject},
-	},
-	{
-		Name: "emailSMSTemplates.get", Resource: "emailSMSTemplates", Method: "get",
-		OperationID: "GetTemplate", HTTPMethod: "GET", Path: "/templates/{template_type}/{slug}",
-		Summary:    "Retrieve a template",
-		Deprecated: true,
-		Params: []Param{
-			{Name: "template_type", In: "path", Type: "string", Required: true, Enum: []string{"email", "sms"}},
-			{Name: "slug", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "Template", Shape: ShapeObject},
-	},
-	{
-		Name: "emailSMSTemplates.list", Resource: "emailSMSTemplates", Method: "list",
-		OperationID: "GetTemplateList", HTTPMethod: "GET", Path: "/templates/{template_type}",
-		Summary:    "List all templates",
-		Deprecated: true,
-		Params: []Param{
-			{Name: "template_type", In: "path", Type: "string", Required: true, Enum: []string{"email", "sms"}},
-			{Name: "paginated", In: "query", Type: "boolean"},
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-		},
-		Response: Response{Status: 200, Schema: "TemplateList", Shape: ShapeArray, Paginated: true},
-	},
-	{
-		Name: "emailSMSTemplates.revert", Resource: "emailSMSTemplates", Method: "revert",
-		OperationID: "RevertTemplate", HTTPMethod: "POST", Path: "/templates/{template_type}/{slug}/revert",
-		Summary:    "Revert a template",
-		Deprecated: true,
-		Params: []Param{
-			{Name: "template_type", In: "path", Type: "string", Required: true, Enum: []string{"email", "sms"}},
-			{Name: "slug", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "Template", Shape: ShapeObject},
-	},
-	{
-		Name: "emailSMSTemplates.toggleTemplateDelivery", Resource: "emailSMSTemplates", Method: "toggleTemplateDelivery",
-		OperationID: "ToggleTemplateDelivery", HTTPMethod: "POST", Path: "/templates/{template_type}/{slug}/toggle_delivery",
-		Summary:    "Toggle the delivery by Clerk for a template of a given type and slug",
-		Deprecated: true,
-		Params: []Param{
-			{Name: "template_type", In: "path", Type: "string", Required: true, Enum: []string{"email", "sms"}},
-			{Name: "slug", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "ToggleTemplateDeliveryRequest"},
-		Response: Response{Status: 200, Schema: "Template", Shape: ShapeObject},
-	},
-	{
-		Name: "enterpriseConnections.create", Resource: "enterpriseConnections", Method: "create",
-		OperationID: "CreateEnterpriseConnection", HTTPMethod: "POST", Path: "/enterprise_connections",
-		Summary:  "Create an enterprise connection",
-		Body:     &Body{ContentType: "application/json", Schema: "CreateEnterpriseConnectionRequest"},
-		Response: Response{Status: 201, Schema: "EnterpriseConnection", Shape: ShapeObject},
-	},
-	{
-		Name: "enterpriseConnections.createTestRun", Resource: "enterpriseConnections", Method: "createTestRun",
-		OperationID: "CreateEnterpriseConnectionTestRun", HTTPMethod: "POST", Path: "/enterprise_connections/{enterprise_connection_id}/test_runs",
-		Summary: "Create an enterprise connection test run",
-		Params: []Param{
-			{Name: "enterprise_connection_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "EnterpriseConnectionTestRunResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "enterpriseConnections.delete", Resource: "enterpriseConnections", Method: "delete",
-		OperationID: "DeleteEnterpriseConnection", HTTPMethod: "DELETE", Path: "/enterprise_connections/{enterprise_connection_id}",
-		Summary: "Delete an enterprise connection",
-		Params: []Param{
-			{Name: "enterprise_connection_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "DeletedObject", Shape: ShapeObject},
-	},
-	{
-		Name: "enterpriseConnections.get", Resource: "enterpriseConnections", Method: "get",
-		OperationID: "GetEnterpriseConnection", HTTPMethod: "GET", Path: "/enterprise_connections/{enterprise_connection_id}",
-		Summary: "Retrieve an enterprise connection",
-		Params: []Param{
-			{Name: "enterprise_connection_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "EnterpriseConnection", Shape: ShapeObject},
-	},
-	{
-		Name: "enterpriseConnections.list", Resource: "enterpriseConnections", Method: "list",
-		OperationID: "ListEnterpriseConnections", HTTPMethod: "GET", Path: "/enterprise_connections",
-		Summary: "List enterprise connections",
-		Params: []Param{
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-			{Name: "organization_id", In: "query", Type: "string"},
-			{Name: "active", In: "query", Type: "boolean"},
-		},
-		Response: Response{Status: 200, Schema: "EnterpriseConnections", Shape: ShapeList},
-	},
-	{
-		Name: "enterpriseConnections.listTestRuns", Resource: "enterpriseConnections", Method: "listTestRuns",
-		OperationID: "ListEnterpriseConnectionTestRuns", HTTPMethod: "GET", Path: "/enterprise_connections/{enterprise_connection_id}/test_runs",
-		Summary: "List enterprise connection test runs",
-		Params: []Param{
-			{Name: "enterprise_connection_id", In: "path", Type: "string", Required: true},
-			{Name: "status", In: "query", Type: "array", ItemType: "string", Enum: []string{"pending", "success", "failed"}},
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-		},
-		Response: Response{Status: 200, Schema: "EnterpriseConnectionTestRuns", Shape: ShapeList},
-	},
-	{
-		Name: "enterpriseConnections.update", Resource: "enterpriseConnections", Method: "update",
-		OperationID: "UpdateEnterpriseConnection", HTTPMethod: "PATCH", Path: "/enterprise_connections/{enterprise_connection_id}",
-		Summary: "Update an enterprise connection",
-		Params: []Param{
-			{Name: "enterprise_connection_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "UpdateEnterpriseConnectionRequest", Required: true},
-		Response: Response{Status: 200, Schema: "EnterpriseConnection", Shape: ShapeObject},
-	},
-	{
-		Name: "instanceSettings.changeDomain", Resource: "instanceSettings", Method: "changeDomain",
-		OperationID: "ChangeProductionInstanceDomain", HTTPMethod: "POST", Path: "/instance/change_domain",
-		Summary:  "Update production instance domain",
-		Body:     &Body{ContentType: "application/json", Schema: "ChangeProductionInstanceDomainRequest"},
-		Response: Response{Status: 202, Shape: ShapeNone},
-	},
-	{
-		Name: "instanceSettings.get", Resource: "instanceSettings", Method: "get", JSName: "instance.get",
-		OperationID: "GetInstance", HTTPMethod: "GET", Path: "/instance",
-		Summary:  "Fetch the current instance",
-		Response: Response{Status: 200, Schema: "Instance", Shape: ShapeObject},
-	},
-	{
-		Name: "instanceSettings.getCommunication", Resource: "instanceSettings", Method: "getCommunication",
-		OperationID: "GetInstanceCommunication", HTTPMethod: "GET", Path: "/instance/communication",
-		Summary:  "Get instance communication settings",
-		Response: Response{Status: 200, Schema: "InstanceCommunication", Shape: ShapeObject},
-	},
-	{
-		Name: "instanceSettings.getOAuthApplicationSettings", Resource: "instanceSettings", Method: "getOAuthApplicationSettings",
-		OperationID: "GetInstanceOAuthApplicationSettings", HTTPMethod: "GET", Path: "/instance/oauth_application_settings",
-		Summary:  "Get OAuth application settings",
-		Response: Response{Status: 200, Schema: "OAuthApplicationSettings", Shape: ShapeObject},
-	},
-	{
-		Name: "instanceSettings.getOrganizationSettings", Resource: "instanceSettings", Method: "getOrganizationSettings",
-		OperationID: "GetInstanceOrganizationSettings", HTTPMethod: "GET", Path: "/instance/organization_settings",
-		Summary:  "Get instance organization settings",
-		Response: Response{Status: 200, Schema: "OrganizationSettings", Shape: ShapeObject},
-	},
-	{
-		Name: "instanceSettings.getProtect", Resource: "instanceSettings", Method: "getProtect",
-		OperationID: "GetInstanceProtect", HTTPMethod: "GET", Path: "/instance/protect",
-		Summary:  "Get instance protect settings",
-		Response: Response{Status: 200, Schema: "InstanceProtect", Shape: ShapeObject},
-	},
-	{
-		Name: "instanceSettings.update", Resource: "instanceSettings", Method: "update", JSName: "instance.update",
-		OperationID: "UpdateInstance", HTTPMethod: "PATCH", Path: "/instance",
-		Summary:  "Update instance settings",
-		Body:     &Body{ContentType: "application/json", Schema: "UpdateInstanceRequest"},
-		Response: Response{Status: 204, Shape: ShapeNone},
-	},
-	{
-		Name: "instanceSettings.updateCommunication", Resource: "instanceSettings", Method: "updateCommunication",
-		OperationID: "UpdateInstanceCommunication", HTTPMethod: "PATCH", Path: "/instance/communication",
-		Summary:  "Update instance communication settings",
-		Body:     &Body{ContentType: "application/json", Schema: "UpdateInstanceCommunicationRequest"},
-		Response: Response{Status: 200, Schema: "InstanceCommunication", Shape: ShapeObject},
-	},
-	{
-		Name: "instanceSettings.updateOAuthApplicationSettings", Resource: "instanceSettings", Method: "updateOAuthApplicationSettings",
-		OperationID: "UpdateInstanceOAuthApplicationSettings", HTTPMethod: "PATCH", Path: "/instance/oauth_application_settings",
-		Summary:  "Update OAuth application settings",
-		Body:     &Body{ContentType: "application/json", Schema: "UpdateInstanceOAuthApplicationSettingsRequest"},
-		Response: Response{Status: 200, Schema: "OAuthApplicationSettings", Shape: ShapeObject},
-	},
-	{
-		Name: "instanceSettings.updateOrganizationSettings", Resource: "instanceSettings", Method: "updateOrganizationSettings", JSName: "instance.updateOrganizationSettings",
-		OperationID: "UpdateInstanceOrganizationSettings", HTTPMethod: "PATCH", Path: "/instance/organization_settings",
-		Summary:  "Update instance organization settings",
-		Body:     &Body{ContentType: "application/json", Schema: "UpdateInstanceOrganizationSettingsRequest"},
-		Response: Response{Status: 200, Schema: "OrganizationSettings", Shape: ShapeObject},
-	},
-	{
-		Name: "instanceSettings.updateProtect", Resource: "instanceSettings", Method: "updateProtect",
-		OperationID: "UpdateInstanceProtect", HTTPMethod: "PATCH", Path: "/instance/protect",
-		Summary:  "Update instance protect settings",
-		Body:     &Body{ContentType: "application/json", Schema: "UpdateInstanceProtectRequest"},
-		Response: Response{Status: 200, Schema: "InstanceProtect", Shape: ShapeObject},
-	},
-	{
-		Name: "instanceSettings.updateRestrictions", Resource: "instanceSettings", Method: "updateRestrictions", JSName: "instance.updateRestrictions",
-		OperationID: "UpdateInstanceRestrictions", HTTPMethod: "PATCH", Path: "/instance/restrictions",
-		Summary:  "Update instance restrictions",
-		Body:     &Body{ContentType: "application/json", Schema: "UpdateInstanceRestrictionsRequest"},
-		Response: Response{Status: 200, Schema: "InstanceRestrictions", Shape: ShapeObject},
-	},
-	{
-		Name: "invitations.bulkCreate", Resource: "invitations", Method: "bulkCreate", JSName: "invitations.createInvitationBulk",
-		OperationID: "CreateBulkInvitations", HTTPMethod: "POST", Path: "/invitations/bulk",
-		Summary:  "Create multiple invitations",
-		Body:     &Body{ContentType: "application/json", Schema: "CreateBulkInvitationsRequest", Array: true},
-		Response: Response{Status: 200, Schema: "InvitationList", Shape: ShapeArray},
-	},
-	{
-		Name: "invitations.create", Resource: "invitations", Method: "create", JSName: "invitations.createInvitation",
-		OperationID: "CreateInvitation", HTTPMethod: "POST", Path: "/invitations",
-		Summary:  "Create an invitation",
-		Body:     &Body{ContentType: "application/json", Schema: "CreateInvitationRequest"},
-		Response: Response{Status: 200, Schema: "Invitation", Shape: ShapeObject},
-	},
-	{
-		Name: "invitations.list", Resource: "invitations", Method: "list", JSName: "invitations.getInvitationList",
-		OperationID: "ListInvitations", HTTPMethod: "GET", Path: "/invitations",
-		Summary: "List all invitations",
-		Params: []Param{
-			{Name: "status", In: "query", Type: "string", Enum: []string{"pending", "accepted", "revoked", "expired"}},
-			{Name: "query", In: "query", Type: "string"},
-			{Name: "order_by", In: "query", Type: "string"},
-			{Name: "paginated", In: "query", Type: "boolean"},
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-		},
-		Response: Response{Status: 200, Schema: "InvitationList", Shape: ShapeArray, Paginated: true},
-	},
-	{
-		Name: "invitations.revoke", Resource: "invitations", Method: "revoke", JSName: "invitations.revokeInvitation",
-		OperationID: "RevokeInvitation", HTTPMethod: "POST", Path: "/invitations/{invitation_id}/revoke",
-		Summary: "Revokes an invitation",
-		Params: []Param{
-			{Name: "invitation_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "InvitationRevoked", Shape: ShapeObject},
-	},
-	{
-		Name: "jwks.getJWKS", Resource: "jwks", Method: "getJWKS", JSName: "jwks.getJwks",
-		OperationID: "GetJWKS", HTTPMethod: "GET", Path: "/jwks",
-		Summary:  "Retrieve the JSON Web Key Set of the instance",
-		Response: Response{Status: 200, Schema: "JWKS", Shape: ShapeObject},
-	},
-	{
-		Name: "jwtTemplates.create", Resource: "jwtTemplates", Method: "create", JSName: "jwtTemplates.create",
-		OperationID: "CreateJWTTemplate", HTTPMethod: "POST", Path: "/jwt_templates",
-		Summary:  "Create a JWT template",
-		Body:     &Body{ContentType: "application/json", Schema: "CreateJWTTemplateRequest"},
-		Response: Response{Status: 200, Schema: "JWTTemplate", Shape: ShapeObject},
-	},
-	{
-		Name: "jwtTemplates.delete", Resource: "jwtTemplates", Method: "delete", JSName: "jwtTemplates.delete",
-		OperationID: "DeleteJWTTemplate", HTTPMethod: "DELETE", Path: "/jwt_templates/{template_id}",
-		Summary: "Delete a Template",
-		Params: []Param{
-			{Name: "template_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "DeletedObject", Shape: ShapeObject},
-	},
-	{
-		Name: "jwtTemplates.get", Resource: "jwtTemplates", Method: "get", JSName: "jwtTemplates.get",
-		OperationID: "GetJWTTemplate", HTTPMethod: "GET", Path: "/jwt_templates/{template_id}",
-		Summary: "Retrieve a template",
-		Params: []Param{
-			{Name: "template_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "JWTTemplate", Shape: ShapeObject},
-	},
-	{
-		Name: "jwtTemplates.list", Resource: "jwtTemplates", Method: "list", JSName: "jwtTemplates.list",
-		OperationID: "ListJWTTemplates", HTTPMethod: "GET", Path: "/jwt_templates",
-		Summary: "List all templates",
-		Params: []Param{
-			{Name: "paginated", In: "query", Type: "boolean"},
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-		},
-		Response: Response{Status: 200, Schema: "JWTTemplateList", Shape: ShapeArray, Paginated: true},
-	},
-	{
-		Name: "jwtTemplates.update", Resource: "jwtTemplates", Method: "update", JSName: "jwtTemplates.update",
-		OperationID: "UpdateJWTTemplate", HTTPMethod: "PATCH", Path: "/jwt_templates/{template_id}",
-		Summary: "Update a JWT template",
-		Params: []Param{
-			{Name: "template_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "UpdateJWTTemplateRequest"},
-		Response: Response{Status: 200, Schema: "JWTTemplate", Shape: ShapeObject},
-	},
-	{
-		Name: "m2mTokens.create", Resource: "m2mTokens", Method: "create",
-		OperationID: "createM2MToken", HTTPMethod: "POST", Path: "/m2m_tokens",
-		Summary:  "Create a M2M Token",
-		Body:     &Body{ContentType: "application/json", Schema: "CreateM2MTokenRequest", Required: true},
-		Response: Response{Status: 201, Schema: "CreateM2MTokenResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "m2mTokens.list", Resource: "m2mTokens", Method: "list",
-		OperationID: "getM2MTokens", HTTPMethod: "GET", Path: "/m2m_tokens",
-		Summary: "Get M2M Tokens",
-		Params: []Param{
-			{Name: "subject", In: "query", Type: "string", Required: true},
-			{Name: "revoked", In: "query", Type: "boolean"},
-			{Name: "expired", In: "query", Type: "boolean"},
-			{Name: "limit", In: "query", Type: "number", Max: 100},
-			{Name: "offset", In: "query", Type: "number"},
-		},
-		Response: Response{Status: 200, Schema: "GetM2MTokensResponse", Shape: ShapeOther, ItemsKey: "m2m_tokens"},
-	},
-	{
-		Name: "m2mTokens.revoke", Resource: "m2mTokens", Method: "revoke",
-		OperationID: "revokeM2MToken", HTTPMethod: "POST", Path: "/m2m_tokens/{m2m_token_id}/revoke",
-		Summary: "Revoke a M2M Token",
-		Params: []Param{
-			{Name: "m2m_token_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "RevokeM2MTokenRequest", Required: true},
-		Response: Response{Status: 200, Schema: "RevokeM2MTokenResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "m2mTokens.verify", Resource: "m2mTokens", Method: "verify",
-		OperationID: "verifyM2MToken", HTTPMethod: "POST", Path: "/m2m_tokens/verify",
-		Summary:  "Verify a M2M Token",
-		Body:     &Body{ContentType: "application/json", Schema: "VerifyM2MTokenRequest", Required: true},
-		Response: Response{Status: 200, Schema: "VerifyM2MTokenResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "machines.create", Resource: "machines", Method: "create",
-		OperationID: "CreateMachine", HTTPMethod: "POST", Path: "/machines",
-		Summary:  "Create a machine",
-		Body:     &Body{ContentType: "application/json", Schema: "CreateMachineRequest"},
-		Response: Response{Status: 200, Schema: "MachineCreated", Shape: ShapeObject},
-	},
-	{
-		Name: "machines.createScope", Resource: "machines", Method: "createScope",
-		OperationID: "CreateMachineScope", HTTPMethod: "POST", Path: "/machines/{machine_id}/scopes",
-		Summary: "Create a machine scope",
-		Params: []Param{
-			{Name: "machine_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "CreateMachineScopeRequest"},
-		Response: Response{Status: 200, Schema: "MachineScope", Shape: ShapeObject},
-	},
-	{
-		Name: "machines.delete", Resource: "machines", Method: "delete",
-		OperationID: "DeleteMachine", HTTPMethod: "DELETE", Path: "/machines/{machine_id}",
-		Summary: "Delete a machine",
-		Params: []Param{
-			{Name: "machine_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "MachineDeleted", Shape: ShapeObject},
-	},
-	{
-		Name: "machines.deleteScope", Resource: "machines", Method: "deleteScope",
-		OperationID: "DeleteMachineScope", HTTPMethod: "DELETE", Path: "/machines/{machine_id}/scopes/{other_machine_id}",
-		Summary: "Delete a machine scope",
-		Params: []Param{
-			{Name: "machine_id", In: "path", Type: "string", Required: true},
-			{Name: "other_machine_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "MachineScopeDeleted", Shape: ShapeObject},
-	},
-	{
-		Name: "machines.get", Resource: "machines", Method: "get",
-		OperationID: "GetMachine", HTTPMethod: "GET", Path: "/machines/{machine_id}",
-		Summary: "Retrieve a machine",
-		Params: []Param{
-			{Name: "machine_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "Machine", Shape: ShapeObject},
-	},
-	{
-		Name: "machines.getSecretKey", Resource: "machines", Method: "getSecretKey",
-		OperationID: "GetMachineSecretKey", HTTPMethod: "GET", Path: "/machines/{machine_id}/secret_key",
-		Summary: "Retrieve a machine secret key",
-		Params: []Param{
-			{Name: "machine_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "MachineSecretKey", Shape: ShapeObject},
-	},
-	{
-		Name: "machines.list", Resource: "machines", Method: "list",
-		OperationID: "ListMachines", HTTPMethod: "GET", Path: "/machines",
-		Summary: "Get a list of machines for an instance",
-		Params: []Param{
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-			{Name: "query", In: "query", Type: "string"},
-			{Name: "order_by", In: "query", Type: "string"},
-		},
-		Response: Response{Status: 200, Schema: "MachineList", Shape: ShapeList},
-	},
-	{
-		Name: "machines.rotateSecretKey", Resource: "machines", Method: "rotateSecretKey",
-		OperationID: "RotateMachineSecretKey", HTTPMethod: "POST", Path: "/machines/{machine_id}/secret_key/rotate",
-		Summary: "Rotate a machine's secret key",
-		Params: []Param{
-			{Name: "machine_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "RotateMachineSecretKeyRequest", Required: true},
-		Response: Response{Status: 200, Schema: "MachineSecretKey", Shape: ShapeObject},
-	},
-	{
-		Name: "machines.update", Resource: "machines", Method: "update",
-		OperationID: "UpdateMachine", HTTPMethod: "PATCH", Path: "/machines/{machine_id}",
-		Summary: "Update a machine",
-		Params: []Param{
-			{Name: "machine_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "UpdateMachineRequest"},
-		Response: Response{Status: 200, Schema: "Machine", Shape: ShapeObject},
-	},
-	{
-		Name: "miscellaneous.getPublicInterstitial", Resource: "miscellaneous", Method: "getPublicInterstitial",
-		OperationID: "GetPublicInterstitial", HTTPMethod: "GET", Path: "/public/interstitial",
-		Summary: "Returns the markup for the interstitial page",
-		Params: []Param{
-			{Name: "frontendApi", In: "query", Type: "string"},
-			{Name: "frontend_api", In: "query", Type: "string"},
-			{Name: "publishable_key", In: "query", Type: "string"},
-			{Name: "proxy_url", In: "query", Type: "string"},
-			{Name: "domain", In: "query", Type: "string"},
-			{Name: "sign_in_url", In: "query", Type: "string"},
-			{Name: "use_domain_for_script", In: "query", Type: "boolean"},
-		},
-		Response: Response{Status: 200, Shape: ShapeNone},
-	},
-	{
-		Name: "oauthAccessTokens.verify", Resource: "oauthAccessTokens", Method: "verify",
-		OperationID: "verifyOAuthAccessToken", HTTPMethod: "POST", Path: "/oauth_applications/access_tokens/verify",
-		Summary:  "Verify an OAuth Access Token",
-		Body:     &Body{ContentType: "application/json", Schema: "VerifyOAuthAccessTokenRequest", Required: true},
-		Response: Response{Status: 200, Schema: "VerifyOAuthAccessTokenResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "oauthApplications.create", Resource: "oauthApplications", Method: "create", JSName: "oauthApplications.create",
-		OperationID: "CreateOAuthApplication", HTTPMethod: "POST", Path: "/oauth_applications",
-		Summary:  "Create an OAuth application",
-		Body:     &Body{ContentType: "application/json", Schema: "CreateOAuthApplicationRequest"},
-		Response: Response{Status: 200, Schema: "OAuthApplicationWithSecret", Shape: ShapeObject},
-	},
-	{
-		Name: "oauthApplications.delete", Resource: "oauthApplications", Method: "delete", JSName: "oauthApplications.delete",
-		OperationID: "DeleteOAuthApplication", HTTPMethod: "DELETE", Path: "/oauth_applications/{oauth_application_id}",
-		Summary: "Delete an OAuth application",
-		Params: []Param{
-			{Name: "oauth_application_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "DeletedObject", Shape: ShapeObject},
-	},
-	{
-		Name: "oauthApplications.get", Resource: "oauthApplications", Method: "get", JSName: "oauthApplications.get",
-		OperationID: "GetOAuthApplication", HTTPMethod: "GET", Path: "/oauth_applications/{oauth_application_id}",
-		Summary: "Retrieve an OAuth application by ID",
-		Params: []Param{
-			{Name: "oauth_application_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "OAuthApplication", Shape: ShapeObject},
-	},
-	{
-		Name: "oauthApplications.list", Resource: "oauthApplications", Method: "list", JSName: "oauthApplications.list",
-		OperationID: "ListOAuthApplications", HTTPMethod: "GET", Path: "/oauth_applications",
-		Summary: "Get a list of OAuth applications for an instance",
-		Params: []Param{
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-			{Name: "order_by", In: "query", Type: "string"},
-			{Name: "name_query", In: "query", Type: "string"},
-		},
-		Response: Response{Status: 200, Schema: "OAuthApplications", Shape: ShapeList},
-	},
-	{
-		Name: "oauthApplications.revokeToken", Resource: "oauthApplications", Method: "revokeToken",
-		OperationID: "RevokeOAuthApplicationToken", HTTPMethod: "POST", Path: "/oauth_applications/{oauth_application_id}/revoke_token",
-		Summary: "Revoke an OAuth application token",
-		Params: []Param{
-			{Name: "oauth_application_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "RevokeOAuthApplicationTokenRequest", Required: true},
-		Response: Response{Status: 204, Shape: ShapeNone},
-	},
-	{
-		Name: "oauthApplications.rotateSecret", Resource: "oauthApplications", Method: "rotateSecret", JSName: "oauthApplications.rotateSecret",
-		OperationID: "RotateOAuthApplicationSecret", HTTPMethod: "POST", Path: "/oauth_applications/{oauth_application_id}/rotate_secret",
-		Summary: "Rotate the client secret of the given OAuth application",
-		Params: []Param{
-			{Name: "oauth_application_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "OAuthApplicationWithSecret", Shape: ShapeObject},
-	},
-	{
-		Name: "oauthApplications.update", Resource: "oauthApplications", Method: "update", JSName: "oauthApplications.update",
-		OperationID: "UpdateOAuthApplication", HTTPMethod: "PATCH", Path: "/oauth_applications/{oauth_application_id}",
-		Summary: "Update an OAuth application",
-		Params: []Param{
-			{Name: "oauth_application_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "UpdateOAuthApplicationRequest", Required: true},
-		Response: Response{Status: 200, Schema: "OAuthApplication", Shape: ShapeObject},
-	},
-	{
-		Name: "oauthApplications.uploadLogo", Resource: "oauthApplications", Method: "uploadLogo",
-		OperationID: "UploadOAuthApplicationLogo", HTTPMethod: "PUT", Path: "/oauth_applications/{oauth_application_id}/logo",
-		Summary: "Upload a logo for the OAuth application",
-		Params: []Param{
-			{Name: "oauth_application_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "multipart/form-data", Schema: "UploadOAuthApplicationLogoRequest"},
-		Response: Response{Status: 200, Schema: "OAuthApplication", Shape: ShapeObject},
-	},
-	{
-		Name: "organizationDomains.create", Resource: "organizationDomains", Method: "create", JSName: "organizations.createOrganizationDomain",
-		OperationID: "CreateOrganizationDomain", HTTPMethod: "POST", Path: "/organizations/{organization_id}/domains",
-		Summary: "Create a new organization domain.",
-		Params: []Param{
-			{Name: "organization_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "CreateOrganizationDomainRequest", Required: true},
-		Response: Response{Status: 200, Schema: "OrganizationDomain", Shape: ShapeObject},
-	},
-	{
-		Name: "organizationDomains.delete", Resource: "organizationDomains", Method: "delete", JSName: "organizations.deleteOrganizationDomain",
-		OperationID: "DeleteOrganizationDomain", HTTPMethod: "DELETE", Path: "/organizations/{organization_id}/domains/{domain_id}",
-		Summary: "Remove a domain from an organization.",
-		Params: []Param{
-			{Name: "organization_id", In: "path", Type: "string", Required: true},
-			{Name: "domain_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "DeletedObject", Shape: ShapeObject},
-	},
-	{
-		Name: "organizationDomains.list", Resource: "organizationDomains", Method: "list", JSName: "organizations.getOrganizationDomainList",
-		OperationID: "ListOrganizationDomains", HTTPMethod: "GET", Path: "/organizations/{organization_id}/domains",
-		Summary: "Get a list of all domains of an organization.",
-		Params: []Param{
-			{Name: "organization_id", In: "path", Type: "string", Required: true},
-			{Name: "verified", In: "query", Type: "string"},
-			{Name: "enrollment_mode", In: "query", Type: "string"},
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-		},
-		Response: Response{Status: 200, Schema: "OrganizationDomains", Shape: ShapeList},
-	},
-	{
-		Name: "organizationDomains.listAll", Resource: "organizationDomains", Method: "listAll",
-		OperationID: "ListAllOrganizationDomains", HTTPMethod: "GET", Path: "/organization_domains",
-		Summary: "List all organization domains",
-		Params: []Param{
-			{Name: "organization_id", In: "query", Type: "string"},
-			{Name: "verified", In: "query", Type: "string", Enum: []string{"true", "false"}},
-			{Name: "enrollment_mode", In: "query", Type: "array", ItemType: "string", Enum: []string{"manual_invitation", "automatic_invitation", "automatic_suggestion", "enterprise_sso", "-manual_invitation", "-automatic_invitation", "-automatic_suggestion", "-enterprise_sso"}, CommaSeparated: true},
-			{Name: "query", In: "query", Type: "string"},
-			{Name: "domains", In: "query", Type: "array", ItemType: "string"},
-			{Name: "order_by", In: "query", Type: "string"},
-			{Name: "offset", In: "query", Type: "integer"},
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-		},
-		Response: Response{Status: 200, Schema: "OrganizationDomains", Shape: ShapeList},
-	},
-	{
-		Name: "organizationDomains.update", Resource: "organizationDomains", Method: "update", JSName: "organizations.updateOrganizationDomain",
-		OperationID: "UpdateOrganizationDomain", HTTPMethod: "PATCH", Path: "/organizations/{organization_id}/domains/{domain_id}",
-		Summary: "Update an organization domain.",
-		Params: []Param{
-			{Name: "organization_id", In: "path", Type: "string", Required: true},
-			{Name: "domain_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "UpdateOrganizationDomainRequest", Required: true},
-		Response: Response{Status: 200, Schema: "OrganizationDomain", Shape: ShapeObject},
-	},
-	{
-		Name: "organizationDomains.verifyOwnership", Resource: "organizationDomains", Method: "verifyOwnership",
-		OperationID: "VerifyOrganizationDomainOwnership", HTTPMethod: "POST", Path: "/organizations/{organization_id}/domains/{domain_id}/verify_ownership",
-		Summary: "Mark an organization domain's ownership as verified",
-		Params: []Param{
-			{Name: "organization_id", In: "path", Type: "string", Required: true},
-			{Name: "domain_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "OrganizationDomain", Shape: ShapeObject},
-	},
-	{
-		Name: "organizationInvitations.bulkCreate", Resource: "organizationInvitations", Method: "bulkCreate", JSName: "organizations.createOrganizationInvitationBulk",
-		OperationID: "CreateOrganizationInvitationBulk", HTTPMethod: "POST", Path: "/organizations/{organization_id}/invitations/bulk",
-		Summary: "Bulk create and send organization invitations",
-		Params: []Param{
-			{Name: "organization_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "CreateOrganizationInvitationBulkRequest", Array: true, Required: true},
-		Response: Response{Status: 200, Schema: "OrganizationInvitations", Shape: ShapeList},
-	},
-	{
-		Name: "organizationInvitations.create", Resource: "organizationInvitations", Method: "create", JSName: "organizations.createOrganizationInvitation",
-		OperationID: "CreateOrganizationInvitation", HTTPMethod: "POST", Path: "/organizations/{organization_id}/invitations",
-		Summary: "Create and send an organization invitation",
-		Params: []Param{
-			{Name: "organization_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "CreateOrganizationInvitationRequest"},
-		Response: Response{Status: 200, Schema: "OrganizationInvitation", Shape: ShapeObject},
-	},
-	{
-		Name: "organizationInvitations.get", Resource: "organizationInvitations", Method: "get", JSName: "organizations.getOrganizationInvitation",
-		OperationID: "GetOrganizationInvitation", HTTPMethod: "GET", Path: "/organizations/{organization_id}/invitations/{invitation_id}",
-		Summary: "Retrieve an organization invitation by ID",
-		Params: []Param{
-			{Name: "organization_id", In: "path", Type: "string", Required: true},
-			{Name: "invitation_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "OrganizationInvitation", Shape: ShapeObject},
-	},
-	{
-		Name: "organizationInvitations.getAll", Resource: "organizationInvitations", Method: "getAll",
-		OperationID: "ListInstanceOrganizationInvitations", HTTPMethod: "GET", Path: "/organization_invitations",
-		Summary: "Get a list of organization invitations for the current instance",
-		Params: []Param{
-			{Name: "order_by", In: "query", Type: "string"},
-			{Name: "status", In: "query", Type: "string", Enum: []string{"pending", "accepted", "revoked", "expired"}},
-			{Name: "query", In: "query", Type: "string"},
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-		},
-		Response: Response{Status: 200, Schema: "OrganizationInvitationsWithPublicOrganizationData", Shape: ShapeList},
-	},
-	{
-		Name: "organizationInvitations.list", Resource: "organizationInvitations", Method: "list", JSName: "organizations.getOrganizationInvitationList",
-		OperationID: "ListOrganizationInvitations", HTTPMethod: "GET", Path: "/organizations/{organization_id}/invitations",
-		Summary: "Get a list of organization invitations",
-		Params: []Param{
-			{Name: "organization_id", In: "path", Type: "string", Required: true},
-			{Name: "status", In: "query", Type: "string", Enum: []string{"pending", "accepted", "revoked", "expired"}},
-			{Name: "email_address", In: "query", Type: "string"},
-			{Name: "order_by", In: "query", Type: "string"},
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-		},
-		Response: Response{Status: 200, Schema: "OrganizationInvitations", Shape: ShapeList},
-	},
-	{
-		Name: "organizationInvitations.listPending", Resource: "organizationInvitations", Method: "listPending",
-		OperationID: "ListPendingOrganizationInvitations", HTTPMethod: "GET", Path: "/organizations/{organization_id}/invitations/pending",
-		Summary:    "Get a list of pending organization invitations",
-		Deprecated: true,
-		Params: []Param{
-			{Name: "organization_id", In: "path", Type: "string", Required: true},
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-		},
-		Response: Response{Status: 200, Schema: "OrganizationInvitations", Shape: ShapeList},
-	},
-	{
-		Name: "organizationInvitations.revoke", Resource: "organizationInvitations", Method: "revoke", JSName: "organizations.revokeOrganizationInvitation",
-		OperationID: "RevokeOrganizationInvitation", HTTPMethod: "POST", Path: "/organizations/{organization_id}/invitations/{invitation_id}/revoke",
-		Summary: "Revoke a pending organization invitation",
-		Params: []Param{
-			{Name: "organization_id", In: "path", Type: "string", Required: true},
-			{Name: "invitation_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "RevokeOrganizationInvitationRequest"},
-		Response: Response{Status: 200, Schema: "OrganizationInvitation", Shape: ShapeObject},
-	},
-	{
-		Name: "organizationMemberships.create", Resource: "organizationMemberships", Method: "create", JSName: "organizations.createOrganizationMembership",
-		OperationID: "CreateOrganizationMembership", HTTPMethod: "POST", Path: "/organizations/{organization_id}/memberships",
-		Summary: "Create a new organization membership",
-		Params: []Param{
-			{Name: "organization_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "CreateOrganizationMembershipRequest", Required: true},
-		Response: Response{Status: 200, Schema: "OrganizationMembership", Shape: ShapeObject},
-	},
-	{
-		Name: "organizationMemberships.delete", Resource: "organizationMemberships", Method: "delete", JSName: "organizations.deleteOrganizationMembership",
-		OperationID: "DeleteOrganizationMembership", HTTPMethod: "DELETE", Path: "/organizations/{organization_id}/memberships/{user_id}",
-		Summary: "Remove a member from an organization",
-		Params: []Param{
-			{Name: "organization_id", In: "path", Type: "string", Required: true},
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "OrganizationMembership", Shape: ShapeObject},
-	},
-	{
-		Name: "organizationMemberships.list", Resource: "organizationMemberships", Method: "list", JSName: "organizations.getOrganizationMembershipList",
-		OperationID: "ListOrganizationMemberships", HTTPMethod: "GET", Path: "/organizations/{organization_id}/memberships",
-		Summary: "Get a list of all members of an organization",
-		Params: []Param{
-			{Name: "organization_id", In: "path", Type: "string", Required: true},
-			{Name: "order_by", In: "query", Type: "string"},
-			{Name: "user_id", In: "query", Type: "array", ItemType: "string"},
-			{Name: "email_address", In: "query", Type: "array", ItemType: "string"},
-			{Name: "phone_number", In: "query", Type: "array", ItemType: "string"},
-			{Name: "username", In: "query", Type: "array", ItemType: "string"},
-			{Name: "web3_wallet", In: "query", Type: "array", ItemType: "string"},
-			{Name: "role", In: "query", Type: "array", ItemType: "string"},
-			{Name: "query", In: "query", Type: "string"},
-			{Name: "email_address_query", In: "query", Type: "string"},
-			{Name: "phone_number_query", In: "query", Type: "string"},
-			{Name: "username_query", In: "query", Type: "string"},
-			{Name: "name_query", In: "query", Type: "string"},
-			{Name: "last_active_at_before", In: "query", Type: "integer"},
-			{Name: "last_active_at_after", In: "query", Type: "integer"},
-			{Name: "created_at_before", In: "query", Type: "integer"},
-			{Name: "created_at_after", In: "query", Type: "integer"},
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-		},
-		Response: Response{Status: 200, Schema: "OrganizationMemberships", Shape: ShapeList},
-	},
-	{
-		Name: "organizationMemberships.update", Resource: "organizationMemberships", Method: "update", JSName: "organizations.updateOrganizationMembership",
-		OperationID: "UpdateOrganizationMembership", HTTPMethod: "PATCH", Path: "/organizations/{organization_id}/memberships/{user_id}",
-		Summary: "Update an organization membership",
-		Params: []Param{
-			{Name: "organization_id", In: "path", Type: "string", Required: true},
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "UpdateOrganizationMembershipRequest", Required: true},
-		Response: Response{Status: 200, Schema: "OrganizationMembership", Shape: ShapeObject},
-	},
-	{
-		Name: "organizationMemberships.updateMetadata", Resource: "organizationMemberships", Method: "updateMetadata", JSName: "organizations.updateOrganizationMembershipMetadata",
-		OperationID: "UpdateOrganizationMembershipMetadata", HTTPMethod: "PATCH", Path: "/organizations/{organization_id}/memberships/{user_id}/metadata",
-		Summary: "Merge and update organization membership metadata",
-		Params: []Param{
-			{Name: "organization_id", In: "path", Type: "string", Required: true},
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "UpdateOrganizationMembershipMetadataRequest"},
-		Response: Response{Status: 200, Schema: "OrganizationMembership", Shape: ShapeObject},
-	},
-	{
-		Name: "organizationPermissions.create", Resource: "organizationPermissions", Method: "create",
-		OperationID: "CreateOrganizationPermission", HTTPMethod: "POST", Path: "/organization_permissions",
-		Summary:  "Create a new organization permission",
-		Body:     &Body{ContentType: "application/json", Schema: "CreateOrganizationPermissionRequest", Required: true},
-		Response: Response{Status: 200, Schema: "Permission", Shape: ShapeObject},
-	},
-	{
-		Name: "organizationPermissions.delete", Resource: "organizationPermissions", Method: "delete",
-		OperationID: "DeleteOrganizationPermission", HTTPMethod: "DELETE", Path: "/organization_permissions/{permission_id}",
-		Summary: "Delete an organization permission",
-		Params: []Param{
-			{Name: "permission_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "DeletedObject", Shape: ShapeObject},
-	},
-	{
-		Name: "organizationPermissions.get", Resource: "organizationPermissions", Method: "get",
-		OperationID: "GetOrganizationPermission", HTTPMethod: "GET", Path: "/organization_permissions/{permission_id}",
-		Summary: "Get an organization permission",
-		Params: []Param{
-			{Name: "permission_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "Permission", Shape: ShapeObject},
-	},
-	{
-		Name: "organizationPermissions.list", Resource: "organizationPermissions", Method: "list",
-		OperationID: "ListOrganizationPermissions", HTTPMethod: "GET", Path: "/organization_permissions",
-		Summary: "Get a list of all organization permissions",
-		Params: []Param{
-			{Name: "query", In: "query", Type: "string"},
-			{Name: "order_by", In: "query", Type: "string"},
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-		},
-		Response: Response{Status: 200, Schema: "Permissions", Shape: ShapeList},
-	},
-	{
-		Name: "organizationPermissions.update", Resource: "organizationPermissions", Method: "update",
-		OperationID: "UpdateOrganizationPermission", HTTPMethod: "PATCH", Path: "/organization_permissions/{permission_id}",
-		Summary: "Update an organization permission",
-		Params: []Param{
-			{Name: "permission_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "UpdateOrganizationPermissionRequest", Required: true},
-		Response: Response{Status: 200, Schema: "Permission", Shape: ShapeObject},
-	},
-	{
-		Name: "organizationRoles.assignPermission", Resource: "organizationRoles", Method: "assignPermission",
-		OperationID: "AssignPermissionToOrganizationRole", HTTPMethod: "POST", Path: "/organization_roles/{organization_role_id}/permissions/{permission_id}",
-		Summary: "Assign a permission to an organization role",
-		Params: []Param{
-			{Name: "organization_role_id", In: "path", Type: "string", Required: true},
-			{Name: "permission_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "Role", Shape: ShapeObject},
-	},
-	{
-		Name: "organizationRoles.create", Resource: "organizationRoles", Method: "create",
-		OperationID: "CreateOrganizationRole", HTTPMethod: "POST", Path: "/organization_roles",
-		Summary:  "Create an organization role",
-		Body:     &Body{ContentType: "application/json", Schema: "CreateOrganizationRoleRequest", Required: true},
-		Response: Response{Status: 200, Schema: "Role", Shape: ShapeObject},
-	},
-	{
-		Name: "organizationRoles.delete", Resource: "organizationRoles", Method: "delete",
-		OperationID: "DeleteOrganizationRole", HTTPMethod: "DELETE", Path: "/organization_roles/{organization_role_id}",
-		Summary: "Delete an organization role",
-		Params: []Param{
-			{Name: "organization_role_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "DeletedObject", Shape: ShapeObject},
-	},
-	{
-		Name: "organizationRoles.get", Resource: "organizationRoles", Method: "get",
-		OperationID: "GetOrganizationRole", HTTPMethod: "GET", Path: "/organization_roles/{organization_role_id}",
-		Summary: "Retrieve an organization role",
-		Params: []Param{
-			{Name: "organization_role_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "Role", Shape: ShapeObject},
-	},
-	{
-		Name: "organizationRoles.list", Resource: "organizationRoles", Method: "list",
-		OperationID: "ListOrganizationRoles", HTTPMethod: "GET", Path: "/organization_roles",
-		Summary: "Get a list of organization roles",
-		Params: []Param{
-			{Name: "query", In: "query", Type: "string"},
-			{Name: "order_by", In: "query", Type: "string"},
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-		},
-		Response: Response{Status: 200, Schema: "Roles", Shape: ShapeList},
-	},
-	{
-		Name: "organizationRoles.removePermission", Resource: "organizationRoles", Method: "removePermission",
-		OperationID: "RemovePermissionFromOrganizationRole", HTTPMethod: "DELETE", Path: "/organization_roles/{organization_role_id}/permissions/{permission_id}",
-		Summary: "Remove a permission from an organization role",
-		Params: []Param{
-			{Name: "organization_role_id", In: "path", Type: "string", Required: true},
-			{Name: "permission_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "Role", Shape: ShapeObject},
-	},
-	{
-		Name: "organizationRoles.update", Resource: "organizationRoles", Method: "update",
-		OperationID: "UpdateOrganizationRole", HTTPMethod: "PATCH", Path: "/organization_roles/{organization_role_id}",
-		Summary: "Update an organization role",
-		Params: []Param{
-			{Name: "organization_role_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "UpdateOrganizationRoleRequest", Required: true},
-		Response: Response{Status: 200, Schema: "Role", Shape: ShapeObject},
-	},
-	{
-		Name: "organizations.adjustBillingCreditBalance", Resource: "organizations", Method: "adjustBillingCreditBalance",
-		OperationID: "AdjustOrganizationBillingCreditBalance", HTTPMethod: "POST", Path: "/organizations/{organization_id}/billing/credits",
-		Summary: "Adjust an organization's credit balance",
-		Params: []Param{
-			{Name: "organization_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "AdjustCreditBalanceRequest", Required: true},
-		Response: Response{Status: 200, Schema: "CommerceCreditLedgerResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "organizations.create", Resource: "organizations", Method: "create", JSName: "organizations.createOrganization",
-		OperationID: "CreateOrganization", HTTPMethod: "POST", Path: "/organizations",
-		Summary:  "Create an organization",
-		Body:     &Body{ContentType: "application/json", Schema: "CreateOrganizationRequest"},
-		Response: Response{Status: 200, Schema: "Organization", Shape: ShapeObject},
-	},
-	{
-		Name: "organizations.delete", Resource: "organizations", Method: "delete", JSName: "organizations.deleteOrganization",
-		OperationID: "DeleteOrganization", HTTPMethod: "DELETE", Path: "/organizations/{organization_id}",
-		Summary: "Delete an organization",
-		Params: []Param{
-			{Name: "organization_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "DeletedObject", Shape: ShapeObject},
-	},
-	{
-		Name: "organizations.deleteLogo", Resource: "organizations", Method: "deleteLogo", JSName: "organizations.deleteOrganizationLogo",
-		OperationID: "DeleteOrganizationLogo", HTTPMethod: "DELETE", Path: "/organizations/{organization_id}/logo",
-		Summary: "Delete the organization's logo.",
-		Params: []Param{
-			{Name: "organization_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "Organization", Shape: ShapeObject},
-	},
-	{
-		Name: "organizations.get", Resource: "organizations", Method: "get", JSName: "organizations.getOrganization",
-		OperationID: "GetOrganization", HTTPMethod: "GET", Path: "/organizations/{organization_id}",
-		Summary: "Retrieve an organization by ID or slug",
-		Params: []Param{
-			{Name: "organization_id", In: "path", Type: "string", Required: true},
-			{Name: "include_members_count", In: "query", Type: "boolean"},
-			{Name: "include_missing_member_with_elevated_permissions", In: "query", Type: "boolean"},
-		},
-		Response: Response{Status: 200, Schema: "Organization", Shape: ShapeObject},
-	},
-	{
-		Name: "organizations.getBillingCreditBalance", Resource: "organizations", Method: "getBillingCreditBalance",
-		OperationID: "GetOrganizationBillingCreditBalance", HTTPMethod: "GET", Path: "/organizations/{organization_id}/billing/credits",
-		Summary: "Retrieve an organization's credit balance",
-		Params: []Param{
-			{Name: "organization_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "CommerceCreditBalanceResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "organizations.getBillingSubscription", Resource: "organizations", Method: "getBillingSubscription",
-		OperationID: "GetOrganizationBillingSubscription", HTTPMethod: "GET", Path: "/organizations/{organization_id}/billing/subscription",
-		Summary: "Retrieve an organization's billing subscription",
-		Params: []Param{
-			{Name: "organization_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "CommerceSubscription", Shape: ShapeObject},
-	},
-	{
-		Name: "organizations.list", Resource: "organizations", Method: "list", JSName: "organizations.getOrganizationList",
-		OperationID: "ListOrganizations", HTTPMethod: "GET", Path: "/organizations",
-		Summary: "Get a list of organizations for an instance",
-		Params: []Param{
-			{Name: "include_members_count", In: "query", Type: "boolean"},
-			{Name: "include_missing_member_with_elevated_permissions", In: "query", Type: "boolean"},
-			{Name: "query", In: "query", Type: "string"},
-			{Name: "user_id", In: "query", Type: "array", ItemType: "string"},
-			{Name: "organization_id", In: "query", Type: "array", ItemType: "string"},
-			{Name: "order_by", In: "query", Type: "string"},
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-		},
-		Response: Response{Status: 200, Schema: "Organizations", Shape: ShapeList},
-	},
-	{
-		Name: "organizations.mergeMetadata", Resource: "organizations", Method: "mergeMetadata", JSName: "organizations.updateOrganizationMetadata",
-		OperationID: "MergeOrganizationMetadata", HTTPMethod: "PATCH", Path: "/organizations/{organization_id}/metadata",
-		Summary: "Merge and update metadata for an organization",
-		Params: []Param{
-			{Name: "organization_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "MergeOrganizationMetadataRequest", Required: true},
-		Response: Response{Status: 200, Schema: "Organization", Shape: ShapeObject},
-	},
-	{
-		Name: "organizations.replaceMetadata", Resource: "organizations", Method: "replaceMetadata",
-		OperationID: "ReplaceOrganizationMetadata", HTTPMethod: "PUT", Path: "/organizations/{organization_id}/metadata",
-		Summary: "Replace metadata for an organization",
-		Params: []Param{
-			{Name: "organization_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "ReplaceOrganizationMetadataRequest", Required: true},
-		Response: Response{Status: 200, Schema: "Organization", Shape: ShapeObject},
-	},
-	{
-		Name: "organizations.update", Resource: "organizations", Method: "update", JSName: "organizations.updateOrganization",
-		OperationID: "UpdateOrganization", HTTPMethod: "PATCH", Path: "/organizations/{organization_id}",
-		Summary: "Update an organization",
-		Params: []Param{
-			{Name: "organization_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "UpdateOrganizationRequest", Required: true},
-		Response: Response{Status: 200, Schema: "Organization", Shape: ShapeObject},
-	},
-	{
-		Name: "organizations.uploadLogo", Resource: "organizations", Method: "uploadLogo", JSName: "organizations.updateOrganizationLogo",
-		OperationID: "UploadOrganizationLogo", HTTPMethod: "PUT", Path: "/organizations/{organization_id}/logo",
-		Summary: "Upload a logo for the organization",
-		Params: []Param{
-			{Name: "organization_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "multipart/form-data", Schema: "UploadOrganizationLogoRequest"},
-		Response: Response{Status: 200, Schema: "OrganizationWithLogo", Shape: ShapeObject},
-	},
-	{
-		Name: "phoneNumbers.attemptVerification", Resource: "phoneNumbers", Method: "attemptVerification",
-		OperationID: "AttemptPhoneNumberVerification", HTTPMethod: "POST", Path: "/phone_numbers/{phone_number_id}/attempt_verification",
-		Summary: "Verify a code sent to a phone number",
-		Params: []Param{
-			{Name: "phone_number_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "AttemptPhoneNumberVerificationRequest", Required: true},
-		Response: Response{Status: 200, Schema: "VerificationResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "phoneNumbers.create", Resource: "phoneNumbers", Method: "create", JSName: "phoneNumbers.createPhoneNumber",
-		OperationID: "CreatePhoneNumber", HTTPMethod: "POST", Path: "/phone_numbers",
-		Summary:  "Create a phone number",
-		Body:     &Body{ContentType: "application/json", Schema: "CreatePhoneNumberRequest"},
-		Response: Response{Status: 200, Schema: "PhoneNumber", Shape: ShapeObject},
-	},
-	{
-		Name: "phoneNumbers.delete", Resource: "phoneNumbers", Method: "delete", JSName: "phoneNumbers.deletePhoneNumber",
-		OperationID: "DeletePhoneNumber", HTTPMethod: "DELETE", Path: "/phone_numbers/{phone_number_id}",
-		Summary: "Delete a phone number",
-		Params: []Param{
-			{Name: "phone_number_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "DeletedObject", Shape: ShapeObject},
-	},
-	{
-		Name: "phoneNumbers.get", Resource: "phoneNumbers", Method: "get", JSName: "phoneNumbers.getPhoneNumber",
-		OperationID: "GetPhoneNumber", HTTPMethod: "GET", Path: "/phone_numbers/{phone_number_id}",
-		Summary: "Retrieve a phone number",
-		Params: []Param{
-			{Name: "phone_number_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "PhoneNumber", Shape: ShapeObject},
-	},
-	{
-		Name: "phoneNumbers.prepareVerification", Resource: "phoneNumbers", Method: "prepareVerification",
-		OperationID: "PreparePhoneNumberVerification", HTTPMethod: "POST", Path: "/phone_numbers/{phone_number_id}/prepare_verification",
-		Summary: "Send a verification code to a phone number",
-		Params: []Param{
-			{Name: "phone_number_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "VerificationResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "phoneNumbers.update", Resource: "phoneNumbers", Method: "update", JSName: "phoneNumbers.updatePhoneNumber",
-		OperationID: "UpdatePhoneNumber", HTTPMethod: "PATCH", Path: "/phone_numbers/{phone_number_id}",
-		Summary: "Update a phone number",
-		Params: []Param{
-			{Name: "phone_number_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "UpdatePhoneNumberRequest"},
-		Response: Response{Status: 200, Schema: "PhoneNumber", Shape: ShapeObject},
-	},
-	{
-		Name: "proxyChecks.verify", Resource: "proxyChecks", Method: "verify", JSName: "proxyChecks.verify",
-		OperationID: "VerifyDomainProxy", HTTPMethod: "POST", Path: "/proxy_checks",
-		Summary:  "Verify the proxy configuration for your domain",
-		Body:     &Body{ContentType: "application/json", Schema: "VerifyDomainProxyRequest"},
-		Response: Response{Status: 200, Schema: "ProxyCheck", Shape: ShapeObject},
-	},
-	{
-		Name: "redirectUrls.create", Resource: "redirectUrls", Method: "create", JSName: "redirectUrls.createRedirectUrl",
-		OperationID: "CreateRedirectURL", HTTPMethod: "POST", Path: "/redirect_urls",
-		Summary:  "Create a redirect URL",
-		Body:     &Body{ContentType: "application/json", Schema: "CreateRedirectURLRequest"},
-		Response: Response{Status: 200, Schema: "RedirectURL", Shape: ShapeObject},
-	},
-	{
-		Name: "redirectUrls.delete", Resource: "redirectUrls", Method: "delete", JSName: "redirectUrls.deleteRedirectUrl",
-		OperationID: "DeleteRedirectURL", HTTPMethod: "DELETE", Path: "/redirect_urls/{id}",
-		Summary: "Delete a redirect URL",
-		Params: []Param{
-			{Name: "id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "DeletedObject", Shape: ShapeObject},
-	},
-	{
-		Name: "redirectUrls.get", Resource: "redirectUrls", Method: "get", JSName: "redirectUrls.getRedirectUrl",
-		OperationID: "GetRedirectURL", HTTPMethod: "GET", Path: "/redirect_urls/{id}",
-		Summary: "Retrieve a redirect URL",
-		Params: []Param{
-			{Name: "id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "RedirectURL", Shape: ShapeObject},
-	},
-	{
-		Name: "redirectUrls.list", Resource: "redirectUrls", Method: "list", JSName: "redirectUrls.getRedirectUrlList",
-		OperationID: "ListRedirectURLs", HTTPMethod: "GET", Path: "/redirect_urls",
-		Summary: "List all redirect URLs",
-		Params: []Param{
-			{Name: "paginated", In: "query", Type: "boolean"},
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-		},
-		Response: Response{Status: 200, Schema: "RedirectURLList", Shape: ShapeArray, Paginated: true},
-	},
-	{
-		Name: "roleSets.addRoles", Resource: "roleSets", Method: "addRoles",
-		OperationID: "AddRolesToRoleSet", HTTPMethod: "POST", Path: "/role_sets/{role_set_key_or_id}/roles",
-		Summary: "Add roles to a role set",
-		Params: []Param{
-			{Name: "role_set_key_or_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "AddRolesToRoleSetRequest", Required: true},
-		Response: Response{Status: 200, Schema: "RoleSet", Shape: ShapeObject},
-	},
-	{
-		Name: "roleSets.create", Resource: "roleSets", Method: "create",
-		OperationID: "CreateRoleSet", HTTPMethod: "POST", Path: "/role_sets",
-		Summary:  "Create a role set",
-		Body:     &Body{ContentType: "application/json", Schema: "CreateRoleSetRequest", Required: true},
-		Response: Response{Status: 200, Schema: "RoleSet", Shape: ShapeObject},
-	},
-	{
-		Name: "roleSets.get", Resource: "roleSets", Method: "get",
-		OperationID: "GetRoleSet", HTTPMethod: "GET", Path: "/role_sets/{role_set_key_or_id}",
-		Summary: "Retrieve a role set",
-		Params: []Param{
-			{Name: "role_set_key_or_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "RoleSet", Shape: ShapeObject},
-	},
-	{
-		Name: "roleSets.list", Resource: "roleSets", Method: "list",
-		OperationID: "ListRoleSets", HTTPMethod: "GET", Path: "/role_sets",
-		Summary: "Get a list of role sets",
-		Params: []Param{
-			{Name: "query", In: "query", Type: "string"},
-			{Name: "order_by", In: "query", Type: "string"},
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-		},
-		Response: Response{Status: 200, Schema: "RoleSets", Shape: ShapeList},
-	},
-	{
-		Name: "roleSets.replace", Resource: "roleSets", Method: "replace",
-		OperationID: "ReplaceRoleSet", HTTPMethod: "POST", Path: "/role_sets/{role_set_key_or_id}/replace",
-		Summary: "Replace a role set",
-		Params: []Param{
-			{Name: "role_set_key_or_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "ReplaceRoleSetRequest", Required: true},
-		Response: Response{Status: 200, Schema: "DeletedObject", Shape: ShapeObject},
-	},
-	{
-		Name: "roleSets.replaceRole", Resource: "roleSets", Method: "replaceRole",
-		OperationID: "ReplaceRoleInRoleSet", HTTPMethod: "POST", Path: "/role_sets/{role_set_key_or_id}/roles/replace",
-		Summary: "Replace a role in a role set",
-		Params: []Param{
-			{Name: "role_set_key_or_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "ReplaceRoleInRoleSetRequest", Required: true},
-		Response: Response{Status: 200, Schema: "RoleSet", Shape: ShapeObject},
-	},
-	{
-		Name: "roleSets.update", Resource: "roleSets", Method: "update",
-		OperationID: "UpdateRoleSet", HTTPMethod: "PATCH", Path: "/role_sets/{role_set_key_or_id}",
-		Summary: "Update a role set",
-		Params: []Param{
-			{Name: "role_set_key_or_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "UpdateRoleSetRequest", Required: true},
-		Response: Response{Status: 200, Schema: "RoleSet", Shape: ShapeObject},
-	},
-	{
-		Name: "samlConnections.create", Resource: "samlConnections", Method: "create", JSName: "samlConnections.createSamlConnection",
-		OperationID: "CreateSAMLConnection", HTTPMethod: "POST", Path: "/saml_connections",
-		Summary:    "Create a SAML Connection",
-		Deprecated: true,
-		Body:       &Body{ContentType: "application/json", Schema: "CreateSAMLConnectionRequest"},
-		Response:   Response{Status: 200, Schema: "SAMLConnection", Shape: ShapeObject},
-	},
-	{
-		Name: "samlConnections.delete", Resource: "samlConnections", Method: "delete", JSName: "samlConnections.deleteSamlConnection",
-		OperationID: "DeleteSAMLConnection", HTTPMethod: "DELETE", Path: "/saml_connections/{saml_connection_id}",
-		Summary:    "Delete a SAML Connection",
-		Deprecated: true,
-		Params: []Param{
-			{Name: "saml_connection_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "DeletedObject", Shape: ShapeObject},
-	},
-	{
-		Name: "samlConnections.get", Resource: "samlConnections", Method: "get", JSName: "samlConnections.getSamlConnection",
-		OperationID: "GetSAMLConnection", HTTPMethod: "GET", Path: "/saml_connections/{saml_connection_id}",
-		Summary:    "Retrieve a SAML Connection by ID",
-		Deprecated: true,
-		Params: []Param{
-			{Name: "saml_connection_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "SAMLConnection", Shape: ShapeObject},
-	},
-	{
-		Name: "samlConnections.list", Resource: "samlConnections", Method: "list", JSName: "samlConnections.getSamlConnectionList",
-		OperationID: "ListSAMLConnections", HTTPMethod: "GET", Path: "/saml_connections",
-		Summary:    "Get a list of SAML Connections for an instance",
-		Deprecated: true,
-		Params: []Param{
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-			{Name: "query", In: "query", Type: "string"},
-			{Name: "order_by", In: "query", Type: "string"},
-			{Name: "organization_id", In: "query", Type: "array", ItemType: "string"},
-		},
-		Response: Response{Status: 200, Schema: "SAMLConnections", Shape: ShapeList},
-	},
-	{
-		Name: "samlConnections.update", Resource: "samlConnections", Method: "update", JSName: "samlConnections.updateSamlConnection",
-		OperationID: "UpdateSAMLConnection", HTTPMethod: "PATCH", Path: "/saml_connections/{saml_connection_id}",
-		Summary:    "Update a SAML Connection",
-		Deprecated: true,
-		Params: []Param{
-			{Name: "saml_connection_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "UpdateSAMLConnectionRequest", Required: true},
-		Response: Response{Status: 200, Schema: "SAMLConnection", Shape: ShapeObject},
-	},
-	{
-		Name: "scimDirectories.create", Resource: "scimDirectories", Method: "create",
-		OperationID: "CreateSCIMDirectory", HTTPMethod: "POST", Path: "/scim_directories",
-		Summary:  "Create a directory",
-		Body:     &Body{ContentType: "application/json", Schema: "CreateSCIMDirectoryRequest"},
-		Response: Response{Status: 200, Schema: "SCIMDirectory", Shape: ShapeObject},
-	},
-	{
-		Name: "scimDirectories.createGroupRoleMapping", Resource: "scimDirectories", Method: "createGroupRoleMapping",
-		OperationID: "CreateSCIMGroupRoleMapping", HTTPMethod: "POST", Path: "/scim_directories/{scim_directory_id}/group_role_mappings",
-		Summary: "Create a SCIM group role mapping",
-		Params: []Param{
-			{Name: "scim_directory_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "CreateSCIMGroupRoleMappingRequest", Required: true},
-		Response: Response{Status: 200, Schema: "SCIMGroupRoleMapping", Shape: ShapeObject},
-	},
-	{
-		Name: "scimDirectories.delete", Resource: "scimDirectories", Method: "delete",
-		OperationID: "DeleteSCIMDirectory", HTTPMethod: "DELETE", Path: "/scim_directories/{scim_directory_id}",
-		Summary: "Delete a directory",
-		Params: []Param{
-			{Name: "scim_directory_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "DeletedObject", Shape: ShapeObject},
-	},
-	{
-		Name: "scimDirectories.deleteGroupRoleMapping", Resource: "scimDirectories", Method: "deleteGroupRoleMapping",
-		OperationID: "DeleteSCIMGroupRoleMapping", HTTPMethod: "DELETE", Path: "/scim_directories/{scim_directory_id}/group_role_mappings/{mapping_id}",
-		Summary: "Delete a SCIM group role mapping",
-		Params: []Param{
-			{Name: "scim_directory_id", In: "path", Type: "string", Required: true},
-			{Name: "mapping_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "SCIMGroupRoleMappingDeleted", Shape: ShapeObject},
-	},
-	{
-		Name: "scimDirectories.get", Resource: "scimDirectories", Method: "get",
-		OperationID: "GetSCIMDirectory", HTTPMethod: "GET", Path: "/scim_directories/{scim_directory_id}",
-		Summary: "Retrieve a directory",
-		Params: []Param{
-			{Name: "scim_directory_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "SCIMDirectory", Shape: ShapeObject},
-	},
-	{
-		Name: "scimDirectories.list", Resource: "scimDirectories", Method: "list",
-		OperationID: "ListSCIMDirectories", HTTPMethod: "GET", Path: "/scim_directories",
-		Summary: "List all directories",
-		Params: []Param{
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-		},
-		Response: Response{Status: 200, Schema: "SCIMDirectoryList", Shape: ShapeList},
-	},
-	{
-		Name: "scimDirectories.listGroupRoleMappings", Resource: "scimDirectories", Method: "listGroupRoleMappings",
-		OperationID: "ListSCIMGroupRoleMappings", HTTPMethod: "GET", Path: "/scim_directories/{scim_directory_id}/group_role_mappings",
-		Summary: "List SCIM group role mappings",
-		Params: []Param{
-			{Name: "scim_directory_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "SCIMGroupRoleMappingList", Shape: ShapeList},
-	},
-	{
-		Name: "scimDirectories.replaceGroupRoleMappings", Resource: "scimDirectories", Method: "replaceGroupRoleMappings",
-		OperationID: "ReplaceSCIMGroupRoleMappings", HTTPMethod: "PUT", Path: "/scim_directories/{scim_directory_id}/group_role_mappings",
-		Summary: "Replace SCIM group role mappings",
-		Params: []Param{
-			{Name: "scim_directory_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "ReplaceSCIMGroupRoleMappingsRequest", Required: true},
-		Response: Response{Status: 200, Schema: "SCIMGroupRoleMappingList", Shape: ShapeList},
-	},
-	{
-		Name: "scimDirectories.rotateAPIKey", Resource: "scimDirectories", Method: "rotateAPIKey",
-		OperationID: "RotateSCIMDirectoryAPIKey", HTTPMethod: "POST", Path: "/scim_directories/{scim_directory_id}/rotate_api_key",
-		Summary: "Rotate a directory's API key",
-		Params: []Param{
-			{Name: "scim_directory_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "SCIMDirectory", Shape: ShapeObject},
-	},
-	{
-		Name: "scimDirectories.update", Resource: "scimDirectories", Method: "update",
-		OperationID: "UpdateSCIMDirectory", HTTPMethod: "PATCH", Path: "/scim_directories/{scim_directory_id}",
-		Summary: "Update a directory",
-		Params: []Param{
-			{Name: "scim_directory_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "UpdateSCIMDirectoryRequest"},
-		Response: Response{Status: 200, Schema: "SCIMDirectory", Shape: ShapeObject},
-	},
-	{
-		Name: "sessions.create", Resource: "sessions", Method: "create", JSName: "sessions.createSession",
-		OperationID: "createSession", HTTPMethod: "POST", Path: "/sessions",
-		Summary:  "Create a new active session",
-		Body:     &Body{ContentType: "application/json", Schema: "CreateSessionRequest"},
-		Response: Response{Status: 200, Schema: "Session", Shape: ShapeObject},
-	},
-	{
-		Name: "sessions.createToken", Resource: "sessions", Method: "createToken", JSName: "sessions.getToken",
-		OperationID: "CreateSessionToken", HTTPMethod: "POST", Path: "/sessions/{session_id}/tokens",
-		Summary: "Create a session token",
-		Params: []Param{
-			{Name: "session_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "CreateSessionTokenRequest"},
-		Response: Response{Status: 200, Schema: "CreateSessionTokenResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "sessions.createTokenFromTemplate", Resource: "sessions", Method: "createTokenFromTemplate",
-		OperationID: "CreateSessionTokenFromTemplate", HTTPMethod: "POST", Path: "/sessions/{session_id}/tokens/{template_name}",
-		Summary: "Create a session token from a JWT template",
-		Params: []Param{
-			{Name: "session_id", In: "path", Type: "string", Required: true},
-			{Name: "template_name", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "CreateSessionTokenFromTemplateRequest"},
-		Response: Response{Status: 200, Schema: "CreateSessionTokenFromTemplateResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "sessions.get", Resource: "sessions", Method: "get", JSName: "sessions.getSession",
-		OperationID: "GetSession", HTTPMethod: "GET", Path: "/sessions/{session_id}",
-		Summary: "Retrieve a session",
-		Params: []Param{
-			{Name: "session_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "Session", Shape: ShapeObject},
-	},
-	{
-		Name: "sessions.list", Resource: "sessions", Method: "list", JSName: "sessions.getSessionList",
-		OperationID: "GetSessionList", HTTPMethod: "GET", Path: "/sessions",
-		Summary: "List all sessions",
-		Params: []Param{
-			{Name: "client_id", In: "query", Type: "string"},
-			{Name: "user_id", In: "query", Type: "string"},
-			{Name: "status", In: "query", Type: "string", Enum: []string{"abandoned", "active", "ended", "expired", "removed", "replaced", "revoked"}},
-			{Name: "paginated", In: "query", Type: "boolean"},
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-		},
-		Response: Response{Status: 200, Schema: "SessionList", Shape: ShapeArray, Paginated: true},
-	},
-	{
-		Name: "sessions.refresh", Resource: "sessions", Method: "refresh",
-		OperationID: "RefreshSession", HTTPMethod: "POST", Path: "/sessions/{session_id}/refresh",
-		Summary: "Refresh a session",
-		Params: []Param{
-			{Name: "session_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "RefreshSessionRequest"},
-		Response: Response{Status: 200, Schema: "SessionRefresh", Shape: ShapeObject},
-	},
-	{
-		Name: "sessions.revoke", Resource: "sessions", Method: "revoke", JSName: "sessions.revokeSession",
-		OperationID: "RevokeSession", HTTPMethod: "POST", Path: "/sessions/{session_id}/revoke",
-		Summary: "Revoke a session",
-		Params: []Param{
-			{Name: "session_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "Session", Shape: ShapeObject},
-	},
-	{
-		Name: "sessions.verify", Resource: "sessions", Method: "verify", JSName: "sessions.verifySession",
-		OperationID: "VerifySession", HTTPMethod: "POST", Path: "/sessions/{session_id}/verify",
-		Summary:    "Verify a session",
-		Deprecated: true,
-		Params: []Param{
-			{Name: "session_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "VerifySessionRequest"},
-		Response: Response{Status: 200, Schema: "Session", Shape: ShapeObject},
-	},
-	{
-		Name: "signInTokens.create", Resource: "signInTokens", Method: "create", JSName: "signInTokens.createSignInToken",
-		OperationID: "CreateSignInToken", HTTPMethod: "POST", Path: "/sign_in_tokens",
-		Summary:  "Create sign-in token",
-		Body:     &Body{ContentType: "application/json", Schema: "CreateSignInTokenRequest"},
-		Response: Response{Status: 200, Schema: "SignInToken", Shape: ShapeObject},
-	},
-	{
-		Name: "signInTokens.revoke", Resource: "signInTokens", Method: "revoke", JSName: "signInTokens.revokeSignInToken",
-		OperationID: "RevokeSignInToken", HTTPMethod: "POST", Path: "/sign_in_tokens/{sign_in_token_id}/revoke",
-		Summary: "Revoke the given sign-in token",
-		Params: []Param{
-			{Name: "sign_in_token_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "SignInToken", Shape: ShapeObject},
-	},
-	{
-		Name: "signUps.get", Resource: "signUps", Method: "get", JSName: "signUps.get",
-		OperationID: "GetSignUp", HTTPMethod: "GET", Path: "/sign_ups/{id}",
-		Summary: "Retrieve a sign-up by ID",
-		Params: []Param{
-			{Name: "id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "SignUp", Shape: ShapeObject},
-	},
-	{
-		Name: "signUps.update", Resource: "signUps", Method: "update", JSName: "signUps.update",
-		OperationID: "UpdateSignUp", HTTPMethod: "PATCH", Path: "/sign_ups/{id}",
-		Summary: "Update a sign-up",
-		Params: []Param{
-			{Name: "id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "UpdateSignUpRequest"},
-		Response: Response{Status: 200, Schema: "SignUp", Shape: ShapeObject},
-	},
-	{
-		Name: "templates.preview", Resource: "templates", Method: "preview",
-		OperationID: "PreviewTemplate", HTTPMethod: "POST", Path: "/templates/{template_type}/{slug}/preview",
-		Summary:    "Preview changes to a template",
-		Deprecated: true,
-		Params: []Param{
-			{Name: "template_type", In: "path", Type: "string", Required: true},
-			{Name: "slug", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "PreviewTemplateRequest"},
-		Response: Response{Status: 200, Schema: "PreviewTemplateResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "testingTokens.create", Resource: "testingTokens", Method: "create", JSName: "testingTokens.createTestingToken",
-		OperationID: "CreateTestingToken", HTTPMethod: "POST", Path: "/testing_tokens",
-		Summary:  "Retrieve a new testing token",
-		Response: Response{Status: 200, Schema: "TestingToken", Shape: ShapeObject},
-	},
-	{
-		Name: "users.adjustBillingCreditBalance", Resource: "users", Method: "adjustBillingCreditBalance",
-		OperationID: "AdjustUserBillingCreditBalance", HTTPMethod: "POST", Path: "/users/{user_id}/billing/credits",
-		Summary: "Adjust a user's credit balance",
-		Params: []Param{
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "AdjustCreditBalanceRequest", Required: true},
-		Response: Response{Status: 200, Schema: "CommerceCreditLedgerResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "users.ban", Resource: "users", Method: "ban", JSName: "users.banUser",
-		OperationID: "BanUser", HTTPMethod: "POST", Path: "/users/{user_id}/ban",
-		Summary: "Ban a user",
-		Params: []Param{
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "User", Shape: ShapeObject},
-	},
-	{
-		Name: "users.bulkBan", Resource: "users", Method: "bulkBan",
-		OperationID: "UsersBan", HTTPMethod: "POST", Path: "/users/ban",
-		Summary:  "Ban multiple users",
-		Body:     &Body{ContentType: "application/json", Schema: "UsersBanRequest", Required: true},
-		Response: Response{Status: 200, Schema: "UserList", Shape: ShapeArray},
-	},
-	{
-		Name: "users.bulkUnban", Resource: "users", Method: "bulkUnban",
-		OperationID: "UsersUnban", HTTPMethod: "POST", Path: "/users/unban",
-		Summary:  "Unban multiple users",
-		Body:     &Body{ContentType: "application/json", Schema: "UsersUnbanRequest", Required: true},
-		Response: Response{Status: 200, Schema: "UserList", Shape: ShapeArray},
-	},
-	{
-		Name: "users.count", Resource: "users", Method: "count", JSName: "users.getCount",
-		OperationID: "GetUsersCount", HTTPMethod: "GET", Path: "/users/count",
-		Summary: "Count users",
-		Params: []Param{
-			{Name: "email_address", In: "query", Type: "array", ItemType: "string"},
-			{Name: "phone_number", In: "query", Type: "array", ItemType: "string"},
-			{Name: "external_id", In: "query", Type: "array", ItemType: "string"},
-			{Name: "username", In: "query", Type: "array", ItemType: "string"},
-			{Name: "web3_wallet", In: "query", Type: "array", ItemType: "string"},
-			{Name: "user_id", In: "query", Type: "array", ItemType: "string"},
-			{Name: "organization_id", In: "query", Type: "array", ItemType: "string"},
-			{Name: "query", In: "query", Type: "string"},
-			{Name: "email_address_query", In: "query", Type: "string"},
-			{Name: "phone_number_query", In: "query", Type: "string"},
-			{Name: "username_query", In: "query", Type: "string"},
-			{Name: "name_query", In: "query", Type: "string"},
-			{Name: "banned", In: "query", Type: "boolean"},
-			{Name: "last_active_at_before", In: "query", Type: "integer"},
-			{Name: "last_active_at_after", In: "query", Type: "integer"},
-			{Name: "last_active_at_since", In: "query", Type: "integer"},
-			{Name: "created_at_before", In: "query", Type: "integer"},
-			{Name: "created_at_after", In: "query", Type: "integer"},
-			{Name: "last_sign_in_at_before", In: "query", Type: "integer"},
-			{Name: "last_sign_in_at_after", In: "query", Type: "integer"},
-			{Name: "provider", In: "query", Type: "string"},
-			{Name: "provider_user_id", In: "query", Type: "array", ItemType: "string"},
-		},
-		Response: Response{Status: 200, Schema: "TotalCount", Shape: ShapeObject},
-	},
-	{
-		Name: "users.create", Resource: "users", Method: "create", JSName: "users.createUser",
-		OperationID: "CreateUser", HTTPMethod: "POST", Path: "/users",
-		Summary:  "Create a new user",
-		Body:     &Body{ContentType: "application/json", Schema: "CreateUserRequest", Required: true},
-		Response: Response{Status: 200, Schema: "User", Shape: ShapeObject},
-	},
-	{
-		Name: "users.delete", Resource: "users", Method: "delete", JSName: "users.deleteUser",
-		OperationID: "DeleteUser", HTTPMethod: "DELETE", Path: "/users/{user_id}",
-		Summary: "Delete a user",
-		Params: []Param{
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "DeletedObject", Shape: ShapeObject},
-	},
-	{
-		Name: "users.deleteBackupCodes", Resource: "users", Method: "deleteBackupCodes", JSName: "users.deleteUserBackupCodes",
-		OperationID: "DeleteBackupCode", HTTPMethod: "DELETE", Path: "/users/{user_id}/backup_code",
-		Summary: "Disable all user's Backup codes",
-		Params: []Param{
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "DeleteBackupCodeResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "users.deleteExternalAccount", Resource: "users", Method: "deleteExternalAccount", JSName: "users.deleteUserExternalAccount",
-		OperationID: "DeleteExternalAccount", HTTPMethod: "DELETE", Path: "/users/{user_id}/external_accounts/{external_account_id}",
-		Summary: "Delete External Account",
-		Params: []Param{
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-			{Name: "external_account_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "DeletedObject", Shape: ShapeObject},
-	},
-	{
-		Name: "users.deletePasskey", Resource: "users", Method: "deletePasskey", JSName: "users.deleteUserPasskey",
-		OperationID: "UserPasskeyDelete", HTTPMethod: "DELETE", Path: "/users/{user_id}/passkeys/{passkey_identification_id}",
-		Summary: "Delete a user passkey",
-		Params: []Param{
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-			{Name: "passkey_identification_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "DeletedObject", Shape: ShapeObject},
-	},
-	{
-		Name: "users.deleteProfileImage", Resource: "users", Method: "deleteProfileImage", JSName: "users.deleteUserProfileImage",
-		OperationID: "DeleteUserProfileImage", HTTPMethod: "DELETE", Path: "/users/{user_id}/profile_image",
-		Summary: "Delete user profile image",
-		Params: []Param{
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "User", Shape: ShapeObject},
-	},
-	{
-		Name: "users.deleteTOTP", Resource: "users", Method: "deleteTOTP", JSName: "users.deleteUserTOTP",
-		OperationID: "DeleteTOTP", HTTPMethod: "DELETE", Path: "/users/{user_id}/totp",
-		Summary: "Delete all the user's TOTPs",
-		Params: []Param{
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "DeleteTOTPResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "users.deleteWeb3Wallet", Resource: "users", Method: "deleteWeb3Wallet", JSName: "users.deleteUserWeb3Wallet",
-		OperationID: "UserWeb3WalletDelete", HTTPMethod: "DELETE", Path: "/users/{user_id}/web3_wallets/{web3_wallet_identification_id}",
-		Summary: "Delete a user web3 wallet",
-		Params: []Param{
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-			{Name: "web3_wallet_identification_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "DeletedObject", Shape: ShapeObject},
-	},
-	{
-		Name: "users.disableMfa", Resource: "users", Method: "disableMfa", JSName: "users.disableUserMFA",
-		OperationID: "DisableMFA", HTTPMethod: "DELETE", Path: "/users/{user_id}/mfa",
-		Summary: "Disable a user's MFA methods",
-		Params: []Param{
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "DisableMFAResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "users.get", Resource: "users", Method: "get", JSName: "users.getUser",
-		OperationID: "GetUser", HTTPMethod: "GET", Path: "/users/{user_id}",
-		Summary: "Retrieve a user",
-		Params: []Param{
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "User", Shape: ShapeObject},
-	},
-	{
-		Name: "users.getBillingCreditBalance", Resource: "users", Method: "getBillingCreditBalance",
-		OperationID: "GetUserBillingCreditBalance", HTTPMethod: "GET", Path: "/users/{user_id}/billing/credits",
-		Summary: "Retrieve a user's credit balance",
-		Params: []Param{
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "CommerceCreditBalanceResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "users.getBillingSubscription", Resource: "users", Method: "getBillingSubscription",
-		OperationID: "GetUserBillingSubscription", HTTPMethod: "GET", Path: "/users/{user_id}/billing/subscription",
-		Summary: "Retrieve a user's billing subscription",
-		Params: []Param{
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "CommerceSubscription", Shape: ShapeObject},
-	},
-	{
-		Name: "users.getInstanceOrganizationMemberships", Resource: "users", Method: "getInstanceOrganizationMemberships", JSName: "organizations.getInstanceOrganizationMembershipList",
-		OperationID: "InstanceGetOrganizationMemberships", HTTPMethod: "GET", Path: "/organization_memberships",
-		Summary: "Get a list of all organization memberships within an instance.",
-		Params: []Param{
-			{Name: "order_by", In: "query", Type: "string"},
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-		},
-		Response: Response{Status: 200, Schema: "OrganizationMemberships", Shape: ShapeList},
-	},
-	{
-		Name: "users.getOAuthAccessToken", Resource: "users", Method: "getOAuthAccessToken", JSName: "users.getUserOauthAccessToken",
-		OperationID: "GetOAuthAccessToken", HTTPMethod: "GET", Path: "/users/{user_id}/oauth_access_tokens/{provider}",
-		Summary: "Retrieve the OAuth access token of a user",
-		Params: []Param{
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-			{Name: "provider", In: "path", Type: "string", Required: true},
-			{Name: "paginated", In: "query", Type: "boolean"},
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-		},
-		Response: Response{Status: 200, Schema: "OAuthAccessToken", Shape: ShapeArray, Paginated: true},
-	},
-	{
-		Name: "users.getOrganizationInvitations", Resource: "users", Method: "getOrganizationInvitations", JSName: "users.getOrganizationInvitationList",
-		OperationID: "UsersGetOrganizationInvitations", HTTPMethod: "GET", Path: "/users/{user_id}/organization_invitations",
-		Summary: "Retrieve all invitations for a user",
-		Params: []Param{
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-			{Name: "status", In: "query", Type: "string", Enum: []string{"pending", "accepted", "revoked", "expired"}},
-		},
-		Response: Response{Status: 200, Schema: "OrganizationInvitationsWithPublicOrganizationData", Shape: ShapeList},
-	},
-	{
-		Name: "users.getOrganizationMemberships", Resource: "users", Method: "getOrganizationMemberships", JSName: "users.getOrganizationMembershipList",
-		OperationID: "UsersGetOrganizationMemberships", HTTPMethod: "GET", Path: "/users/{user_id}/organization_memberships",
-		Summary: "Retrieve all memberships for a user",
-		Params: []Param{
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-		},
-		Response: Response{Status: 200, Schema: "OrganizationMemberships", Shape: ShapeList},
-	},
-	{
-		Name: "users.list", Resource: "users", Method: "list", JSName: "users.getUserList",
-		OperationID: "GetUserList", HTTPMethod: "GET", Path: "/users",
-		Summary: "List all users",
-		Params: []Param{
-			{Name: "email_address", In: "query", Type: "array", ItemType: "string"},
-			{Name: "phone_number", In: "query", Type: "array", ItemType: "string"},
-			{Name: "external_id", In: "query", Type: "array", ItemType: "string"},
-			{Name: "username", In: "query", Type: "array", ItemType: "string"},
-			{Name: "web3_wallet", In: "query", Type: "array", ItemType: "string"},
-			{Name: "user_id", In: "query", Type: "array", ItemType: "string"},
-			{Name: "organization_id", In: "query", Type: "array", ItemType: "string"},
-			{Name: "query", In: "query", Type: "string"},
-			{Name: "email_address_query", In: "query", Type: "string"},
-			{Name: "phone_number_query", In: "query", Type: "string"},
-			{Name: "username_query", In: "query", Type: "string"},
-			{Name: "name_query", In: "query", Type: "string"},
-			{Name: "banned", In: "query", Type: "boolean"},
-			{Name: "last_active_at_before", In: "query", Type: "integer"},
-			{Name: "last_active_at_after", In: "query", Type: "integer"},
-			{Name: "last_active_at_since", In: "query", Type: "integer"},
-			{Name: "created_at_before", In: "query", Type: "integer"},
-			{Name: "created_at_after", In: "query", Type: "integer"},
-			{Name: "last_sign_in_at_before", In: "query", Type: "integer"},
-			{Name: "last_sign_in_at_after", In: "query", Type: "integer"},
-			{Name: "provider", In: "query", Type: "string"},
-			{Name: "provider_user_id", In: "query", Type: "array", ItemType: "string"},
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-			{Name: "starting_after", In: "query", Type: "string"},
-			{Name: "order_by", In: "query", Type: "string"},
-		},
-		Response: Response{Status: 200, Schema: "UserList", Shape: ShapeArray},
-	},
-	{
-		Name: "users.listTrustedDevices", Resource: "users", Method: "listTrustedDevices",
-		OperationID: "ListUserTrustedDevices", HTTPMethod: "GET", Path: "/users/{user_id}/trusted_devices",
-		Summary: "List a user's trusted devices",
-		Params: []Param{
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "TrustedDeviceList", Shape: ShapeList},
-	},
-	{
-		Name: "users.lock", Resource: "users", Method: "lock", JSName: "users.lockUser",
-		OperationID: "LockUser", HTTPMethod: "POST", Path: "/users/{user_id}/lock",
-		Summary: "Lock a user",
-		Params: []Param{
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "User", Shape: ShapeObject},
-	},
-	{
-		Name: "users.removePassword", Resource: "users", Method: "removePassword",
-		OperationID: "RemoveUserPassword", HTTPMethod: "POST", Path: "/users/{user_id}/remove_password",
-		Summary: "Remove a user's password",
-		Params: []Param{
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "RemoveUserPasswordRequest"},
-		Response: Response{Status: 200, Schema: "User", Shape: ShapeObject},
-	},
-	{
-		Name: "users.replaceEmailAddress", Resource: "users", Method: "replaceEmailAddress",
-		OperationID: "ReplaceUserEmailAddress", HTTPMethod: "PUT", Path: "/users/{user_id}/email_address",
-		Summary: "Replace a user's email address",
-		Params: []Param{
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "ReplaceUserEmailAddressRequest", Required: true},
-		Response: Response{Status: 200, Schema: "EmailAddress", Shape: ShapeObject},
-	},
-	{
-		Name: "users.replaceMetadata", Resource: "users", Method: "replaceMetadata",
-		OperationID: "ReplaceUserMetadata", HTTPMethod: "PUT", Path: "/users/{user_id}/metadata",
-		Summary: "Replace a user's metadata",
-		Params: []Param{
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "ReplaceUserMetadataRequest"},
-		Response: Response{Status: 200, Schema: "User", Shape: ShapeObject},
-	},
-	{
-		Name: "users.replacePhoneNumber", Resource: "users", Method: "replacePhoneNumber",
-		OperationID: "ReplaceUserPhoneNumber", HTTPMethod: "PUT", Path: "/users/{user_id}/phone_number",
-		Summary: "Replace a user's phone number",
-		Params: []Param{
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "ReplaceUserPhoneNumberRequest", Required: true},
-		Response: Response{Status: 200, Schema: "PhoneNumber", Shape: ShapeObject},
-	},
-	{
-		Name: "users.revokeTrustedDevice", Resource: "users", Method: "revokeTrustedDevice",
-		OperationID: "RevokeUserTrustedDevice", HTTPMethod: "DELETE", Path: "/users/{user_id}/trusted_devices/{trusted_device_id}",
-		Summary: "Revoke a user's trusted device",
-		Params: []Param{
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-			{Name: "trusted_device_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "TrustedDevice", Shape: ShapeObject},
-	},
-	{
-		Name: "users.setPasswordCompromised", Resource: "users", Method: "setPasswordCompromised",
-		OperationID: "SetUserPasswordCompromised", HTTPMethod: "POST", Path: "/users/{user_id}/password/set_compromised",
-		Summary: "Set a user's password as compromised",
-		Params: []Param{
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "SetUserPasswordCompromisedRequest"},
-		Response: Response{Status: 200, Schema: "User", Shape: ShapeObject},
-	},
-	{
-		Name: "users.setProfileImage", Resource: "users", Method: "setProfileImage", JSName: "users.updateUserProfileImage",
-		OperationID: "SetUserProfileImage", HTTPMethod: "POST", Path: "/users/{user_id}/profile_image",
-		Summary: "Set user profile image",
-		Params: []Param{
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "multipart/form-data", Schema: "SetUserProfileImageRequest", Required: true},
-		Response: Response{Status: 200, Schema: "User", Shape: ShapeObject},
-	},
-	{
-		Name: "users.unban", Resource: "users", Method: "unban", JSName: "users.unbanUser",
-		OperationID: "UnbanUser", HTTPMethod: "POST", Path: "/users/{user_id}/unban",
-		Summary: "Unban a user",
-		Params: []Param{
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "User", Shape: ShapeObject},
-	},
-	{
-		Name: "users.unlock", Resource: "users", Method: "unlock", JSName: "users.unlockUser",
-		OperationID: "UnlockUser", HTTPMethod: "POST", Path: "/users/{user_id}/unlock",
-		Summary: "Unlock a user",
-		Params: []Param{
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "User", Shape: ShapeObject},
-	},
-	{
-		Name: "users.unsetPasswordCompromised", Resource: "users", Method: "unsetPasswordCompromised",
-		OperationID: "UnsetUserPasswordCompromised", HTTPMethod: "POST", Path: "/users/{user_id}/password/unset_compromised",
-		Summary: "Unset a user's password as compromised",
-		Params: []Param{
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "User", Shape: ShapeObject},
-	},
-	{
-		Name: "users.update", Resource: "users", Method: "update", JSName: "users.updateUser",
-		OperationID: "UpdateUser", HTTPMethod: "PATCH", Path: "/users/{user_id}",
-		Summary: "Update a user",
-		Params: []Param{
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "UpdateUserRequest", Required: true},
-		Response: Response{Status: 200, Schema: "User", Shape: ShapeObject},
-	},
-	{
-		Name: "users.updateMetadata", Resource: "users", Method: "updateMetadata", JSName: "users.updateUserMetadata",
-		OperationID: "UpdateUserMetadata", HTTPMethod: "PATCH", Path: "/users/{user_id}/metadata",
-		Summary: "Merge and update a user's metadata",
-		Params: []Param{
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "UpdateUserMetadataRequest"},
-		Response: Response{Status: 200, Schema: "User", Shape: ShapeObject},
-	},
-	{
-		Name: "users.verifyPassword", Resource: "users", Method: "verifyPassword", JSName: "users.verifyPassword",
-		OperationID: "VerifyPassword", HTTPMethod: "POST", Path: "/users/{user_id}/verify_password",
-		Summary: "Verify the password of a user",
-		Params: []Param{
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "VerifyPasswordRequest"},
-		Response: Response{Status: 200, Schema: "VerifyPasswordResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "users.verifyTotp", Resource: "users", Method: "verifyTotp", JSName: "users.verifyTOTP",
-		OperationID: "VerifyTOTP", HTTPMethod: "POST", Path: "/users/{user_id}/verify_totp",
-		Summary: "Verify a TOTP or backup code for a user",
-		Params: []Param{
-			{Name: "user_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "VerifyTOTPRequest"},
-		Response: Response{Status: 200, Schema: "VerifyTOTPResponse", Shape: ShapeObject},
-	},
-	{
-		Name: "waitlistEntries.bulkCreate", Resource: "waitlistEntries", Method: "bulkCreate",
-		OperationID: "CreateBulkWaitlistEntries", HTTPMethod: "POST", Path: "/waitlist_entries/bulk",
-		Summary:  "Create multiple waitlist entries",
-		Body:     &Body{ContentType: "application/json", Schema: "CreateBulkWaitlistEntriesRequest", Array: true},
-		Response: Response{Status: 200, Schema: "WaitlistEntryList", Shape: ShapeArray},
-	},
-	{
-		Name: "waitlistEntries.create", Resource: "waitlistEntries", Method: "create", JSName: "waitlistEntries.create",
-		OperationID: "CreateWaitlistEntry", HTTPMethod: "POST", Path: "/waitlist_entries",
-		Summary:  "Create a waitlist entry",
-		Body:     &Body{ContentType: "application/json", Schema: "CreateWaitlistEntryRequest"},
-		Response: Response{Status: 200, Schema: "WaitlistEntry", Shape: ShapeObject},
-	},
-	{
-		Name: "waitlistEntries.delete", Resource: "waitlistEntries", Method: "delete",
-		OperationID: "DeleteWaitlistEntry", HTTPMethod: "DELETE", Path: "/waitlist_entries/{waitlist_entry_id}",
-		Summary: "Delete a pending waitlist entry",
-		Params: []Param{
-			{Name: "waitlist_entry_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "DeletedObject", Shape: ShapeObject},
-	},
-	{
-		Name: "waitlistEntries.invite", Resource: "waitlistEntries", Method: "invite",
-		OperationID: "InviteWaitlistEntry", HTTPMethod: "POST", Path: "/waitlist_entries/{waitlist_entry_id}/invite",
-		Summary: "Invite a waitlist entry",
-		Params: []Param{
-			{Name: "waitlist_entry_id", In: "path", Type: "string", Required: true},
-		},
-		Body:     &Body{ContentType: "application/json", Schema: "InviteWaitlistEntryRequest"},
-		Response: Response{Status: 200, Schema: "WaitlistEntry", Shape: ShapeObject},
-	},
-	{
-		Name: "waitlistEntries.list", Resource: "waitlistEntries", Method: "list", JSName: "waitlistEntries.list",
-		OperationID: "ListWaitlistEntries", HTTPMethod: "GET", Path: "/waitlist_entries",
-		Summary: "List all waitlist entries",
-		Params: []Param{
-			{Name: "limit", In: "query", Type: "integer", Max: 500},
-			{Name: "offset", In: "query", Type: "integer"},
-			{Name: "query", In: "query", Type: "string"},
-			{Name: "status", In: "query", Type: "string", Enum: []string{"pending", "invited", "completed", "rejected"}},
-			{Name: "order_by", In: "query", Type: "string"},
-		},
-		Response: Response{Status: 200, Schema: "WaitlistEntries", Shape: ShapeList},
-	},
-	{
-		Name: "waitlistEntries.reject", Resource: "waitlistEntries", Method: "reject",
-		OperationID: "RejectWaitlistEntry", HTTPMethod: "POST", Path: "/waitlist_entries/{waitlist_entry_id}/reject",
-		Summary: "Reject a waitlist entry",
-		Params: []Param{
-			{Name: "waitlist_entry_id", In: "path", Type: "string", Required: true},
-		},
-		Response: Response{Status: 200, Schema: "WaitlistEntry", Shape: ShapeObject},
-	},
-	{
-		Name: "webhooks.createSvixApp", Resource: "webhooks", Method: "createSvixApp", JSName: "webhooks.createSvixApp",
-		OperationID: "CreateSvixApp", HTTPMethod: "POST", Path: "/webhooks/svix",
-		Summary:  "Create a Svix app",
-		Response: Response{Status: 200, Schema: "SvixURL", Shape: ShapeObject},
-	},
-	{
-		Name: "webhooks.deleteSvixApp", Resource: "webhooks", Method: "deleteSvixApp", JSName: "webhooks.deleteSvixApp",
-		OperationID: "DeleteSvixApp", HTTPMethod: "DELETE", Path: "/webhooks/svix",
-		Summary:  "Delete a Svix app",
-		Response: Response{Status: 204, Shape: ShapeNone},
-	},
-	{
-		Name: "webhooks.generateSvixAuthURL", Resource: "webhooks", Method: "generateSvixAuthURL", JSName: "webhooks.generateSvixAuthURL",
-		OperationID: "GenerateSvixAuthURL", HTTPMethod: "POST", Path: "/webhooks/svix_url",
-		Summary:  "Create a Svix Dashboard URL",
-		Response: Response{Status: 200, Schema: "SvixURL", Shape: ShapeObject},
-	},
-}
+// operationStrings and operationRecords are the operation table, decoded
+// by operations (operation.go); internal/gen/codegen/optable.go documents
+// the format. This text costs a wasm module half what Go literals do.
+
+// operationStrings is the string pool, one a line; line 0 is "".
+const operationStrings = `
+actorTokens
+create
+CreateActorToken
+POST
+/actor_tokens
+Create actor token
+ActorToken
+object
+application/json
+CreateActorTokenRequest
+revoke
+RevokeActorToken
+/actor_tokens/{actor_token_id}/revoke
+Revoke actor token
+actor_token_id
+path
+string
+adminPortalLinkTokens
+createAdminPortalLinkToken
+/admin_portal_link_tokens
+Create an Admin Portal Link Token
+CreateAdminPortalLinkTokenResponse
+CreateAdminPortalLinkTokenRequest
+revokeAdminPortalLinkToken
+/admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke
+Revoke an Admin Portal Link Token
+RevokeAdminPortalLinkTokenResponse
+RevokeAdminPortalLinkTokenRequest
+adminPortalLinkTokenID
+agentTasks
+CreateAgentTask
+/agents/tasks
+Create agent task
+AgentTask
+CreateAgentTaskRequest
+RevokeAgentTask
+/agents/tasks/{agent_task_id}/revoke
+Revoke agent task
+agent_task_id
+allowlistIdentifiers
+createAllowlistIdentifier
+CreateAllowlistIdentifier
+/allowlist_identifiers
+Add identifier to the allow-list
+AllowlistIdentifier
+CreateAllowlistIdentifierRequest
+delete
+deleteAllowlistIdentifier
+DeleteAllowlistIdentifier
+DELETE
+/allowlist_identifiers/{identifier_id}
+Delete identifier from allow-list
+DeletedObject
+identifier_id
+list
+getAllowlistIdentifierList
+ListAllowlistIdentifiers
+GET
+List all identifiers on the allow-list
+AllowlistIdentifierList
+array
+paginated
+query
+boolean
+limit
+integer
+offset
+apiKeys
+createApiKey
+/api_keys
+Create an API Key
+CreateAPIKeyResponse
+CreateAPIKeyRequest
+deleteApiKey
+/api_keys/{apiKeyID}
+Delete an API Key
+DeleteAPIKeyResponse
+apiKeyID
+get
+getApiKey
+Get an API Key by ID
+GetAPIKeyResponse
+getSecret
+getApiKeySecret
+/api_keys/{apiKeyID}/secret
+Get an API Key Secret
+GetAPIKeySecretResponse
+getApiKeys
+Get API Keys
+GetAPIKeysResponse
+type
+subject
+include_invalid
+true
+false
+number
+revokeApiKey
+/api_keys/{apiKeyID}/revoke
+Revoke an API Key
+RevokeAPIKeyResponse
+RevokeAPIKeyRequest
+update
+updateApiKey
+PATCH
+Update an API Key
+UpdateAPIKeyResponse
+UpdateAPIKeyRequest
+verify
+verifyApiKey
+/api_keys/verify
+Verify an API Key
+VerifyAPIKeyResponse
+VerifyAPIKeyRequest
+betaFeatures
+updateInstanceSettings
+UpdateInstanceAuthConfig
+/beta_features/instance_settings
+Update instance settings
+InstanceSettings
+UpdateInstanceAuthConfigRequest
+updateProductionInstanceDomain
+UpdateProductionInstanceDomain
+PUT
+/beta_features/domain
+Update production instance domain
+none
+UpdateProductionInstanceDomainRequest
+billing
+applySubscriptionItemDiscount
+ApplyBillingSubscriptionItemDiscount
+/billing/subscription_items/{subscription_item_id}/discounts
+Apply a discount to a subscription item
+CommerceDiscountRedemptionResponse
+ApplyCommerceDiscountRequest
+subscription_item_id
+cancelCommerceSubscriptionItem
+CancelCommerceSubscriptionItem
+/billing/subscription_items/{subscription_item_id}
+Cancel a subscription item
+CommerceSubscriptionItem
+end_now
+createPrice
+CreateBillingPrice
+/billing/prices
+Create a custom billing price
+BillingPriceResponse
+CreateBillingPriceRequest
+createPriceTransition
+CreateBillingPriceTransition
+/billing/subscription_items/{subscription_item_id}/price_transition
+Create a price transition for a subscription item
+CommercePriceTransitionResponse
+PriceTransitionRequest
+extendSubscriptionItemFreeTrial
+ExtendBillingSubscriptionItemFreeTrial
+/billing/subscription_items/{subscription_item_id}/extend_free_trial
+Extend free trial for a subscription item
+CommerceSubscriptionItem2
+ExtendFreeTrialRequest
+getCommercePlanList
+GetCommercePlanList
+/billing/plans
+List all billing plans
+PaginatedCommercePlanResponse
+payer_type
+user
+org
+getCommerceSubscriptionItemList
+GetCommerceSubscriptionItemList
+/billing/subscription_items
+List all subscription items
+PaginatedCommerceSubscriptionItemResponse
+status
+active
+ended
+past_due
+upcoming
+free_trial
+plan_id
+include_free
+getPriceList
+GetBillingPriceList
+List all billing prices
+PaginatedBillingPriceResponse
+getStatement
+GetBillingStatement
+/billing/statements/{statementID}
+Retrieve a billing statement
+BillingStatement
+statementID
+getStatementList
+GetBillingStatementList
+/billing/statements
+List all billing statements
+PaginatedBillingStatementResponse
+getStatementPaymentAttempts
+GetBillingStatementPaymentAttempts
+/billing/statements/{statementID}/payment_attempts
+List payment attempts for a billing statement
+PaginatedBillingPaymentAttemptResponse
+removeSubscriptionItemDiscount
+RemoveBillingSubscriptionItemDiscount
+/billing/subscription_items/{subscription_item_id}/discounts/{discount_id}
+Remove a discount from a subscription item
+discount_id
+blocklistIdentifiers
+createBlocklistIdentifier
+CreateBlocklistIdentifier
+/blocklist_identifiers
+Add identifier to the block-list
+BlocklistIdentifier
+CreateBlocklistIdentifierRequest
+deleteBlocklistIdentifier
+DeleteBlocklistIdentifier
+/blocklist_identifiers/{identifier_id}
+Delete identifier from block-list
+getBlocklistIdentifierList
+ListBlocklistIdentifiers
+List all identifiers on the block-list
+BlocklistIdentifiers
+clients
+getClient
+GetClient
+/clients/{client_id}
+Get a client
+Client
+client_id
+getClientList
+GetClientList
+/clients
+List all clients
+ClientList
+verifyClient
+VerifyClient
+/clients/verify
+Verify a client
+VerifyClientRequest
+directories
+CreateDirectory
+/directories
+Create a directory
+Directory
+CreateDirectoryRequest
+createGroupRoleMapping
+CreateDirectoryGroupRoleMapping
+/directories/{directory_id}/group_role_mappings
+Create a directory group role mapping
+DirectoryGroupRoleMapping
+CreateDirectoryGroupRoleMappingRequest
+directory_id
+DeleteDirectory
+/directories/{directory_id}
+Delete a directory
+deleteGroupRoleMapping
+DeleteDirectoryGroupRoleMapping
+/directories/{directory_id}/group_role_mappings/{mapping_id}
+Delete a directory group role mapping
+DirectoryGroupRoleMappingDeleted
+mapping_id
+GetDirectory
+Retrieve a directory
+ListDirectories
+List all directories
+DirectoryList
+listGroupRoleMappings
+ListDirectoryGroupRoleMappings
+List directory group role mappings
+DirectoryGroupRoleMappingList
+replaceGroupRoleMappings
+ReplaceDirectoryGroupRoleMappings
+Replace directory group role mappings
+ReplaceDirectoryGroupRoleMappingsRequest
+rotateAPIKey
+RotateDirectoryAPIKey
+/directories/{directory_id}/rotate_api_key
+Rotate a directory's API key
+UpdateDirectory
+Update a directory
+UpdateDirectoryRequest
+domains
+add
+AddDomain
+/domains
+Add a domain
+Domain
+AddDomainRequest
+deleteDomain
+DeleteDomain
+/domains/{domain_id}
+Delete a satellite domain
+domain_id
+ListDomains
+List all instance domains
+Domains
+UpdateDomain
+Update a domain
+UpdateDomainRequest
+emailAddresses
+attemptVerification
+AttemptEmailAddressVerification
+/email_addresses/{email_address_id}/attempt_verification
+Verify a code sent to an email address
+VerificationResponse
+AttemptEmailAddressVerificationRequest
+email_address_id
+createEmailAddress
+CreateEmailAddress
+/email_addresses
+Create an email address
+EmailAddress
+CreateEmailAddressRequest
+deleteEmailAddress
+DeleteEmailAddress
+/email_addresses/{email_address_id}
+Delete an email address
+getEmailAddress
+GetEmailAddress
+Retrieve an email address
+prepareVerification
+PrepareEmailAddressVerification
+/email_addresses/{email_address_id}/prepare_verification
+Send a verification code to an email address
+updateEmailAddress
+UpdateEmailAddress
+Update an email address
+UpdateEmailAddressRequest
+emailAndSmsTemplates
+upsert
+UpsertTemplate
+/templates/{template_type}/{slug}
+Update a template for a given type and slug
+Template
+UpsertTemplateRequest
+template_type
+email
+sms
+slug
+emailSMSTemplates
+GetTemplate
+Retrieve a template
+GetTemplateList
+/templates/{template_type}
+List all templates
+TemplateList
+revert
+RevertTemplate
+/templates/{template_type}/{slug}/revert
+Revert a template
+toggleTemplateDelivery
+ToggleTemplateDelivery
+/templates/{template_type}/{slug}/toggle_delivery
+Toggle the delivery by Clerk for a template of a given type and slug
+ToggleTemplateDeliveryRequest
+enterpriseConnections
+CreateEnterpriseConnection
+/enterprise_connections
+Create an enterprise connection
+EnterpriseConnection
+CreateEnterpriseConnectionRequest
+createTestRun
+CreateEnterpriseConnectionTestRun
+/enterprise_connections/{enterprise_connection_id}/test_runs
+Create an enterprise connection test run
+EnterpriseConnectionTestRunResponse
+enterprise_connection_id
+DeleteEnterpriseConnection
+/enterprise_connections/{enterprise_connection_id}
+Delete an enterprise connection
+GetEnterpriseConnection
+Retrieve an enterprise connection
+ListEnterpriseConnections
+List enterprise connections
+EnterpriseConnections
+organization_id
+listTestRuns
+ListEnterpriseConnectionTestRuns
+List enterprise connection test runs
+EnterpriseConnectionTestRuns
+pending
+success
+failed
+UpdateEnterpriseConnection
+Update an enterprise connection
+UpdateEnterpriseConnectionRequest
+instanceSettings
+changeDomain
+ChangeProductionInstanceDomain
+/instance/change_domain
+ChangeProductionInstanceDomainRequest
+instance
+GetInstance
+/instance
+Fetch the current instance
+Instance
+getCommunication
+GetInstanceCommunication
+/instance/communication
+Get instance communication settings
+InstanceCommunication
+getOAuthApplicationSettings
+GetInstanceOAuthApplicationSettings
+/instance/oauth_application_settings
+Get OAuth application settings
+OAuthApplicationSettings
+getOrganizationSettings
+GetInstanceOrganizationSettings
+/instance/organization_settings
+Get instance organization settings
+OrganizationSettings
+getProtect
+GetInstanceProtect
+/instance/protect
+Get instance protect settings
+InstanceProtect
+UpdateInstance
+UpdateInstanceRequest
+updateCommunication
+UpdateInstanceCommunication
+Update instance communication settings
+UpdateInstanceCommunicationRequest
+updateOAuthApplicationSettings
+UpdateInstanceOAuthApplicationSettings
+Update OAuth application settings
+UpdateInstanceOAuthApplicationSettingsRequest
+updateOrganizationSettings
+UpdateInstanceOrganizationSettings
+Update instance organization settings
+UpdateInstanceOrganizationSettingsRequest
+updateProtect
+UpdateInstanceProtect
+Update instance protect settings
+UpdateInstanceProtectRequest
+updateRestrictions
+UpdateInstanceRestrictions
+/instance/restrictions
+Update instance restrictions
+InstanceRestrictions
+UpdateInstanceRestrictionsRequest
+invitations
+bulkCreate
+createInvitationBulk
+CreateBulkInvitations
+/invitations/bulk
+Create multiple invitations
+InvitationList
+CreateBulkInvitationsRequest
+createInvitation
+CreateInvitation
+/invitations
+Create an invitation
+Invitation
+CreateInvitationRequest
+getInvitationList
+ListInvitations
+List all invitations
+accepted
+revoked
+expired
+order_by
+revokeInvitation
+RevokeInvitation
+/invitations/{invitation_id}/revoke
+Revokes an invitation
+InvitationRevoked
+invitation_id
+jwks
+getJWKS
+getJwks
+GetJWKS
+/jwks
+Retrieve the JSON Web Key Set of the instance
+JWKS
+jwtTemplates
+CreateJWTTemplate
+/jwt_templates
+Create a JWT template
+JWTTemplate
+CreateJWTTemplateRequest
+DeleteJWTTemplate
+/jwt_templates/{template_id}
+Delete a Template
+template_id
+GetJWTTemplate
+ListJWTTemplates
+JWTTemplateList
+UpdateJWTTemplate
+Update a JWT template
+UpdateJWTTemplateRequest
+m2mTokens
+createM2MToken
+/m2m_tokens
+Create a M2M Token
+CreateM2MTokenResponse
+CreateM2MTokenRequest
+getM2MTokens
+Get M2M Tokens
+GetM2MTokensResponse
+other
+m2m_tokens
+revokeM2MToken
+/m2m_tokens/{m2m_token_id}/revoke
+Revoke a M2M Token
+RevokeM2MTokenResponse
+RevokeM2MTokenRequest
+m2m_token_id
+verifyM2MToken
+/m2m_tokens/verify
+Verify a M2M Token
+VerifyM2MTokenResponse
+VerifyM2MTokenRequest
+machines
+CreateMachine
+/machines
+Create a machine
+MachineCreated
+CreateMachineRequest
+createScope
+CreateMachineScope
+/machines/{machine_id}/scopes
+Create a machine scope
+MachineScope
+CreateMachineScopeRequest
+machine_id
+DeleteMachine
+/machines/{machine_id}
+Delete a machine
+MachineDeleted
+deleteScope
+DeleteMachineScope
+/machines/{machine_id}/scopes/{other_machine_id}
+Delete a machine scope
+MachineScopeDeleted
+other_machine_id
+GetMachine
+Retrieve a machine
+Machine
+getSecretKey
+GetMachineSecretKey
+/machines/{machine_id}/secret_key
+Retrieve a machine secret key
+MachineSecretKey
+ListMachines
+Get a list of machines for an instance
+MachineList
+rotateSecretKey
+RotateMachineSecretKey
+/machines/{machine_id}/secret_key/rotate
+Rotate a machine's secret key
+RotateMachineSecretKeyRequest
+UpdateMachine
+Update a machine
+UpdateMachineRequest
+miscellaneous
+getPublicInterstitial
+GetPublicInterstitial
+/public/interstitial
+Returns the markup for the interstitial page
+frontendApi
+frontend_api
+publishable_key
+proxy_url
+domain
+sign_in_url
+use_domain_for_script
+oauthAccessTokens
+verifyOAuthAccessToken
+/oauth_applications/access_tokens/verify
+Verify an OAuth Access Token
+VerifyOAuthAccessTokenResponse
+VerifyOAuthAccessTokenRequest
+oauthApplications
+CreateOAuthApplication
+/oauth_applications
+Create an OAuth application
+OAuthApplicationWithSecret
+CreateOAuthApplicationRequest
+DeleteOAuthApplication
+/oauth_applications/{oauth_application_id}
+Delete an OAuth application
+oauth_application_id
+GetOAuthApplication
+Retrieve an OAuth application by ID
+OAuthApplication
+ListOAuthApplications
+Get a list of OAuth applications for an instance
+OAuthApplications
+name_query
+revokeToken
+RevokeOAuthApplicationToken
+/oauth_applications/{oauth_application_id}/revoke_token
+Revoke an OAuth application token
+RevokeOAuthApplicationTokenRequest
+rotateSecret
+RotateOAuthApplicationSecret
+/oauth_applications/{oauth_application_id}/rotate_secret
+Rotate the client secret of the given OAuth application
+UpdateOAuthApplication
+Update an OAuth application
+UpdateOAuthApplicationRequest
+uploadLogo
+UploadOAuthApplicationLogo
+/oauth_applications/{oauth_application_id}/logo
+Upload a logo for the OAuth application
+multipart/form-data
+UploadOAuthApplicationLogoRequest
+organizationDomains
+organizations
+createOrganizationDomain
+CreateOrganizationDomain
+/organizations/{organization_id}/domains
+Create a new organization domain.
+OrganizationDomain
+CreateOrganizationDomainRequest
+deleteOrganizationDomain
+DeleteOrganizationDomain
+/organizations/{organization_id}/domains/{domain_id}
+Remove a domain from an organization.
+getOrganizationDomainList
+ListOrganizationDomains
+Get a list of all domains of an organization.
+OrganizationDomains
+verified
+enrollment_mode
+listAll
+ListAllOrganizationDomains
+/organization_domains
+List all organization domains
+manual_invitation
+automatic_invitation
+automatic_suggestion
+enterprise_sso
+-manual_invitation
+-automatic_invitation
+-automatic_suggestion
+-enterprise_sso
+updateOrganizationDomain
+UpdateOrganizationDomain
+Update an organization domain.
+UpdateOrganizationDomainRequest
+verifyOwnership
+VerifyOrganizationDomainOwnership
+/organizations/{organization_id}/domains/{domain_id}/verify_ownership
+Mark an organization domain's ownership as verified
+organizationInvitations
+createOrganizationInvitationBulk
+CreateOrganizationInvitationBulk
+/organizations/{organization_id}/invitations/bulk
+Bulk create and send organization invitations
+OrganizationInvitations
+CreateOrganizationInvitationBulkRequest
+createOrganizationInvitation
+CreateOrganizationInvitation
+/organizations/{organization_id}/invitations
+Create and send an organization invitation
+OrganizationInvitation
+CreateOrganizationInvitationRequest
+getOrganizationInvitation
+GetOrganizationInvitation
+/organizations/{organization_id}/invitations/{invitation_id}
+Retrieve an organization invitation by ID
+getAll
+ListInstanceOrganizationInvitations
+/organization_invitations
+Get a list of organization invitations for the current instance
+OrganizationInvitationsWithPublicOrganizationData
+getOrganizationInvitationList
+ListOrganizationInvitations
+Get a list of organization invitations
+email_address
+listPending
+ListPendingOrganizationInvitations
+/organizations/{organization_id}/invitations/pending
+Get a list of pending organization invitations
+revokeOrganizationInvitation
+RevokeOrganizationInvitation
+/organizations/{organization_id}/invitations/{invitation_id}/revoke
+Revoke a pending organization invitation
+RevokeOrganizationInvitationRequest
+organizationMemberships
+createOrganizationMembership
+CreateOrganizationMembership
+/organizations/{organization_id}/memberships
+Create a new organization membership
+OrganizationMembership
+CreateOrganizationMembershipRequest
+deleteOrganizationMembership
+DeleteOrganizationMembership
+/organizations/{organization_id}/memberships/{user_id}
+Remove a member from an organization
+user_id
+getOrganizationMembershipList
+ListOrganizationMemberships
+Get a list of all members of an organization
+OrganizationMemberships
+phone_number
+username
+web3_wallet
+role
+email_address_query
+phone_number_query
+username_query
+last_active_at_before
+last_active_at_after
+created_at_before
+created_at_after
+updateOrganizationMembership
+UpdateOrganizationMembership
+Update an organization membership
+UpdateOrganizationMembershipRequest
+updateMetadata
+updateOrganizationMembershipMetadata
+UpdateOrganizationMembershipMetadata
+/organizations/{organization_id}/memberships/{user_id}/metadata
+Merge and update organization membership metadata
+UpdateOrganizationMembershipMetadataRequest
+organizationPermissions
+CreateOrganizationPermission
+/organization_permissions
+Create a new organization permission
+Permission
+CreateOrganizationPermissionRequest
+DeleteOrganizationPermission
+/organization_permissions/{permission_id}
+Delete an organization permission
+permission_id
+GetOrganizationPermission
+Get an organization permission
+ListOrganizationPermissions
+Get a list of all organization permissions
+Permissions
+UpdateOrganizationPermission
+Update an organization permission
+UpdateOrganizationPermissionRequest
+organizationRoles
+assignPermission
+AssignPermissionToOrganizationRole
+/organization_roles/{organization_role_id}/permissions/{permission_id}
+Assign a permission to an organization role
+Role
+organization_role_id
+CreateOrganizationRole
+/organization_roles
+Create an organization role
+CreateOrganizationRoleRequest
+DeleteOrganizationRole
+/organization_roles/{organization_role_id}
+Delete an organization role
+GetOrganizationRole
+Retrieve an organization role
+ListOrganizationRoles
+Get a list of organization roles
+Roles
+removePermission
+RemovePermissionFromOrganizationRole
+Remove a permission from an organization role
+UpdateOrganizationRole
+Update an organization role
+UpdateOrganizationRoleRequest
+adjustBillingCreditBalance
+AdjustOrganizationBillingCreditBalance
+/organizations/{organization_id}/billing/credits
+Adjust an organization's credit balance
+CommerceCreditLedgerResponse
+AdjustCreditBalanceRequest
+createOrganization
+CreateOrganization
+/organizations
+Create an organization
+Organization
+CreateOrganizationRequest
+deleteOrganization
+DeleteOrganization
+/organizations/{organization_id}
+Delete an organization
+deleteLogo
+deleteOrganizationLogo
+DeleteOrganizationLogo
+/organizations/{organization_id}/logo
+Delete the organization's logo.
+getOrganization
+GetOrganization
+Retrieve an organization by ID or slug
+include_members_count
+include_missing_member_with_elevated_permissions
+getBillingCreditBalance
+GetOrganizationBillingCreditBalance
+Retrieve an organization's credit balance
+CommerceCreditBalanceResponse
+getBillingSubscription
+GetOrganizationBillingSubscription
+/organizations/{organization_id}/billing/subscription
+Retrieve an organization's billing subscription
+CommerceSubscription
+getOrganizationList
+ListOrganizations
+Get a list of organizations for an instance
+Organizations
+mergeMetadata
+updateOrganizationMetadata
+MergeOrganizationMetadata
+/organizations/{organization_id}/metadata
+Merge and update metadata for an organization
+MergeOrganizationMetadataRequest
+replaceMetadata
+ReplaceOrganizationMetadata
+Replace metadata for an organization
+ReplaceOrganizationMetadataRequest
+updateOrganization
+UpdateOrganization
+Update an organization
+UpdateOrganizationRequest
+updateOrganizationLogo
+UploadOrganizationLogo
+Upload a logo for the organization
+OrganizationWithLogo
+UploadOrganizationLogoRequest
+phoneNumbers
+AttemptPhoneNumberVerification
+/phone_numbers/{phone_number_id}/attempt_verification
+Verify a code sent to a phone number
+AttemptPhoneNumberVerificationRequest
+phone_number_id
+createPhoneNumber
+CreatePhoneNumber
+/phone_numbers
+Create a phone number
+PhoneNumber
+CreatePhoneNumberRequest
+deletePhoneNumber
+DeletePhoneNumber
+/phone_numbers/{phone_number_id}
+Delete a phone number
+getPhoneNumber
+GetPhoneNumber
+Retrieve a phone number
+PreparePhoneNumberVerification
+/phone_numbers/{phone_number_id}/prepare_verification
+Send a verification code to a phone number
+updatePhoneNumber
+UpdatePhoneNumber
+Update a phone number
+UpdatePhoneNumberRequest
+proxyChecks
+VerifyDomainProxy
+/proxy_checks
+Verify the proxy configuration for your domain
+ProxyCheck
+VerifyDomainProxyRequest
+redirectUrls
+createRedirectUrl
+CreateRedirectURL
+/redirect_urls
+Create a redirect URL
+RedirectURL
+CreateRedirectURLRequest
+deleteRedirectUrl
+DeleteRedirectURL
+/redirect_urls/{id}
+Delete a redirect URL
+id
+getRedirectUrl
+GetRedirectURL
+Retrieve a redirect URL
+getRedirectUrlList
+ListRedirectURLs
+List all redirect URLs
+RedirectURLList
+roleSets
+addRoles
+AddRolesToRoleSet
+/role_sets/{role_set_key_or_id}/roles
+Add roles to a role set
+RoleSet
+AddRolesToRoleSetRequest
+role_set_key_or_id
+CreateRoleSet
+/role_sets
+Create a role set
+CreateRoleSetRequest
+GetRoleSet
+/role_sets/{role_set_key_or_id}
+Retrieve a role set
+ListRoleSets
+Get a list of role sets
+RoleSets
+replace
+ReplaceRoleSet
+/role_sets/{role_set_key_or_id}/replace
+Replace a role set
+ReplaceRoleSetRequest
+replaceRole
+ReplaceRoleInRoleSet
+/role_sets/{role_set_key_or_id}/roles/replace
+Replace a role in a role set
+ReplaceRoleInRoleSetRequest
+UpdateRoleSet
+Update a role set
+UpdateRoleSetRequest
+samlConnections
+createSamlConnection
+CreateSAMLConnection
+/saml_connections
+Create a SAML Connection
+SAMLConnection
+CreateSAMLConnectionRequest
+deleteSamlConnection
+DeleteSAMLConnection
+/saml_connections/{saml_connection_id}
+Delete a SAML Connection
+saml_connection_id
+getSamlConnection
+GetSAMLConnection
+Retrieve a SAML Connection by ID
+getSamlConnectionList
+ListSAMLConnections
+Get a list of SAML Connections for an instance
+SAMLConnections
+updateSamlConnection
+UpdateSAMLConnection
+Update a SAML Connection
+UpdateSAMLConnectionRequest
+scimDirectories
+CreateSCIMDirectory
+/scim_directories
+SCIMDirectory
+CreateSCIMDirectoryRequest
+CreateSCIMGroupRoleMapping
+/scim_directories/{scim_directory_id}/group_role_mappings
+Create a SCIM group role mapping
+SCIMGroupRoleMapping
+CreateSCIMGroupRoleMappingRequest
+scim_directory_id
+DeleteSCIMDirectory
+/scim_directories/{scim_directory_id}
+DeleteSCIMGroupRoleMapping
+/scim_directories/{scim_directory_id}/group_role_mappings/{mapping_id}
+Delete a SCIM group role mapping
+SCIMGroupRoleMappingDeleted
+GetSCIMDirectory
+ListSCIMDirectories
+SCIMDirectoryList
+ListSCIMGroupRoleMappings
+List SCIM group role mappings
+SCIMGroupRoleMappingList
+ReplaceSCIMGroupRoleMappings
+Replace SCIM group role mappings
+ReplaceSCIMGroupRoleMappingsRequest
+RotateSCIMDirectoryAPIKey
+/scim_directories/{scim_directory_id}/rotate_api_key
+UpdateSCIMDirectory
+UpdateSCIMDirectoryRequest
+sessions
+createSession
+/sessions
+Create a new active session
+Session
+CreateSessionRequest
+createToken
+getToken
+CreateSessionToken
+/sessions/{session_id}/tokens
+Create a session token
+CreateSessionTokenResponse
+CreateSessionTokenRequest
+session_id
+createTokenFromTemplate
+CreateSessionTokenFromTemplate
+/sessions/{session_id}/tokens/{template_name}
+Create a session token from a JWT template
+CreateSessionTokenFromTemplateResponse
+CreateSessionTokenFromTemplateRequest
+template_name
+getSession
+GetSession
+/sessions/{session_id}
+Retrieve a session
+getSessionList
+GetSessionList
+List all sessions
+SessionList
+abandoned
+removed
+replaced
+refresh
+RefreshSession
+/sessions/{session_id}/refresh
+Refresh a session
+SessionRefresh
+RefreshSessionRequest
+revokeSession
+RevokeSession
+/sessions/{session_id}/revoke
+Revoke a session
+verifySession
+VerifySession
+/sessions/{session_id}/verify
+Verify a session
+VerifySessionRequest
+signInTokens
+createSignInToken
+CreateSignInToken
+/sign_in_tokens
+Create sign-in token
+SignInToken
+CreateSignInTokenRequest
+revokeSignInToken
+RevokeSignInToken
+/sign_in_tokens/{sign_in_token_id}/revoke
+Revoke the given sign-in token
+sign_in_token_id
+signUps
+GetSignUp
+/sign_ups/{id}
+Retrieve a sign-up by ID
+SignUp
+UpdateSignUp
+Update a sign-up
+UpdateSignUpRequest
+templates
+preview
+PreviewTemplate
+/templates/{template_type}/{slug}/preview
+Preview changes to a template
+PreviewTemplateResponse
+PreviewTemplateRequest
+testingTokens
+createTestingToken
+CreateTestingToken
+/testing_tokens
+Retrieve a new testing token
+TestingToken
+users
+AdjustUserBillingCreditBalance
+/users/{user_id}/billing/credits
+Adjust a user's credit balance
+ban
+banUser
+BanUser
+/users/{user_id}/ban
+Ban a user
+User
+bulkBan
+UsersBan
+/users/ban
+Ban multiple users
+UserList
+UsersBanRequest
+bulkUnban
+UsersUnban
+/users/unban
+Unban multiple users
+UsersUnbanRequest
+count
+getCount
+GetUsersCount
+/users/count
+Count users
+TotalCount
+external_id
+banned
+last_active_at_since
+last_sign_in_at_before
+last_sign_in_at_after
+provider
+provider_user_id
+createUser
+CreateUser
+/users
+Create a new user
+CreateUserRequest
+deleteUser
+DeleteUser
+/users/{user_id}
+Delete a user
+deleteBackupCodes
+deleteUserBackupCodes
+DeleteBackupCode
+/users/{user_id}/backup_code
+Disable all user's Backup codes
+DeleteBackupCodeResponse
+deleteExternalAccount
+deleteUserExternalAccount
+DeleteExternalAccount
+/users/{user_id}/external_accounts/{external_account_id}
+Delete External Account
+external_account_id
+deletePasskey
+deleteUserPasskey
+UserPasskeyDelete
+/users/{user_id}/passkeys/{passkey_identification_id}
+Delete a user passkey
+passkey_identification_id
+deleteProfileImage
+deleteUserProfileImage
+DeleteUserProfileImage
+/users/{user_id}/profile_image
+Delete user profile image
+deleteTOTP
+deleteUserTOTP
+DeleteTOTP
+/users/{user_id}/totp
+Delete all the user's TOTPs
+DeleteTOTPResponse
+deleteWeb3Wallet
+deleteUserWeb3Wallet
+UserWeb3WalletDelete
+/users/{user_id}/web3_wallets/{web3_wallet_identification_id}
+Delete a user web3 wallet
+web3_wallet_identification_id
+disableMfa
+disableUserMFA
+DisableMFA
+/users/{user_id}/mfa
+Disable a user's MFA methods
+DisableMFAResponse
+getUser
+GetUser
+Retrieve a user
+GetUserBillingCreditBalance
+Retrieve a user's credit balance
+GetUserBillingSubscription
+/users/{user_id}/billing/subscription
+Retrieve a user's billing subscription
+getInstanceOrganizationMemberships
+getInstanceOrganizationMembershipList
+InstanceGetOrganizationMemberships
+/organization_memberships
+Get a list of all organization memberships within an instance.
+getOAuthAccessToken
+getUserOauthAccessToken
+GetOAuthAccessToken
+/users/{user_id}/oauth_access_tokens/{provider}
+Retrieve the OAuth access token of a user
+OAuthAccessToken
+getOrganizationInvitations
+UsersGetOrganizationInvitations
+/users/{user_id}/organization_invitations
+Retrieve all invitations for a user
+getOrganizationMemberships
+UsersGetOrganizationMemberships
+/users/{user_id}/organization_memberships
+Retrieve all memberships for a user
+getUserList
+GetUserList
+List all users
+starting_after
+listTrustedDevices
+ListUserTrustedDevices
+/users/{user_id}/trusted_devices
+List a user's trusted devices
+TrustedDeviceList
+lock
+lockUser
+LockUser
+/users/{user_id}/lock
+Lock a user
+removePassword
+RemoveUserPassword
+/users/{user_id}/remove_password
+Remove a user's password
+RemoveUserPasswordRequest
+replaceEmailAddress
+ReplaceUserEmailAddress
+/users/{user_id}/email_address
+Replace a user's email address
+ReplaceUserEmailAddressRequest
+ReplaceUserMetadata
+/users/{user_id}/metadata
+Replace a user's metadata
+ReplaceUserMetadataRequest
+replacePhoneNumber
+ReplaceUserPhoneNumber
+/users/{user_id}/phone_number
+Replace a user's phone number
+ReplaceUserPhoneNumberRequest
+revokeTrustedDevice
+RevokeUserTrustedDevice
+/users/{user_id}/trusted_devices/{trusted_device_id}
+Revoke a user's trusted device
+TrustedDevice
+trusted_device_id
+setPasswordCompromised
+SetUserPasswordCompromised
+/users/{user_id}/password/set_compromised
+Set a user's password as compromised
+SetUserPasswordCompromisedRequest
+setProfileImage
+updateUserProfileImage
+SetUserProfileImage
+Set user profile image
+SetUserProfileImageRequest
+unban
+unbanUser
+UnbanUser
+/users/{user_id}/unban
+Unban a user
+unlock
+unlockUser
+UnlockUser
+/users/{user_id}/unlock
+Unlock a user
+unsetPasswordCompromised
+UnsetUserPasswordCompromised
+/users/{user_id}/password/unset_compromised
+Unset a user's password as compromised
+updateUser
+UpdateUser
+Update a user
+UpdateUserRequest
+updateUserMetadata
+UpdateUserMetadata
+Merge and update a user's metadata
+UpdateUserMetadataRequest
+verifyPassword
+VerifyPassword
+/users/{user_id}/verify_password
+Verify the password of a user
+VerifyPasswordResponse
+VerifyPasswordRequest
+verifyTotp
+verifyTOTP
+VerifyTOTP
+/users/{user_id}/verify_totp
+Verify a TOTP or backup code for a user
+VerifyTOTPResponse
+VerifyTOTPRequest
+waitlistEntries
+CreateBulkWaitlistEntries
+/waitlist_entries/bulk
+Create multiple waitlist entries
+WaitlistEntryList
+CreateBulkWaitlistEntriesRequest
+CreateWaitlistEntry
+/waitlist_entries
+Create a waitlist entry
+WaitlistEntry
+CreateWaitlistEntryRequest
+DeleteWaitlistEntry
+/waitlist_entries/{waitlist_entry_id}
+Delete a pending waitlist entry
+waitlist_entry_id
+invite
+InviteWaitlistEntry
+/waitlist_entries/{waitlist_entry_id}/invite
+Invite a waitlist entry
+InviteWaitlistEntryRequest
+ListWaitlistEntries
+List all waitlist entries
+WaitlistEntries
+invited
+completed
+rejected
+reject
+RejectWaitlistEntry
+/waitlist_entries/{waitlist_entry_id}/reject
+Reject a waitlist entry
+webhooks
+createSvixApp
+CreateSvixApp
+/webhooks/svix
+Create a Svix app
+SvixURL
+deleteSvixApp
+DeleteSvixApp
+Delete a Svix app
+generateSvixAuthURL
+GenerateSvixAuthURL
+/webhooks/svix_url
+Create a Svix Dashboard URL`
+
+// operationRecords is the operation count, then one line per operation.
+const operationRecords = `3w
+0102010203040506238070800090A0
+010B010B0C040D0E03807080010F0G0H001000
+0I0200000J040K0LA390M0800090N0
+0I0B00000O040P0QA380R0800090S10T0G0H001000
+0U0200000V040W0X2380Y0800090Z0
+0U0B00000a040b0c0380Y080010d0G0H001000
+0e020e0f0g040h0i2380j0800090k0
+0e0l0e0m0n0o0p0q0380r080010s0G0H001000
+0e0t0e0u0v0w0h0xG380y0z0030-0_10000000110_120007q0130_12000000
+1402000015041617A3818080009190
+140l00001A0o1B1C0381D080011E0G0H001000
+141F00001G0w1B1H0381I080011E0G0H001000
+141J00001K0w1L1M0381N080011E0G0H001000
+140t00001O0w161P0381Q0t0061R0_0H0000001S0_0H0010001T0_0H0000021U1V110_1W0001a0130_1W0000000_0_0H000000
+140B00001X041Y1ZA381a0800091b11E0G0H001000
+141c00001d1e1B1fA381g0800091h11E0G0H001000
+141i00001j041k1lA381m0800091n0
+1o1p00001q1e1r1s2381t0800091u0
+1o1v00001w1x1y1z33A001-00091_0
+2021000022042324A3825080009261270G0H001000
+20280000290o2A2B0382C08002270G0H0010002D0_10000000
+202E00002F042G2HA382I0800092J0
+202K00002L042M2NA382O0800092P1270G0H001000
+202Q00002R042S2TA382U0800092V1270G0H001000
+202W00002X0w2Y2Z0382a0t0040-0_10000000110_120007q0130_120000002b0_0H0000022c2d
+202e00002f0w2g2h0382i0t0080-0_10000000110_120007q0130_120000002j0_0H0000052k2l2m2n2o2b0_0H0000022c2d2p0_0H0000002q0_100000000_0_0H000000
+202r00002s0w2G2t0382u0t0040-0_10000000110_120007q0130_120000002p0_0H000000
+202v00002w0w2x2y0382z080012-0G0H001000
+202_0000300w3132038330t0030-0_10000000110_120007q0130_12000000
+20340000350w3637038380t0042-0G0H0010000-0_10000000110_120007q0130_12000000
+203900003A0o3B3C0382508002270G0H0010003D0G0H001000
+3E023E3F3G043H3I2383J0800093K0
+3E0l3E3L3M0o3N3O0380r080010s0G0H001000
+3E0t3E3P3Q0w3H3R0383S0t000
+3T1F3T3U3V0w3W3X0383Y080013Z0G0H001000
+3T0t3T3a3b0w3c3dH383e0z0030-0_10000000110_120007q0130_12000000
+3T1i3T3f3g043h3i2383Y0800093j0
+3k0200003l043m3n2383o0800093p0
+3k3q00003r043s3tA383u0800093v13w0G0H001000
+3k0l00003x0o3y3z0380r080013w0G0H001000
+3k3-00003_0o404103842080023w0G0H001000430G0H001000
+3k1F0000440w3y450383o080013w0G0H001000
+3k0t0000460w3m47038480t002110_120007q0130_12000000
+3k4900004A0w3s4B0384C0t0013w0G0H001000
+3k4D00004E1x3s4FA384C0t00094G13w0G0H001000
+3k4H00004I044J4K0383o080013w0G0H001000
+3k1c00004L1e3y4M2383o0800094N13w0G0H001000
+4O4P4O4P4Q044R4S2384T0800094U0
+4O0l4O4V4W0o4X4Y0380r080014Z0G0H001000
+4O0t4O0t4a0w4R4b0384c0t000
+4O1c4O1c4d1e4X4eA384T0800094f14Z0G0H001000
+4g4h00004i044j4kA384l0800094m14n0G0H001000
+4g024g4o4p044q4r2384s0800094t0
+4g0l4g4u4v0o4w4x0380r080014n0G0H001000
+4g1F4g4y4z0w4w4-0384s080014n0G0H001000
+4g4_0000500451520384l080014n0G0H001000
+4g1c4g53541e4w552384s0800095614n0G0H001000
+57580000591x5A5B3385C0800095D25E0G0H0010025F5G5H0G0H001000
+5I1F00005J0w5A5K1385C080025E0G0H0010025F5G5H0G0H001000
+5I0t00005L0w5M5NH385O0z0045E0G0H0010025F5G0-0_10000000110_120007q0130_12000000
+5I5P00005Q045R5S1385C080025E0G0H0010025F5G5H0G0H001000
+5I5T00005U045V5W3385C0800095X25E0G0H0010025F5G5H0G0H001000
+5Y0200005Z045a5b2395c0800095d0
+5Y5e00005f045g5h0385i080015j0G0H001000
+5Y0l00005k0o5l5m0380r080015j0G0H001000
+5Y1F00005n0w5l5o0385c080015j0G0H001000
+5Y0t00005p0w5a5q0385r0t004110_120007q0130_120000005s0_0H0000002k0_10000000
+5Y5t00005u0w5g5v0385w0t0045j0G0H0010002j0_0z0H00035x5y5z110_120007q0130_12000000
+5Y1c00005-1e5l5_A385c0800096015j0G0H001000
+616200006304641z23A001-0009650
+611F661F670w68690386A08000
+616B00006C0w6D6E0386F08000
+616G00006H0w6I6J0386K08000
+616L00006M0w6N6O0386P08000
+616Q00006R0w6S6T0386U08000
+611c661c6V1e681s23C001-00096W0
+616X00006Y1e6D6Z2386F0800096a0
+616b00006c1e6I6d2386K0800096e0
+616f666f6g1e6N6h2386P0800096i0
+616j00006k1e6S6l2386U0800096m0
+616n666n6o1e6p6q2386r0800096s0
+6t6u6t6v6w046x6y6386z0z00096-0
+6t026t6_7004717223873080009740
+6t0t6t75760w7177G386z0z0062j0_0H0000045x78797A0_0_0H0000007B0_0H0000000-0_10000000110_120007q0130_12000000
+6t0B6t7C7D047E7F0387G080017H0G0H001000
+7I7J7I7K7L0w7M7N0387O08000
+7P027P027Q047R7S2387T0800097U0
+7P0l7P0l7V0o7W7X0380r080017Y0G0H001000
+7P1F7P1F7Z0w7W5K0387T080017Y0G0H001000
+7P0t7P0t7a0w7R5NG387b0z0030-0_10000000110_120007q0130_12000000
+7P1c7P1c7c1e7W7d2387T0800097e17Y0G0H001000
+7f0200007g047h7iA397j0800097k0
+7f0t00007l0w7h7m0387n7o7p51S0_0H001000790_100000007A0_10000000110_1W0001a0130_1W000000
+7f0B00007q047r7sA387t0800097u17v0G0H001000
+7f1i00007w047x7yA387z0800097-0
+7_0200008004818223883080009840
+7_85000086048788238890800098A18B0G0H001000
+7_0l00008C0o8D8E0388F080018B0G0H001000
+7_8G00008H0o8I8J0388K080028B0G0H0010008L0G0H001000
+7_1F00008M0w8D8N0388O080018B0G0H001000
+7_8P00008Q0w8R8S0388T080018B0G0H001000
+7_0t00008U0w818V0388W0t004110_120007q0130_120000000_0_0H0000007B0_0H000000
+7_8X00008Y048Z8aA388T0800098b18B0G0H001000
+7_1c00008c1e8D8d2388O0800098e18B0G0H001000
+8f8g00008h0w8i8j038001-0078k0_0H0000008l0_0H0000008m0_0H0000008n0_0H0000008o0_0H0000008p0_0H0000008q0_10000000
+8r1i00008s048t8uA388v0800098w0
+8x028x028y048z8-2388_080009900
+8x0l8x0l910o92930380r08001940G0H001000
+8x1F8x1F950w92960389708001940G0H001000
+8x0t8x0t980w8z990389A0t004110_120007q0130_120000007B0_0H0000009B0_0H000000
+8x9C00009D049E9FA3C001-00099G1940G0H001000
+8x9H8x9H9I049J9K0388_08001940G0H001000
+8x1c8x1c9L1e929MA38970800099N1940G0H001000
+8x9O00009P1x9Q9R2389708009S9T1940G0H001000
+9U029V9W9X049Y9ZA389a0800099b15s0G0H001000
+9U0l9V9c9d0o9e9f0380r080025s0G0H0010004Z0G0H001000
+9U0t9V9g9h0w9Y9i0389j0t0055s0G0H0010009k0_0H0000009l0_0H000000110_120007q0130_12000000
+9U9m00009n0w9o9p0389j0t0085s0_0H0000009k0_0H0000021U1V9l0_0z0H20089q9r9s9t9u9v9w9x0_0_0H0000004O0_0z0H00007B0_0H000000130_12000000110_120007q0
+9U1c9V9y9z1e9e9-A389a0800099_25s0G0H0010004Z0G0H001000
+9UA00000A104A2A30389a080025s0G0H0010004Z0G0H001000
+A46u9VA5A604A7A8E38A90t0009AA15s0G0H001000
+A4029VABAC04ADAE238AF080009AG15s0G0H001000
+A41F9VAHAI0wAJAK038AF080025s0G0H0010007H0G0H001000
+A4AL0000AM0wANAO038AP0t0057B0_0H0000002j0_0H0000045x78797A0_0_0H000000110_120007q0130_12000000
+A40t9VAQAR0wADAS038A90t0065s0G0H0010002j0_0H0000045x78797AAT0_0H0000007B0_0H000000110_120007q0130_12000000
+A4AU0000AV0wAWAX138A90t0035s0G0H001000110_120007q0130_12000000
+A40B9VAYAZ04AaAb238AF080009Ac25s0G0H0010007H0G0H001000
+Ad029VAeAf04AgAhA38Ai080009Aj15s0G0H001000
+Ad0l9VAkAl0oAmAn038Ai080025s0G0H001000Ao0G0H001000
+Ad0t9VApAq0wAgAr038As0t00J5s0G0H0010007B0_0H000000Ao0_0z0H0000AT0_0z0H0000At0_0z0H0000Au0_0z0H0000Av0_0z0H0000Aw0_0z0H00000_0_0H000000Ax0_0H000000Ay0_0H000000Az0_0H0000009B0_0H000000A-0_12000000A_0_12000000B00_12000000B10_12000000110_120007q0130_12000000
+Ad1c9VB2B31eAmB4A38Ai080009B525s0G0H001000Ao0G0H001000
+AdB69VB7B81eB9BA238Ai080009BB25s0G0H001000Ao0G0H001000
+BC020000BD04BEBFA38BG080009BH0
+BC0l0000BI0oBJBK0380r08001BL0G0H001000
+BC1F0000BM0wBJBN038BG08001BL0G0H001000
+BC0t0000BO0wBEBP038BQ0t0040_0_0H0000007B0_0H000000110_120007q0130_12000000
+BC1c0000BR1eBJBSA38BG080009BT1BL0G0H001000
+BUBV0000BW04BXBY038BZ08002Ba0G0H001000BL0G0H001000
+BU020000Bb04BcBdA38BZ080009Be0
+BU0l0000Bf0oBgBh0380r08001Ba0G0H001000
+BU1F0000Bi0wBgBj038BZ08001Ba0G0H001000
+BU0t0000Bk0wBcBl038Bm0t0040_0_0H0000007B0_0H000000110_120007q0130_12000000
+BUBn0000Bo0oBXBp038BZ08002Ba0G0H001000BL0G0H001000
+BU1c0000Bq1eBgBrA38BZ080009Bs1Ba0G0H001000
+9VBt0000Bu04BvBwA38Bx080009By15s0G0H001000
+9V029VBzB-04B_C0238C1080009C20
+9V0l9VC3C40oC5C60380r080015s0G0H001000
+9VC79VC8C90oCACB038C1080015s0G0H001000
+9V1F9VCCCD0wC5CE038C1080035s0G0H001000CF0_10000000CG0_10000000
+9VCH0000CI0wBvCJ038CK080015s0G0H001000
+9VCL0000CM0wCNCO038CP080015s0G0H001000
+9V0t9VCQCR0wB_CS038CT0t008CF0_10000000CG0_100000000_0_0H000000Ao0_0z0H00005s0_0z0H00007B0_0H000000110_120007q0130_12000000
+9VCU9VCVCW1eCXCYA38C1080009CZ15s0G0H001000
+9VCa0000Cb1xCXCcA38C1080009Cd15s0G0H001000
+9V1c9VCeCf1eC5CgA38C1080009Ch15s0G0H001000
+9V9O9VCiCj1xCACk238Cl08009SCm15s0G0H001000
+Cn4h0000Co04CpCqA384l080009Cr1Cs0G0H001000
+Cn02CnCtCu04CvCw238Cx080009Cy0
+Cn0lCnCzC-0oC_D00380r08001Cs0G0H001000
+Cn1FCnD1D20wC_D3038Cx08001Cs0G0H001000
+Cn4_0000D404D5D60384l08001Cs0G0H001000
+Cn1cCnD7D81eC_D9238Cx080009DA1Cs0G0H001000
+DB1iDB1iDC04DDDE238DF080009DG0
+DH02DHDIDJ04DKDL238DM080009DN0
+DH0lDHDODP0oDQDR0380r08001DS0G0H001000
+DH1FDHDTDU0wDQDV038DM08001DS0G0H001000
+DH0tDHDWDX0wDKDYG38DZ0z0030-0_10000000110_120007q0130_12000000
+DaDb0000Dc04DdDeA38Df080009Dg1Dh0G0H001000
+Da020000Di04DjDkA38Df080009Dl0
+Da1F0000Dm0wDnDo038Df08001Dh0G0H001000
+Da0t0000Dp0wDjDq038Dr0t0040_0_0H0000007B0_0H000000110_120007q0130_12000000
+DaDs0000Dt04DuDvA380r080009Dw1Dh0G0H001000
+DaDx0000Dy04DzD-A38Df080009D_1Dh0G0H001000
+Da1c0000E01eDnE1A38Df080009E21Dh0G0H001000
+E302E3E4E504E6E7338E8080009E90
+E30lE3EAEB0oECED1380r08001EE0G0H001000
+E31FE3EFEG0wECEH138E808001EE0G0H001000
+E30tE3EIEJ0wE6EK138EL0t005110_120007q0130_120000000_0_0H0000007B0_0H0000005s0_0z0H0000
+E31cE3EMEN1eECEOB38E8080009EP1EE0G0H001000
+EQ020000ER04ES3n238ET080009EU0
+EQ3q0000EV04EWEXA38EY080009EZ1Ea0G0H001000
+EQ0l0000Eb0oEc3z0380r08001Ea0G0H001000
+EQ3-0000Ed0oEeEf038Eg08002Ea0G0H001000430G0H001000
+EQ1F0000Eh0wEc45038ET08001Ea0G0H001000
+EQ0t0000Ei0wES47038Ej0t002110_120007q0130_12000000
+EQ490000Ek0wEWEl038Em0t001Ea0G0H001000
+EQ4D0000En1xEWEoA38Em0t0009Ep1Ea0G0H001000
+EQ4H0000Eq04Er4K038ET08001Ea0G0H001000
+EQ1c0000Es1eEc4M238ET080009Et1Ea0G0H001000
+Eu02EuEvEv04EwEx238Ey080009Ez0
+EuE-EuE_F004F1F2238F3080009F41F50G0H001000
+EuF60000F704F8F9238FA080009FB2F50G0H001000FC0G0H001000
+Eu1FEuFDFE0wFFFG038Ey08001F50G0H001000
+Eu0tEuFHFI0wEwFJG38FK0z0063Z0_0H000000Ao0_0H0000002j0_0H000007FL2k2l7AFMFN790-0_10000000110_120007q0130_12000000
+EuFO0000FP04FQFR238FS080009FT1F50G0H001000
+Eu0BEuFUFV04FWFX038Ey08001F50G0H001000
+Eu1iEuFYFZ04FaFb338Ey080009Fc1F50G0H001000
+Fd02FdFeFf04FgFh238Fi080009Fj0
+Fd0BFdFkFl04FmFn038Fi08001Fo0G0H001000
+Fp1FFp1FFq0wFrFs038Ft08001DS0G0H001000
+Fp1cFp1cFu1eFrFv238Ft080009Fw1DS0G0H001000
+FxFy0000Fz04F-F_338G0080009G125E0G0H0010005H0G0H001000
+G202G2G3G404G5G6038G708000
+G8Bt0000G904GAGBA38Bx080009By1Ao0G0H001000
+G8GCG8GDGE04GFGG038GH08001Ao0G0H001000
+G8GI0000GJ04GKGLA38GM0z0009GN0
+G8GO0000GP04GQGRA38GM0z0009GS0
+G8GTG8GUGV0wGWGX038GY0800MAT0_0z0H0000At0_0z0H0000GZ0_0z0H0000Au0_0z0H0000Av0_0z0H0000Ao0_0z0H00005s0_0z0H00000_0_0H000000Ax0_0H000000Ay0_0H000000Az0_0H0000009B0_0H000000Ga0_10000000A-0_12000000A_0_12000000Gb0_12000000B00_12000000B10_12000000Gc0_12000000Gd0_12000000Ge0_0H000000Gf0_0z0H0000
+G802G8GgGh04GiGjA38GH080009Gk0
+G80lG8GlGm0oGnGo0380r08001Ao0G0H001000
+G8GpG8GqGr0oGsGt038Gu08001Ao0G0H001000
+G8GvG8GwGx0oGyGz0380r08002Ao0G0H001000G-0G0H001000
+G8G_G8H0H10oH2H30380r08002Ao0G0H001000H40G0H001000
+G8H5G8H6H70oH8H9038GH08001Ao0G0H001000
+G8HAG8HBHC0oHDHE038HF08001Ao0G0H001000
+G8HGG8HHHI0oHJHK0380r08002Ao0G0H001000HL0G0H001000
+G8HMG8HNHO0oHPHQ038HR08001Ao0G0H001000
+G81FG8HSHT0wGnHU038GH08001Ao0G0H001000
+G8CH0000HV0wGAHW038CK08001Ao0G0H001000
+G8CL0000HX0wHYHZ038CP08001Ao0G0H001000
+G8Ha9VHbHc0wHdHe038As0t0037B0_0H000000110_120007q0130_12000000
+G8HfG8HgHh0wHiHjG38Hk0z005Ao0G0H001000Ge0G0H0010000-0_10000000110_120007q0130_12000000
+G8HlG8AQHm0wHnHo038AP0t004Ao0G0H001000110_120007q0130_120000002j0_0H0000045x78797A
+G8HpG8ApHq0wHrHs038As0t003Ao0G0H001000110_120007q0130_12000000
+G80tG8HtHu0wGiHv038GM0z00QAT0_0z0H0000At0_0z0H0000GZ0_0z0H0000Au0_0z0H0000Av0_0z0H0000Ao0_0z0H00005s0_0z0H00000_0_0H000000Ax0_0H000000Ay0_0H000000Az0_0H0000009B0_0H000000Ga0_10000000A-0_12000000A_0_12000000Gb0_12000000B00_12000000B10_12000000Gc0_12000000Gd0_12000000Ge0_0H000000Gf0_0z0H0000110_120007q0130_12000000Hw0_0H0000007B0_0H000000
+G8Hx0000Hy0wHzH-038H_0t001Ao0G0H001000
+G8I0G8I1I204I3I4038GH08001Ao0G0H001000
+G8I50000I604I7I8238GH080009I91Ao0G0H001000
+G8IA0000IB1xICIDA384s080009IE1Ao0G0H001000
+G8Ca0000IF1xIGIH238GH080009II1Ao0G0H001000
+G8IJ0000IK1xILIMA38Cx080009IN1Ao0G0H001000
+G8IO0000IP0oIQIR038IS08002Ao0G0H001000IT0G0H001000
+G8IU0000IV04IWIX238GH080009IY1Ao0G0H001000
+G8IZG8IaIb04H8IcA38GH08009SId1Ao0G0H001000
+G8IeG8IfIg04IhIi038GH08001Ao0G0H001000
+G8IjG8IkIl04ImIn038GH08001Ao0G0H001000
+G8Io0000Ip04IqIr038GH08001Ao0G0H001000
+G81cG8IsIt1eGnIuA38GH080009Iv1Ao0G0H001000
+G8B6G8IwIx1eIGIy238GH080009Iz1Ao0G0H001000
+G8I-G8I-I_04J0J1238J2080009J31Ao0G0H001000
+G8J4G8J5J604J7J8238J9080009JA1Ao0G0H001000
+JB6u0000JC04JDJE638JF0z0009JG0
+JB02JB02JH04JIJJ238JK080009JL0
+JB0l0000JM0oJNJO0380r08001JP0G0H001000
+JBJQ0000JR04JSJT238JK080009JU1JP0G0H001000
+JB0tJB0tJV0wJIJW038JX0t005110_120007q0130_120000000_0_0H0000002j0_0H0000045xJYJZJa7B0_0H000000
+JBJb0000Jc04JdJe038JK08001JP0G0H001000
+JfJgJfJgJh04JiJj038Jk08000
+JfJlJfJlJm0oJiJn03C001-000
+JfJoJfJoJp04JqJr038Jk08000`

@@ -1,0 +1,114 @@
+package core
+
+import (
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/clerkscript/clerkscript/internal/gen/codegen"
+)
+
+// TestOperationTableMatchesGenerator decodes the committed table and
+// compares every field of every operation with what the generator derives
+// from the spec in memory: it fails when the encoding, this decoder or the
+// committed file goes wrong.
+func TestOperationTableMatchesGenerator(t *testing.T) {
+	dir := specDir(t)
+	gen := generateFrom(t, dir, filepath.Join(dir, codegen.TSVName)).Operations
+	ops, err := decodeOperations(operationStrings, operationRecords)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ops) != len(gen) {
+		t.Fatalf("%d operations decoded, the generator has %d", len(ops), len(gen))
+	}
+	for i, g := range gen {
+		want := Operation{Name: g.Name, Resource: g.Resource, Method: g.Method, JSName: g.JSName,
+			OperationID: g.OperationID, HTTPMethod: g.HTTPMethod, Path: g.Path, Summary: g.Summary,
+			Deprecated: g.Deprecated, Response: Response{Status: g.Response.Status, Schema: g.Response.Schema,
+				Shape: Shape(g.Response.Shape), Paginated: g.Response.Paginated, ItemsKey: g.Response.ItemsKey}}
+		switch want.Response.Shape {
+		case ShapeObject, ShapeArray, ShapeList, ShapeNone:
+		default:
+			want.Response.Shape = ShapeOther
+		}
+		if g.Body != nil {
+			want.Body = &Body{ContentType: g.Body.ContentType, Schema: g.Body.Schema, Array: g.Body.Array, Required: g.Body.Required}
+		}
+		for _, p := range g.Params {
+			var enum []string
+			if len(p.Enum) > 0 {
+				enum = p.Enum
+			}
+			want.Params = append(want.Params, Param{Name: p.Name, In: p.In, Type: p.Type, ItemType: p.ItemType,
+				Required: p.Required, Enum: enum, CommaSeparated: p.Type == "array" && !p.Explode, Max: p.Max})
+		}
+		if !reflect.DeepEqual(ops[i], want) {
+			t.Errorf("operation %d:\n got %+v\nwant %+v", i, ops[i], want)
+		}
+	}
+	// The accessor serves the same table.
+	if !reflect.DeepEqual(Operations(), ops) {
+		t.Error("Operations() differs from the decoded table")
+	}
+}
+
+// The table is ours, not input, but a damaged one must give an error, not
+// a panic or a silently shorter table.
+func TestDecodeOperationsDamaged(t *testing.T) {
+	for i := 0; i < len(operationRecords); i++ {
+		if _, err := decodeOperations(operationStrings, operationRecords[:i]); err == nil {
+			t.Fatalf("records cut at %d of %d decoded without error", i, len(operationRecords))
+		}
+	}
+	if _, err := decodeOperations(operationStrings[:len(operationStrings)/2], operationRecords); err == nil {
+		t.Error("half the string pool decoded without error")
+	}
+	for _, bad := range []string{"", "\n", "01", "01\n", "00\nx", "zz\n0102"} {
+		if _, err := decodeOperations(operationStrings, bad); err == nil {
+			t.Errorf("records %q decoded without error", bad)
+		}
+	}
+	// Bytes replaced by a character that is no digit, or by another digit
+	// (which may decode: only no panic is asked then); a stride keeps it fast.
+	for i := 0; i < len(operationRecords); i += 31 {
+		for _, c := range []string{"!", "_"} {
+			recs := operationRecords[:i] + c + operationRecords[i+1:]
+			if recs == operationRecords {
+				continue
+			}
+			if _, err := decodeOperations(operationStrings, recs); err == nil && c == "!" {
+				t.Fatalf("a %q at %d decoded without error", c, i)
+			}
+		}
+	}
+}
+
+func FuzzDecodeOperations(f *testing.F) {
+	f.Add(operationRecords[:200])
+	f.Add("01\n0102010203040506238070800090A0")
+	f.Fuzz(func(t *testing.T, recs string) {
+		ops, err := decodeOperations(operationStrings, recs)
+		if err == nil && len(ops) != strings.Count(recs, "\n") {
+			t.Errorf("%d operations from %d records", len(ops), strings.Count(recs, "\n"))
+		}
+	})
+}
+
+func BenchmarkLookupOperation(b *testing.B) {
+	operations()
+	for b.Loop() {
+		if _, ok := LookupOperation("users.getUserList"); !ok {
+			b.Fatal("missing")
+		}
+	}
+}
+
+func BenchmarkDecodeOperations(b *testing.B) {
+	for b.Loop() {
+		if _, err := decodeOperations(operationStrings, operationRecords); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
