@@ -110,9 +110,10 @@ func (op *Operation) Idempotent() bool {
 	return false
 }
 
-// The operation table is generated as text (operations_gen.go; the format
-// is documented in internal/gen/codegen/optable.go), which costs a wasm
-// module half of what Go composite literals do, and decoded on first use.
+// The operation table is generated as packed text (operations_gen.go; the
+// format is documented in internal/gen/codegen/optable.go), which costs a
+// wasm module a fifth of what Go composite literals do, and decoded on
+// first use.
 var opTable struct {
 	once    sync.Once
 	ops     []Operation
@@ -128,7 +129,7 @@ func operations() []Operation {
 }
 
 func loadOperations() {
-	ops, err := decodeOperations(operationStrings, operationRecords)
+	ops, err := unpackOperations(operationStrings, operationRecords)
 	if err != nil {
 		// The data is generated and checked by the tests: this is a broken
 		// build, not bad input.
@@ -146,6 +147,60 @@ func loadOperations() {
 		}
 	}
 	opTable.ops, opTable.byName, opTable.byAlias = ops, byName, byAlias
+}
+
+// unpackOperations decompresses and decodes the generated table.
+func unpackOperations(packedStrs, packedRecs string) ([]Operation, error) {
+	strs, err := unpackLZ(packedStrs)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := unpackLZ(packedRecs)
+	if err != nil {
+		return nil, err
+	}
+	return decodeOperations(strs, recs)
+}
+
+var errPacked = errors.New("damaged packed text")
+
+// unpackLZ reverses the generator's packLZ (internal/gen/codegen/optable.go):
+// a byte below 0x80 is itself, 0xFF escapes the next byte, any other byte b
+// and the next two (d, big-endian) copy b-0x80+4 bytes from d bytes back.
+func unpackLZ(s string) (string, error) {
+	out := make([]byte, 0, 4*len(s))
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c < 0x80:
+			out = append(out, c)
+			i++
+		case c == 0xFF:
+			if i+1 >= len(s) {
+				return "", errPacked
+			}
+			out = append(out, s[i+1])
+			i += 2
+		default:
+			if i+2 >= len(s) {
+				return "", errPacked
+			}
+			d := int(s[i+1])<<8 | int(s[i+2])
+			if d == 0 || d > len(out) {
+				return "", errPacked
+			}
+			// An overlapping copy (d < n) repeats the last d bytes: copy
+			// at most d at a time, each chunk already written.
+			from := len(out) - d
+			for n := int(c) - 0x80 + 4; n > 0; {
+				k := min(n, d)
+				out = append(out, out[from:from+k]...)
+				from, n = from+k, n-k
+			}
+			i += 3
+		}
+	}
+	return string(out), nil
 }
 
 // opDecoder reads the fixed-width base-64 tokens of one record line.

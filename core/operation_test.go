@@ -16,7 +16,7 @@ import (
 func TestOperationTableMatchesGenerator(t *testing.T) {
 	dir := specDir(t)
 	gen := generateFrom(t, dir, filepath.Join(dir, codegen.TSVName)).Operations
-	ops, err := decodeOperations(operationStrings, operationRecords)
+	ops, err := unpackOperations(operationStrings, operationRecords)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,39 +57,64 @@ func TestOperationTableMatchesGenerator(t *testing.T) {
 // The table is ours, not input, but a damaged one must give an error, not
 // a panic or a silently shorter table.
 func TestDecodeOperationsDamaged(t *testing.T) {
+	if _, err := unpackOperations(operationStrings[:len(operationStrings)/2], operationRecords); err == nil {
+		t.Error("half the packed string pool decoded without error")
+	}
+	strs, err := unpackLZ(operationStrings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := unpackLZ(operationRecords)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What unpackOperations does, the pool unpacked once.
 	for i := 0; i < len(operationRecords); i++ {
-		if _, err := decodeOperations(operationStrings, operationRecords[:i]); err == nil {
-			t.Fatalf("records cut at %d of %d decoded without error", i, len(operationRecords))
+		r, err := unpackLZ(operationRecords[:i])
+		if err == nil {
+			_, err = decodeOperations(strs, r)
+		}
+		if err == nil {
+			t.Fatalf("packed records cut at %d of %d decoded without error", i, len(operationRecords))
 		}
 	}
-	if _, err := decodeOperations(operationStrings[:len(operationStrings)/2], operationRecords); err == nil {
-		t.Error("half the string pool decoded without error")
+	for i := 0; i < len(recs); i++ {
+		if _, err := decodeOperations(strs, recs[:i]); err == nil {
+			t.Fatalf("records cut at %d of %d decoded without error", i, len(recs))
+		}
 	}
 	for _, bad := range []string{"", "\n", "01", "01\n", "00\nx", "zz\n0102"} {
-		if _, err := decodeOperations(operationStrings, bad); err == nil {
+		if _, err := decodeOperations(strs, bad); err == nil {
 			t.Errorf("records %q decoded without error", bad)
 		}
 	}
-	// Bytes replaced by a character that is no digit, or by another digit
-	// (which may decode: only no panic is asked then); a stride keeps it fast.
-	for i := 0; i < len(operationRecords); i += 31 {
-		for _, c := range []string{"!", "_"} {
-			recs := operationRecords[:i] + c + operationRecords[i+1:]
-			if recs == operationRecords {
-				continue
-			}
-			if _, err := decodeOperations(operationStrings, recs); err == nil && c == "!" {
-				t.Fatalf("a %q at %d decoded without error", c, i)
-			}
+	// Bytes replaced by a character that is no digit (an error), or by
+	// another digit (which may decode: only no panic is asked then); a
+	// stride keeps it fast.
+	for i := 0; i < len(recs); i += 31 {
+		if recs[i] == '\n' {
+			continue
 		}
+		if _, err := decodeOperations(strs, recs[:i]+"!"+recs[i+1:]); err == nil {
+			t.Fatalf("a '!' at %d decoded without error", i)
+		}
+		decodeOperations(strs, recs[:i]+"_"+recs[i+1:])
 	}
 }
 
 func FuzzDecodeOperations(f *testing.F) {
-	f.Add(operationRecords[:200])
+	strs, err := unpackLZ(operationStrings)
+	if err != nil {
+		f.Fatal(err)
+	}
+	recs, err := unpackLZ(operationRecords)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(recs[:200])
 	f.Add("01\n0102010203040506238070800090A0")
 	f.Fuzz(func(t *testing.T, recs string) {
-		ops, err := decodeOperations(operationStrings, recs)
+		ops, err := decodeOperations(strs, recs)
 		if err == nil && len(ops) != strings.Count(recs, "\n") {
 			t.Errorf("%d operations from %d records", len(ops), strings.Count(recs, "\n"))
 		}
@@ -107,8 +132,36 @@ func BenchmarkLookupOperation(b *testing.B) {
 
 func BenchmarkDecodeOperations(b *testing.B) {
 	for b.Loop() {
-		if _, err := decodeOperations(operationStrings, operationRecords); err != nil {
+		if _, err := unpackOperations(operationStrings, operationRecords); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+// unpackLZ must invert the generator's packer on every input, including
+// the escapes and overlapping copies the table does not use today.
+func TestUnpackLZ(t *testing.T) {
+	long := strings.Repeat("abcdefgh", 40)
+	for _, s := range []string{"", "a", "abcdabcd", strings.Repeat("a", 300), long + "é\xff\x80\x00" + long,
+		"head" + strings.Repeat("x", 70000) + "head", operationRecords} {
+		if got, err := unpackLZ(codegen.PackLZ(s)); err != nil || got != s {
+			t.Errorf("%.40q: unpacked %.40q, %v", s, got, err)
+		}
+	}
+	for _, bad := range []string{"\xff", "\x80", "\x80\x00", "ab\x80\x00\x03", "\x80\x00\x01"} {
+		if got, err := unpackLZ(bad); err == nil {
+			t.Errorf("%q unpacked to %q without error", bad, got)
+		}
+	}
+}
+
+func FuzzUnpackLZ(f *testing.F) {
+	f.Add("abcdabcdabcd")
+	f.Add("x\xffy")
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, err := unpackLZ(codegen.PackLZ(s)); err != nil || got != s {
+			t.Fatalf("round trip of %q: %q, %v", s, got, err)
+		}
+		unpackLZ(s) // any input: an error or a result, never a panic
+	})
 }

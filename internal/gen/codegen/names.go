@@ -87,17 +87,23 @@ func readTable(path string) ([]*Operation, error) {
 			if len(vs.Names) != 1 || len(vs.Values) != 1 {
 				continue
 			}
-			if lit, ok := vs.Values[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
-				if v, err := strconv.Unquote(lit.Value); err == nil {
-					consts[vs.Names[0].Name] = v
-				}
+			if v, ok := stringConst(vs.Values[0]); ok {
+				consts[vs.Names[0].Name] = v
 			}
 		}
 	}
-	strs, ok1 := consts["operationStrings"]
-	recs, ok2 := consts["operationRecords"]
+	packedStrs, ok1 := consts["operationStrings"]
+	packedRecs, ok2 := consts["operationRecords"]
 	if !ok1 || !ok2 {
 		return nil, fmt.Errorf("%s: no operations found (operationStrings and operationRecords)", path)
+	}
+	strs, err := unpackLZ(packedStrs)
+	if err != nil {
+		return nil, fmt.Errorf("%s: operationStrings: %w", path, err)
+	}
+	recs, err := unpackLZ(packedRecs)
+	if err != nil {
+		return nil, fmt.Errorf("%s: operationRecords: %w", path, err)
 	}
 	ops, err := decodeTable(strs, recs)
 	if err != nil {
@@ -107,6 +113,29 @@ func readTable(path string) ([]*Operation, error) {
 		return nil, fmt.Errorf("%s: no operations found", path)
 	}
 	return ops, nil
+}
+
+// stringConst evaluates a constant string expression made of literals
+// joined by +.
+func stringConst(e ast.Expr) (string, bool) {
+	switch e := e.(type) {
+	case *ast.BasicLit:
+		if e.Kind != token.STRING {
+			return "", false
+		}
+		v, err := strconv.Unquote(e.Value)
+		return v, err == nil
+	case *ast.BinaryExpr:
+		if e.Op != token.ADD {
+			return "", false
+		}
+		x, ok1 := stringConst(e.X)
+		y, ok2 := stringConst(e.Y)
+		return x + y, ok1 && ok2
+	case *ast.ParenExpr:
+		return stringConst(e.X)
+	}
+	return "", false
 }
 
 // readNames returns the naming rows: the TSV when there is one, else the

@@ -3,22 +3,23 @@ package codegen
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
 // The operation table is emitted as two string constants instead of Go
 // composite literals: a []Operation literal with nested slices and pointers
-// costs ~110 KB of a wasm module, the same facts as text about half of it.
-// core/operation.go decodes them into []core.Operation on first use.
+// costs ~110 KB of a wasm module, the same facts as packed text a fifth of
+// that. core/operation.go decodes them into []core.Operation on first use.
 //
-// operationStrings is the string pool: every distinct string of the table,
-// one a line, in order of first use; line 0 is the empty string (the
-// constant starts with a newline), so index 0 means "".
+// Unpacked (see packLZ), operationStrings is the string pool: every
+// distinct string of the table, one a line, in order of first use; line 0
+// is the empty string (the text starts with a newline), so index 0 is "".
 //
-// operationRecords starts with the number of operations (a 2-digit token),
-// then holds one line per operation. A line is a sequence of fixed-width
-// tokens in base 64 (digits tokenDigits): S, a 2-digit index into the pool;
-// N, a 1-digit number; W, a 2-digit number. In order:
+// Unpacked, operationRecords starts with the number of operations (a
+// 2-digit token), then holds one line per operation. A line is a sequence
+// of fixed-width tokens in base 64 (digits tokenDigits): S, a 2-digit index
+// into the pool; N, a 1-digit number; W, a 2-digit number. In order:
 //
 //	S resource, S method (Name is resource + "." + method)
 //	S, S the @clerk/backend name split at its first dot (0 0 when none)
@@ -32,7 +33,8 @@ import (
 //	  W maximum, N number of enum values, then S for each
 //
 // Both decoders (core's and decodeTable's here) read this layout; change it
-// in all three places and the tests comparing them fail until it agrees.
+// in all three places and the tests comparing them fail until it agrees
+// (core's TestOperationTableMatchesGenerator, TestTableRoundTrip here).
 
 // tokenDigits are the base-64 digits of the records, chosen to need no
 // escaping in a raw string literal.
@@ -182,6 +184,114 @@ func encodeTable(ops []*Operation) (strs, recs string, err error) {
 	return "\n" + strings.Join(e.pool[1:], "\n"), strings.Join(out, "\n"), nil
 }
 
+// The two texts are then compressed (packLZ): the pool is identifiers and
+// paths full of repeats, and a byte-oriented LZ77 whose decoder is twenty
+// lines shrinks the whole to about a third.
+//
+// A packed byte below 0x80 is itself; 0xFF is followed by a byte taken as
+// is; any other byte b is followed by two bytes d (big-endian) and copies
+// b-0x80+minMatch bytes starting d bytes back in the output (the copy may
+// overlap what it writes).
+const (
+	minMatch  = 4
+	maxMatch  = 0xFE - 0x80 + minMatch
+	maxDist   = 0xFFFF
+	lzEscape  = 0xFF
+	lzTries   = 64 // earlier positions tried per match: enough for this text
+	chunkSize = 96 // packed bytes per source line
+)
+
+// PackLZ is packLZ, for core's tests of its decoder.
+func PackLZ(s string) string { return packLZ(s) }
+
+// packLZ compresses s greedily: at each position it takes the longest
+// match among the last lzTries positions that started with the same four
+// bytes.
+func packLZ(s string) string {
+	var out []byte
+	seen := map[string][]int{}
+	for i := 0; i < len(s); {
+		best, dist := 0, 0
+		if i+minMatch <= len(s) {
+			cands := seen[s[i:i+minMatch]]
+			for k := len(cands) - 1; k >= 0 && k >= len(cands)-lzTries; k-- {
+				j := cands[k]
+				if i-j > maxDist {
+					break
+				}
+				l := 0
+				for i+l < len(s) && l < maxMatch && s[j+l] == s[i+l] {
+					l++
+				}
+				if l > best {
+					best, dist = l, i-j
+				}
+			}
+		}
+		n := 1
+		switch {
+		case best >= minMatch:
+			out = append(out, byte(0x80+best-minMatch), byte(dist>>8), byte(dist))
+			n = best
+		case s[i] >= 0x80:
+			out = append(out, lzEscape, s[i])
+		default:
+			out = append(out, s[i])
+		}
+		for k := i; k < i+n; k++ {
+			if k+minMatch <= len(s) {
+				seen[s[k:k+minMatch]] = append(seen[s[k:k+minMatch]], k)
+			}
+		}
+		i += n
+	}
+	return string(out)
+}
+
+// unpackLZ reverses packLZ.
+func unpackLZ(s string) (string, error) {
+	out := make([]byte, 0, 3*len(s))
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c < 0x80:
+			out = append(out, c)
+			i++
+		case c == lzEscape:
+			if i+1 >= len(s) {
+				return "", fmt.Errorf("packed text ends inside an escape")
+			}
+			out = append(out, s[i+1])
+			i += 2
+		default:
+			if i+2 >= len(s) {
+				return "", fmt.Errorf("packed text ends inside a copy")
+			}
+			d := int(s[i+1])<<8 | int(s[i+2])
+			if d == 0 || d > len(out) {
+				return "", fmt.Errorf("copy from %d bytes back, %d written", d, len(out))
+			}
+			for n := int(c) - 0x80 + minMatch; n > 0; n-- {
+				out = append(out, out[len(out)-d])
+			}
+			i += 3
+		}
+	}
+	return string(out), nil
+}
+
+// quoteChunks writes s as a concatenation of quoted strings, chunkSize
+// bytes a line.
+func quoteChunks(b *bytes.Buffer, s string) {
+	for len(s) > chunkSize {
+		b.WriteString(strconv.Quote(s[:chunkSize]))
+		b.WriteString(" +\n\t")
+		s = s[chunkSize:]
+	}
+	b.WriteString(strconv.Quote(s))
+	b.WriteString("\n")
+}
+
 func emitOperations(ops []*Operation) ([]byte, error) {
 	strs, recs, err := encodeTable(ops)
 	if err != nil {
@@ -190,11 +300,13 @@ func emitOperations(ops []*Operation) ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString(header)
 	b.WriteString("package core\n\n")
-	b.WriteString("// operationStrings and operationRecords are the operation table, decoded\n")
-	b.WriteString("// by operations (operation.go); internal/gen/codegen/optable.go documents\n")
-	b.WriteString("// the format. This text costs a wasm module half what Go literals do.\n\n")
-	fmt.Fprintf(&b, "// operationStrings is the string pool, one a line; line 0 is \"\".\nconst operationStrings = `%s`\n\n", strs)
-	fmt.Fprintf(&b, "// operationRecords is the operation count, then one line per operation.\nconst operationRecords = `%s`\n", recs)
+	b.WriteString("// operationStrings and operationRecords are the operation table, packed;\n")
+	b.WriteString("// operations (operation.go) decodes them. internal/gen/codegen/optable.go\n")
+	b.WriteString("// documents the format: it costs a wasm module a fifth of Go literals.\n\n")
+	fmt.Fprintf(&b, "// operationStrings is the string pool (%d operations, %d strings, %d bytes).\nconst operationStrings = ", len(ops), strings.Count(strs, "\n")+1, len(strs))
+	quoteChunks(&b, packLZ(strs))
+	fmt.Fprintf(&b, "\n// operationRecords is the operation count, then one record a line (%d bytes).\nconst operationRecords = ", len(recs))
+	quoteChunks(&b, packLZ(recs))
 	return gofmt("operations_gen.go", &b)
 }
 
@@ -237,8 +349,8 @@ func (d *tableDecoder) str() string {
 	return d.pool[i]
 }
 
-// decodeTable reads back what encodeTable wrote; Param.Explode is true
-// unless the parameter is comma-separated.
+// decodeTable reads back what encodeTable wrote (unpacked); Param.Explode
+// is true unless the parameter is comma-separated.
 func decodeTable(strs, recs string) ([]*Operation, error) {
 	d := &tableDecoder{pool: strings.Split(strs, "\n")}
 	lines := strings.Split(recs, "\n")

@@ -103,3 +103,43 @@ func TestTableEncodeErrors(t *testing.T) {
 		t.Errorf("valid operation: %v", err)
 	}
 }
+
+func lzCases() []string {
+	long := strings.Repeat("abcdefgh", 40)
+	far := "head" + strings.Repeat("x", 70000) + "head"
+	return []string{"", "a", "abcd", "abcdabcd", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaa", long, long + "é\xff\x80\x00" + long,
+		"\xff\xfe\x80\x81", far, "users\nusers.list\n/users/{user_id}\n/users/{user_id}/ban\n"}
+}
+
+func TestPackLZRoundTrip(t *testing.T) {
+	for _, s := range lzCases() {
+		p := packLZ(s)
+		got, err := unpackLZ(p)
+		if err != nil || got != s {
+			t.Errorf("%.40q: unpacked %.40q, %v", s, got, err)
+		}
+		if len(s) > 100 && len(p) >= len(s) {
+			t.Errorf("%.40q: %d bytes packed into %d", s, len(s), len(p))
+		}
+	}
+}
+
+func TestUnpackLZDamaged(t *testing.T) {
+	for _, bad := range []string{"\xff", "\x80", "\x80\x00", "\x80\x00\x00", "ab\x80\x00\x03", "\x80\x00\x01"} {
+		if got, err := unpackLZ(bad); err == nil {
+			t.Errorf("%q unpacked to %q without error", bad, got)
+		}
+	}
+}
+
+func FuzzPackLZ(f *testing.F) {
+	for _, s := range lzCases() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, err := unpackLZ(packLZ(s)); err != nil || got != s {
+			t.Fatalf("round trip of %q: %q, %v", s, got, err)
+		}
+		unpackLZ(s) // any input: an error or a result, never a panic
+	})
+}
