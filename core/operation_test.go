@@ -148,7 +148,7 @@ func TestUnpackLZ(t *testing.T) {
 			t.Errorf("%.40q: unpacked %.40q, %v", s, got, err)
 		}
 	}
-	for _, bad := range []string{"\xff", "\x80", "\x80\x00", "ab\x80\x00\x03", "\x80\x00\x01"} {
+	for _, bad := range []string{"\xff", "\x80", "a\x80\x00", "ab\x80\x03", "\x80\x01", "a\x80\x81", "a\x80\x81\x80\x80\x00"} {
 		if got, err := unpackLZ(bad); err == nil {
 			t.Errorf("%q unpacked to %q without error", bad, got)
 		}

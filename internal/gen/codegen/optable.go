@@ -189,29 +189,40 @@ func encodeTable(ops []*Operation) (strs, recs string, err error) {
 // lines shrinks the whole to about a third.
 //
 // A packed byte below 0x80 is itself; 0xFF is followed by a byte taken as
-// is; any other byte b is followed by two bytes d (big-endian) and copies
-// b-0x80+minMatch bytes starting d bytes back in the output (the copy may
-// overlap what it writes).
+// is; any other byte b copies b-0x80+minMatch bytes starting d bytes back
+// in the output (the copy may overlap what it writes), d following b as an
+// unsigned varint: 7 bits a byte, least significant first, the high bit
+// set on every byte but the last, at most 3 bytes.
 const (
-	minMatch  = 4
+	minMatch  = 3
 	maxMatch  = 0xFE - 0x80 + minMatch
-	maxDist   = 0xFFFF
+	maxDist   = 1<<21 - 1
 	lzEscape  = 0xFF
 	lzTries   = 64 // earlier positions tried per match: enough for this text
 	chunkSize = 96 // packed bytes per source line
 )
 
+func varintLen(d int) int {
+	switch {
+	case d < 1<<7:
+		return 1
+	case d < 1<<14:
+		return 2
+	}
+	return 3
+}
+
 // PackLZ is packLZ, for core's tests of its decoder.
 func PackLZ(s string) string { return packLZ(s) }
 
-// packLZ compresses s greedily: at each position it takes the longest
-// match among the last lzTries positions that started with the same four
-// bytes.
+// packLZ compresses s greedily: at each position it takes the copy that
+// saves the most bytes among the last lzTries positions that started with
+// the same minMatch bytes.
 func packLZ(s string) string {
 	var out []byte
 	seen := map[string][]int{}
 	for i := 0; i < len(s); {
-		best, dist := 0, 0
+		best, dist, gain := 0, 0, 0
 		if i+minMatch <= len(s) {
 			cands := seen[s[i:i+minMatch]]
 			for k := len(cands) - 1; k >= 0 && k >= len(cands)-lzTries; k-- {
@@ -223,15 +234,19 @@ func packLZ(s string) string {
 				for i+l < len(s) && l < maxMatch && s[j+l] == s[i+l] {
 					l++
 				}
-				if l > best {
-					best, dist = l, i-j
+				if g := l - 1 - varintLen(i-j); g > gain {
+					best, dist, gain = l, i-j, g
 				}
 			}
 		}
 		n := 1
 		switch {
-		case best >= minMatch:
-			out = append(out, byte(0x80+best-minMatch), byte(dist>>8), byte(dist))
+		case gain > 0:
+			out = append(out, byte(0x80+best-minMatch))
+			for ; dist >= 0x80; dist >>= 7 {
+				out = append(out, byte(dist)|0x80)
+			}
+			out = append(out, byte(dist))
 			n = best
 		case s[i] >= 0x80:
 			out = append(out, lzEscape, s[i])
@@ -253,28 +268,35 @@ func unpackLZ(s string) (string, error) {
 	out := make([]byte, 0, 3*len(s))
 	for i := 0; i < len(s); {
 		c := s[i]
+		i++
 		switch {
 		case c < 0x80:
 			out = append(out, c)
-			i++
 		case c == lzEscape:
-			if i+1 >= len(s) {
+			if i >= len(s) {
 				return "", fmt.Errorf("packed text ends inside an escape")
 			}
-			out = append(out, s[i+1])
-			i += 2
+			out = append(out, s[i])
+			i++
 		default:
-			if i+2 >= len(s) {
-				return "", fmt.Errorf("packed text ends inside a copy")
+			d := 0
+			for shift := 0; ; shift += 7 {
+				if i >= len(s) || shift > 14 {
+					return "", fmt.Errorf("packed text ends inside a copy, or its distance is too long")
+				}
+				b := s[i]
+				i++
+				d |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
 			}
-			d := int(s[i+1])<<8 | int(s[i+2])
 			if d == 0 || d > len(out) {
 				return "", fmt.Errorf("copy from %d bytes back, %d written", d, len(out))
 			}
 			for n := int(c) - 0x80 + minMatch; n > 0; n-- {
 				out = append(out, out[len(out)-d])
 			}
-			i += 3
 		}
 	}
 	return string(out), nil
