@@ -273,7 +273,9 @@ func decodeOperations(strs, recs string) ([]Operation, error) {
 	ops := make([]Operation, len(lines)-1)
 	for i := range ops {
 		d.line = lines[i+1]
-		op := &ops[i]
+		// Filled on the stack and stored once: field by field into the
+		// heap, every string store carries a write barrier (+1 KB of wasm).
+		var op Operation
 		op.Resource, op.Method = d.str(), d.str()
 		op.Name = op.Resource + "." + op.Method
 		if a, b := d.str(), d.str(); a != "" || b != "" {
@@ -293,7 +295,7 @@ func decodeOperations(strs, recs string) ([]Operation, error) {
 		if n := d.num(1); n > 0 {
 			op.Params = make([]Param, n)
 			for j := range op.Params {
-				p := &op.Params[j]
+				var p Param
 				p.Name, p.In, p.Type, p.ItemType = d.str(), d.str(), d.str(), d.str()
 				pflags := d.num(1)
 				p.Required, p.CommaSeparated = pflags&1 != 0, pflags&2 != 0
@@ -304,11 +306,13 @@ func decodeOperations(strs, recs string) ([]Operation, error) {
 						p.Enum[k] = d.str()
 					}
 				}
+				op.Params[j] = p
 			}
 		}
 		if d.bad || d.line != "" {
 			return nil, errOpTable
 		}
+		ops[i] = op
 	}
 	return ops, nil
 }
