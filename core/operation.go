@@ -2,6 +2,7 @@ package core
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 
@@ -354,24 +355,20 @@ func LookupOperation(name string) (*Operation, bool) {
 func SuggestOperations(name string, n int) []string {
 	table := operations()
 	cands := make([]string, 0, 2*len(table))
-	owner := make(map[string]string, 2*len(table))
 	for i := range table {
 		op := &table[i]
 		cands = append(cands, op.Name)
-		owner[op.Name] = op.Name
-		if op.JSName != "" {
-			if _, taken := owner[op.JSName]; !taken {
-				cands = append(cands, op.JSName)
-				owner[op.JSName] = op.Name
-			}
+		// An alias names the first operation that has it (the generator
+		// also keeps aliases apart from names): the table's alias index.
+		if op.JSName != "" && opTable.byAlias[op.JSName] == op {
+			cands = append(cands, op.JSName)
 		}
 	}
 	var out []string
-	seen := map[string]bool{}
 	for _, c := range suggest.Closest(name, cands, len(cands)) {
-		if o := owner[c]; !seen[o] {
-			seen[o] = true
-			out = append(out, o)
+		op, _ := LookupOperation(c)
+		if !slices.Contains(out, op.Name) {
+			out = append(out, op.Name)
 			if len(out) == n {
 				break
 			}

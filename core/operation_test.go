@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/clerkscript/clerkscript/internal/gen/codegen"
+	"github.com/clerkscript/clerkscript/internal/suggest"
 )
 
 // TestOperationTableMatchesGenerator decodes the committed table and
@@ -164,4 +165,59 @@ func FuzzUnpackLZ(f *testing.F) {
 		}
 		unpackLZ(s) // any input: an error or a result, never a panic
 	})
+}
+
+// suggestReference is SuggestOperations as it was written before it used
+// the table's alias index: an owner map built on every call.
+func suggestReference(name string, n int) []string {
+	table := operations()
+	var cands []string
+	owner := map[string]string{}
+	for i := range table {
+		op := &table[i]
+		cands = append(cands, op.Name)
+		owner[op.Name] = op.Name
+		if op.JSName != "" {
+			if _, taken := owner[op.JSName]; !taken {
+				cands = append(cands, op.JSName)
+				owner[op.JSName] = op.Name
+			}
+		}
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, c := range suggest.Closest(name, cands, len(cands)) {
+		if o := owner[c]; !seen[o] {
+			seen[o] = true
+			out = append(out, o)
+			if len(out) == n {
+				break
+			}
+		}
+	}
+	return out
+}
+
+func TestSuggestOperationsMatchesReference(t *testing.T) {
+	inputs := []string{"", "x", "users", "users.lst", "user.list", "users.getUserLst", "getUserList",
+		"organizations.getOrganizationMembershipList", "invitatons.create", "zzzzzz.qqqq"}
+	for i, op := range operations() {
+		if i%25 == 0 || op.JSName != "" && i%9 == 0 {
+			inputs = append(inputs, op.Name, op.JSName, op.Name[1:], strings.ToUpper(op.Name))
+		}
+	}
+	for i, in := range inputs {
+		for _, n := range []int{1, 3, 1000} {
+			if n == 1000 && i%8 != 0 {
+				continue
+			}
+			got, want := SuggestOperations(in, n), suggestReference(in, n)
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("SuggestOperations(%q, %d) = %v, want %v", in, n, got, want)
+			}
+		}
+	}
+	if got := SuggestOperations("users.lst", 3); len(got) == 0 || got[0] != "users.list" {
+		t.Errorf("users.lst: %v", got)
+	}
 }
