@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"iter"
-	"unsafe"
 )
 
 // Client calls the Clerk Backend API. It is safe for concurrent use.
@@ -110,23 +109,51 @@ type Client struct {
 	clientState
 }
 
-// numServices is the number of service fields, which open Client.
-const numServices = 44
-
-// serviceBase has the layout of every service type: struct{ c *Client }.
-type serviceBase struct{ c *Client }
-
-// initServices points every service field at its own service, all in one
-// allocation. The service fields are Client's first numServices words and
-// every service type has serviceBase's layout, so a loop does what a
-// statement per service would, in a fraction of the code.
 func (c *Client) initServices() {
-	all := make([]serviceBase, numServices)
-	fields := (*[numServices]*serviceBase)(unsafe.Pointer(c))
-	for i := range all {
-		all[i].c = c
-		fields[i] = &all[i]
-	}
+	c.ActorTokens = &ActorTokensService{c: c}
+	c.AdminPortalLinkTokens = &AdminPortalLinkTokensService{c: c}
+	c.AgentTasks = &AgentTasksService{c: c}
+	c.AllowlistIdentifiers = &AllowlistIdentifiersService{c: c}
+	c.APIKeys = &APIKeysService{c: c}
+	c.BetaFeatures = &BetaFeaturesService{c: c}
+	c.Billing = &BillingService{c: c}
+	c.BlocklistIdentifiers = &BlocklistIdentifiersService{c: c}
+	c.Clients = &ClientsService{c: c}
+	c.Directories = &DirectoriesService{c: c}
+	c.Domains = &DomainsService{c: c}
+	c.EmailAddresses = &EmailAddressesService{c: c}
+	c.EmailAndSMSTemplates = &EmailAndSMSTemplatesService{c: c}
+	c.EmailSMSTemplates = &EmailSMSTemplatesService{c: c}
+	c.EnterpriseConnections = &EnterpriseConnectionsService{c: c}
+	c.InstanceSettings = &InstanceSettingsService{c: c}
+	c.Invitations = &InvitationsService{c: c}
+	c.JWKS = &JWKSService{c: c}
+	c.JWTTemplates = &JWTTemplatesService{c: c}
+	c.M2MTokens = &M2MTokensService{c: c}
+	c.Machines = &MachinesService{c: c}
+	c.Miscellaneous = &MiscellaneousService{c: c}
+	c.OAuthAccessTokens = &OAuthAccessTokensService{c: c}
+	c.OAuthApplications = &OAuthApplicationsService{c: c}
+	c.OrganizationDomains = &OrganizationDomainsService{c: c}
+	c.OrganizationInvitations = &OrganizationInvitationsService{c: c}
+	c.OrganizationMemberships = &OrganizationMembershipsService{c: c}
+	c.OrganizationPermissions = &OrganizationPermissionsService{c: c}
+	c.OrganizationRoles = &OrganizationRolesService{c: c}
+	c.Organizations = &OrganizationsService{c: c}
+	c.PhoneNumbers = &PhoneNumbersService{c: c}
+	c.ProxyChecks = &ProxyChecksService{c: c}
+	c.RedirectURLs = &RedirectURLsService{c: c}
+	c.RoleSets = &RoleSetsService{c: c}
+	c.SAMLConnections = &SAMLConnectionsService{c: c}
+	c.SCIMDirectories = &SCIMDirectoriesService{c: c}
+	c.Sessions = &SessionsService{c: c}
+	c.SignInTokens = &SignInTokensService{c: c}
+	c.SignUps = &SignUpsService{c: c}
+	c.Templates = &TemplatesService{c: c}
+	c.TestingTokens = &TestingTokensService{c: c}
+	c.Users = &UsersService{c: c}
+	c.WaitlistEntries = &WaitlistEntriesService{c: c}
+	c.Webhooks = &WebhooksService{c: c}
 }
 
 // ActorTokensService groups the actorTokens.* operations.

@@ -37,8 +37,12 @@ func (m *models) emitServices(ops []*Operation) ([]byte, error) {
 		seenField[sv.goName] = r
 		fmt.Fprintf(&b, "// %s holds the %s.* operations.\n%s *%sService\n", sv.goName, sv.resource, sv.goName, sv.goName)
 	}
-	b.WriteString("\nclientState\n}\n\n")
-	fmt.Fprintf(&b, initServicesSrc, len(order))
+	b.WriteString("\nclientState\n}\n\nfunc (c *Client) initServices() {\n")
+	for _, r := range order {
+		sv := byRes[r]
+		fmt.Fprintf(&b, "c.%s = &%sService{c: c}\n", sv.goName, sv.goName)
+	}
+	b.WriteString("}\n\n")
 	var params bytes.Buffer
 	for _, r := range order {
 		sv := byRes[r]
@@ -72,7 +76,7 @@ func (m *models) emitServices(ops []*Operation) ([]byte, error) {
 	if bytes.Contains(b.Bytes(), []byte("json.")) {
 		f.WriteString("\"encoding/json\"\n")
 	}
-	f.WriteString("\"iter\"\n\"unsafe\"\n)\n\n")
+	f.WriteString("\"iter\"\n)\n\n")
 	f.Write(b.Bytes())
 	return gofmt("services_gen.go", &f)
 }
@@ -87,31 +91,6 @@ const clientDoc = `// Client calls the Clerk Backend API. It is safe for concurr
 // an iterator (c.Users.All) that walks all pages. Every operation of the
 // table is reachable by name through Call (JSON in and out) too; the typed
 // services are thin wrappers over it.
-`
-
-// initServicesSrc builds the services in one loop instead of a statement
-// per service: the statements cost ~9 KB of a wasm module that never uses
-// the typed services. TestClientServicesLayout (core) checks what the
-// unsafe conversion relies on.
-const initServicesSrc = `// numServices is the number of service fields, which open Client.
-const numServices = %d
-
-// serviceBase has the layout of every service type: struct{ c *Client }.
-type serviceBase struct{ c *Client }
-
-// initServices points every service field at its own service, all in one
-// allocation. The service fields are Client's first numServices words and
-// every service type has serviceBase's layout, so a loop does what a
-// statement per service would, in a fraction of the code.
-func (c *Client) initServices() {
-	all := make([]serviceBase, numServices)
-	fields := (*[numServices]*serviceBase)(unsafe.Pointer(c))
-	for i := range all {
-		all[i].c = c
-		fields[i] = &all[i]
-	}
-}
-
 `
 
 // pathParams returns the path parameters in the order they appear in the path.
