@@ -3,6 +3,7 @@ module github.com/clerkscript/clerkscript
 go 1.26.0
 
 require (
+	github.com/cenkalti/backoff/v4 v4.3.0
 	github.com/dop251/goja v0.0.0-20260917113740-793a2a65c13b
 	github.com/evanw/esbuild v0.28.2
 	github.com/extism/go-sdk v1.7.1

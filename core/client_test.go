@@ -412,13 +412,14 @@ func TestPaginateShapes(t *testing.T) {
 				}
 				tc.write(w, r, page(r))
 			}, newFakeClock())
-			prev, had := opsByName[tc.op.Name]
-			opsByName[tc.op.Name] = tc.op
+			operations() // decode the table before patching it
+			prev, had := opTable.byName[tc.op.Name]
+			opTable.byName[tc.op.Name] = tc.op
 			defer func() {
 				if had {
-					opsByName[tc.op.Name] = prev // the real entry of the generated table
+					opTable.byName[tc.op.Name] = prev // the real entry of the generated table
 				} else {
-					delete(opsByName, tc.op.Name)
+					delete(opTable.byName, tc.op.Name)
 				}
 			}()
 			var got []string
@@ -468,9 +469,10 @@ func TestPaginateCursorIgnored(t *testing.T) {
 		reqs.Add(1)
 		fmt.Fprint(w, `[{"id":"a"},{"id":"b"}]`)
 	}, newFakeClock())
-	prev := opsByName[op.Name]
-	opsByName[op.Name] = op
-	defer func() { opsByName[op.Name] = prev }()
+	operations() // decode the table before patching it
+	prev := opTable.byName[op.Name]
+	opTable.byName[op.Name] = op
+	defer func() { opTable.byName[op.Name] = prev }()
 	var err error
 	n := 0
 	for _, e := range c.Paginate(context.Background(), op.Name, map[string]any{"limit": 2}) {

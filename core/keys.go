@@ -3,8 +3,6 @@ package core
 import (
 	"bytes"
 	"crypto"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
@@ -12,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"unsafe"
+
+	"github.com/clerkscript/clerkscript/internal/digest"
 )
 
 // Bounds on RSA key sizes: below 1024 bits Go's crypto/rsa refuses to
@@ -249,27 +249,27 @@ func checkSignature(sc SignatureChecker, key *verifyKey, h crypto.Hash, signingI
 			return valid
 		}
 	}
-	var buf [sha512.Size]byte
-	var digest []byte
+	var buf [digest.Size512]byte
+	var sum []byte
 	switch h {
 	case crypto.SHA256:
-		d := sha256.Sum256(in)
-		digest = buf[:copy(buf[:], d[:])]
+		d := digest.Sum256(in)
+		sum = buf[:copy(buf[:], d[:])]
 	case crypto.SHA384:
-		d := sha512.Sum384(in)
-		digest = buf[:copy(buf[:], d[:])]
+		d := digest.Sum384(in)
+		sum = buf[:copy(buf[:], d[:])]
 	case crypto.SHA512:
-		d := sha512.Sum512(in)
-		digest = buf[:copy(buf[:], d[:])]
+		d := digest.Sum512(in)
+		sum = buf[:copy(buf[:], d[:])]
 	default:
 		return false
 	}
 	if sc != nil {
-		if valid, declined := askChecker(sc, h, key.pub, digest, sig); !declined {
+		if valid, declined := askChecker(sc, h, key.pub, sum, sig); !declined {
 			return valid
 		}
 	}
-	return verifyPKCS1v15(key.pub, h, digest, sig)
+	return verifyPKCS1v15(key.pub, h, sum, sig)
 }
 
 func askChecker(sc SignatureChecker, h crypto.Hash, pub *RSAPublicKey, digest, sig []byte) (valid, declined bool) {

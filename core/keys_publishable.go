@@ -1,9 +1,10 @@
 package core
 
 import (
-	"crypto/sha1"
 	"encoding/base64"
 	"strings"
+
+	"github.com/clerkscript/clerkscript/internal/digest"
 )
 
 // Instance types, from the publishable key prefix.
@@ -76,7 +77,7 @@ func BuildPublishableKey(frontendAPI string, production bool) string {
 // URL-safe base64 of SHA-1(publishable key). SHA-1 is Clerk's choice and only
 // namespaces cookies; it protects nothing.
 func CookieSuffix(publishableKey string) string {
-	sum := sha1.Sum([]byte(publishableKey))
+	sum := digest.Sum1([]byte(publishableKey))
 	s := base64.StdEncoding.EncodeToString(sum[:])
 	s = urlAlphabet(s)
 	return s[:8]

@@ -1,6 +1,11 @@
 package core
 
 import (
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+
 	"github.com/clerkscript/clerkscript/internal/suggest"
 )
 
@@ -106,30 +111,219 @@ func (op *Operation) Idempotent() bool {
 	return false
 }
 
-var (
-	opsByName  map[string]*Operation
-	opsByAlias map[string]*Operation
-)
+// The operation table is generated as packed text (operations_gen.go; the
+// format is documented in internal/gen/codegen/optable.go), which costs a
+// wasm module a fifth of what Go composite literals do, and decoded on
+// first use.
+var opTable struct {
+	once    sync.Once
+	ops     []Operation
+	byName  map[string]*Operation
+	byAlias map[string]*Operation
+}
 
-func init() {
-	opsByName = make(map[string]*Operation, len(operationTable))
-	opsByAlias = make(map[string]*Operation, len(operationTable))
-	for i := range operationTable {
-		op := &operationTable[i]
-		opsByName[op.Name] = op
+// operations returns the table, decoding it on first use. Every reader of
+// the table goes through it.
+func operations() []Operation {
+	opTable.once.Do(loadOperations)
+	return opTable.ops
+}
+
+func loadOperations() {
+	ops, err := unpackOperations(operationStrings, operationRecords)
+	if err != nil {
+		// The data is generated and checked by the tests: this is a broken
+		// build, not bad input.
+		panic("core: the generated operation table is corrupt (run go generate ./core): " + err.Error())
+	}
+	byName := make(map[string]*Operation, len(ops))
+	byAlias := make(map[string]*Operation, len(ops))
+	for i := range ops {
+		op := &ops[i]
+		byName[op.Name] = op
 		if op.JSName != "" {
-			if _, taken := opsByAlias[op.JSName]; !taken {
-				opsByAlias[op.JSName] = op
+			if _, taken := byAlias[op.JSName]; !taken {
+				byAlias[op.JSName] = op
 			}
 		}
 	}
+	opTable.ops, opTable.byName, opTable.byAlias = ops, byName, byAlias
+}
+
+// unpackOperations decompresses and decodes the generated table.
+func unpackOperations(packedStrs, packedRecs string) ([]Operation, error) {
+	strs, err := unpackLZ(packedStrs)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := unpackLZ(packedRecs)
+	if err != nil {
+		return nil, err
+	}
+	return decodeOperations(strs, recs)
+}
+
+var errPacked = errors.New("damaged packed text")
+
+// unpackLZ reverses the generator's packLZ (internal/gen/codegen/optable.go):
+// a byte below 0x80 is itself, 0xFF escapes the next byte, any other byte b
+// copies b-0x80+3 bytes from d bytes back, d following b as a varint of at
+// most 3 bytes (7 bits each, least significant first).
+func unpackLZ(s string) (string, error) {
+	out := make([]byte, 0, 4*len(s))
+	for i := 0; i < len(s); {
+		c := s[i]
+		i++
+		switch {
+		case c < 0x80:
+			out = append(out, c)
+		case c == 0xFF:
+			if i >= len(s) {
+				return "", errPacked
+			}
+			out = append(out, s[i])
+			i++
+		default:
+			d := 0
+			for shift := 0; ; shift += 7 {
+				if i >= len(s) || shift > 14 {
+					return "", errPacked
+				}
+				b := s[i]
+				i++
+				d |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if d == 0 || d > len(out) {
+				return "", errPacked
+			}
+			// An overlapping copy (d < n) repeats the last d bytes: copy
+			// at most d at a time, each chunk already written.
+			from := len(out) - d
+			for n := int(c) - 0x80 + 3; n > 0; {
+				k := min(n, d)
+				out = append(out, out[from:from+k]...)
+				from, n = from+k, n-k
+			}
+		}
+	}
+	return string(out), nil
+}
+
+// opDecoder reads the fixed-width base-64 tokens of one record line.
+type opDecoder struct {
+	pool []string
+	line string
+	bad  bool
+}
+
+func (d *opDecoder) num(width int) int {
+	if d.bad || len(d.line) < width {
+		d.bad = true
+		return 0
+	}
+	v := 0
+	for i := 0; i < width; i++ {
+		c := d.line[i]
+		var k byte
+		switch {
+		case '0' <= c && c <= '9':
+			k = c - '0'
+		case 'A' <= c && c <= 'Z':
+			k = c - 'A' + 10
+		case 'a' <= c && c <= 'z':
+			k = c - 'a' + 36
+		case c == '-':
+			k = 62
+		case c == '_':
+			k = 63
+		default:
+			d.bad = true
+			return 0
+		}
+		v = v<<6 | int(k)
+	}
+	d.line = d.line[width:]
+	return v
+}
+
+func (d *opDecoder) str() string {
+	i := d.num(2)
+	if i >= len(d.pool) {
+		d.bad = true
+	}
+	if d.bad {
+		return ""
+	}
+	return d.pool[i]
+}
+
+var errOpTable = errors.New("bad operation record")
+
+// decodeOperations decodes the generated table: strs is the string pool, one
+// a line, recs the operation count then one record per line.
+func decodeOperations(strs, recs string) ([]Operation, error) {
+	d := &opDecoder{pool: strings.Split(strs, "\n")}
+	lines := strings.Split(recs, "\n")
+	d.line = lines[0]
+	if n := d.num(2); d.bad || d.line != "" || n != len(lines)-1 {
+		return nil, errors.New("operation count does not match the records")
+	}
+	ops := make([]Operation, len(lines)-1)
+	for i := range ops {
+		d.line = lines[i+1]
+		// Filled on the stack and stored once: field by field into the
+		// heap, every string store carries a write barrier (+1 KB of wasm).
+		var op Operation
+		op.Resource, op.Method = d.str(), d.str()
+		op.Name = op.Resource + "." + op.Method
+		if a, b := d.str(), d.str(); a != "" || b != "" {
+			op.JSName = a + "." + b
+		}
+		op.OperationID, op.HTTPMethod, op.Path, op.Summary = d.str(), d.str(), d.str(), d.str()
+		flags := d.num(1)
+		op.Deprecated = flags&1 != 0
+		op.Response.Paginated = flags&16 != 0
+		op.Response.Status = d.num(2)
+		op.Response.Schema = d.str()
+		op.Response.Shape = Shape(d.str())
+		op.Response.ItemsKey = d.str()
+		if flags&2 != 0 {
+			op.Body = &Body{ContentType: d.str(), Schema: d.str(), Array: flags&4 != 0, Required: flags&8 != 0}
+		}
+		if n := d.num(1); n > 0 {
+			op.Params = make([]Param, n)
+			for j := range op.Params {
+				var p Param
+				p.Name, p.In, p.Type, p.ItemType = d.str(), d.str(), d.str(), d.str()
+				pflags := d.num(1)
+				p.Required, p.CommaSeparated = pflags&1 != 0, pflags&2 != 0
+				p.Max = int64(d.num(2))
+				if n := d.num(1); n > 0 {
+					p.Enum = make([]string, n)
+					for k := range p.Enum {
+						p.Enum[k] = d.str()
+					}
+				}
+				op.Params[j] = p
+			}
+		}
+		if d.bad || d.line != "" {
+			return nil, errOpTable
+		}
+		ops[i] = op
+	}
+	return ops, nil
 }
 
 // Operations returns a copy of every operation of the table, sorted by
 // name: changing it changes nothing for anyone else.
 func Operations() []Operation {
-	out := make([]Operation, len(operationTable))
-	for i, op := range operationTable {
+	table := operations()
+	out := make([]Operation, len(table))
+	for i, op := range table {
 		op.Params = append([]Param(nil), op.Params...)
 		for j := range op.Params {
 			op.Params[j].Enum = append([]string(nil), op.Params[j].Enum...)
@@ -148,35 +342,33 @@ func Operations() []Operation {
 // table's own, shared by every caller: read it, never modify it (take a
 // copy from Operations to change one).
 func LookupOperation(name string) (*Operation, bool) {
-	if op, ok := opsByName[name]; ok {
+	operations()
+	if op, ok := opTable.byName[name]; ok {
 		return op, true
 	}
-	op, ok := opsByAlias[name]
+	op, ok := opTable.byAlias[name]
 	return op, ok
 }
 
 // SuggestOperations returns up to n operation names closest to name (by
 // name or @clerk/backend alias), for "did you mean" messages.
 func SuggestOperations(name string, n int) []string {
-	cands := make([]string, 0, 2*len(operationTable))
-	owner := make(map[string]string, 2*len(operationTable))
-	for i := range operationTable {
-		op := &operationTable[i]
+	table := operations()
+	cands := make([]string, 0, 2*len(table))
+	for i := range table {
+		op := &table[i]
 		cands = append(cands, op.Name)
-		owner[op.Name] = op.Name
-		if op.JSName != "" {
-			if _, taken := owner[op.JSName]; !taken {
-				cands = append(cands, op.JSName)
-				owner[op.JSName] = op.Name
-			}
+		// An alias names the first operation that has it (the generator
+		// also keeps aliases apart from names): the table's alias index.
+		if op.JSName != "" && opTable.byAlias[op.JSName] == op {
+			cands = append(cands, op.JSName)
 		}
 	}
 	var out []string
-	seen := map[string]bool{}
 	for _, c := range suggest.Closest(name, cands, len(cands)) {
-		if o := owner[c]; !seen[o] {
-			seen[o] = true
-			out = append(out, o)
+		op, _ := LookupOperation(c)
+		if !slices.Contains(out, op.Name) {
+			out = append(out, op.Name)
 			if len(out) == n {
 				break
 			}

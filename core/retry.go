@@ -162,20 +162,25 @@ type expBackoff struct {
 	clk     Clock
 	start   time.Time
 	current time.Duration
+	jitter  float64 // randomization factor: backoffJitter (tests set 0)
 }
+
+// backoffJitter is the randomization factor of cenkalti/backoff's
+// ExponentialBackOff default, which the client used.
+const backoffJitter = 0.25
 
 // stopBackoff is NextBackOff's answer once MaxElapsedTime is used up.
 const stopBackoff time.Duration = -1
 
 func newBackoff(rc RetryConfig, clk Clock) *expBackoff {
-	return &expBackoff{rc: rc, clk: clk, start: clk.Now(), current: rc.InitialInterval}
+	return &expBackoff{rc: rc, clk: clk, start: clk.Now(), current: rc.InitialInterval, jitter: backoffJitter}
 }
 
 // NextBackOff returns the wait before the next attempt, or stopBackoff
 // when that wait would end after MaxElapsedTime.
 func (b *expBackoff) NextBackOff() time.Duration {
 	elapsed := b.clk.Now().Sub(b.start)
-	next := jitteredWait(b.current, rand.Float64())
+	next := jitteredWait(b.current, b.jitter, rand.Float64())
 	// The interval grows by Exponent, capped at MaxInterval (checked
 	// before multiplying, so that it cannot overflow).
 	if float64(b.current) >= float64(b.rc.MaxInterval)/b.rc.Exponent {
@@ -189,11 +194,11 @@ func (b *expBackoff) NextBackOff() time.Duration {
 	return next
 }
 
-// jitteredWait spreads interval by ±25% with random in [0, 1): a value in
-// [0.75·interval, 1.25·interval+1ns), as cenkalti/backoff's
-// getRandomValueFromInterval does with its randomization factor 0.25.
-func jitteredWait(interval time.Duration, random float64) time.Duration {
-	delta := 0.25 * float64(interval)
+// jitteredWait spreads interval by ±factor with random in [0, 1): with
+// factor 0.25 a value in [0.75·interval, 1.25·interval+1ns), as
+// cenkalti/backoff's getRandomValueFromInterval computes it.
+func jitteredWait(interval time.Duration, factor, random float64) time.Duration {
+	delta := factor * float64(interval)
 	lo, hi := float64(interval)-delta, float64(interval)+delta
 	return time.Duration(lo + random*(hi-lo+1))
 }

@@ -1,6 +1,8 @@
 package core
 
 import (
+	"github.com/cenkalti/backoff/v4"
+
 	"context"
 	"net/http"
 	"strings"
@@ -59,7 +61,7 @@ func TestBackoffSchedule(t *testing.T) {
 		{4, 0.5, 4}, // 3 + 0.5·(2+1)
 		{0, 0.7, 0},
 	} {
-		if got := jitteredWait(tc.interval, tc.random); got != tc.want {
+		if got := jitteredWait(tc.interval, backoffJitter, tc.random); got != tc.want {
 			t.Errorf("jitteredWait(%v, %v) = %v, want %v", tc.interval, tc.random, got, tc.want)
 		}
 	}
@@ -76,5 +78,43 @@ func TestBackoffSchedule(t *testing.T) {
 	clk.now = clk.now.Add(19 * time.Second)
 	if w := b.NextBackOff(); w != stopBackoff {
 		t.Errorf("after 19s of 20s: wait %v, want stopBackoff", w)
+	}
+}
+
+// backoffClock is cenkalti/backoff's Clock over the tests' fake clock.
+type backoffClock struct{ c *fakeClock }
+
+func (b backoffClock) Now() time.Time { return b.c.Now() }
+
+// TestBackoffMatchesCenkalti holds expBackoff to the library it replaced
+// (kept as a test dependency for this): with the randomization factor at 0
+// both produce the same schedule, growth, cap and stop included.
+func TestBackoffMatchesCenkalti(t *testing.T) {
+	for _, rc := range []RetryConfig{
+		{InitialInterval: 500 * time.Millisecond, Exponent: 1.5, MaxInterval: 30 * time.Second, MaxElapsedTime: 2 * time.Minute},
+		{InitialInterval: time.Second, Exponent: 2, MaxInterval: 5 * time.Second, MaxElapsedTime: 20 * time.Second},
+		{InitialInterval: 3 * time.Millisecond, Exponent: 3.7, MaxInterval: time.Hour, MaxElapsedTime: 0},
+	} {
+		ours, theirs := newFakeClock(), newFakeClock()
+		b := newBackoff(rc, ours)
+		b.jitter = 0
+		lib := backoff.NewExponentialBackOff()
+		lib.InitialInterval, lib.Multiplier, lib.MaxInterval = rc.InitialInterval, rc.Exponent, rc.MaxInterval
+		lib.MaxElapsedTime, lib.RandomizationFactor = rc.MaxElapsedTime, 0
+		lib.Clock = backoffClock{theirs}
+		lib.Reset()
+		for i := 0; i < 40; i++ {
+			got, want := b.NextBackOff(), lib.NextBackOff()
+			if want == backoff.Stop {
+				want = stopBackoff
+			}
+			if got != want {
+				t.Fatalf("%+v: wait %d = %v, cenkalti/backoff says %v", rc, i, got, want)
+			}
+			if got == stopBackoff {
+				break
+			}
+			ours.now, theirs.now = ours.now.Add(got), theirs.now.Add(got)
+		}
 	}
 }

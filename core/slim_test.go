@@ -2,6 +2,7 @@ package core
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"mime"
 	"mime/multipart"
@@ -144,6 +145,26 @@ func TestHandReplacersMatchStringsReplacer(t *testing.T) {
 		}
 		if got, want := urlAlphabet(s), alphabet.Replace(s); got != want {
 			t.Errorf("urlAlphabet(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// A CR, LF or other control character in a file part's field name,
+// filename or content type is refused (it would go into the part's header
+// lines), naming the field and which of the three it was.
+func TestMultipartBodyRefusesControlCharacters(t *testing.T) {
+	for _, c := range []struct {
+		fields map[string]any
+		want   string
+	}{
+		{map[string]any{"f\r\nX-Injected: 1": File{Data: []byte("x")}}, `op: parameter "f\r\nX-Injected: 1": the file's field name contains a control character`},
+		{map[string]any{"file": File{Filename: "a\n.txt", Data: []byte("x")}}, `op: parameter "file": the file's filename contains a control character`},
+		{map[string]any{"file": &File{ContentType: "text/plain\r\nX: y", Data: []byte("x")}}, `op: parameter "file": the file's content_type contains a control character`},
+	} {
+		_, _, err := multipartBodyWith("op", c.fields, "b")
+		var pe *ParamError
+		if !errors.As(err, &pe) || err.Error() != c.want {
+			t.Errorf("%q: error %v, want a ParamError %q", c.fields, err, c.want)
 		}
 	}
 }

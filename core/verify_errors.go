@@ -2,7 +2,6 @@ package core
 
 import (
 	"errors"
-	"strconv"
 	"time"
 
 	"github.com/clerkscript/clerkscript/internal/minijson"
@@ -145,10 +144,3 @@ func jsonStrings(list []string) string {
 func jsDate(ms float64) string {
 	return time.UnixMilli(int64(ms)).UTC().Format(dateLayoutUTC)
 }
-
-// quote is strconv.Quote.
-//
-// Not inlined: one copy instead of one per call site keeps the wasm module small.
-//
-//go:noinline
-func quote(s string) string { return strconv.Quote(s) }

@@ -73,6 +73,8 @@ func TestVerifyWebhookVectors(t *testing.T) {
 		{name: "missing headers", header: Header{}, reason: WebhookMissingHeaders, msg: "svix-id, svix-timestamp, svix-signature"},
 		{name: "missing signature", header: func() Header { h := svixHeaders("msg_1", ts, good); h.Del("svix-signature"); return h }(), reason: WebhookMissingHeaders, msg: "missing required webhook headers: svix-signature"},
 		{name: "standard webhook names", header: Header{"Webhook-Id": {"msg_1"}, "Webhook-Timestamp": {strconv.FormatInt(ts, 10)}, "Webhook-Signature": {good}}},
+		{name: "standard webhook names, two missing", header: Header{"Webhook-Id": {"msg_1"}}, reason: WebhookMissingHeaders, msg: "missing required webhook headers: webhook-timestamp, webhook-signature"},
+		{name: "id missing", header: func() Header { h := svixHeaders("msg_1", ts, good); h.Del("svix-id"); return h }(), reason: WebhookMissingHeaders, msg: "missing required webhook headers: svix-id"},
 		{name: "timestamp not a number", header: svixHeaders("msg_1", ts, good), reason: WebhookInvalidTimestamp},
 		{name: "empty secret", secret: "whsec_", header: svixHeaders("msg_1", ts, good), reason: WebhookInvalidSecret},
 		{name: "secret not base64", secret: "whsec_!!!!", header: svixHeaders("msg_1", ts, good), reason: WebhookInvalidSecret},
@@ -142,4 +144,22 @@ func webhookSignKey(key []byte, id, ts, body string) string {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(id + "." + ts + "." + body))
 	return "v1," + base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
+// rfc3339(now.Unix()) is what the timestamp messages printed before:
+// now.UTC().Format(time.RFC3339), whatever now's zone, fraction or
+// monotonic reading.
+func TestRFC3339OfUnixMatchesFormat(t *testing.T) {
+	for _, now := range []time.Time{
+		time.Now(),
+		time.Date(2024, 2, 29, 23, 59, 59, 999999999, time.FixedZone("x", -7*3600)),
+		time.Date(1969, 12, 31, 23, 59, 59, 500, time.UTC),
+		time.Date(-5, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(12000, 6, 1, 0, 0, 0, 0, time.FixedZone("y", 5*3600+1800)),
+		{},
+	} {
+		if got, want := rfc3339(now.Unix()), now.UTC().Format(time.RFC3339); got != want {
+			t.Errorf("rfc3339(%d) = %q, now.UTC().Format %q", now.Unix(), got, want)
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/clerkscript/clerkscript/core"
 )
@@ -106,8 +107,9 @@ func collKey(segs []string) string {
 }
 
 // genericCollections are the paths that hold records: those some operation
-// lists, and those followed by a record's {id} in some path.
-var genericCollections = func() map[string]bool {
+// lists, and those followed by a record's {id} in some path. Built on first
+// use: decoding the operation table at init would weigh on every command.
+var genericCollections = sync.OnceValue(func() map[string]bool {
 	m := map[string]bool{}
 	for _, op := range core.Operations() {
 		segs := splitPath(op.Path)
@@ -121,7 +123,7 @@ var genericCollections = func() map[string]bool {
 		}
 	}
 	return m
-}()
+})
 
 func planFor(op *core.Operation) genericPlan {
 	segs := splitPath(op.Path)
@@ -157,7 +159,7 @@ func planFor(op *core.Operation) genericPlan {
 		return genericPlan{kind: gVerify, coll: collKey(segs[:last])}
 	}
 	coll := collKey(segs)
-	if genericCollections[coll] {
+	if genericCollections()[coll] {
 		p := genericPlan{coll: coll}
 		p.parentParam, p.parentColl = parentOf(last)
 		switch op.HTTPMethod {
@@ -381,7 +383,7 @@ func (e *Emulator) checkParent(coll, id string) *apiError {
 				}
 			}
 		}
-		if r == nil && strings.Count(coll, "/") == 1 && !genericCollections[coll] {
+		if r == nil && strings.Count(coll, "/") == 1 && !genericCollections()[coll] {
 			return nil // a path segment, not a record (/templates/{template_type})
 		}
 		if r == nil && strings.Count(coll, "/") == 1 && coll == "/templates" {

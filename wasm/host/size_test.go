@@ -3,6 +3,7 @@ package clerkwasm
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -62,4 +63,84 @@ func TestGuestDependencies(t *testing.T) {
 			}
 		}
 	}
+}
+
+// guestMustNotReach are packages whose code neither plugin may reach:
+// fmt brings reflect's printing, net/url's errors format with fmt,
+// encoding/asn1 and math/big came with key parsing, math/rand with a
+// backoff library. Any one call from the guest's paths links hundreds of
+// kilobytes (fmt alone about 330 KB); internal/minijson, internal/urlparse
+// and core's DER reader and limb arithmetic stand in for them. Importing
+// a package costs almost nothing (core's native typed client still uses
+// encoding/json): what counts is what the linker keeps, which its -dumpdep
+// lists. encoding/json and reflect stay imported (json.RawMessage and
+// json.Number are in core's API), so for them the test bans their
+// machinery rather than every symbol: their package initialisation keeps a
+// few small functions.
+var guestMustNotReach = []string{
+	"fmt.", "net/url.", "encoding/asn1.", "math/big.", "math/rand.", "internal/fmtsort.",
+	"encoding/json.Marshal", "encoding/json.Unmarshal", "encoding/json.(*decodeState)",
+	"encoding/json.(*encodeState)", "encoding/json.(*Decoder)", "encoding/json.Valid",
+	"reflect.Value.Field", "reflect.Value.Index", "reflect.Value.Interface", "reflect.Value.MapIndex",
+	"reflect.Value.Call", "reflect.Value.Set", "reflect.Value.Method",
+}
+
+// TestGuestReachesNoReflection builds both plugins with the linker's
+// -dumpdep and fails when a symbol matching guestMustNotReach is kept.
+func TestGuestReachesNoReflection(t *testing.T) {
+	for _, pkg := range []string{"./wasm/guest", "./wasm/extism"} {
+		out := filepath.Join(t.TempDir(), "m.wasm")
+		cmd := exec.Command(goTool(), "build", "-buildmode=c-shared", "-ldflags=-s -w -dumpdep", "-o", out, pkg)
+		cmd.Dir = "../.."
+		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
+		dump, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("go build -ldflags=-dumpdep %s: %v\n%.2000s", pkg, err, dump)
+		}
+		bad := reachedSymbols(t, pkg, dump, guestMustNotReach)
+		for _, b := range bad {
+			t.Errorf("%s reaches %s", pkg, b)
+		}
+	}
+}
+
+// reachedSymbols returns, from a -dumpdep listing ("from -> to" per
+// line), the kept symbols that start with one of prefixes, each with the
+// first symbol that reached it. Data the linker deduplicates by content
+// (stack-object and argument tables, string temporaries) carries the name
+// of whichever package defined it first, so it is no sign of a dependency
+// and is skipped.
+func reachedSymbols(t *testing.T, pkg string, dump []byte, prefixes []string) []string {
+	t.Helper()
+	var bad []string
+	seen := map[string]bool{}
+	edges := 0
+	for _, line := range strings.Split(string(dump), "\n") {
+		from, to, ok := strings.Cut(line, " -> ")
+		if !ok {
+			continue
+		}
+		edges++
+		to = strings.TrimSuffix(to, " <UsedInIface>")
+		if seen[to] || strings.Contains(to, "..") || strings.HasSuffix(to, "·f") {
+			continue
+		}
+		seen[to] = true
+		if i := strings.LastIndexByte(to, '.'); i > 0 {
+			switch to[i+1:] {
+			case "stkobj", "arginfo0", "arginfo1", "args_stackmap", "opendefer", "wrapinfo":
+				continue
+			}
+		}
+		for _, p := range prefixes {
+			if strings.HasPrefix(to, p) {
+				bad = append(bad, to+" (first from "+from+")")
+				break
+			}
+		}
+	}
+	if edges < 1000 {
+		t.Fatalf("go build -ldflags=-dumpdep %s printed %d edges: not the listing this test reads", pkg, edges)
+	}
+	return bad
 }

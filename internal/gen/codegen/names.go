@@ -58,61 +58,84 @@ func HandWrittenNames(dir string) (map[string]bool, error) {
 // the committed table is the record of every name chosen. Its rows are
 // soft: an operation a newer spec dropped is skipped, not an error.
 func namesFromTable(path string) ([]tsvRow, error) {
+	ops, err := readTable(path)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]tsvRow, len(ops))
+	for i, op := range ops {
+		rows[i] = tsvRow{Resource: op.Resource, Method: op.Method, HTTPMethod: op.HTTPMethod, Path: op.Path,
+			JSName: op.JSName, OperationID: op.OperationID, Deprecated: op.Deprecated, soft: true}
+	}
+	return rows, nil
+}
+
+// readTable decodes the operation table of a generated operations_gen.go.
+func readTable(path string) ([]*Operation, error) {
 	af, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.SkipObjectResolution)
 	if err != nil {
 		return nil, err
 	}
-	var rows []tsvRow
-	ast.Inspect(af, func(n ast.Node) bool {
-		cl, ok := n.(*ast.CompositeLit)
-		if !ok {
-			return true
+	consts := map[string]string{}
+	for _, d := range af.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok || gd.Tok != token.CONST {
+			continue
 		}
-		r := tsvRow{soft: true}
-		found := false
-		for _, e := range cl.Elts {
-			kv, ok := e.(*ast.KeyValueExpr)
-			if !ok {
+		for _, s := range gd.Specs {
+			vs := s.(*ast.ValueSpec)
+			if len(vs.Names) != 1 || len(vs.Values) != 1 {
 				continue
 			}
-			key, _ := kv.Key.(*ast.Ident)
-			if key == nil {
-				continue
-			}
-			var s string
-			switch v := kv.Value.(type) {
-			case *ast.BasicLit:
-				s, _ = strconv.Unquote(v.Value)
-			case *ast.Ident:
-				s = v.Name
-			}
-			switch key.Name {
-			case "Resource":
-				r.Resource, found = s, true
-			case "Method":
-				r.Method = s
-			case "HTTPMethod":
-				r.HTTPMethod = s
-			case "Path":
-				r.Path = s
-			case "JSName":
-				r.JSName = s
-			case "OperationID":
-				r.OperationID = s
-			case "Deprecated":
-				r.Deprecated = s == "true"
+			if v, ok := stringConst(vs.Values[0]); ok {
+				consts[vs.Names[0].Name] = v
 			}
 		}
-		if found {
-			rows = append(rows, r)
-			return false
-		}
-		return true
-	})
-	if len(rows) == 0 {
+	}
+	packedStrs, ok1 := consts["operationStrings"]
+	packedRecs, ok2 := consts["operationRecords"]
+	if !ok1 || !ok2 {
+		return nil, fmt.Errorf("%s: no operations found (operationStrings and operationRecords)", path)
+	}
+	strs, err := unpackLZ(packedStrs)
+	if err != nil {
+		return nil, fmt.Errorf("%s: operationStrings: %w", path, err)
+	}
+	recs, err := unpackLZ(packedRecs)
+	if err != nil {
+		return nil, fmt.Errorf("%s: operationRecords: %w", path, err)
+	}
+	ops, err := decodeTable(strs, recs)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(ops) == 0 {
 		return nil, fmt.Errorf("%s: no operations found", path)
 	}
-	return rows, nil
+	return ops, nil
+}
+
+// stringConst evaluates a constant string expression made of literals
+// joined by +.
+func stringConst(e ast.Expr) (string, bool) {
+	switch e := e.(type) {
+	case *ast.BasicLit:
+		if e.Kind != token.STRING {
+			return "", false
+		}
+		v, err := strconv.Unquote(e.Value)
+		return v, err == nil
+	case *ast.BinaryExpr:
+		if e.Op != token.ADD {
+			return "", false
+		}
+		x, ok1 := stringConst(e.X)
+		y, ok2 := stringConst(e.Y)
+		return x + y, ok1 && ok2
+	case *ast.ParenExpr:
+		return stringConst(e.X)
+	}
+	return "", false
 }
 
 // readNames returns the naming rows: the TSV when there is one, else the
