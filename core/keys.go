@@ -58,7 +58,7 @@ func parsePublicKeyPEM(s string) (*RSAPublicKey, error) {
 			return nil, errors.New("unexpected data after the PEM block")
 		}
 		if block.Type != "PUBLIC KEY" && block.Type != "RSA PUBLIC KEY" {
-			return nil, errors.New("PEM block is " + strconv.Quote(block.Type) + ", want PUBLIC KEY")
+			return nil, errors.New("PEM block is " + quote(block.Type) + ", want PUBLIC KEY")
 		}
 		der = block.Bytes
 	} else {
@@ -126,7 +126,7 @@ func newJWKKey(j jwk) *verifyKey {
 	k := &verifyKey{kid: j.Kid, alg: j.Alg}
 	pub, problem := jwkPublicKey(j)
 	if problem != "" {
-		k.unusable = "the JWK " + strconv.Quote(j.Kid) + problem
+		k.unusable = "the JWK " + quote(j.Kid) + problem
 		return k
 	}
 	k.pub = pub
@@ -138,11 +138,11 @@ func newJWKKey(j jwk) *verifyKey {
 func jwkPublicKey(j jwk) (*RSAPublicKey, string) {
 	switch {
 	case j.Kty != "RSA":
-		return nil, " has key type " + strconv.Quote(j.Kty) + ", not RSA"
+		return nil, " has key type " + quote(j.Kty) + ", not RSA"
 	case j.Alg != "" && hashForAlg(j.Alg) == 0:
-		return nil, " is for algorithm " + strconv.Quote(j.Alg) + ", not RS256, RS384 or RS512"
+		return nil, " is for algorithm " + quote(j.Alg) + ", not RS256, RS384 or RS512"
 	case j.Use != "" && j.Use != "sig":
-		return nil, " is for use " + strconv.Quote(j.Use) + ", not sig"
+		return nil, " is for use " + quote(j.Use) + ", not sig"
 	}
 	n, err1 := decodeB64URL(j.N)
 	e, err2 := decodeB64URL(j.E)
