@@ -110,53 +110,61 @@ type rawClaims struct {
 //go:noinline
 func scanClaims(payload []byte, rc *rawClaims) error {
 	return minijson.ScanObject(payload, func(key []byte, esc bool, v minijson.Value) {
-		k := string(key) // no allocation: only compared
+		k := string(key) // on the stack: member does not keep it
 		if esc {
 			k = minijson.Unquote(key, true)
 		}
-		switch k {
-		case "sub":
-			rc.sub = v
-		case "sid":
-			rc.sid = v
-		case "azp":
-			rc.azp = v
-		case "iss":
-			rc.iss = v
-		case "sts":
-			rc.sts = v
-		case "jti":
-			rc.jti = v
-		case "aud":
-			rc.aud = v
-		case "exp":
-			rc.exp = v
-		case "nbf":
-			rc.nbf = v
-		case "iat":
-			rc.iat = v
-		case "v":
-			rc.v = v
-		case "fva":
-			rc.fva = v
-		case "act":
-			rc.act = v
-		case "o":
-			rc.o = v
-		case "fea":
-			rc.fea = v
-		case "pla":
-			rc.pla = v
-		case "org_id":
-			rc.orgID = v
-		case "org_slug":
-			rc.orgSlug = v
-		case "org_role":
-			rc.orgRole = v
-		case "org_permissions":
-			rc.orgPerms = v
+		if m := rc.member(k); m != nil {
+			*m = v
 		}
 	})
+}
+
+// member is the field of rc that holds the claim named k, or nil.
+func (rc *rawClaims) member(k string) *minijson.Value {
+	switch k {
+	case "sub":
+		return &rc.sub
+	case "sid":
+		return &rc.sid
+	case "azp":
+		return &rc.azp
+	case "iss":
+		return &rc.iss
+	case "sts":
+		return &rc.sts
+	case "jti":
+		return &rc.jti
+	case "aud":
+		return &rc.aud
+	case "exp":
+		return &rc.exp
+	case "nbf":
+		return &rc.nbf
+	case "iat":
+		return &rc.iat
+	case "v":
+		return &rc.v
+	case "fva":
+		return &rc.fva
+	case "act":
+		return &rc.act
+	case "o":
+		return &rc.o
+	case "fea":
+		return &rc.fea
+	case "pla":
+		return &rc.pla
+	case "org_id":
+		return &rc.orgID
+	case "org_slug":
+		return &rc.orgSlug
+	case "org_role":
+		return &rc.orgRole
+	case "org_permissions":
+		return &rc.orgPerms
+	}
+	return nil
 }
 
 // buildClaims turns scanned claims into Claims. Type errors of sub, exp, nbf
