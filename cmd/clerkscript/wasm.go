@@ -38,9 +38,9 @@ is used; the secret key stays in the host.
 
 The first wasm verify compiles the module (seconds) and keeps the compiled code
 in the user cache directory (` + "`clerkscript/wasm/wazero-<version>-<os>-<arch>`" + `
-under $XDG_CACHE_HOME or ~/.cache on Linux); later runs load it (a few tenths
-of a second: wazero still decodes and validates the module). The cache is keyed by the module's SHA-256 and the wazero
-version, so a rebuilt module compiles afresh. --compilation-cache DIR uses DIR
+under $XDG_CACHE_HOME or ~/.cache on Linux); later runs load it (about 0.2 s
+here: wazero still decodes and validates the module). The cache is keyed by the
+module's SHA-256 and the wazero version, so a rebuilt module compiles afresh. --compilation-cache DIR uses DIR
 instead; --no-compilation-cache compiles in memory every time.`,
 		subcommands: []string{"build", "verify"},
 		run:         runWasm,
