@@ -1,6 +1,8 @@
 package core
 
 import (
+	"github.com/clerkscript/clerkscript/internal/packlz"
+
 	"errors"
 	"slices"
 	"strings"
@@ -152,64 +154,15 @@ func loadOperations() {
 
 // unpackOperations decompresses and decodes the generated table.
 func unpackOperations(packedStrs, packedRecs string) ([]Operation, error) {
-	strs, err := unpackLZ(packedStrs)
+	strs, err := packlz.Unpack(packedStrs)
 	if err != nil {
 		return nil, err
 	}
-	recs, err := unpackLZ(packedRecs)
+	recs, err := packlz.Unpack(packedRecs)
 	if err != nil {
 		return nil, err
 	}
 	return decodeOperations(strs, recs)
-}
-
-var errPacked = errors.New("damaged packed text")
-
-// unpackLZ reverses the generator's packLZ (internal/gen/codegen/optable.go):
-// a byte below 0x80 is itself, 0xFF escapes the next byte, any other byte b
-// copies b-0x80+3 bytes from d bytes back, d following b as a varint of at
-// most 3 bytes (7 bits each, least significant first).
-func unpackLZ(s string) (string, error) {
-	out := make([]byte, 0, 4*len(s))
-	for i := 0; i < len(s); {
-		c := s[i]
-		i++
-		switch {
-		case c < 0x80:
-			out = append(out, c)
-		case c == 0xFF:
-			if i >= len(s) {
-				return "", errPacked
-			}
-			out = append(out, s[i])
-			i++
-		default:
-			d := 0
-			for shift := 0; ; shift += 7 {
-				if i >= len(s) || shift > 14 {
-					return "", errPacked
-				}
-				b := s[i]
-				i++
-				d |= int(b&0x7F) << shift
-				if b < 0x80 {
-					break
-				}
-			}
-			if d == 0 || d > len(out) {
-				return "", errPacked
-			}
-			// An overlapping copy (d < n) repeats the last d bytes: copy
-			// at most d at a time, each chunk already written.
-			from := len(out) - d
-			for n := int(c) - 0x80 + 3; n > 0; {
-				k := min(n, d)
-				out = append(out, out[from:from+k]...)
-				from, n = from+k, n-k
-			}
-		}
-	}
-	return string(out), nil
 }
 
 // opDecoder reads the fixed-width base-64 tokens of one record line.

@@ -1,6 +1,8 @@
 package core
 
 import (
+	"github.com/clerkscript/clerkscript/internal/packlz"
+
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -61,17 +63,17 @@ func TestDecodeOperationsDamaged(t *testing.T) {
 	if _, err := unpackOperations(operationStrings[:len(operationStrings)/2], operationRecords); err == nil {
 		t.Error("half the packed string pool decoded without error")
 	}
-	strs, err := unpackLZ(operationStrings)
+	strs, err := packlz.Unpack(operationStrings)
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs, err := unpackLZ(operationRecords)
+	recs, err := packlz.Unpack(operationRecords)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// What unpackOperations does, the pool unpacked once.
 	for i := 0; i < len(operationRecords); i++ {
-		r, err := unpackLZ(operationRecords[:i])
+		r, err := packlz.Unpack(operationRecords[:i])
 		if err == nil {
 			_, err = decodeOperations(strs, r)
 		}
@@ -104,11 +106,11 @@ func TestDecodeOperationsDamaged(t *testing.T) {
 }
 
 func FuzzDecodeOperations(f *testing.F) {
-	strs, err := unpackLZ(operationStrings)
+	strs, err := packlz.Unpack(operationStrings)
 	if err != nil {
 		f.Fatal(err)
 	}
-	recs, err := unpackLZ(operationRecords)
+	recs, err := packlz.Unpack(operationRecords)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -137,34 +139,6 @@ func BenchmarkDecodeOperations(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-}
-
-// unpackLZ must invert the generator's packer on every input, including
-// the escapes and overlapping copies the table does not use today.
-func TestUnpackLZ(t *testing.T) {
-	long := strings.Repeat("abcdefgh", 40)
-	for _, s := range []string{"", "a", "abcdabcd", strings.Repeat("a", 300), long + "é\xff\x80\x00" + long,
-		"head" + strings.Repeat("x", 70000) + "head", operationRecords} {
-		if got, err := unpackLZ(codegen.PackLZ(s)); err != nil || got != s {
-			t.Errorf("%.40q: unpacked %.40q, %v", s, got, err)
-		}
-	}
-	for _, bad := range []string{"\xff", "\x80", "a\x80\x00", "ab\x80\x03", "\x80\x01", "a\x80\x81", "a\x80\x81\x80\x80\x00"} {
-		if got, err := unpackLZ(bad); err == nil {
-			t.Errorf("%q unpacked to %q without error", bad, got)
-		}
-	}
-}
-
-func FuzzUnpackLZ(f *testing.F) {
-	f.Add("abcdabcdabcd")
-	f.Add("x\xffy")
-	f.Fuzz(func(t *testing.T, s string) {
-		if got, err := unpackLZ(codegen.PackLZ(s)); err != nil || got != s {
-			t.Fatalf("round trip of %q: %q, %v", s, got, err)
-		}
-		unpackLZ(s) // any input: an error or a result, never a panic
-	})
 }
 
 // suggestReference is SuggestOperations as it was written before it used

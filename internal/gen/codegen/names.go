@@ -1,6 +1,8 @@
 package codegen
 
 import (
+	"github.com/clerkscript/clerkscript/internal/packlz"
+
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -97,11 +99,11 @@ func readTable(path string) ([]*Operation, error) {
 	if !ok1 || !ok2 {
 		return nil, fmt.Errorf("%s: no operations found (operationStrings and operationRecords)", path)
 	}
-	strs, err := unpackLZ(packedStrs)
+	strs, err := packlz.Unpack(packedStrs)
 	if err != nil {
 		return nil, fmt.Errorf("%s: operationStrings: %w", path, err)
 	}
-	recs, err := unpackLZ(packedRecs)
+	recs, err := packlz.Unpack(packedRecs)
 	if err != nil {
 		return nil, fmt.Errorf("%s: operationRecords: %w", path, err)
 	}

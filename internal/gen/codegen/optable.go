@@ -1,6 +1,8 @@
 package codegen
 
 import (
+	"github.com/clerkscript/clerkscript/internal/packlz"
+
 	"bytes"
 	"fmt"
 	"strconv"
@@ -184,126 +186,11 @@ func encodeTable(ops []*Operation) (strs, recs string, err error) {
 	return "\n" + strings.Join(e.pool[1:], "\n"), strings.Join(out, "\n"), nil
 }
 
-// The two texts are then compressed (packLZ): the pool is identifiers and
-// paths full of repeats, and a byte-oriented LZ77 whose decoder is twenty
-// lines shrinks the whole to about a third.
-//
-// A packed byte below 0x80 is itself; 0xFF is followed by a byte taken as
-// is; any other byte b copies b-0x80+minMatch bytes starting d bytes back
-// in the output (the copy may overlap what it writes), d following b as an
-// unsigned varint: 7 bits a byte, least significant first, the high bit
-// set on every byte but the last, at most 3 bytes.
-const (
-	minMatch  = 3
-	maxMatch  = 0xFE - 0x80 + minMatch
-	maxDist   = 1<<21 - 1
-	lzEscape  = 0xFF
-	lzTries   = 64 // earlier positions tried per match: enough for this text
-	chunkSize = 96 // packed bytes per source line
-)
+// The two texts are then compressed with internal/packlz: the pool is
+// identifiers and paths full of repeats, and a byte-oriented LZ77 whose
+// decoder is twenty lines shrinks the whole to about a third.
+const chunkSize = 96 // packed bytes per source line
 
-func varintLen(d int) int {
-	switch {
-	case d < 1<<7:
-		return 1
-	case d < 1<<14:
-		return 2
-	}
-	return 3
-}
-
-// PackLZ is packLZ, for core's tests of its decoder.
-func PackLZ(s string) string { return packLZ(s) }
-
-// packLZ compresses s greedily: at each position it takes the copy that
-// saves the most bytes among the last lzTries positions that started with
-// the same minMatch bytes.
-func packLZ(s string) string {
-	var out []byte
-	seen := map[string][]int{}
-	for i := 0; i < len(s); {
-		best, dist, gain := 0, 0, 0
-		if i+minMatch <= len(s) {
-			cands := seen[s[i:i+minMatch]]
-			for k := len(cands) - 1; k >= 0 && k >= len(cands)-lzTries; k-- {
-				j := cands[k]
-				if i-j > maxDist {
-					break
-				}
-				l := 0
-				for i+l < len(s) && l < maxMatch && s[j+l] == s[i+l] {
-					l++
-				}
-				if g := l - 1 - varintLen(i-j); g > gain {
-					best, dist, gain = l, i-j, g
-				}
-			}
-		}
-		n := 1
-		switch {
-		case gain > 0:
-			out = append(out, byte(0x80+best-minMatch))
-			for ; dist >= 0x80; dist >>= 7 {
-				out = append(out, byte(dist)|0x80)
-			}
-			out = append(out, byte(dist))
-			n = best
-		case s[i] >= 0x80:
-			out = append(out, lzEscape, s[i])
-		default:
-			out = append(out, s[i])
-		}
-		for k := i; k < i+n; k++ {
-			if k+minMatch <= len(s) {
-				seen[s[k:k+minMatch]] = append(seen[s[k:k+minMatch]], k)
-			}
-		}
-		i += n
-	}
-	return string(out)
-}
-
-// unpackLZ reverses packLZ.
-func unpackLZ(s string) (string, error) {
-	out := make([]byte, 0, 3*len(s))
-	for i := 0; i < len(s); {
-		c := s[i]
-		i++
-		switch {
-		case c < 0x80:
-			out = append(out, c)
-		case c == lzEscape:
-			if i >= len(s) {
-				return "", fmt.Errorf("packed text ends inside an escape")
-			}
-			out = append(out, s[i])
-			i++
-		default:
-			d := 0
-			for shift := 0; ; shift += 7 {
-				if i >= len(s) || shift > 14 {
-					return "", fmt.Errorf("packed text ends inside a copy, or its distance is too long")
-				}
-				b := s[i]
-				i++
-				d |= int(b&0x7F) << shift
-				if b < 0x80 {
-					break
-				}
-			}
-			if d == 0 || d > len(out) {
-				return "", fmt.Errorf("copy from %d bytes back, %d written", d, len(out))
-			}
-			for n := int(c) - 0x80 + minMatch; n > 0; n-- {
-				out = append(out, out[len(out)-d])
-			}
-		}
-	}
-	return string(out), nil
-}
-
-// quoteChunks writes s as a concatenation of quoted strings, chunkSize
-// bytes a line.
 func quoteChunks(b *bytes.Buffer, s string) {
 	for len(s) > chunkSize {
 		b.WriteString(strconv.Quote(s[:chunkSize]))
@@ -326,9 +213,9 @@ func emitOperations(ops []*Operation) ([]byte, error) {
 	b.WriteString("// operations (operation.go) decodes them. internal/gen/codegen/optable.go\n")
 	b.WriteString("// documents the format: it costs a wasm module a fifth of Go literals.\n\n")
 	fmt.Fprintf(&b, "// operationStrings is the string pool (%d operations, %d strings, %d bytes).\nconst operationStrings = ", len(ops), strings.Count(strs, "\n")+1, len(strs))
-	quoteChunks(&b, packLZ(strs))
+	quoteChunks(&b, packlz.Pack(strs))
 	fmt.Fprintf(&b, "\n// operationRecords is the operation count, then one record a line (%d bytes).\nconst operationRecords = ", len(recs))
-	quoteChunks(&b, packLZ(recs))
+	quoteChunks(&b, packlz.Pack(recs))
 	return gofmt("operations_gen.go", &b)
 }
 
