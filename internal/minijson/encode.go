@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // An Appender appends its own JSON encoding to dst, as a json.Marshaler
@@ -35,14 +36,58 @@ func Marshal(v any) ([]byte, error) {
 // Append appends the JSON encoding of v to dst as Marshal does. On error,
 // dst is returned unchanged.
 func Append(dst []byte, v any) ([]byte, error) {
-	out, err := appendValue(dst, v)
+	var c cycles
+	out, err := appendValue(dst, v, &c)
 	if err != nil {
 		return dst, err
 	}
 	return out, nil
 }
 
-func appendValue(dst []byte, v any) ([]byte, error) {
+// startDetectingCyclesAfter is encoding/json's: below that many nested maps
+// and slices no cycle is looked for.
+const startDetectingCyclesAfter = 1000
+
+// cycles is encoding/json's cycle check: a map or []any found inside itself
+// is an error instead of endless recursion (a fatal stack overflow). As in
+// encoding/json, only the maps and slices nested deeper than
+// startDetectingCyclesAfter are remembered, by address (and length for a
+// slice), while they are being encoded. They are kept in a list (a map
+// type cost the wasm guest 4.7 KB): a value nested that deep is rare, and
+// one nested deeper than a few thousand levels costs a scan per level.
+type cycles struct {
+	level int
+	open  [][2]uintptr
+}
+
+// enter counts one more level of nesting for the map or slice at key and
+// reports a cycle (typ names its type, as encoding/json does) when it is
+// already being encoded. The caller calls leave when done. (Not inlined:
+// one copy keeps the wasm module small.)
+//
+//go:noinline
+func (c *cycles) enter(key [2]uintptr, typ string) error {
+	c.level++
+	if c.level <= startDetectingCyclesAfter {
+		return nil
+	}
+	for _, k := range c.open {
+		if k == key {
+			return &UnsupportedValueError{Str: "encountered a cycle via " + typ}
+		}
+	}
+	c.open = append(c.open, key)
+	return nil
+}
+
+func (c *cycles) leave() {
+	if c.level > startDetectingCyclesAfter {
+		c.open = c.open[:len(c.open)-1]
+	}
+	c.level--
+}
+
+func appendValue(dst []byte, v any, c *cycles) ([]byte, error) {
 	switch v := v.(type) {
 	case nil:
 		return appendLit(dst, "null"), nil
@@ -66,16 +111,21 @@ func appendValue(dst []byte, v any) ([]byte, error) {
 		if v == nil {
 			return appendLit(dst, "null"), nil
 		}
+		key := [2]uintptr{uintptr(unsafe.Pointer(unsafe.SliceData(v))), uintptr(len(v))}
+		if err := c.enter(key, "[]interface {}"); err != nil {
+			return dst, err
+		}
 		dst = appendLit(dst, "[")
 		for i, e := range v {
 			if i > 0 {
 				dst = appendLit(dst, ",")
 			}
 			var err error
-			if dst, err = appendValue(dst, e); err != nil {
+			if dst, err = appendValue(dst, e, c); err != nil {
 				return dst, err
 			}
 		}
+		c.leave()
 		return appendLit(dst, "]"), nil
 	case []string:
 		if v == nil {
@@ -90,13 +140,13 @@ func appendValue(dst []byte, v any) ([]byte, error) {
 		}
 		return appendLit(dst, "]"), nil
 	case map[string]any:
-		return appendMap(dst, v)
+		return appendMap(dst, v, c)
 	case map[string]string:
-		return appendValue(dst, anyMap(v))
+		return appendValue(dst, anyMap(v), c)
 	case map[string]json.RawMessage:
-		return appendValue(dst, anyMap(v))
+		return appendValue(dst, anyMap(v), c)
 	case map[string][]string:
-		return appendValue(dst, anyMap(v))
+		return appendValue(dst, anyMap(v), c)
 	case Appender:
 		return v.AppendJSON(dst)
 	}
@@ -152,9 +202,15 @@ func anyMap[V any](m map[string]V) map[string]any {
 
 // appendMap encodes a map (null when nil) with its keys in encoding/json's
 // order.
-func appendMap(dst []byte, m map[string]any) ([]byte, error) {
+func appendMap(dst []byte, m map[string]any, c *cycles) ([]byte, error) {
 	if m == nil {
 		return appendLit(dst, "null"), nil
+	}
+	// A map value is a pointer: its address is the key (^0 in the second
+	// word, a length no slice has, keeps it apart from a slice's).
+	key := [2]uintptr{*(*uintptr)(unsafe.Pointer(&m)), ^uintptr(0)}
+	if err := c.enter(key, "map[string]interface {}"); err != nil {
+		return dst, err
 	}
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -169,10 +225,11 @@ func appendMap(dst []byte, m map[string]any) ([]byte, error) {
 		dst = AppendString(dst, k)
 		dst = appendLit(dst, ":")
 		var err error
-		if dst, err = appendValue(dst, m[k]); err != nil {
+		if dst, err = appendValue(dst, m[k], c); err != nil {
 			return dst, err
 		}
 	}
+	c.leave()
 	return appendLit(dst, "}"), nil
 }
 
