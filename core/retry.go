@@ -127,6 +127,10 @@ func classify(resp *HTTPResponse, err error, idempotent bool, rc RetryConfig) re
 // ParseRetryAfter reads a Retry-After header value: delta-seconds
 // (fractions allowed, capped at a day) or an HTTP date, relative to now.
 // Anything else (empty, negative, NaN, garbage, a date in the past) is 0.
+// An HTTP date is GMT (RFC 9110): a date with another zone name is read as
+// UTC whatever the machine's local zone (time.Parse, which read the date
+// before, applied the local zone's offset when the name was that zone's
+// abbreviation: "EDT" on a machine in New York read 4 hours later).
 // It is the one parser of the header in this module: the client's retries,
 // APIError.RetryAfter and the job runner's rate limiter all use it.
 func ParseRetryAfter(v string, now time.Time) time.Duration {
