@@ -14,6 +14,7 @@ func decodeWebhookInput(data []byte) (body string, headers map[string][]string, 
 	var hasBody bool
 	var rawHeaders []minijson.Value
 	var keys []string
+	var index map[string]int // keys[index[name]] == name: linear in the header count
 	var errs minijson.Errs
 	const st = "webhookInput"
 	err := minijson.ScanStruct(data, "main.webhookInput", func(key []byte, esc bool, v minijson.Value) {
@@ -31,18 +32,20 @@ func decodeWebhookInput(data []byte) (body string, headers map[string][]string, 
 		case minijson.FieldIs(k, "headers"):
 			switch v.Kind {
 			case minijson.Null:
-				rawHeaders, keys = nil, nil
+				rawHeaders, keys, index = nil, nil, nil
 			case minijson.Object:
 				// Members of a repeated "headers" merge into the map, the
 				// last of a repeated name winning, as encoding/json does.
 				_ = minijson.ScanObject(v.Raw, func(key []byte, esc bool, h minijson.Value) {
 					name := minijson.Unquote(key, esc)
-					for i, k := range keys {
-						if k == name {
-							rawHeaders[i] = h
-							return
-						}
+					if i, ok := index[name]; ok {
+						rawHeaders[i] = h
+						return
 					}
+					if index == nil {
+						index = make(map[string]int)
+					}
+					index[name] = len(keys)
 					keys = append(keys, name)
 					rawHeaders = append(rawHeaders, h)
 				})
