@@ -52,17 +52,7 @@ func (e *APIError) Error() string {
 		return s + ", which is not followed (it would send the secret key there); check the API URL"
 	}
 	if len(e.Errors) > 0 {
-		for i, it := range e.Errors {
-			if i > 0 {
-				s += ";"
-			}
-			msg := it.LongMessage
-			if msg == "" {
-				msg = it.Message
-			}
-			// The text is the server's and often reaches a terminal.
-			s += " " + oneLine(it.Code) + ": " + oneLine(msg)
-		}
+		s += errorItems(e.Errors)
 	} else if len(e.Body) > 0 {
 		s += ": " + snippet(e.Body, 200)
 	}
@@ -268,6 +258,29 @@ func snippet(b []byte, n int) string {
 //
 //go:noinline
 func quote(s string) string { return strconv.Quote(s) }
+
+// errorItems lists Clerk's errors as APIError.Error shows them: " code:
+// message" each, separated by ";". They are the server's, as many as its
+// body holds: one growing buffer keeps this linear in their count (a
+// string concatenated item by item was quadratic: 16 s for 40,000 items).
+func errorItems(items []APIErrorItem) string {
+	var b []byte
+	for i, it := range items {
+		if i > 0 {
+			b = append(b, ';')
+		}
+		msg := it.LongMessage
+		if msg == "" {
+			msg = it.Message
+		}
+		// The text is the server's and often reaches a terminal.
+		b = append(b, ' ')
+		b = append(b, oneLine(it.Code)...)
+		b = append(b, ": "...)
+		b = append(b, oneLine(msg)...)
+	}
+	return string(b)
+}
 
 // oneLine turns tabs and line breaks into spaces and drops other control
 // characters (terminal escape sequences).
