@@ -156,11 +156,16 @@ func list(v string) []string {
 
 func checkBaseURL(v string) error {
 	u, err := urlparse.Parse(v)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return errors.New("want an absolute http(s) URL, got " + quote(v))
+	if err != nil {
+		// Not v itself: its user info may hold a password, and an
+		// unparsable value cannot be redacted.
+		return errors.New("want an absolute http(s) URL: " + errors.Unwrap(err).Error())
+	}
+	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return errors.New("want an absolute http(s) URL, got " + quote(u.Redacted()))
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return errors.New("want a URL without user info, query or fragment, got " + quote(v))
+		return errors.New("want a URL without user info, query or fragment, got " + quote(u.Redacted()))
 	}
 	return nil
 }

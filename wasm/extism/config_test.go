@@ -34,7 +34,7 @@ func TestLoadSettings(t *testing.T) {
 
 func TestLoadSettingsNamesTheKey(t *testing.T) {
 	for key, bad := range map[string]string{
-		"jwt_key": "nope", "secret_key": "sk_with space", "api_url": "https://u:p@x", "authorized_parties": "https://a/b",
+		"jwt_key": "nope", "secret_key": "sk_with space", "api_url": "https://u:hunter3@x", "authorized_parties": "https://a/b",
 		"clock_skew_ms": "3600001", "cache_size": "x", "publishable_key": "sk_x", "is_satellite": "yes please",
 		"satellite_auto_sync": "2", "accept_pending_sessions": "-", "proxy_url": "/relative", "accepts_token": "jwt",
 		"webhook_secret": "hunter2",
@@ -43,10 +43,18 @@ func TestLoadSettingsNamesTheKey(t *testing.T) {
 		if err == nil || !strings.HasPrefix(err.Error(), "config "+key+": ") {
 			t.Errorf("%s=%q: %v, want an error naming %s", key, bad, err, key)
 		}
-		if key == "secret_key" || key == "webhook_secret" {
-			if err != nil && strings.Contains(err.Error(), bad) {
+		if key == "secret_key" || key == "webhook_secret" || key == "api_url" {
+			if err != nil && strings.Contains(err.Error(), strings.TrimPrefix(strings.TrimSuffix(bad, "@x"), "https://u:")) {
 				t.Errorf("%s: the error shows the secret: %v", key, err)
 			}
+		}
+	}
+	// A password in api_url's user info stays out of the message, whether
+	// the URL parses or not.
+	for _, bad := range []string{"https://u:hunter3@x", "https://u:hunter3@x?q=1", "ftp://u:hunter3@x", "https://u:hunter3@x:port", "https://u:hunter3@[::1"} {
+		_, err := loadSettings(getter(map[string]string{"api_url": bad}))
+		if err == nil || strings.Contains(err.Error(), "hunter3") {
+			t.Errorf("api_url=%q: %v, want an error without the password", bad, err)
 		}
 	}
 	// Every key the loader reads is in configKeys (the documented list).

@@ -11,7 +11,7 @@ import (
 // moduleSizeBudget is the most either module (native ABI, Extism) may
 // weigh, stripped as BuildModule builds it. Compile time grows with it
 // (the cold New, every start from the compilation cache). It is today's
-// size (3.78 MB native, 3.77 MB Extism) plus about 2%, under the 4 MB goal
+// size (3.79 MB native, 3.78 MB Extism) plus about 2%, under the 4 MB goal
 // of issue 13: a change that links more must raise it here, on purpose.
 // README.md ("Module size") says where the bytes go.
 const moduleSizeBudget = 3_850_000
