@@ -1,6 +1,8 @@
 package core
 
 import (
+	"github.com/clerkscript/clerkscript/internal/minijson/minijsontest"
+
 	"encoding/json"
 	"reflect"
 	"testing"
@@ -15,15 +17,7 @@ var machineJSONCases = []string{
 
 func checkMachineJSON(t *testing.T, data []byte) {
 	t.Helper()
-	var want machineVerification
-	wantErr := json.Unmarshal(data, &want)
-	got, err := decodeMachineVerification(data)
-	if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
-		t.Fatalf("decodeMachineVerification(%q) err = %v, encoding/json %v", data, err, wantErr)
-	}
-	if err == nil && !reflect.DeepEqual(got, want) {
-		t.Fatalf("decodeMachineVerification(%q) = %#v, encoding/json %#v", data, got, want)
-	}
+	minijsontest.SameDecode(t, "decodeMachineVerification", data, decodeMachineVerification)
 	if !json.Valid(data) || data[0] != '{' {
 		return // the extras are read from verified claims: an object
 	}

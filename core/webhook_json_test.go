@@ -1,8 +1,8 @@
 package core
 
 import (
-	"encoding/json"
-	"reflect"
+	"github.com/clerkscript/clerkscript/internal/minijson/minijsontest"
+
 	"testing"
 )
 
@@ -14,15 +14,7 @@ var webhookJSONCases = []string{
 
 func checkWebhookJSON(t *testing.T, data []byte) {
 	t.Helper()
-	var want webhookPayload
-	wantErr := json.Unmarshal(data, &want)
-	got, err := decodeWebhookPayload(data)
-	if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
-		t.Fatalf("decodeWebhookPayload(%q) err = %v, encoding/json %v", data, err, wantErr)
-	}
-	if err == nil && !reflect.DeepEqual(got, want) {
-		t.Fatalf("decodeWebhookPayload(%q) = %#v, encoding/json %#v", data, got, want)
-	}
+	minijsontest.SameDecode(t, "decodeWebhookPayload", data, decodeWebhookPayload)
 }
 
 func TestWebhookJSONMatchesEncodingJSON(t *testing.T) {

@@ -1,9 +1,10 @@
 package plugin
 
 import (
+	"github.com/clerkscript/clerkscript/internal/minijson/minijsontest"
+
 	"encoding/json"
 	"math/rand/v2"
-	"reflect"
 	"testing"
 
 	"github.com/clerkscript/clerkscript/internal/abi"
@@ -28,28 +29,15 @@ var abiDecodeCases = []string{
 	`{"error":"x"}`, `{"error":{"message":1}}`, `{"error":{"not_sent":"x"}}`, `{"status":"200"}`, `{"status":1e2}`, `{"error":{},"error":null}`,
 }
 
-func sameDecode[T any](t *testing.T, name string, data []byte, dec func([]byte) (T, error)) {
-	t.Helper()
-	var want T
-	wantErr := json.Unmarshal(data, &want)
-	got, err := dec(data)
-	if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
-		t.Fatalf("%s(%q) err = %v, encoding/json %v", name, data, err, wantErr)
-	}
-	if err == nil && !reflect.DeepEqual(got, want) {
-		t.Fatalf("%s(%q) = %#v, encoding/json %#v", name, data, got, want)
-	}
-}
-
 func checkABIDecoders(t *testing.T, data []byte) {
 	t.Helper()
-	sameDecode(t, "DecodeConfig", data, DecodeConfig)
-	sameDecode(t, "DecodeVerifyTokenInput", data, DecodeVerifyTokenInput)
-	sameDecode(t, "DecodeRequest", data, DecodeRequest)
-	sameDecode(t, "DecodeAuthenticateRequestInput", data, DecodeAuthenticateRequestInput)
-	sameDecode(t, "DecodeWebhookInput", data, DecodeWebhookInput)
-	sameDecode(t, "DecodeCallInput", data, DecodeCallInput)
-	sameDecode(t, "DecodeHTTPResponse", data, DecodeHTTPResponse)
+	minijsontest.SameDecode(t, "DecodeConfig", data, DecodeConfig)
+	minijsontest.SameDecode(t, "DecodeVerifyTokenInput", data, DecodeVerifyTokenInput)
+	minijsontest.SameDecode(t, "DecodeRequest", data, DecodeRequest)
+	minijsontest.SameDecode(t, "DecodeAuthenticateRequestInput", data, DecodeAuthenticateRequestInput)
+	minijsontest.SameDecode(t, "DecodeWebhookInput", data, DecodeWebhookInput)
+	minijsontest.SameDecode(t, "DecodeCallInput", data, DecodeCallInput)
+	minijsontest.SameDecode(t, "DecodeHTTPResponse", data, DecodeHTTPResponse)
 }
 
 func TestABIDecodersMatchEncodingJSON(t *testing.T) {
